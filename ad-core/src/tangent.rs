@@ -1,0 +1,393 @@
+//! Tangent spaces: what a value's derivative looks like.
+//!
+//! Every value that `#[differentiable]` code differentiates has a type implementing
+//! [`Differentiable`]; its [`Tangent`] (the space of directional derivatives, which is also the
+//! space of cotangents, since all spaces here are finite-dimensional with the Euclidean inner
+//! product) implements [`VectorSpace`].
+//!
+//! | primal | tangent |
+//! |---|---|
+//! | `f32`, `f64` | itself |
+//! | `SMatrix<T, R, C>` (so every `SVector`, `Vector3`, `Matrix4`, `RowSVector`, ...) | itself |
+//! | `(A, B, ...)` up to 8 elements | `(Tangent<A>, Tangent<B>, ...)` |
+//! | `[A; N]` | `[Tangent<A>; N]` |
+//! | a struct with `#[derive(Differentiable)]` | the generated `{Name}Tangent` |
+
+use nalgebra::{RealField, SMatrix};
+
+/// The scalar field of everything `ad` differentiates: `f32`, `f64` (and the dual numbers,
+/// which makes forward-over-reverse work).
+///
+/// A `#[differentiable]` function written generically over its scalar bounds it by `T: Real`.
+///
+/// ```
+/// use ad_core::Real;
+/// fn half<T: Real>(x: T) -> T {
+///     x * nalgebra::convert::<f64, T>(0.5)
+/// }
+/// assert_eq!(half(3.0_f64), 1.5);
+/// ```
+pub trait Real:
+    RealField + Copy + Default + Differentiable<Tangent = Self> + VectorSpace<Scalar = Self>
+{
+    /// Converts an `f64` constant into this scalar type.
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
+
+/// A type whose values can be differentiated.
+///
+/// `Tangent` is the type of its derivatives (and of its cotangents, the adjoints the reverse
+/// mode propagates).
+///
+/// ```
+/// use ad_core::{Differentiable, Tangent, VectorSpace};
+/// use nalgebra::Vector3;
+/// let x = Vector3::new(1.0, 2.0, 3.0);
+/// let zero: Tangent<Vector3<f64>> = x.zero_tangent();
+/// assert_eq!(zero, Vector3::zeros());
+/// let mut y = x;
+/// y.apply_tangent(&Vector3::new(1.0, 1.0, 1.0));
+/// assert_eq!(y, Vector3::new(2.0, 3.0, 4.0));
+/// ```
+pub trait Differentiable {
+    /// The space of derivatives of values of this type.
+    type Tangent: VectorSpace;
+
+    /// The zero tangent at `self` (the derivative of a constant).
+    ///
+    /// The value is only used for its shape; for the statically sized types of `ad` this is
+    /// `Self::Tangent::zero()`.
+    #[inline(always)]
+    fn zero_tangent(&self) -> Self::Tangent {
+        Self::Tangent::zero()
+    }
+
+    /// Moves `self` along `tangent`: `self = self + tangent` (the update a gradient step makes).
+    ///
+    /// Fields of a derived struct marked `#[no_derivative]` are left unchanged.
+    fn apply_tangent(&mut self, tangent: &Self::Tangent);
+}
+
+/// `Tangent<T>` is the type of the derivatives of values of type `T`.
+///
+/// ```
+/// use ad_core::Tangent;
+/// let t: Tangent<(f64, [f32; 2])> = (1.0, [2.0, 3.0]);
+/// # let _ = t;
+/// ```
+pub type Tangent<T> = <T as Differentiable>::Tangent;
+
+/// A real vector space with an inner product: what tangents and cotangents are.
+///
+/// Optimizers and generated code use only these operations, so they work on any model.
+/// Operations take `&mut self` where an in-place form avoids copies of large tangents.
+///
+/// ```
+/// use ad_core::VectorSpace;
+/// use nalgebra::Vector2;
+/// let mut a = Vector2::new(1.0, 2.0);
+/// a.axpy(2.0, &Vector2::new(1.0, 1.0));
+/// assert_eq!(a, Vector2::new(3.0, 4.0));
+/// assert_eq!(a.dot(&a), 25.0);
+/// assert_eq!(a.map_scalars(|x| x * x), Vector2::new(9.0, 16.0));
+/// ```
+pub trait VectorSpace: Clone + core::fmt::Debug + PartialEq {
+    /// The field of the space.
+    type Scalar: Real;
+
+    /// The zero vector.
+    fn zero() -> Self;
+
+    /// `self += other`.
+    fn add_assign_vs(&mut self, other: &Self);
+
+    /// `self *= s`.
+    fn scale(&mut self, s: Self::Scalar);
+
+    /// `self += a * x`.
+    fn axpy(&mut self, a: Self::Scalar, x: &Self);
+
+    /// The Euclidean inner product: the sum over every scalar of `self * other`.
+    fn dot(&self, other: &Self) -> Self::Scalar;
+
+    /// Applies `f` to every scalar.
+    fn map_scalars(&self, f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self;
+
+    /// Applies `f` to every pair of corresponding scalars of `self` and `other`.
+    fn zip_map(&self, other: &Self, f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar)
+    -> Self;
+
+    /// The negated vector.
+    #[inline(always)]
+    fn neg_vs(&self) -> Self {
+        let mut n = self.clone();
+        n.scale(-<Self::Scalar as nalgebra::ComplexField>::from_real(
+            <Self::Scalar as num_traits::One>::one(),
+        ));
+        n
+    }
+
+    /// The Euclidean norm, `sqrt(self · self)`.
+    #[inline]
+    fn norm_vs(&self) -> Self::Scalar {
+        nalgebra::ComplexField::sqrt(self.dot(self))
+    }
+}
+
+// Scalars ------------------------------------------------------------------------------------
+
+macro_rules! impl_scalar {
+    ($($t:ty),*) => {$(
+        impl Differentiable for $t {
+            type Tangent = $t;
+            #[inline(always)]
+            fn apply_tangent(&mut self, tangent: &$t) {
+                *self += *tangent;
+            }
+        }
+        impl VectorSpace for $t {
+            type Scalar = $t;
+            #[inline(always)]
+            fn zero() -> Self {
+                0.0
+            }
+            #[inline(always)]
+            fn add_assign_vs(&mut self, other: &Self) {
+                *self += *other;
+            }
+            #[inline(always)]
+            fn scale(&mut self, s: $t) {
+                *self *= s;
+            }
+            #[inline(always)]
+            fn axpy(&mut self, a: $t, x: &Self) {
+                *self += a * *x;
+            }
+            #[inline(always)]
+            fn dot(&self, other: &Self) -> $t {
+                *self * *other
+            }
+            #[inline(always)]
+            fn map_scalars(&self, mut f: impl FnMut($t) -> $t) -> Self {
+                f(*self)
+            }
+            #[inline(always)]
+            fn zip_map(&self, other: &Self, mut f: impl FnMut($t, $t) -> $t) -> Self {
+                f(*self, *other)
+            }
+        }
+    )*};
+}
+impl_scalar!(f32, f64);
+
+// Statically sized nalgebra matrices (vectors are matrices with one column) -------------------
+
+impl<T: Real, const R: usize, const C: usize> Differentiable for SMatrix<T, R, C> {
+    type Tangent = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+        *self += tangent;
+    }
+}
+
+impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
+    type Scalar = T;
+    #[inline(always)]
+    fn zero() -> Self {
+        SMatrix::zeros()
+    }
+    #[inline(always)]
+    fn add_assign_vs(&mut self, other: &Self) {
+        *self += other;
+    }
+    #[inline(always)]
+    fn scale(&mut self, s: T) {
+        *self *= s;
+    }
+    #[inline(always)]
+    fn axpy(&mut self, a: T, x: &Self) {
+        for (s, x) in self.iter_mut().zip(x.iter()) {
+            *s += a * *x;
+        }
+    }
+    #[inline(always)]
+    fn dot(&self, other: &Self) -> T {
+        self.dot(other)
+    }
+    #[inline(always)]
+    fn map_scalars(&self, f: impl FnMut(T) -> T) -> Self {
+        self.map(f)
+    }
+    #[inline(always)]
+    fn zip_map(&self, other: &Self, f: impl FnMut(T, T) -> T) -> Self {
+        self.zip_map(other, f)
+    }
+}
+
+// Arrays --------------------------------------------------------------------------------------
+
+impl<A: Differentiable, const N: usize> Differentiable for [A; N] {
+    type Tangent = [A::Tangent; N];
+    #[inline(always)]
+    fn zero_tangent(&self) -> Self::Tangent {
+        core::array::from_fn(|i| self[i].zero_tangent())
+    }
+    #[inline(always)]
+    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+        for (a, t) in self.iter_mut().zip(tangent.iter()) {
+            a.apply_tangent(t);
+        }
+    }
+}
+
+impl<V: VectorSpace, const N: usize> VectorSpace for [V; N] {
+    type Scalar = V::Scalar;
+    #[inline(always)]
+    fn zero() -> Self {
+        core::array::from_fn(|_| V::zero())
+    }
+    #[inline(always)]
+    fn add_assign_vs(&mut self, other: &Self) {
+        for (a, b) in self.iter_mut().zip(other.iter()) {
+            a.add_assign_vs(b);
+        }
+    }
+    #[inline(always)]
+    fn scale(&mut self, s: Self::Scalar) {
+        for a in self.iter_mut() {
+            a.scale(s);
+        }
+    }
+    #[inline(always)]
+    fn axpy(&mut self, s: Self::Scalar, x: &Self) {
+        for (a, b) in self.iter_mut().zip(x.iter()) {
+            a.axpy(s, b);
+        }
+    }
+    #[inline(always)]
+    fn dot(&self, other: &Self) -> Self::Scalar {
+        let mut acc = <Self::Scalar as VectorSpace>::zero();
+        for (a, b) in self.iter().zip(other.iter()) {
+            acc += a.dot(b);
+        }
+        acc
+    }
+    #[inline(always)]
+    fn map_scalars(&self, mut f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self {
+        core::array::from_fn(|i| self[i].map_scalars(&mut f))
+    }
+    #[inline(always)]
+    fn zip_map(
+        &self,
+        other: &Self,
+        mut f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar,
+    ) -> Self {
+        core::array::from_fn(|i| self[i].zip_map(&other[i], &mut f))
+    }
+}
+
+// Tuples --------------------------------------------------------------------------------------
+
+macro_rules! impl_tuple {
+    ($first:ident $(, $rest:ident)*; $($idx:tt),+) => {
+        impl<$first: Differentiable $(, $rest: Differentiable)*> Differentiable for ($first, $($rest,)*)
+        where
+            $($rest::Tangent: VectorSpace<Scalar = <$first::Tangent as VectorSpace>::Scalar>,)*
+        {
+            type Tangent = ($first::Tangent, $($rest::Tangent,)*);
+            #[inline(always)]
+            fn zero_tangent(&self) -> Self::Tangent {
+                ($(self.$idx.zero_tangent(),)+)
+            }
+            #[inline(always)]
+            fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+                $(self.$idx.apply_tangent(&tangent.$idx);)+
+            }
+        }
+
+        impl<$first: VectorSpace $(, $rest: VectorSpace<Scalar = $first::Scalar>)*> VectorSpace
+            for ($first, $($rest,)*)
+        {
+            type Scalar = $first::Scalar;
+            #[inline(always)]
+            fn zero() -> Self {
+                ($first::zero(), $($rest::zero(),)*)
+            }
+            #[inline(always)]
+            fn add_assign_vs(&mut self, other: &Self) {
+                $(self.$idx.add_assign_vs(&other.$idx);)+
+            }
+            #[inline(always)]
+            fn scale(&mut self, s: Self::Scalar) {
+                $(self.$idx.scale(s);)+
+            }
+            #[inline(always)]
+            fn axpy(&mut self, a: Self::Scalar, x: &Self) {
+                $(self.$idx.axpy(a, &x.$idx);)+
+            }
+            #[inline(always)]
+            fn dot(&self, other: &Self) -> Self::Scalar {
+                let mut acc = <Self::Scalar as VectorSpace>::zero();
+                $(acc += self.$idx.dot(&other.$idx);)+
+                acc
+            }
+            #[inline(always)]
+            fn map_scalars(&self, mut f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self {
+                ($(self.$idx.map_scalars(&mut f),)+)
+            }
+            #[inline(always)]
+            fn zip_map(
+                &self,
+                other: &Self,
+                mut f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar,
+            ) -> Self {
+                ($(self.$idx.zip_map(&other.$idx, &mut f),)+)
+            }
+        }
+    };
+}
+
+impl_tuple!(A; 0);
+impl_tuple!(A, B; 0, 1);
+impl_tuple!(A, B, C; 0, 1, 2);
+impl_tuple!(A, B, C, D; 0, 1, 2, 3);
+impl_tuple!(A, B, C, D, E; 0, 1, 2, 3, 4);
+impl_tuple!(A, B, C, D, E, F; 0, 1, 2, 3, 4, 5);
+impl_tuple!(A, B, C, D, E, F, G; 0, 1, 2, 3, 4, 5, 6);
+impl_tuple!(A, B, C, D, E, F, G, H; 0, 1, 2, 3, 4, 5, 6, 7);
+
+/// The zero tangent at `x`; generated code uses it where a value contributes no derivative.
+///
+/// ```
+/// assert_eq!(ad_core::zero_like(&3.0_f64), 0.0);
+/// ```
+#[inline(always)]
+pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Tangent {
+    x.zero_tangent()
+}
+
+/// `acc += contribution`, the adjoint accumulation of reverse mode.
+///
+/// ```
+/// let mut a = 1.0_f64;
+/// ad_core::accumulate(&mut a, 2.0);
+/// assert_eq!(a, 3.0);
+/// ```
+#[inline(always)]
+pub fn accumulate<V: VectorSpace>(acc: &mut V, contribution: V) {
+    acc.add_assign_vs(&contribution);
+}
