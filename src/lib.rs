@@ -41,4 +41,32 @@ pub mod __rt {
     pub use ad_core::rules::*;
     pub use ad_core::{Differentiable, Tangent, VectorSpace, accumulate, zero_like};
     pub use nalgebra;
+
+    /// The seed of a gradient: `1` in the scalar type of the result.
+    #[inline(always)]
+    pub fn one<T: ad_core::Real>() -> T {
+        <T as nalgebra::ComplexField>::from_real(<T as num_traits::One>::one())
+    }
+
+    /// Passes a tangent to a method's `self` tangent parameter, which is `&Tangent<Self>` for
+    /// `&self` and `Tangent<Self>` for `self`: rustc picks the form from the callee.
+    pub trait TangentArg<'a, T> {
+        fn from_ref(t: &'a T) -> Self;
+    }
+    impl<'a, T> TangentArg<'a, T> for &'a T {
+        #[inline(always)]
+        fn from_ref(t: &'a T) -> Self {
+            t
+        }
+    }
+    impl<'a, T: Clone> TangentArg<'a, T> for T {
+        #[inline(always)]
+        fn from_ref(t: &'a T) -> Self {
+            t.clone()
+        }
+    }
+    #[inline(always)]
+    pub fn tangent_arg<'a, T, A: TangentArg<'a, T>>(t: &'a T) -> A {
+        A::from_ref(t)
+    }
 }

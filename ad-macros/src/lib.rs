@@ -6,13 +6,14 @@
 #![forbid(unsafe_code)]
 
 mod derive;
+mod diff;
 
 use proc_macro::TokenStream;
 
 /// Generates `f_jvp`, `f_vjp` and `f_grad` next to `f`. See the `ad` crate documentation.
 #[proc_macro_attribute]
-pub fn differentiable(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
+    diff::expand(args.into(), item.into()).into()
 }
 
 /// Derives `Differentiable` for a struct and generates its `{Name}Tangent` type.

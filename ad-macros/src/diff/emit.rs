@@ -1,0 +1,583 @@
+//! Emission: the one place that knows the Rust syntax of generated code.
+//!
+//! Forward mode walks the body once and writes, after each value `__vN`, its tangent `__dN`.
+//! Reverse mode writes the same forward pass, then a `move` closure (the pullback) that walks
+//! the body backwards and accumulates adjoints `__gN`. Every derivative is a call to a rule of
+//! `::ad::__rt`, spanned at the user's expression so that a type error points there.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use super::ir::{Body, CallArg, Callee, Op, Operand, Stmt, Syntax, Var};
+use super::sig::Sig;
+
+fn v(var: Var) -> Ident {
+    Ident::new(&format!("__v{}", var.0), Span::mixed_site())
+}
+fn d(var: Var) -> Ident {
+    Ident::new(&format!("__d{}", var.0), Span::mixed_site())
+}
+fn g(var: Var) -> Ident {
+    Ident::new(&format!("__g{}", var.0), Span::mixed_site())
+}
+fn pb(var: Var) -> Ident {
+    Ident::new(&format!("__pb{}", var.0), Span::mixed_site())
+}
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// The name of the tangent parameter of `name` in `_jvp`.
+pub fn tangent_param(name: &Ident) -> Ident {
+    format_ident!("d_{}", name)
+}
+
+/// The companion of a callee path: `a::b::<T>` becomes `a::b_jvp::<T>`.
+pub fn companion_path(path: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
+    let mut p = path.clone();
+    if let Some(last) = p.path.segments.last_mut() {
+        last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
+    }
+    p
+}
+
+pub struct Emitter<'a> {
+    pub body: &'a Body,
+    pub sig: &'a Sig,
+}
+
+impl Emitter<'_> {
+    fn is_ref(&self, var: Var) -> bool {
+        self.body.info(var).is_ref
+    }
+    fn active(&self, var: Var) -> bool {
+        self.body.active(var)
+    }
+    fn span(&self, var: Var) -> Span {
+        self.body.info(var).span
+    }
+
+    /// `&value` for a rule argument (a reference value is passed as it is).
+    fn r(&self, var: Var) -> TokenStream {
+        let id = v(var);
+        if self.is_ref(var) {
+            quote!(#id)
+        } else {
+            quote!(&#id)
+        }
+    }
+    /// `&tangent`.
+    fn dr(&self, var: Var) -> TokenStream {
+        let id = d(var);
+        if self.is_ref(var) {
+            quote!(#id)
+        } else {
+            quote!(&#id)
+        }
+    }
+    /// The value of an operand written the way the user wrote it (`x` or `&x`).
+    fn o(&self, o: &Operand) -> TokenStream {
+        let id = v(o.var);
+        if o.addr_of { quote!(&#id) } else { quote!(#id) }
+    }
+    /// An owned copy of a value (or the reference itself, for a reference).
+    fn owned(&self, var: Var) -> TokenStream {
+        let id = v(var);
+        if self.is_ref(var) {
+            quote!(#id)
+        } else {
+            quote!(::core::clone::Clone::clone(&#id))
+        }
+    }
+    /// An owned tangent of `var`: its tangent if active, else zero.
+    fn tangent_or_zero(&self, var: Var) -> TokenStream {
+        if self.active(var) {
+            let id = d(var);
+            if self.is_ref(var) {
+                quote!(#id)
+            } else {
+                quote!(::core::clone::Clone::clone(&#id))
+            }
+        } else {
+            let r = self.r(var);
+            quote!(::ad::__rt::zero_like(#r))
+        }
+    }
+
+    // The primal ---------------------------------------------------------------------------
+
+    fn primal(&self, var: Var, op: &Op) -> TokenStream {
+        let span = self.span(var);
+        match op {
+            Op::Param(i) => {
+                let name = &self.sig.params[*i].name;
+                quote!(#name)
+            }
+            Op::Const(t) => t.clone(),
+            Op::Rule {
+                operands, syntax, ..
+            } => {
+                let os: Vec<TokenStream> = operands.iter().map(|o| self.o(o)).collect();
+                match syntax {
+                    Syntax::Binary { op } => {
+                        let (a, b) = (&os[0], &os[1]);
+                        quote_spanned!(span=> #a #op #b)
+                    }
+                    Syntax::Neg => {
+                        let a = &os[0];
+                        quote_spanned!(span=> -#a)
+                    }
+                    Syntax::Method {
+                        method,
+                        turbofish,
+                        suffix,
+                    } => {
+                        let recv = &os[0];
+                        let args = &os[1..];
+                        quote_spanned!(span=> #recv.#method #turbofish (#(#args),*) #suffix)
+                    }
+                    Syntax::Path { path } => quote_spanned!(span=> #path(#(#os),*)),
+                    Syntax::Index => {
+                        let (a, i) = (&os[0], &os[1]);
+                        quote_spanned!(span=> #a[#i])
+                    }
+                }
+            }
+            Op::Call { .. } => unreachable!("calls are emitted by the statement emitters"),
+            Op::Tuple(vs) => {
+                let es = vs.iter().map(|x| self.owned(*x));
+                quote!((#(#es,)*))
+            }
+            Op::Array(vs) => {
+                let es = vs.iter().map(|x| self.owned(*x));
+                quote!([#(#es),*])
+            }
+            Op::Field { base, member } => {
+                let b = v(*base);
+                if self.is_ref(*base) {
+                    quote_spanned!(span=> &#b.#member)
+                } else {
+                    quote_spanned!(span=> ::core::clone::Clone::clone(&#b.#member))
+                }
+            }
+            Op::Struct { path, fields } => {
+                let fs = fields.iter().map(|(m, x)| {
+                    let e = self.owned(*x);
+                    quote!(#m: #e)
+                });
+                quote_spanned!(span=> #path { #(#fs),* })
+            }
+            Op::Ctor { path, args } => {
+                let es = args.iter().map(|x| self.owned(*x));
+                quote_spanned!(span=> #path(#(#es),*))
+            }
+            Op::Ref(x) => {
+                let x = v(*x);
+                quote!(&#x)
+            }
+            Op::Deref(x) => {
+                let x = v(*x);
+                quote_spanned!(span=> *#x)
+            }
+            Op::Identity { var: x, method } => {
+                let x = v(*x);
+                quote_spanned!(span=> #x.#method())
+            }
+        }
+    }
+
+    /// The arguments of a call to another differentiable function, as the user wrote them.
+    fn call_args(&self, args: &[CallArg]) -> Vec<TokenStream> {
+        args.iter().map(|a| self.o(&a.operand)).collect()
+    }
+
+    fn alias(&self, name: &Ident, var: Var) -> TokenStream {
+        if self.is_ref(var) {
+            let x = v(var);
+            quote!(let #name = #x;)
+        } else {
+            let x = self.owned(var);
+            quote!(#[allow(unused_mut)] let mut #name = #x;)
+        }
+    }
+
+    // Forward mode -------------------------------------------------------------------------
+
+    /// The body of `f_jvp`.
+    pub fn jvp_body(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (i, p) in self.sig.params.iter().enumerate() {
+            if p.differentiated {
+                let var = self.param_var(i);
+                let (dv, dp) = (d(var), tangent_param(&p.name));
+                out.extend(quote!(let #dv = #dp;));
+            }
+        }
+        for stmt in &self.body.stmts {
+            match stmt {
+                Stmt::Verbatim(t) => out.extend(t.clone()),
+                Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
+                Stmt::Let { var, op } => out.extend(self.jvp_let(*var, op)),
+            }
+        }
+        let y = self.body.output.expect("a lowered body has an output");
+        let (yv, dy) = (v(y), self.tangent_or_zero(y));
+        out.extend(quote!((#yv, #dy)));
+        out
+    }
+
+    fn jvp_let(&self, var: Var, op: &Op) -> TokenStream {
+        let (x, dx) = (v(var), d(var));
+        let span = self.span(var);
+        if let Op::Call {
+            callee,
+            receiver,
+            args,
+        } = op
+        {
+            let primal_args = self.call_args(args);
+            let tangents: Vec<TokenStream> = args
+                .iter()
+                .filter(|a| a.slot)
+                .map(|a| self.tangent_arg(&a.operand))
+                .collect();
+            let call = match callee {
+                Callee::Path(path) => {
+                    let path = companion_path(path, "jvp");
+                    quote_spanned!(span=> #path(#(#primal_args,)* #(#tangents),*))
+                }
+                Callee::Method { method, turbofish } => {
+                    let recv = self.o(receiver.as_ref().expect("a method call has a receiver"));
+                    let rt = self.receiver_tangent(receiver.as_ref().unwrap());
+                    let m = format_ident!("{}_jvp", method, span = method.span());
+                    quote_spanned!(span=> #recv.#m #turbofish (#(#primal_args,)* #rt, #(#tangents),*))
+                }
+            };
+            return quote!(let (#x, #dx) = #call;);
+        }
+        let primal = self.primal(var, op);
+        let mut out = quote!(let #x = #primal;);
+        if self.active(var) {
+            let t = self.jvp_tangent(var, op);
+            out.extend(quote!(let #dx = #t;));
+        }
+        out
+    }
+
+    /// The tangent argument of a call, passed the way the primal argument is.
+    fn tangent_arg(&self, o: &Operand) -> TokenStream {
+        let t = self.tangent_or_zero(o.var);
+        if o.addr_of { quote!(&#t) } else { t }
+    }
+
+    /// The receiver's tangent, by reference or by value as the callee's `self` is.
+    fn receiver_tangent(&self, o: &Operand) -> TokenStream {
+        if self.active(o.var) {
+            let r = self.dr(o.var);
+            quote!(::ad::__rt::tangent_arg(#r))
+        } else {
+            let r = self.r(o.var);
+            quote!(::ad::__rt::tangent_arg(&::ad::__rt::zero_like(#r)))
+        }
+    }
+
+    fn jvp_tangent(&self, var: Var, op: &Op) -> TokenStream {
+        let span = self.span(var);
+        let x = v(var);
+        match op {
+            Op::Param(i) => {
+                let dp = tangent_param(&self.sig.params[*i].name);
+                quote!(#dp)
+            }
+            Op::Const(_) | Op::Call { .. } => unreachable!("constants have no tangent"),
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                ..
+            } => {
+                let rule = mixed(rule);
+                let refs: Vec<TokenStream> = operands.iter().map(|o| self.r(o.var)).collect();
+                let terms = operands
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, o)| diff[*i] && self.active(o.var))
+                    .map(|(i, o)| {
+                        let f = format_ident!("jvp{}", i);
+                        let t = self.dr(o.var);
+                        quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, #t))
+                    });
+                quote!(#(#terms)+*)
+            }
+            Op::Tuple(vs) => {
+                let ts = vs.iter().map(|e| self.tangent_or_zero(*e));
+                quote!((#(#ts,)*))
+            }
+            Op::Array(vs) => {
+                let ts = vs.iter().map(|e| self.tangent_or_zero(*e));
+                quote!([#(#ts),*])
+            }
+            Op::Field { base, member } => {
+                let b = d(*base);
+                if self.is_ref(*base) {
+                    quote_spanned!(span=> &#b.#member)
+                } else {
+                    quote_spanned!(span=> ::core::clone::Clone::clone(&#b.#member))
+                }
+            }
+            Op::Struct { fields, .. } => {
+                let t = mixed("__tangent");
+                let sets = fields
+                    .iter()
+                    .filter(|(_, f)| self.active(*f))
+                    .map(|(m, f)| {
+                        let e = self.tangent_or_zero(*f);
+                        quote_spanned!(span=> #t.#m = #e;)
+                    });
+                quote!({ let mut #t = ::ad::__rt::zero_like(&#x); #(#sets)* #t })
+            }
+            Op::Ctor { path, args } => {
+                let ts = args.iter().map(|a| self.tangent_or_zero(*a));
+                quote_spanned!(span=> #path(#(#ts),*))
+            }
+            Op::Ref(a) => {
+                let a = d(*a);
+                quote!(&#a)
+            }
+            Op::Deref(a) => {
+                let a = d(*a);
+                quote!(::core::clone::Clone::clone(#a))
+            }
+            Op::Identity { var: a, .. } => self.tangent_or_zero(*a),
+        }
+    }
+
+    fn param_var(&self, i: usize) -> Var {
+        self.body
+            .stmts
+            .iter()
+            .find_map(|s| match s {
+                Stmt::Let {
+                    var,
+                    op: Op::Param(j),
+                } if *j == i => Some(*var),
+                _ => None,
+            })
+            .expect("every parameter is lowered")
+    }
+
+    // Reverse mode -------------------------------------------------------------------------
+
+    /// The body of `f_vjp`: the forward pass, then the pullback closure.
+    pub fn vjp_body(&self) -> TokenStream {
+        let mut forward = TokenStream::new();
+        for stmt in &self.body.stmts {
+            match stmt {
+                Stmt::Verbatim(t) => forward.extend(t.clone()),
+                Stmt::Alias { name, var } => forward.extend(self.alias(name, *var)),
+                Stmt::Let { var, op } => forward.extend(self.vjp_forward_let(*var, op)),
+            }
+        }
+        let y = self.body.output.expect("a lowered body has an output");
+        let mut bw = Backward {
+            e: self,
+            declared: HashSet::new(),
+            code: TokenStream::new(),
+        };
+        let seed = mixed("__seed");
+        if self.active(y) {
+            let gy = g(y);
+            bw.code.extend(quote!(let mut #gy = #seed;));
+            bw.declared.insert(y);
+        }
+        for stmt in self.body.stmts.iter().rev() {
+            if let Stmt::Let { var, op } = stmt {
+                bw.back(*var, op);
+            }
+        }
+        let cots: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.differentiated)
+            .map(|(i, _)| {
+                let var = self.param_var(i);
+                if bw.declared.contains(&var) {
+                    let gv = g(var);
+                    quote!(#gv)
+                } else {
+                    let r = self.r(var);
+                    quote!(::ad::__rt::zero_like(#r))
+                }
+            })
+            .collect();
+        let result = if cots.len() == 1 {
+            cots[0].clone()
+        } else {
+            quote!((#(#cots),*))
+        };
+        let code = bw.code;
+        let out = mixed("__value");
+        let yv = self.owned(y);
+        let tangent_y = &self.sig.output;
+        quote! {
+            #forward
+            let #out = #yv;
+            (#out, move |#seed: ::ad::Tangent<#tangent_y>| {
+                #code
+                #result
+            })
+        }
+    }
+
+    fn vjp_forward_let(&self, var: Var, op: &Op) -> TokenStream {
+        let x = v(var);
+        let span = self.span(var);
+        if let Op::Call {
+            callee,
+            receiver,
+            args,
+        } = op
+        {
+            let primal_args = self.call_args(args);
+            let p = pb(var);
+            let call = match callee {
+                Callee::Path(path) => {
+                    let path = companion_path(path, "vjp");
+                    quote_spanned!(span=> #path(#(#primal_args),*))
+                }
+                Callee::Method { method, turbofish } => {
+                    let recv = self.o(receiver.as_ref().expect("a method call has a receiver"));
+                    let m = format_ident!("{}_vjp", method, span = method.span());
+                    quote_spanned!(span=> #recv.#m #turbofish (#(#primal_args),*))
+                }
+            };
+            return quote!(let (#x, #p) = #call;);
+        }
+        let primal = self.primal(var, op);
+        quote!(let #x = #primal;)
+    }
+}
+
+/// The backward walk of reverse mode: which adjoints exist, and the code so far.
+struct Backward<'a, 'b> {
+    e: &'a Emitter<'b>,
+    declared: HashSet<Var>,
+    code: TokenStream,
+}
+
+impl Backward<'_, '_> {
+    /// `adjoint(target) += contribution`, declaring the adjoint at its first contribution.
+    fn contribute(&mut self, target: Var, contribution: TokenStream) {
+        if !self.e.active(target) {
+            return;
+        }
+        let gt = g(target);
+        if self.declared.insert(target) {
+            self.code.extend(quote!(let mut #gt = #contribution;));
+        } else {
+            self.code
+                .extend(quote!(::ad::__rt::accumulate(&mut #gt, #contribution);));
+        }
+    }
+
+    /// `adjoint(base).member += contribution`.
+    fn contribute_field(&mut self, base: Var, member: &syn::Member, contribution: TokenStream) {
+        if !self.e.active(base) {
+            return;
+        }
+        let gb = g(base);
+        if self.declared.insert(base) {
+            let r = self.e.r(base);
+            self.code
+                .extend(quote!(let mut #gb = ::ad::__rt::zero_like(#r);));
+        }
+        self.code
+            .extend(quote!(::ad::__rt::accumulate(&mut #gb.#member, #contribution);));
+    }
+
+    fn back(&mut self, var: Var, op: &Op) {
+        if !self.e.active(var) || !self.declared.contains(&var) {
+            return;
+        }
+        let e = self.e;
+        let span = e.span(var);
+        let (x, gx) = (v(var), g(var));
+        match op {
+            Op::Param(_) | Op::Const(_) => {}
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                ..
+            } => {
+                let rule = mixed(rule);
+                let refs: Vec<TokenStream> = operands.iter().map(|o| e.r(o.var)).collect();
+                for (i, o) in operands.iter().enumerate() {
+                    if diff[i] && e.active(o.var) {
+                        let f = format_ident!("vjp{}", i);
+                        self.contribute(
+                            o.var,
+                            quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, &#gx)),
+                        );
+                    }
+                }
+            }
+            Op::Call { receiver, args, .. } => {
+                let slots: Vec<Var> = receiver
+                    .iter()
+                    .map(|r| r.var)
+                    .chain(args.iter().filter(|a| a.slot).map(|a| a.operand.var))
+                    .collect();
+                let p = pb(var);
+                let cot = mixed(&format!("__cot{}", var.0));
+                self.code.extend(quote!(let #cot = #p(#gx);));
+                if slots.len() == 1 {
+                    self.contribute(slots[0], quote!(#cot));
+                } else {
+                    let names: Vec<Ident> = (0..slots.len())
+                        .map(|i| mixed(&format!("__cot{}_{}", var.0, i)))
+                        .collect();
+                    self.code.extend(quote!(let (#(#names),*) = #cot;));
+                    for (s, n) in slots.iter().zip(&names) {
+                        self.contribute(*s, quote!(#n));
+                    }
+                }
+            }
+            Op::Tuple(vs) | Op::Array(vs) => {
+                let names: Vec<Ident> = (0..vs.len())
+                    .map(|i| mixed(&format!("__g{}_{}", var.0, i)))
+                    .collect();
+                if matches!(op, Op::Tuple(_)) {
+                    self.code.extend(quote!(let (#(#names,)*) = #gx;));
+                } else {
+                    self.code.extend(quote!(let [#(#names),*] = #gx;));
+                }
+                for (el, n) in vs.iter().zip(&names) {
+                    self.contribute(*el, quote!(#n));
+                }
+            }
+            Op::Field { base, member } => self.contribute_field(*base, member, quote!(#gx)),
+            Op::Struct { fields, .. } => {
+                for (m, f) in fields {
+                    self.contribute(*f, quote!(#gx.#m));
+                }
+            }
+            Op::Ctor { args, .. } => {
+                for (i, a) in args.iter().enumerate() {
+                    self.contribute(
+                        *a,
+                        quote_spanned!(span=> ::ad::__rt::ctor::vjp_arg(&#gx, #i)),
+                    );
+                }
+            }
+            Op::Ref(a) | Op::Deref(a) | Op::Identity { var: a, .. } => {
+                self.contribute(*a, quote!(#gx))
+            }
+        }
+    }
+}

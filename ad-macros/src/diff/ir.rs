@@ -1,0 +1,257 @@
+//! The intermediate representation: a function body in SSA form.
+//!
+//! Every differentiable computation defines one value (`%n`) from earlier values. Computations
+//! on inactive values (integers, booleans, constants, `println!`) stay verbatim Rust, so they
+//! pass through every transformation unchanged. The IR knows no types: which derivative rule
+//! applies to `%a * %b` is decided by rustc, through the traits of `ad-core`, when the emitted
+//! code is compiled.
+
+use std::fmt;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::{Ident, Member};
+
+/// An SSA value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub usize);
+
+/// What is known of an inactive value: whether a function called with it expects a tangent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A real number (`2.0`, `n as f64`, a `f64` parameter): a callee differentiates it.
+    Float,
+    /// An integer, boolean, character or string: never differentiated.
+    NonDiff,
+    /// Nothing is known; treated as not differentiated.
+    Unknown,
+}
+
+/// What the macro tracks of each value.
+#[derive(Clone, Debug)]
+pub struct VarInfo {
+    /// Depends on a differentiated parameter.
+    pub active: bool,
+    /// Holds a reference (`&T`) rather than a `T`.
+    pub is_ref: bool,
+    pub kind: Kind,
+    pub span: Span,
+}
+
+/// An operand as the user wrote it: `x` or `&x`.
+#[derive(Clone, Copy, Debug)]
+pub struct Operand {
+    pub var: Var,
+    pub addr_of: bool,
+}
+
+/// How the primal of a rule application is written in Rust.
+#[derive(Clone, Debug)]
+pub enum Syntax {
+    /// `a op b`.
+    Binary { op: syn::BinOp },
+    /// `-a`.
+    Neg,
+    /// `recv.method::<turbofish>(args)` followed by `suffix` (for example `.into_owned()`).
+    Method {
+        method: Ident,
+        turbofish: Option<TokenStream>,
+        suffix: TokenStream,
+    },
+    /// `path(args)`, for example `f64::sin(x)`.
+    Path { path: TokenStream },
+    /// `base[index]`.
+    Index,
+}
+
+/// Who a call to another differentiable function goes to.
+#[derive(Clone, Debug)]
+pub enum Callee {
+    /// `path(args)`; the companions are `path_jvp` / `path_vjp` (turbofish kept).
+    Path(syn::ExprPath),
+    /// `recv.method(args)`; the companions are methods `method_jvp` / `method_vjp`.
+    Method {
+        method: Ident,
+        turbofish: Option<TokenStream>,
+    },
+}
+
+/// An argument of a call to another differentiable function.
+#[derive(Clone, Copy, Debug)]
+pub struct CallArg {
+    pub operand: Operand,
+    /// The callee differentiates this argument: it takes a tangent and returns a cotangent.
+    pub slot: bool,
+}
+
+/// The computation that defines a value.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// The i-th parameter.
+    Param(usize),
+    /// An inactive expression, emitted verbatim.
+    Const(TokenStream),
+    /// A derivative rule of `ad-core` (`::ad::__rt::<rule>::{jvp,vjp}<i>`): arithmetic,
+    /// elementary functions, linear algebra, indexing. `diff[i]` tells whether operand `i`
+    /// is differentiable at all (an index or an integer exponent is not).
+    Rule {
+        rule: &'static str,
+        operands: Vec<Operand>,
+        diff: Vec<bool>,
+        syntax: Syntax,
+    },
+    /// A call to a function or method with companions `_jvp` / `_vjp`.
+    Call {
+        callee: Callee,
+        /// The receiver of a method call, always a differentiated slot.
+        receiver: Option<Operand>,
+        args: Vec<CallArg>,
+    },
+    /// `(a, b, ...)`.
+    Tuple(Vec<Var>),
+    /// `[a, b, ...]`.
+    Array(Vec<Var>),
+    /// `base.member`.
+    Field { base: Var, member: Member },
+    /// `Path { member: value, ... }`.
+    Struct {
+        path: syn::Path,
+        fields: Vec<(Member, Var)>,
+    },
+    /// A nalgebra constructor `Type::new(a, b, ...)`.
+    Ctor { path: syn::ExprPath, args: Vec<Var> },
+    /// `&a`.
+    Ref(Var),
+    /// `*a`.
+    Deref(Var),
+    /// `a.clone()` (and other identities such as `into_owned`).
+    Identity { var: Var, method: Ident },
+}
+
+/// One statement of a lowered body.
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    /// `%var = op`.
+    Let { var: Var, op: Op },
+    /// A user statement on inactive values only, emitted unchanged.
+    Verbatim(TokenStream),
+    /// Makes a user's variable name refer to a value again, for verbatim code that reads it.
+    Alias { name: Ident, var: Var },
+}
+
+/// A lowered function body.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    pub vars: Vec<VarInfo>,
+    pub stmts: Vec<Stmt>,
+    pub output: Option<Var>,
+}
+
+impl Body {
+    pub fn info(&self, v: Var) -> &VarInfo {
+        &self.vars[v.0]
+    }
+
+    pub fn active(&self, v: Var) -> bool {
+        self.vars[v.0].active
+    }
+
+    pub fn new_var(&mut self, info: VarInfo) -> Var {
+        self.vars.push(info);
+        Var(self.vars.len() - 1)
+    }
+}
+
+// Display: the text form unit tests compare against -----------------------------------------
+
+impl fmt::Display for Var {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.0)
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.addr_of {
+            write!(f, "&{}", self.var)
+        } else {
+            write!(f, "{}", self.var)
+        }
+    }
+}
+
+fn tokens(t: &impl ToTokens) -> String {
+    t.to_token_stream().to_string()
+}
+
+fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Param(i) => write!(f, "param {i}"),
+            Op::Const(t) => write!(f, "const `{t}`"),
+            Op::Rule { rule, operands, .. } => write!(f, "{rule}({})", list(operands)),
+            Op::Call {
+                callee,
+                receiver,
+                args,
+            } => {
+                let args = list(args.iter().map(|a| {
+                    if a.slot {
+                        a.operand.to_string()
+                    } else {
+                        format!("const {}", a.operand)
+                    }
+                }));
+                match (callee, receiver) {
+                    (Callee::Path(p), _) => write!(f, "call {}({args})", tokens(p)),
+                    (Callee::Method { method, .. }, Some(r)) => {
+                        write!(f, "call {r}.{method}({args})")
+                    }
+                    (Callee::Method { method, .. }, None) => write!(f, "call ?.{method}({args})"),
+                }
+            }
+            Op::Tuple(vs) => write!(f, "tuple({})", list(vs)),
+            Op::Array(vs) => write!(f, "array[{}]", list(vs)),
+            Op::Field { base, member } => write!(f, "{base}.{}", tokens(member)),
+            Op::Struct { path, fields } => write!(
+                f,
+                "struct {} {{ {} }}",
+                tokens(path),
+                list(fields.iter().map(|(m, v)| format!("{}: {v}", tokens(m))))
+            ),
+            Op::Ctor { path, args } => write!(f, "new {}({})", tokens(path), list(args)),
+            Op::Ref(v) => write!(f, "&{v}"),
+            Op::Deref(v) => write!(f, "*{v}"),
+            Op::Identity { var, method } => write!(f, "{var}.{method}()"),
+        }
+    }
+}
+
+impl fmt::Display for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for s in &self.stmts {
+            match s {
+                Stmt::Let { var, op } => {
+                    let info = self.info(*var);
+                    let flag = if info.active { " active" } else { "" };
+                    let r = if info.is_ref { " ref" } else { "" };
+                    writeln!(f, "{var} = {op}{flag}{r}")?;
+                }
+                Stmt::Verbatim(t) => writeln!(f, "verbatim `{t}`")?,
+                Stmt::Alias { name, var } => writeln!(f, "alias {name} = {var}")?,
+            }
+        }
+        match self.output {
+            Some(v) => writeln!(f, "return {v}"),
+            None => writeln!(f, "return ?"),
+        }
+    }
+}

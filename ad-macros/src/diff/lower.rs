@@ -1,0 +1,1096 @@
+//! Lowering: a `syn` function body becomes [`Body`], the SSA form the transformations read.
+//!
+//! One explicit `match` over expression kinds; each arm lowers its children first. A construct
+//! that cannot be differentiated records a spanned error and lowering goes on, so a user sees
+//! every problem at once.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
+
+use super::Errors;
+use super::ir::{Body, CallArg, Callee, Kind, Op, Operand, Stmt, Syntax, Var, VarInfo};
+use super::methods;
+use super::sig::Sig;
+
+/// What a user's variable name refers to at a point of the body.
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    /// An SSA value.
+    Ssa(Var),
+    /// A variable of verbatim (inactive) code, of the given kind.
+    Verbatim(Kind),
+}
+
+pub struct Lowerer<'a> {
+    body: Body,
+    env: HashMap<String, Binding>,
+    /// Names whose Rust binding in the emitted code currently holds the SSA value `env` says.
+    aliased: HashMap<String, Var>,
+    errors: &'a mut Errors,
+}
+
+/// Lowers the body of a function with signature `sig`.
+pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
+    let mut l = Lowerer {
+        body: Body::default(),
+        env: HashMap::new(),
+        aliased: HashMap::new(),
+        errors,
+    };
+    for (i, p) in sig.params.iter().enumerate() {
+        let var = l.def(
+            Op::Param(i),
+            VarInfo {
+                active: p.differentiated,
+                is_ref: p.by_ref,
+                kind: p.kind,
+                span: p.name.span(),
+            },
+        );
+        let name = p.name.to_string();
+        l.env.insert(name.clone(), Binding::Ssa(var));
+        l.aliased.insert(name, var);
+    }
+    let n = block.stmts.len();
+    for (i, stmt) in block.stmts.iter().enumerate() {
+        l.stmt(stmt, i + 1 == n);
+    }
+    if l.body.output.is_none() && l.errors.is_empty() {
+        let span = block
+            .stmts
+            .last()
+            .map_or_else(|| block.brace_token.span.join(), |s| s.span());
+        l.errors.push(syn::Error::new(
+            span,
+            "the body of a #[differentiable] function must end with the value it returns",
+        ));
+    }
+    l.body
+}
+
+fn error_unsupported(span: Span, what: &str, instead: &str) -> syn::Error {
+    syn::Error::new(
+        span,
+        format!("{what} not supported in #[differentiable]; {instead}"),
+    )
+}
+
+impl Lowerer<'_> {
+    fn def(&mut self, op: Op, info: VarInfo) -> Var {
+        let var = self.body.new_var(info);
+        self.body.stmts.push(Stmt::Let { var, op });
+        var
+    }
+
+    fn err(&mut self, e: syn::Error) -> Var {
+        self.errors.push(e);
+        self.poison()
+    }
+
+    /// A placeholder value after an error; nothing is emitted when there are errors.
+    fn poison(&mut self) -> Var {
+        self.body.new_var(VarInfo {
+            active: false,
+            is_ref: false,
+            kind: Kind::Unknown,
+            span: Span::call_site(),
+        })
+    }
+
+    fn active(&self, v: Var) -> bool {
+        self.body.active(v)
+    }
+
+    // Statements --------------------------------------------------------------------------
+
+    fn stmt(&mut self, stmt: &syn::Stmt, is_last: bool) {
+        match stmt {
+            syn::Stmt::Local(local) => self.local(local),
+            syn::Stmt::Item(item) => {
+                self.errors.push(error_unsupported(
+                    item.span(),
+                    "items (functions, structs, `use`, ...) inside the body are",
+                    "move the item out of the function",
+                ));
+            }
+            syn::Stmt::Expr(e, semi) => {
+                if let Expr::Return(r) = e
+                    && is_last
+                {
+                    match &r.expr {
+                        Some(e) => self.body.output = Some(self.expr(e)),
+                        None => {
+                            self.errors.push(syn::Error::new(
+                                r.span(),
+                                "`return;` without a value: a #[differentiable] function returns the value it differentiates",
+                            ));
+                        }
+                    }
+                } else if semi.is_none() && is_last {
+                    self.body.output = Some(self.expr(e));
+                } else {
+                    self.expr_stmt(e, stmt);
+                }
+            }
+            syn::Stmt::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
+        }
+    }
+
+    fn local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else {
+            self.errors.push(error_unsupported(
+                local.span(),
+                "`let` without a value is",
+                "give the variable its value where it is declared",
+            ));
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.errors.push(error_unsupported(
+                else_token.span(),
+                "`let ... else` is",
+                "destructure with an irrefutable pattern",
+            ));
+            return;
+        }
+        if !self.is_active_expr(&init.expr) {
+            let annotated = match &local.pat {
+                Pat::Type(pt) => super::sig::plainly_float(&pt.ty)
+                    .then_some(Kind::Float)
+                    .or_else(|| {
+                        super::sig::plainly_non_differentiable(&pt.ty).then_some(Kind::NonDiff)
+                    }),
+                _ => None,
+            };
+            let kind = annotated.unwrap_or_else(|| self.guess_kind(&init.expr));
+            self.verbatim(local.to_token_stream());
+            self.bind_verbatim(&local.pat, kind);
+            return;
+        }
+        let var = self.expr(&init.expr);
+        self.bind(&local.pat, var);
+    }
+
+    /// Binds every name of `pat` to verbatim code.
+    fn bind_verbatim(&mut self, pat: &Pat, kind: Kind) {
+        let mut names = Vec::new();
+        pattern_names(pat, &mut names);
+        for n in names {
+            let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+            let k = if single { kind } else { Kind::Unknown };
+            self.aliased.remove(&n);
+            self.env.insert(n, Binding::Verbatim(k));
+        }
+    }
+
+    /// Binds `pat` to the value `var`, destructuring tuples and structs into field values.
+    fn bind(&mut self, pat: &Pat, var: Var) {
+        match pat {
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let name = pi.ident.to_string();
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(var));
+            }
+            Pat::Type(pt) => self.bind(&pt.pat, var),
+            Pat::Paren(p) => self.bind(&p.pat, var),
+            Pat::Wild(_) => {}
+            Pat::Tuple(t) => {
+                for (i, elem) in t.elems.iter().enumerate() {
+                    if matches!(elem, Pat::Rest(_)) {
+                        self.errors.push(error_unsupported(
+                            elem.span(),
+                            "`..` in a tuple pattern is",
+                            "name every element (use `_` for the ones you skip)",
+                        ));
+                        return;
+                    }
+                    let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
+                    self.bind(elem, field);
+                }
+            }
+            Pat::TupleStruct(ts) => {
+                for (i, elem) in ts.elems.iter().enumerate() {
+                    if matches!(elem, Pat::Rest(_)) {
+                        self.errors.push(error_unsupported(
+                            elem.span(),
+                            "`..` in a tuple struct pattern is",
+                            "name every field (use `_` for the ones you skip)",
+                        ));
+                        return;
+                    }
+                    let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
+                    self.bind(elem, field);
+                }
+            }
+            Pat::Struct(ps) => {
+                for fp in &ps.fields {
+                    let field = self.field(var, fp.member.clone(), fp.span());
+                    self.bind(&fp.pat, field);
+                }
+            }
+            other => {
+                self.errors.push(error_unsupported(
+                    other.span(),
+                    "this pattern is",
+                    "bind to a name, a tuple pattern or a struct pattern",
+                ));
+            }
+        }
+    }
+
+    fn expr_stmt(&mut self, e: &Expr, stmt: &syn::Stmt) {
+        match e {
+            Expr::Assign(a) => {
+                let Some(name) = plain_name(&a.left) else {
+                    let what = match &*a.left {
+                        Expr::Index(_) => "assignment to an index (`v[i] = ...`) is",
+                        Expr::Field(_) => "assignment to a field (`s.f = ...`) is",
+                        _ => "assignment to this place is",
+                    };
+                    self.errors.push(error_unsupported(
+                        a.left.span(),
+                        what,
+                        "build a new value and bind it with `let`",
+                    ));
+                    return;
+                };
+                let currently_active = self.name_is_active(&name);
+                if !currently_active && !self.is_active_expr(&a.right) {
+                    self.verbatim(stmt.to_token_stream());
+                    return;
+                }
+                let var = self.expr(&a.right);
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(var));
+            }
+            Expr::Binary(b) if compound_base(&b.op).is_some() => {
+                let Some(name) = plain_name(&b.left) else {
+                    self.errors.push(error_unsupported(
+                        b.left.span(),
+                        "compound assignment to an index or a field is",
+                        "build a new value and bind it with `let`",
+                    ));
+                    return;
+                };
+                if !self.name_is_active(&name) && !self.is_active_expr(&b.right) {
+                    self.verbatim(stmt.to_token_stream());
+                    return;
+                }
+                let (rule, op) = compound_base(&b.op).expect("checked by the guard");
+                let lhs = self.expr(&b.left);
+                let rhs = self.operand(&b.right);
+                let span = b.span();
+                let var = self.rule(
+                    rule,
+                    vec![
+                        Operand {
+                            var: lhs,
+                            addr_of: false,
+                        },
+                        rhs,
+                    ],
+                    vec![true, true],
+                    Syntax::Binary { op },
+                    span,
+                );
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(var));
+            }
+            Expr::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
+            Expr::Return(r) => {
+                self.errors.push(error_unsupported(
+                    r.span(),
+                    "early `return` is",
+                    "return the value at the end of the body",
+                ));
+            }
+            _ if !self.is_active_expr(e) => self.verbatim(stmt.to_token_stream()),
+            _ => {
+                // An expression statement whose value is dropped: lower it so that unsupported
+                // constructs are reported; its value does not reach the result.
+                self.expr(e);
+            }
+        }
+    }
+
+    fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if methods::is_passthrough_macro(&name) || !self.tokens_active(&mac.tokens) {
+            self.verbatim(tokens);
+        } else {
+            self.errors.push(error_unsupported(
+                mac.span(),
+                &format!("the macro `{name}!` on differentiated values is"),
+                "write the computation without the macro (only printing and assertion macros pass through)",
+            ));
+        }
+    }
+
+    /// Emits user tokens unchanged, after making every name they read refer to its value.
+    fn verbatim(&mut self, tokens: TokenStream) {
+        self.alias_names_in(&tokens);
+        self.body.stmts.push(Stmt::Verbatim(tokens));
+    }
+
+    fn alias_names_in(&mut self, tokens: &TokenStream) {
+        let mut names = Vec::new();
+        collect_idents(tokens.clone(), &mut names);
+        for name in names {
+            if let Some(Binding::Ssa(var)) = self.env.get(&name).copied()
+                && self.aliased.get(&name) != Some(&var)
+            {
+                let span = self.body.info(var).span;
+                self.body.stmts.push(Stmt::Alias {
+                    name: Ident::new(&name, span),
+                    var,
+                });
+                self.aliased.insert(name, var);
+            }
+        }
+    }
+
+    // Activity ----------------------------------------------------------------------------
+
+    fn name_is_active(&self, name: &str) -> bool {
+        matches!(self.env.get(name), Some(Binding::Ssa(v)) if self.active(*v))
+    }
+
+    fn tokens_active(&self, tokens: &TokenStream) -> bool {
+        let mut names = Vec::new();
+        collect_idents(tokens.clone(), &mut names);
+        names.iter().any(|n| self.name_is_active(n))
+    }
+
+    /// Whether `e` reads a differentiated value. Conservative: a field named like an active
+    /// variable counts, which only makes lowering look closer.
+    fn is_active_expr(&self, e: &Expr) -> bool {
+        self.tokens_active(&e.to_token_stream())
+    }
+
+    fn guess_kind(&self, e: &Expr) -> Kind {
+        match e {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) => Kind::Float,
+                syn::Lit::Int(i) if i.suffix() == "f64" || i.suffix() == "f32" => Kind::Float,
+                _ => Kind::NonDiff,
+            },
+            Expr::Paren(p) => self.guess_kind(&p.expr),
+            Expr::Group(g) => self.guess_kind(&g.expr),
+            Expr::Unary(u) => match u.op {
+                UnOp::Not(_) => Kind::NonDiff,
+                _ => self.guess_kind(&u.expr),
+            },
+            Expr::Cast(c) => {
+                if super::sig::plainly_float(&c.ty) {
+                    Kind::Float
+                } else if super::sig::plainly_non_differentiable(&c.ty) {
+                    Kind::NonDiff
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Binary(b) => match b.op {
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_) => {
+                    match (self.guess_kind(&b.left), self.guess_kind(&b.right)) {
+                        (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
+                        (Kind::NonDiff, Kind::NonDiff) => Kind::NonDiff,
+                        _ => Kind::Unknown,
+                    }
+                }
+                _ => Kind::NonDiff,
+            },
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(i) => match self.env.get(&i.to_string()) {
+                    Some(Binding::Verbatim(k)) => *k,
+                    Some(Binding::Ssa(v)) => self.body.info(*v).kind,
+                    None => Kind::Unknown,
+                },
+                None => {
+                    let first = p.path.segments.first().map(|s| s.ident.to_string());
+                    if matches!(first.as_deref(), Some("f64" | "f32" | "std" | "core"))
+                        && p.path.segments.iter().any(|s| s.ident == "consts")
+                    {
+                        Kind::Float
+                    } else {
+                        Kind::Unknown
+                    }
+                }
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if methods::is_zero_derivative(&name) {
+                    if methods::zero_derivative_is_float(&name) {
+                        Kind::Float
+                    } else {
+                        Kind::NonDiff
+                    }
+                } else if methods::rule_for_method(&name).is_some() {
+                    self.guess_kind(&m.receiver)
+                } else {
+                    Kind::Unknown
+                }
+            }
+            _ => Kind::Unknown,
+        }
+    }
+
+    // Expressions -------------------------------------------------------------------------
+
+    /// An inactive expression, kept verbatim.
+    fn constant(&mut self, e: &Expr) -> Var {
+        let kind = self.guess_kind(e);
+        let tokens = e.to_token_stream();
+        self.alias_names_in(&tokens);
+        self.def(
+            Op::Const(tokens),
+            VarInfo {
+                active: false,
+                is_ref: matches!(e, Expr::Reference(_)),
+                kind,
+                span: e.span(),
+            },
+        )
+    }
+
+    /// An operand: `x` or `&x` as the user wrote it.
+    fn operand(&mut self, e: &Expr) -> Operand {
+        match e {
+            Expr::Reference(r) if r.mutability.is_none() => Operand {
+                var: self.expr(&r.expr),
+                addr_of: true,
+            },
+            _ => Operand {
+                var: self.expr(e),
+                addr_of: false,
+            },
+        }
+    }
+
+    fn rule(
+        &mut self,
+        rule: &'static str,
+        operands: Vec<Operand>,
+        diff: Vec<bool>,
+        syntax: Syntax,
+        span: Span,
+    ) -> Var {
+        for (o, d) in operands.iter().zip(&diff) {
+            if !d && self.active(o.var) {
+                let s = self.body.info(o.var).span;
+                return self.err(syn::Error::new(
+                    s,
+                    format!(
+                        "this argument of `{rule}` is not differentiable (an index or an integer) but depends on a differentiated value"
+                    ),
+                ));
+            }
+        }
+        let active = operands
+            .iter()
+            .zip(&diff)
+            .any(|(o, d)| *d && self.active(o.var));
+        let kind = if operands
+            .iter()
+            .any(|o| self.body.info(o.var).kind == Kind::Float)
+        {
+            Kind::Float
+        } else {
+            Kind::Unknown
+        };
+        self.def(
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                syntax,
+            },
+            VarInfo {
+                active,
+                is_ref: false,
+                kind,
+                span,
+            },
+        )
+    }
+
+    fn field(&mut self, base: Var, member: Member, span: Span) -> Var {
+        let info = self.body.info(base).clone();
+        self.def(
+            Op::Field { base, member },
+            VarInfo {
+                active: info.active,
+                is_ref: info.is_ref,
+                kind: Kind::Unknown,
+                span,
+            },
+        )
+    }
+
+    fn simple(&mut self, op: Op, active: bool, is_ref: bool, span: Span) -> Var {
+        self.def(
+            op,
+            VarInfo {
+                active,
+                is_ref,
+                kind: Kind::Unknown,
+                span,
+            },
+        )
+    }
+
+    fn expr(&mut self, e: &Expr) -> Var {
+        if !self.is_active_expr(e) {
+            return self.constant(e);
+        }
+        let span = e.span();
+        match e {
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::Group(g) => self.expr(&g.expr),
+            Expr::Path(p) => match p.path.get_ident().map(|i| i.to_string()) {
+                Some(name) => match self.env.get(&name).copied() {
+                    Some(Binding::Ssa(v)) => v,
+                    _ => self.constant(e),
+                },
+                None => self.constant(e),
+            },
+            Expr::Binary(b) => self.binary(b),
+            Expr::Unary(u) => match u.op {
+                UnOp::Neg(_) => {
+                    let a = self.operand(&u.expr);
+                    self.rule("neg", vec![a], vec![true], Syntax::Neg, span)
+                }
+                UnOp::Not(_) => self.constant(e),
+                UnOp::Deref(_) => {
+                    let a = self.expr(&u.expr);
+                    let active = self.active(a);
+                    self.simple(Op::Deref(a), active, false, span)
+                }
+                _ => self.err(error_unsupported(
+                    span,
+                    "this unary operator is",
+                    "use `-`, `!` or `*`",
+                )),
+            },
+            Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    return self.err(error_unsupported(
+                        span,
+                        "`&mut` borrows are",
+                        "bind a new value with `let` instead of mutating through a reference",
+                    ));
+                }
+                let a = self.expr(&r.expr);
+                let active = self.active(a);
+                self.simple(Op::Ref(a), active, true, span)
+            }
+            Expr::MethodCall(m) => self.method_call(m),
+            Expr::Call(c) => self.call(c),
+            Expr::Tuple(t) => {
+                let vars: Vec<Var> = t.elems.iter().map(|x| self.expr(x)).collect();
+                let active = vars.iter().any(|v| self.active(*v));
+                self.simple(Op::Tuple(vars), active, false, span)
+            }
+            Expr::Array(a) => {
+                let vars: Vec<Var> = a.elems.iter().map(|x| self.expr(x)).collect();
+                let active = vars.iter().any(|v| self.active(*v));
+                self.simple(Op::Array(vars), active, false, span)
+            }
+            Expr::Field(f) => {
+                let base = self.expr(&f.base);
+                self.field(base, f.member.clone(), span)
+            }
+            Expr::Index(ix) => {
+                let base = self.operand(&ix.expr);
+                if self.is_active_expr(&ix.index) {
+                    return self.err(syn::Error::new(
+                        ix.index.span(),
+                        "an index computed from a differentiated value is not supported in #[differentiable]; compute the index from integers",
+                    ));
+                }
+                let index = self.constant(&ix.index);
+                let index = Operand {
+                    var: index,
+                    addr_of: false,
+                };
+                self.rule(
+                    "index",
+                    vec![base, index],
+                    vec![true, false],
+                    Syntax::Index,
+                    span,
+                )
+            }
+            Expr::Struct(s) => {
+                if let Some(rest) = &s.rest {
+                    return self.err(error_unsupported(
+                        rest.span(),
+                        "struct update syntax (`..base`) is",
+                        "write every field",
+                    ));
+                }
+                let fields: Vec<(Member, Var)> = s
+                    .fields
+                    .iter()
+                    .map(|fv| (fv.member.clone(), self.expr(&fv.expr)))
+                    .collect();
+                let active = fields.iter().any(|(_, v)| self.active(*v));
+                self.simple(
+                    Op::Struct {
+                        path: s.path.clone(),
+                        fields,
+                    },
+                    active,
+                    false,
+                    span,
+                )
+            }
+            Expr::Cast(c) => {
+                if super::sig::plainly_non_differentiable(&c.ty) {
+                    // An integer cast has derivative zero almost everywhere.
+                    self.constant(e)
+                } else {
+                    self.err(error_unsupported(
+                        span,
+                        "`as` casts of differentiated values are",
+                        "keep one float type throughout (an integer cast such as `x as usize` is allowed)",
+                    ))
+                }
+            }
+            Expr::Lit(_) => self.constant(e),
+            Expr::If(_) => self.err(error_unsupported(
+                span,
+                "`if` on differentiated values is",
+                "compute both sides and combine them with `min`, `max`, `clamp` or `abs`",
+            )),
+            Expr::Match(_) => self.err(error_unsupported(
+                span,
+                "`match` on differentiated values is",
+                "compute the value without branching",
+            )),
+            Expr::ForLoop(_) => self.err(error_unsupported(
+                span,
+                "`for` loops over differentiated values are",
+                "write the iterations out",
+            )),
+            Expr::While(_) => self.err(error_unsupported(
+                span,
+                "`while` loops over differentiated values are",
+                "write the iterations out",
+            )),
+            Expr::Loop(_) => self.err(error_unsupported(
+                span,
+                "`loop` over differentiated values is",
+                "write the iterations out",
+            )),
+            Expr::Closure(_) => self.err(error_unsupported(
+                span,
+                "closures are",
+                "write a separate #[differentiable] function and call it",
+            )),
+            Expr::Unsafe(_) => self.err(error_unsupported(
+                span,
+                "`unsafe` blocks are",
+                "`ad` differentiates safe code only",
+            )),
+            Expr::Block(_) => self.err(error_unsupported(
+                span,
+                "block expressions are",
+                "move the statements into the function body",
+            )),
+            Expr::Macro(m) => {
+                let name = m
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                self.err(error_unsupported(
+                    span,
+                    &format!("the macro `{name}!` on differentiated values is"),
+                    "write the expression without the macro (for example `Vector3::new(..)` instead of `vector![..]`)",
+                ))
+            }
+            Expr::Return(_) => self.err(error_unsupported(
+                span,
+                "early `return` is",
+                "return the value at the end of the body",
+            )),
+            Expr::Try(_) => self.err(error_unsupported(
+                span,
+                "the `?` operator is",
+                "return the value itself, not a `Result`",
+            )),
+            Expr::Range(_) => self.err(error_unsupported(
+                span,
+                "ranges of differentiated values are",
+                "build ranges from integers",
+            )),
+            Expr::Repeat(_) => self.err(error_unsupported(
+                span,
+                "array repetition `[x; N]` of a differentiated value is",
+                "write the elements out",
+            )),
+            Expr::Assign(_) => self.err(error_unsupported(
+                span,
+                "assignment inside an expression is",
+                "assign in a statement of its own",
+            )),
+            _ => self.err(error_unsupported(
+                span,
+                "this expression is",
+                "use arithmetic, method calls, calls, tuples, arrays, fields and indexing",
+            )),
+        }
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary) -> Var {
+        let span = b.span();
+        let rule = match b.op {
+            BinOp::Add(_) => "add",
+            BinOp::Sub(_) => "sub",
+            BinOp::Mul(_) => "mul",
+            BinOp::Div(_) => "div",
+            BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_) => return self.constant(&Expr::Binary(b.clone())),
+            BinOp::Rem(_) => {
+                return self.err(error_unsupported(
+                    span,
+                    "`%` on differentiated values is",
+                    "compute the remainder as `x - (x / m).floor() * m`",
+                ));
+            }
+            BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_) => {
+                return self.err(error_unsupported(
+                    span,
+                    "compound assignment inside an expression is",
+                    "write it as a statement of its own",
+                ));
+            }
+            _ => {
+                return self.err(error_unsupported(
+                    span,
+                    "this operator on differentiated values is",
+                    "use `+`, `-`, `*` or `/`",
+                ));
+            }
+        };
+        let lhs = self.operand(&b.left);
+        let rhs = self.operand(&b.right);
+        self.rule(
+            rule,
+            vec![lhs, rhs],
+            vec![true, true],
+            Syntax::Binary { op: b.op },
+            span,
+        )
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall) -> Var {
+        let span = m.span();
+        let name = m.method.to_string();
+        let turbofish = m.turbofish.as_ref().map(|t| t.to_token_stream());
+        // `m.try_inverse().unwrap()` is the matrix inverse.
+        if matches!(name.as_str(), "unwrap" | "expect")
+            && let Expr::MethodCall(inner) = &*m.receiver
+            && inner.method == "try_inverse"
+        {
+            let recv = self.operand(&inner.receiver);
+            let method = &m.method;
+            let args = &m.args;
+            self.alias_names_in(&args.to_token_stream());
+            return self.rule(
+                "inverse",
+                vec![recv],
+                vec![true],
+                Syntax::Method {
+                    method: inner.method.clone(),
+                    turbofish: None,
+                    suffix: quote!(.#method(#args)),
+                },
+                span,
+            );
+        }
+        if name == "try_inverse" {
+            return self.err(error_unsupported(
+                span,
+                "`try_inverse()` whose `Option` is inspected is",
+                "write `.try_inverse().unwrap()` or `.try_inverse().expect(\"...\")`",
+            ));
+        }
+        if methods::is_zero_derivative(&name) {
+            return self.constant(&Expr::MethodCall(m.clone()));
+        }
+        if methods::is_identity(&name) && m.args.is_empty() {
+            let recv = self.expr(&m.receiver);
+            let active = self.active(recv);
+            return self.simple(
+                Op::Identity {
+                    var: recv,
+                    method: m.method.clone(),
+                },
+                active,
+                false,
+                span,
+            );
+        }
+        if let Some(r) = methods::rule_for_method(&name) {
+            if m.args.len() + 1 != r.diff.len() {
+                return self.err(syn::Error::new(
+                    m.method.span(),
+                    format!(
+                        "`{name}` takes {} argument(s) in #[differentiable] code",
+                        r.diff.len() - 1
+                    ),
+                ));
+            }
+            let mut operands = vec![self.operand(&m.receiver)];
+            for a in &m.args {
+                operands.push(self.operand(a));
+            }
+            let suffix = if r.owned_view {
+                quote!(.into_owned())
+            } else {
+                TokenStream::new()
+            };
+            return self.rule(
+                r.rule,
+                operands,
+                r.diff.to_vec(),
+                Syntax::Method {
+                    method: m.method.clone(),
+                    turbofish,
+                    suffix,
+                },
+                span,
+            );
+        }
+        if let Some(advice) = methods::unsupported_method(&name) {
+            return self.err(syn::Error::new(
+                m.method.span(),
+                format!("the method `{name}` is not supported in #[differentiable]; {advice}"),
+            ));
+        }
+        // Any other method is another differentiable function: `recv.name_jvp(..)`.
+        let receiver = self.operand(&m.receiver);
+        let args = self.call_args(&m.args);
+        let active = self.active(receiver.var) || args.iter().any(|a| self.active(a.operand.var));
+        self.simple(
+            Op::Call {
+                callee: Callee::Method {
+                    method: m.method.clone(),
+                    turbofish,
+                },
+                receiver: Some(receiver),
+                args,
+            },
+            active,
+            false,
+            span,
+        )
+    }
+
+    fn call_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Vec<CallArg> {
+        args.iter()
+            .map(|a| {
+                let operand = self.operand(a);
+                let info = self.body.info(operand.var);
+                CallArg {
+                    operand,
+                    slot: info.active || info.kind == Kind::Float,
+                }
+            })
+            .collect()
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> Var {
+        let span = c.span();
+        let Expr::Path(path) = &*c.func else {
+            return self.err(error_unsupported(
+                c.func.span(),
+                "calling a closure or a function value is",
+                "call a #[differentiable] function by its name",
+            ));
+        };
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segments.last().cloned().unwrap_or_default();
+        if last == "stop_gradient" {
+            // The value passes, its derivative does not.
+            return self.constant(&Expr::Call(c.clone()));
+        }
+        // `f64::sin(x)`: the scalar method written as a path.
+        if segments.len() == 2
+            && matches!(segments[0].as_str(), "f32" | "f64")
+            && let Some(r) = methods::rule_for_method(&last)
+        {
+            if c.args.len() != r.diff.len() {
+                return self.err(syn::Error::new(
+                    path.span(),
+                    format!("`{last}` takes {} argument(s)", r.diff.len()),
+                ));
+            }
+            let operands: Vec<Operand> = c.args.iter().map(|a| self.operand(a)).collect();
+            return self.rule(
+                r.rule,
+                operands,
+                r.diff.to_vec(),
+                Syntax::Path {
+                    path: path.to_token_stream(),
+                },
+                span,
+            );
+        }
+        if segments.len() >= 2 {
+            let ty = &segments[segments.len() - 2];
+            if methods::is_nalgebra_constructor_type(ty) {
+                if last == "new" {
+                    let args: Vec<Var> = c.args.iter().map(|a| self.expr(a)).collect();
+                    let active = args.iter().any(|v| self.active(*v));
+                    return self.simple(
+                        Op::Ctor {
+                            path: path.clone(),
+                            args,
+                        },
+                        active,
+                        false,
+                        span,
+                    );
+                }
+                return self.err(syn::Error::new(
+                    path.span(),
+                    format!(
+                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`"
+                    ),
+                ));
+            }
+        }
+        let args = self.call_args(&c.args);
+        let active = args.iter().any(|a| self.active(a.operand.var));
+        self.simple(
+            Op::Call {
+                callee: Callee::Path(path.clone()),
+                receiver: None,
+                args,
+            },
+            active,
+            false,
+            span,
+        )
+    }
+}
+
+/// `x` in `x = ...`.
+fn plain_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Paren(p) => plain_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// The rule and operator of a compound assignment: `+=` is `add` written `+`.
+fn compound_base(op: &BinOp) -> Option<(&'static str, BinOp)> {
+    Some(match op {
+        BinOp::AddAssign(t) => ("add", BinOp::Add(syn::Token![+](t.spans[0]))),
+        BinOp::SubAssign(t) => ("sub", BinOp::Sub(syn::Token![-](t.spans[0]))),
+        BinOp::MulAssign(t) => ("mul", BinOp::Mul(syn::Token![*](t.spans[0]))),
+        BinOp::DivAssign(t) => ("div", BinOp::Div(syn::Token![/](t.spans[0]))),
+        _ => return None,
+    })
+}
+
+fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
+    match pat {
+        Pat::Ident(pi) => {
+            out.push(pi.ident.to_string());
+            if let Some((_, sub)) = &pi.subpat {
+                pattern_names(sub, out);
+            }
+        }
+        Pat::Type(pt) => pattern_names(&pt.pat, out),
+        Pat::Paren(p) => pattern_names(&p.pat, out),
+        Pat::Reference(r) => pattern_names(&r.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_names(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_names(p, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| pattern_names(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pattern_names(&f.pat, out)),
+        Pat::Or(o) => o.cases.iter().for_each(|p| pattern_names(p, out)),
+        _ => {}
+    }
+}
+
+/// Every identifier in `tokens`, including the names read by inline format arguments
+/// (`"{x}"`) of macros.
+fn collect_idents(tokens: TokenStream, out: &mut Vec<String>) {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) => {
+                let s = i.to_string();
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            TokenTree::Group(g) => collect_idents(g.stream(), out),
+            TokenTree::Literal(l) => {
+                let s = l.to_string();
+                if s.starts_with('"') || s.starts_with("r\"") || s.starts_with("r#") {
+                    inline_format_names(&s, out);
+                }
+            }
+            TokenTree::Punct(_) => {}
+        }
+    }
+}
+
+fn inline_format_names(s: &str, out: &mut Vec<String>) {
+    let bytes: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == '{' {
+            if bytes.get(i + 1) == Some(&'{') {
+                i += 2;
+                continue;
+            }
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len() && (bytes[j].is_alphanumeric() || bytes[j] == '_') {
+                j += 1;
+            }
+            if j > start && !bytes[start].is_ascii_digit() {
+                let name: String = bytes[start..j].iter().collect();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! What the macro knows of method names: which derivative rule of `ad-core` a method call
+//! uses, which methods have a derivative of zero, and which are known not to be supported.
+//!
+//! The table maps a *name* to a rule module; which implementation of the rule applies (scalar
+//! or matrix, which shapes) is decided by rustc through the traits in `ad-core`.
+
+/// A method that maps to a rule `::ad::__rt::<rule>`.
+pub struct MethodRule {
+    pub rule: &'static str,
+    /// One flag per operand, the receiver first: is it differentiable?
+    pub diff: &'static [bool],
+    /// Returns a view that must be made an owned matrix.
+    pub owned_view: bool,
+}
+
+const U: &[bool] = &[true];
+const B: &[bool] = &[true, true];
+const T3: &[bool] = &[true, true, true];
+const IDX: &[bool] = &[true, false];
+const IDX2: &[bool] = &[true, false, false];
+
+pub fn rule_for_method(name: &str) -> Option<MethodRule> {
+    let (rule, diff, owned_view): (&'static str, &'static [bool], bool) = match name {
+        // Scalar elementary functions.
+        "sin" => ("sin", U, false),
+        "cos" => ("cos", U, false),
+        "tan" => ("tan", U, false),
+        "asin" => ("asin", U, false),
+        "acos" => ("acos", U, false),
+        "atan" => ("atan", U, false),
+        "sinh" => ("sinh", U, false),
+        "cosh" => ("cosh", U, false),
+        "tanh" => ("tanh", U, false),
+        "asinh" => ("asinh", U, false),
+        "acosh" => ("acosh", U, false),
+        "atanh" => ("atanh", U, false),
+        "exp" => ("exp", U, false),
+        "exp2" => ("exp2", U, false),
+        "exp_m1" => ("exp_m1", U, false),
+        "ln" => ("ln", U, false),
+        "ln_1p" => ("ln_1p", U, false),
+        "log2" => ("log2", U, false),
+        "log10" => ("log10", U, false),
+        "sqrt" => ("sqrt", U, false),
+        "cbrt" => ("cbrt", U, false),
+        "recip" => ("recip", U, false),
+        "abs" => ("abs", U, false),
+        "signum" => ("signum", U, false),
+        "powi" => ("powi", IDX, false),
+        "powf" => ("powf", B, false),
+        "log" => ("log", B, false),
+        "atan2" => ("atan2", B, false),
+        "hypot" => ("hypot", B, false),
+        "min" => ("min", B, false),
+        "max" => ("max", B, false),
+        "clamp" => ("clamp", T3, false),
+        "mul_add" => ("mul_add", T3, false),
+        // Linear algebra.
+        "dot" => ("dot", B, false),
+        "norm" => ("norm", U, false),
+        "norm_squared" => ("norm_squared", U, false),
+        "normalize" => ("normalize", U, false),
+        "transpose" => ("transpose", U, false),
+        "component_mul" => ("component_mul", B, false),
+        "component_div" => ("component_div", B, false),
+        "sum" => ("sum", U, false),
+        "mean" => ("mean", U, false),
+        "trace" => ("trace", U, false),
+        "cross" => ("cross", B, false),
+        "determinant" => ("determinant", U, false),
+        // Views, made owned.
+        "column" => ("column", IDX, true),
+        "row" => ("row", IDX, true),
+        "fixed_rows" => ("fixed_rows", IDX, true),
+        "fixed_view" => ("fixed_view", IDX2, true),
+        _ => return None,
+    };
+    Some(MethodRule {
+        rule,
+        diff,
+        owned_view,
+    })
+}
+
+/// Methods whose result does not depend differentiably on the receiver (piecewise constant,
+/// integer or boolean results): their derivative is zero, so the result is a constant.
+pub fn is_zero_derivative(name: &str) -> bool {
+    matches!(
+        name,
+        "floor"
+            | "ceil"
+            | "round"
+            | "round_ties_even"
+            | "trunc"
+            | "is_nan"
+            | "is_finite"
+            | "is_infinite"
+            | "is_normal"
+            | "is_sign_positive"
+            | "is_sign_negative"
+            | "partial_cmp"
+            | "total_cmp"
+            | "eq"
+            | "ne"
+            | "lt"
+            | "le"
+            | "gt"
+            | "ge"
+            | "len"
+            | "nrows"
+            | "ncols"
+            | "shape"
+            | "is_empty"
+            | "imax"
+            | "imin"
+            | "iamax"
+            | "iamin"
+            | "argmax"
+            | "argmin"
+            | "to_string"
+    )
+}
+
+/// Result kind of a zero-derivative method: `floor` and friends stay real numbers.
+pub fn zero_derivative_is_float(name: &str) -> bool {
+    matches!(
+        name,
+        "floor" | "ceil" | "round" | "round_ties_even" | "trunc"
+    )
+}
+
+/// Methods that are the identity on values and on derivatives.
+pub fn is_identity(name: &str) -> bool {
+    matches!(name, "clone" | "into_owned" | "to_owned" | "clone_owned")
+}
+
+/// Methods of std or nalgebra that `#[differentiable]` recognises but cannot differentiate,
+/// with the advice the error gives.
+pub fn unsupported_method(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "map" | "zip_map" | "fold" | "for_each" | "iter" | "iter_mut" | "into_iter" | "apply"
+        | "zip_apply" | "map_with_location" | "sort_by" | "max_by" | "min_by" => {
+            "closures and iterators over differentiated values are not supported yet; write the computation element by element"
+        }
+        "sin_cos" => "call `sin()` and `cos()` separately",
+        "svd"
+        | "lu"
+        | "qr"
+        | "cholesky"
+        | "symmetric_eigen"
+        | "eigenvalues"
+        | "schur"
+        | "hessenberg"
+        | "pseudo_inverse"
+        | "solve"
+        | "solve_lower_triangular"
+        | "solve_upper_triangular"
+        | "try_inverse_mut"
+        | "exp_matrix"
+        | "kronecker" => {
+            "this decomposition has no rule in `ad`; use dual numbers (`ad::dual`) or write `g_jvp`/`g_vjp` by hand for a function that calls it"
+        }
+        "unwrap" | "expect" | "unwrap_or" | "ok" | "ok_or" => {
+            "`Option`/`Result` values are not differentiated; only `.try_inverse().unwrap()` is"
+        }
+        "sort" | "sort_unstable" | "swap" | "push" | "insert" | "remove" | "fill"
+        | "set_column" | "set_row" | "copy_from" => {
+            "mutating methods are not supported in #[differentiable]; build a new value instead"
+        }
+        "add_scalar" | "sub_scalar" | "neg" | "add" | "sub" | "mul" | "div" => {
+            "write the operator (`+`, `-`, `*`, `/`) instead"
+        }
+        _ => return None,
+    })
+}
+
+/// The name of a nalgebra statically sized type whose `new` is a constructor rule.
+pub fn is_nalgebra_constructor_type(name: &str) -> bool {
+    if matches!(name, "SVector" | "SMatrix" | "RowSVector") {
+        return true;
+    }
+    let rest = name
+        .strip_prefix("RowVector")
+        .or_else(|| name.strip_prefix("Vector"))
+        .or_else(|| name.strip_prefix("Matrix"));
+    match rest {
+        Some(r) => {
+            let dims: Vec<&str> = r.split('x').collect();
+            !r.is_empty()
+                && dims.len() <= 2
+                && dims
+                    .iter()
+                    .all(|d| matches!(*d, "1" | "2" | "3" | "4" | "5" | "6"))
+        }
+        None => false,
+    }
+}
+
+/// The passthrough macros: they only read values (printing, assertions).
+pub fn is_passthrough_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "println"
+            | "print"
+            | "eprintln"
+            | "eprint"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "dbg"
+            | "panic"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+    )
+}

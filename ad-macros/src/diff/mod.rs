@@ -1,0 +1,255 @@
+//! `#[differentiable]`: parse → lower to IR → emit the companions.
+
+mod args;
+mod emit;
+pub mod ir;
+mod lower;
+mod methods;
+mod sig;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+
+use args::Args;
+use emit::{Emitter, tangent_param};
+use sig::Sig;
+
+/// Errors collected over a whole expansion, reported together.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, e: syn::Error) {
+        self.0.push(e);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn into_tokens(self) -> TokenStream {
+        self.0.into_iter().map(|e| e.to_compile_error()).collect()
+    }
+}
+
+/// The function as the attribute received it: a free function or a method.
+struct Function {
+    attrs: Vec<syn::Attribute>,
+    vis: syn::Visibility,
+    sig: syn::Signature,
+    block: syn::Block,
+}
+
+fn parse_function(item: TokenStream) -> syn::Result<Function> {
+    // A method inside an `impl` parses as a function too (`self` is a receiver either way).
+    let f: syn::ItemFn = syn::parse2(item.clone()).map_err(|_| {
+        syn::Error::new(
+            item.span(),
+            "#[differentiable] applies to a function or a method with a body",
+        )
+    })?;
+    Ok(Function {
+        attrs: f.attrs,
+        vis: f.vis,
+        sig: f.sig,
+        block: *f.block,
+    })
+}
+
+/// Expands `#[differentiable(args)] item`. On errors the original item is still emitted, so
+/// that one mistake does not cascade into errors at every call site.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = match parse_function(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = e.to_compile_error();
+            return quote!(#e #item);
+        }
+    };
+    let mut errors = Errors::default();
+    let args = match Args::parse(args) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(e);
+            Args {
+                forward: true,
+                reverse: true,
+                ..Args::default()
+            }
+        }
+    };
+    let sig = Sig::analyse(&func.sig, &args, &mut errors);
+    if let Some(span) = args.order2 {
+        errors.push(syn::Error::new(
+            span,
+            "`order = 2` is not supported yet; compute Hessians with `ad::hessian` on dual numbers, or call `f_grad` from a function written over a generic `T: Real` with dual numbers",
+        ));
+    }
+    if let Some(span) = args.jacobian {
+        errors.push(syn::Error::new(
+            span,
+            "`jacobian` is not supported yet; build the Jacobian from `f_jvp` (one column per basis tangent) or from the pullback of `f_vjp` (one row per basis cotangent)",
+        ));
+    }
+    let Some(sig) = sig else {
+        let e = errors.into_tokens();
+        return quote!(#e #item);
+    };
+    let body = lower::lower(&sig, &func.block, &mut errors);
+    if !errors.is_empty() {
+        let e = errors.into_tokens();
+        return quote!(#e #item);
+    }
+    let generated = generate(&func, &sig, &body, &args);
+    quote!(#item #generated)
+}
+
+fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> TokenStream {
+    let emitter = Emitter { body, sig };
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs: Vec<&syn::FnArg> = func.sig.inputs.iter().collect();
+    let output = &sig.output;
+    let allow = quote!(#[allow(
+        unused_variables,
+        unused_mut,
+        unused_parens,
+        non_snake_case,
+        clippy::all,
+        clippy::pedantic,
+        clippy::nursery
+    )]);
+    let cfg_attrs: Vec<&syn::Attribute> = func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+        .collect();
+
+    let tangent_of = |p: &sig::Param| {
+        let r = &p.referent;
+        if p.by_ref {
+            quote!(&::ad::Tangent<#r>)
+        } else {
+            quote!(::ad::Tangent<#r>)
+        }
+    };
+    let diff_params: Vec<&sig::Param> = sig.differentiated().collect();
+    let cotangent_types: Vec<TokenStream> = diff_params
+        .iter()
+        .map(|p| {
+            let r = &p.referent;
+            quote!(::ad::Tangent<#r>)
+        })
+        .collect();
+    let cotangent = if cotangent_types.len() == 1 {
+        cotangent_types[0].clone()
+    } else {
+        quote!((#(#cotangent_types),*))
+    };
+    let fn_link = if sig.is_method {
+        format!("[`Self::{name}`]")
+    } else {
+        format!("[`{name}`]")
+    };
+
+    let mut out = TokenStream::new();
+    if args.forward {
+        let jvp = format_ident!("{}_jvp", name);
+        let tangent_params = diff_params.iter().map(|p| {
+            let n = tangent_param(&p.name);
+            let t = tangent_of(p);
+            quote!(#n: #t)
+        });
+        let body = emitter.jvp_body();
+        let doc = format!(
+            "Forward mode of {fn_link}: its value and its derivative in the direction of the tangent arguments (one `d_` argument per differentiated parameter). Generated by `#[differentiable]`."
+        );
+        out.extend(quote! {
+            #(#cfg_attrs)*
+            #[doc = #doc]
+            #allow
+            #[inline]
+            #vis fn #jvp #generics (#(#inputs,)* #(#tangent_params),*) -> (#output, ::ad::Tangent<#output>) #where_clause {
+                #body
+            }
+        });
+    }
+    if args.reverse {
+        let vjp = format_ident!("{}_vjp", name);
+        let body = emitter.vjp_body();
+        let doc = format!(
+            "Reverse mode of {fn_link}: its value and its pullback, which maps a cotangent of the result to the cotangents of the differentiated parameters (bare for one, a tuple for several). The pullback can be called any number of times. Generated by `#[differentiable]`."
+        );
+        out.extend(quote! {
+            #(#cfg_attrs)*
+            #[doc = #doc]
+            #allow
+            #[inline]
+            #vis fn #vjp #generics (#(#inputs),*) -> (#output, impl Fn(::ad::Tangent<#output>) -> #cotangent) #where_clause {
+                #body
+            }
+        });
+        if scalar_output(output, generics) {
+            let grad = format_ident!("{}_grad", name);
+            let turbofish = turbofish(generics);
+            let call_args = sig.params.iter().map(|p| &p.name);
+            let callee = if sig.is_method {
+                quote!(Self::#vjp #turbofish)
+            } else {
+                quote!(#vjp #turbofish)
+            };
+            let doc = format!(
+                "Value and gradient of {fn_link} (the pullback of `1`): the gradient with respect to each differentiated parameter (bare for one, a tuple for several). Generated by `#[differentiable]`."
+            );
+            out.extend(quote! {
+                #(#cfg_attrs)*
+                #[doc = #doc]
+                #allow
+                #[inline]
+                #vis fn #grad #generics (#(#inputs),*) -> (#output, #cotangent) #where_clause {
+                    let (value, pullback) = #callee(#(#call_args),*);
+                    (value, pullback(::ad::__rt::one()))
+                }
+            });
+        }
+    }
+    out
+}
+
+/// `_grad` exists for `f32`, `f64` and a type parameter of the function (a generic scalar).
+fn scalar_output(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    if sig::plainly_float(ty) && !matches!(ty, syn::Type::Reference(_)) {
+        return true;
+    }
+    if let syn::Type::Path(p) = ty
+        && let Some(id) = p.path.get_ident()
+    {
+        return generics.type_params().any(|t| t.ident == *id);
+    }
+    false
+}
+
+/// `::<T, N>` for the type and const parameters of a function (lifetimes stay inferred).
+fn turbofish(generics: &syn::Generics) -> TokenStream {
+    let params: Vec<TokenStream> = generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => {
+                let i = &t.ident;
+                Some(quote!(#i))
+            }
+            syn::GenericParam::Const(c) => {
+                let i = &c.ident;
+                Some(quote!(#i))
+            }
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if params.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(::<#(#params),*>)
+    }
+}

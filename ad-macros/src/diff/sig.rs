@@ -1,0 +1,215 @@
+//! The signature of a differentiable function: which parameters are differentiated, how they
+//! are passed, and what the generated companions look like.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, Pat, ReturnType, Type};
+
+use super::args::Args;
+use super::ir::Kind;
+
+/// One parameter of the function (the receiver is a parameter named `self`).
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: Ident,
+    pub is_self: bool,
+    /// The type behind the reference for a reference parameter, else the type itself.
+    pub referent: Type,
+    pub by_ref: bool,
+    pub differentiated: bool,
+    pub kind: Kind,
+}
+
+/// What the generated companions need to know of the signature.
+#[derive(Debug)]
+pub struct Sig {
+    pub params: Vec<Param>,
+    pub output: Type,
+    pub is_method: bool,
+}
+
+const NON_DIFFERENTIABLE: &[&str] = &[
+    "bool", "char", "str", "String", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
+    "u32", "u64", "u128", "usize",
+];
+
+/// `bool`, `char`, the integer types, `str`, and references to them are never differentiated.
+pub fn plainly_non_differentiable(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => plainly_non_differentiable(&r.elem),
+        Type::Paren(p) => plainly_non_differentiable(&p.elem),
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|i| NON_DIFFERENTIABLE.contains(&i.to_string().as_str())),
+        _ => false,
+    }
+}
+
+/// `f32` or `f64`, the types whose values are plainly real numbers.
+pub fn plainly_float(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => plainly_float(&r.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.get_ident().is_some_and(|i| i == "f32" || i == "f64")
+        }
+        _ => false,
+    }
+}
+
+fn self_type() -> Type {
+    syn::parse_quote!(Self)
+}
+
+impl Sig {
+    pub fn analyse(sig: &syn::Signature, args: &Args, errors: &mut super::Errors) -> Option<Sig> {
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(r) => {
+                    if r.mutability.is_some() && r.reference.is_some() {
+                        errors.push(syn::Error::new(
+                            r.span(),
+                            "`&mut self` is not supported in #[differentiable]; take `&self` and return the updated value",
+                        ));
+                        continue;
+                    }
+                    if r.colon_token.is_some() {
+                        errors.push(syn::Error::new(
+                            r.span(),
+                            "a typed receiver (`self: T`) is not supported in #[differentiable]; write `self` or `&self`",
+                        ));
+                        continue;
+                    }
+                    let by_ref = r.reference.is_some();
+                    params.push(Param {
+                        name: Ident::new("self", r.self_token.span),
+                        is_self: true,
+                        referent: self_type(),
+                        by_ref,
+                        differentiated: true,
+                        kind: Kind::Unknown,
+                    });
+                }
+                FnArg::Typed(pt) => {
+                    let name = match &*pt.pat {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            pi.ident.clone()
+                        }
+                        other => {
+                            errors.push(syn::Error::new(
+                                other.span(),
+                                "patterns in parameters are not supported in #[differentiable]; bind the parameter to a name and destructure it with `let` in the body",
+                            ));
+                            continue;
+                        }
+                    };
+                    let ty = (*pt.ty).clone();
+                    let (by_ref, referent) = match &ty {
+                        Type::Reference(r) => {
+                            if r.mutability.is_some() {
+                                errors.push(syn::Error::new(
+                                    ty.span(),
+                                    "`&mut` parameters are not supported in #[differentiable]; take the value (or `&T`) and return the updated value",
+                                ));
+                                continue;
+                            }
+                            (true, (*r.elem).clone())
+                        }
+                        Type::ImplTrait(_) => {
+                            errors.push(syn::Error::new(
+                                ty.span(),
+                                "`impl Trait` parameters are not supported in #[differentiable]; use a named generic parameter",
+                            ));
+                            continue;
+                        }
+                        _ => (false, ty.clone()),
+                    };
+                    let kind = if plainly_float(&ty) {
+                        Kind::Float
+                    } else if plainly_non_differentiable(&ty) {
+                        Kind::NonDiff
+                    } else {
+                        Kind::Unknown
+                    };
+                    params.push(Param {
+                        name,
+                        is_self: false,
+                        referent,
+                        by_ref,
+                        differentiated: !plainly_non_differentiable(&pt.ty),
+                        kind,
+                    });
+                }
+            }
+        }
+        let is_method = params.first().is_some_and(|p| p.is_self);
+        if let Some(wrt) = &args.wrt {
+            for p in &mut params {
+                p.differentiated = wrt.iter().any(|w| *w == p.name);
+            }
+            for w in wrt {
+                if !params.iter().any(|p| p.name == *w) {
+                    errors.push(syn::Error::new(
+                        w.span(),
+                        format!("`wrt({w})` names no parameter of this function"),
+                    ));
+                }
+            }
+        }
+        let output = match &sig.output {
+            ReturnType::Type(_, ty) => (**ty).clone(),
+            ReturnType::Default => {
+                errors.push(syn::Error::new(
+                    sig.ident.span(),
+                    "a #[differentiable] function must return a value to differentiate; add a return type such as `-> f64`",
+                ));
+                return None;
+            }
+        };
+        if let Some(a) = &sig.asyncness {
+            errors.push(syn::Error::new(
+                a.span,
+                "`async fn` cannot be #[differentiable]",
+            ));
+        }
+        if let Some(u) = &sig.unsafety {
+            errors.push(syn::Error::new(
+                u.span,
+                "`unsafe fn` cannot be #[differentiable]; `ad` crates forbid unsafe code",
+            ));
+        }
+        if let Some(c) = &sig.constness {
+            errors.push(syn::Error::new(
+                c.span,
+                "`const fn` cannot be #[differentiable]",
+            ));
+        }
+        if let Some(v) = &sig.variadic {
+            errors.push(syn::Error::new(
+                v.span(),
+                "variadic functions cannot be #[differentiable]",
+            ));
+        }
+        if params.iter().all(|p| !p.differentiated) && args.wrt.is_none() {
+            errors.push(syn::Error::new(
+                sig.ident.span(),
+                "this function has no parameter to differentiate (integers, `bool`, `char` and `&str` are not differentiated); add a `f64`, nalgebra or `#[derive(Differentiable)]` parameter",
+            ));
+        } else if params.iter().all(|p| !p.differentiated) {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`wrt()` is empty: name at least one parameter to differentiate",
+            ));
+        }
+        Some(Sig {
+            params,
+            output,
+            is_method,
+        })
+    }
+
+    pub fn differentiated(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.differentiated)
+    }
+}
