@@ -72,9 +72,10 @@ pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
     l.body
 }
 
-fn error_unsupported(span: Span, what: &str, instead: &str) -> syn::Error {
-    syn::Error::new(
-        span,
+/// The error for a construct `node` that cannot be differentiated, spanning all of it.
+fn error_unsupported(node: &dyn ToTokens, what: &str, instead: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        node,
         format!("{what} not supported in #[differentiable]; {instead}"),
     )
 }
@@ -112,7 +113,7 @@ impl Lowerer<'_> {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Item(item) => {
                 self.errors.push(error_unsupported(
-                    item.span(),
+                    item,
                     "items (functions, structs, `use`, ...) inside the body are",
                     "move the item out of the function",
                 ));
@@ -143,7 +144,7 @@ impl Lowerer<'_> {
     fn local(&mut self, local: &syn::Local) {
         let Some(init) = &local.init else {
             self.errors.push(error_unsupported(
-                local.span(),
+                local,
                 "`let` without a value is",
                 "give the variable its value where it is declared",
             ));
@@ -151,7 +152,7 @@ impl Lowerer<'_> {
         };
         if let Some((else_token, _)) = &init.diverge {
             self.errors.push(error_unsupported(
-                else_token.span(),
+                else_token,
                 "`let ... else` is",
                 "destructure with an irrefutable pattern",
             ));
@@ -202,7 +203,7 @@ impl Lowerer<'_> {
                 for (i, elem) in t.elems.iter().enumerate() {
                     if matches!(elem, Pat::Rest(_)) {
                         self.errors.push(error_unsupported(
-                            elem.span(),
+                            elem,
                             "`..` in a tuple pattern is",
                             "name every element (use `_` for the ones you skip)",
                         ));
@@ -216,7 +217,7 @@ impl Lowerer<'_> {
                 for (i, elem) in ts.elems.iter().enumerate() {
                     if matches!(elem, Pat::Rest(_)) {
                         self.errors.push(error_unsupported(
-                            elem.span(),
+                            elem,
                             "`..` in a tuple struct pattern is",
                             "name every field (use `_` for the ones you skip)",
                         ));
@@ -234,7 +235,7 @@ impl Lowerer<'_> {
             }
             other => {
                 self.errors.push(error_unsupported(
-                    other.span(),
+                    other,
                     "this pattern is",
                     "bind to a name, a tuple pattern or a struct pattern",
                 ));
@@ -252,7 +253,7 @@ impl Lowerer<'_> {
                         _ => "assignment to this place is",
                     };
                     self.errors.push(error_unsupported(
-                        a.left.span(),
+                        &a.left,
                         what,
                         "build a new value and bind it with `let`",
                     ));
@@ -270,7 +271,7 @@ impl Lowerer<'_> {
             Expr::Binary(b) if compound_base(&b.op).is_some() => {
                 let Some(name) = plain_name(&b.left) else {
                     self.errors.push(error_unsupported(
-                        b.left.span(),
+                        &b.left,
                         "compound assignment to an index or a field is",
                         "build a new value and bind it with `let`",
                     ));
@@ -303,7 +304,7 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
             Expr::Return(r) => {
                 self.errors.push(error_unsupported(
-                    r.span(),
+                    r,
                     "early `return` is",
                     "return the value at the end of the body",
                 ));
@@ -328,7 +329,7 @@ impl Lowerer<'_> {
             self.verbatim(tokens);
         } else {
             self.errors.push(error_unsupported(
-                mac.span(),
+                mac,
                 &format!("the macro `{name}!` on differentiated values is"),
                 "write the computation without the macro (only printing and assertion macros pass through)",
             ));
@@ -575,7 +576,7 @@ impl Lowerer<'_> {
                     self.simple(Op::Deref(a), active, false, span)
                 }
                 _ => self.err(error_unsupported(
-                    span,
+                    e,
                     "this unary operator is",
                     "use `-`, `!` or `*`",
                 )),
@@ -583,7 +584,7 @@ impl Lowerer<'_> {
             Expr::Reference(r) => {
                 if r.mutability.is_some() {
                     return self.err(error_unsupported(
-                        span,
+                        e,
                         "`&mut` borrows are",
                         "bind a new value with `let` instead of mutating through a reference",
                     ));
@@ -632,7 +633,7 @@ impl Lowerer<'_> {
             Expr::Struct(s) => {
                 if let Some(rest) = &s.rest {
                     return self.err(error_unsupported(
-                        rest.span(),
+                        rest,
                         "struct update syntax (`..base`) is",
                         "write every field",
                     ));
@@ -659,50 +660,50 @@ impl Lowerer<'_> {
                     self.constant(e)
                 } else {
                     self.err(error_unsupported(
-                        span,
+                        e,
                         "`as` casts of differentiated values are",
                         "keep one float type throughout (an integer cast such as `x as usize` is allowed)",
                     ))
                 }
             }
             Expr::Lit(_) => self.constant(e),
-            Expr::If(_) => self.err(error_unsupported(
-                span,
-                "`if` on differentiated values is",
+            Expr::If(i) => self.err(error_unsupported(
+                &i.if_token,
+                "`if` around differentiated values is",
                 "compute both sides and combine them with `min`, `max`, `clamp` or `abs`",
             )),
-            Expr::Match(_) => self.err(error_unsupported(
-                span,
-                "`match` on differentiated values is",
+            Expr::Match(mt) => self.err(error_unsupported(
+                &mt.match_token,
+                "`match` around differentiated values is",
                 "compute the value without branching",
             )),
-            Expr::ForLoop(_) => self.err(error_unsupported(
-                span,
+            Expr::ForLoop(fl) => self.err(error_unsupported(
+                &fl.for_token,
                 "`for` loops over differentiated values are",
                 "write the iterations out",
             )),
-            Expr::While(_) => self.err(error_unsupported(
-                span,
+            Expr::While(w) => self.err(error_unsupported(
+                &w.while_token,
                 "`while` loops over differentiated values are",
                 "write the iterations out",
             )),
-            Expr::Loop(_) => self.err(error_unsupported(
-                span,
+            Expr::Loop(l) => self.err(error_unsupported(
+                &l.loop_token,
                 "`loop` over differentiated values is",
                 "write the iterations out",
             )),
-            Expr::Closure(_) => self.err(error_unsupported(
-                span,
+            Expr::Closure(c) => self.err(error_unsupported(
+                &closure_head(c),
                 "closures are",
                 "write a separate #[differentiable] function and call it",
             )),
-            Expr::Unsafe(_) => self.err(error_unsupported(
-                span,
+            Expr::Unsafe(u) => self.err(error_unsupported(
+                &u.unsafe_token,
                 "`unsafe` blocks are",
                 "`ad` differentiates safe code only",
             )),
             Expr::Block(_) => self.err(error_unsupported(
-                span,
+                e,
                 "block expressions are",
                 "move the statements into the function body",
             )),
@@ -714,39 +715,41 @@ impl Lowerer<'_> {
                     .last()
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
+                let path = &m.mac.path;
+                let bang = &m.mac.bang_token;
                 self.err(error_unsupported(
-                    span,
+                    &quote!(#path #bang),
                     &format!("the macro `{name}!` on differentiated values is"),
                     "write the expression without the macro (for example `Vector3::new(..)` instead of `vector![..]`)",
                 ))
             }
             Expr::Return(_) => self.err(error_unsupported(
-                span,
+                e,
                 "early `return` is",
                 "return the value at the end of the body",
             )),
             Expr::Try(_) => self.err(error_unsupported(
-                span,
+                e,
                 "the `?` operator is",
                 "return the value itself, not a `Result`",
             )),
             Expr::Range(_) => self.err(error_unsupported(
-                span,
+                e,
                 "ranges of differentiated values are",
                 "build ranges from integers",
             )),
             Expr::Repeat(_) => self.err(error_unsupported(
-                span,
+                e,
                 "array repetition `[x; N]` of a differentiated value is",
                 "write the elements out",
             )),
             Expr::Assign(_) => self.err(error_unsupported(
-                span,
+                e,
                 "assignment inside an expression is",
                 "assign in a statement of its own",
             )),
             _ => self.err(error_unsupported(
-                span,
+                e,
                 "this expression is",
                 "use arithmetic, method calls, calls, tuples, arrays, fields and indexing",
             )),
@@ -770,7 +773,7 @@ impl Lowerer<'_> {
             | BinOp::Or(_) => return self.constant(&Expr::Binary(b.clone())),
             BinOp::Rem(_) => {
                 return self.err(error_unsupported(
-                    span,
+                    b,
                     "`%` on differentiated values is",
                     "compute the remainder as `x - (x / m).floor() * m`",
                 ));
@@ -780,14 +783,14 @@ impl Lowerer<'_> {
             | BinOp::MulAssign(_)
             | BinOp::DivAssign(_) => {
                 return self.err(error_unsupported(
-                    span,
+                    b,
                     "compound assignment inside an expression is",
                     "write it as a statement of its own",
                 ));
             }
             _ => {
                 return self.err(error_unsupported(
-                    span,
+                    b,
                     "this operator on differentiated values is",
                     "use `+`, `-`, `*` or `/`",
                 ));
@@ -831,7 +834,7 @@ impl Lowerer<'_> {
         }
         if name == "try_inverse" {
             return self.err(error_unsupported(
-                span,
+                m,
                 "`try_inverse()` whose `Option` is inspected is",
                 "write `.try_inverse().unwrap()` or `.try_inverse().expect(\"...\")`",
             ));
@@ -928,7 +931,7 @@ impl Lowerer<'_> {
         let span = c.span();
         let Expr::Path(path) = &*c.func else {
             return self.err(error_unsupported(
-                c.func.span(),
+                &c.func,
                 "calling a closure or a function value is",
                 "call a #[differentiable] function by its name",
             ));
@@ -1003,6 +1006,12 @@ impl Lowerer<'_> {
             span,
         )
     }
+}
+
+/// `|args|` of a closure, what an error about the closure points at.
+fn closure_head(c: &syn::ExprClosure) -> TokenStream {
+    let (or1, inputs, or2) = (&c.or1_token, &c.inputs, &c.or2_token);
+    quote!(#or1 #inputs #or2)
 }
 
 /// `x` in `x = ...`.

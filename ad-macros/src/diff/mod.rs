@@ -26,6 +26,9 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     fn into_tokens(self) -> TokenStream {
         self.0.into_iter().map(|e| e.to_compile_error()).collect()
     }

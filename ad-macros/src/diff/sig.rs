@@ -64,6 +64,7 @@ fn self_type() -> Type {
 impl Sig {
     pub fn analyse(sig: &syn::Signature, args: &Args, errors: &mut super::Errors) -> Option<Sig> {
         let mut params = Vec::new();
+        let errors_before = errors.len();
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(r) => {
@@ -191,12 +192,15 @@ impl Sig {
                 "variadic functions cannot be #[differentiable]",
             ));
         }
-        if params.iter().all(|p| !p.differentiated) && args.wrt.is_none() {
+        let parameter_errors = errors.len() > errors_before;
+        if parameter_errors {
+            // The parameters with errors were left out; what is left says nothing.
+        } else if params.iter().all(|p| !p.differentiated) && args.wrt.is_none() {
             errors.push(syn::Error::new(
                 sig.ident.span(),
                 "this function has no parameter to differentiate (integers, `bool`, `char` and `&str` are not differentiated); add a `f64`, nalgebra or `#[derive(Differentiable)]` parameter",
             ));
-        } else if params.iter().all(|p| !p.differentiated) {
+        } else if args.wrt.as_ref().is_some_and(|w| w.is_empty()) {
             errors.push(syn::Error::new(
                 Span::call_site(),
                 "`wrt()` is empty: name at least one parameter to differentiate",
