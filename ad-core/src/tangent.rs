@@ -86,7 +86,7 @@ pub trait Differentiable {
 ///
 /// ```
 /// use ad_core::Tangent;
-/// let t: Tangent<(f64, [f32; 2])> = (1.0, [2.0, 3.0]);
+/// let t: Tangent<(f64, [f64; 2])> = (1.0, [2.0, 3.0]);
 /// # let _ = t;
 /// ```
 pub type Tangent<T> = <T as Differentiable>::Tangent;
@@ -100,9 +100,9 @@ pub type Tangent<T> = <T as Differentiable>::Tangent;
 /// use ad_core::VectorSpace;
 /// use nalgebra::Vector2;
 /// let mut a = Vector2::new(1.0, 2.0);
-/// a.axpy(2.0, &Vector2::new(1.0, 1.0));
+/// VectorSpace::axpy(&mut a, 2.0, &Vector2::new(1.0, 1.0));
 /// assert_eq!(a, Vector2::new(3.0, 4.0));
-/// assert_eq!(a.dot(&a), 25.0);
+/// assert_eq!(VectorSpace::dot(&a, &a), 25.0);
 /// assert_eq!(a.map_scalars(|x| x * x), Vector2::new(9.0, 16.0));
 /// ```
 pub trait VectorSpace: Clone + core::fmt::Debug + PartialEq {
@@ -128,8 +128,11 @@ pub trait VectorSpace: Clone + core::fmt::Debug + PartialEq {
     fn map_scalars(&self, f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self;
 
     /// Applies `f` to every pair of corresponding scalars of `self` and `other`.
-    fn zip_map(&self, other: &Self, f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar)
-    -> Self;
+    fn zip_map(
+        &self,
+        other: &Self,
+        f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar,
+    ) -> Self;
 
     /// The negated vector.
     #[inline(always)]

@@ -1,0 +1,474 @@
+//! Rules of the arithmetic operators: [`add`] (`a + b`), [`sub`] (`a - b`), [`mul`] (`a * b`),
+//! [`div`] (`a / b`) and [`neg`] (`-a`).
+//!
+//! Operands may be scalars `T: Real` or matrices `SMatrix<T, R, C>` (vectors are matrices with
+//! one column); the shape pairs nalgebra supports are dispatched through the traits
+//! [`AddRule`], [`SubRule`], [`MulRule`], [`DivRule`] and [`NegRule`].
+//!
+//! ```
+//! use ad_core::rules::mul;
+//! use nalgebra::{Matrix2, Vector2};
+//! let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+//! let x = Vector2::new(1.0, -1.0);
+//! let y = a * x;
+//! // Forward mode: tangent of y when x moves along dx.
+//! let dx = Vector2::new(0.5, 0.0);
+//! assert_eq!(mul::jvp1(&a, &x, &y, &dx), a * dx);
+//! // Reverse mode: cotangents of the operands given the cotangent of y.
+//! let g = Vector2::new(1.0, 0.0);
+//! assert_eq!(mul::vjp0(&a, &x, &y, &g), g * x.transpose());
+//! assert_eq!(mul::vjp1(&a, &x, &y, &g), a.transpose() * g);
+//! ```
+
+use nalgebra::SMatrix;
+
+use crate::Real;
+
+// Add -----------------------------------------------------------------------------------------
+
+/// Derivatives of `Self + Rhs`, implemented per shape pair (scalar + scalar, matrix + matrix of
+/// the same shape).
+pub trait AddRule<Rhs> {
+    /// The type of `Self + Rhs`.
+    type Output;
+    /// Tangent of the sum from the tangent `d` of the left operand.
+    fn jvp_lhs(d: &Self) -> Self::Output;
+    /// Tangent of the sum from the tangent `d` of the right operand.
+    fn jvp_rhs(d: &Rhs) -> Self::Output;
+    /// Cotangent of the left operand given the cotangent `g` of the sum.
+    fn vjp_lhs(g: &Self::Output) -> Self;
+    /// Cotangent of the right operand given the cotangent `g` of the sum.
+    fn vjp_rhs(g: &Self::Output) -> Rhs;
+}
+
+// Scalar + Scalar
+// d(a + b) = da + db
+impl<T: Real> AddRule<T> for T {
+    type Output = T;
+    #[inline(always)]
+    fn jvp_lhs(d: &T) -> T {
+        *d
+    }
+    #[inline(always)]
+    fn jvp_rhs(d: &T) -> T {
+        *d
+    }
+    #[inline(always)]
+    fn vjp_lhs(g: &T) -> T {
+        *g
+    }
+    #[inline(always)]
+    fn vjp_rhs(g: &T) -> T {
+        *g
+    }
+}
+
+// Matrix + Matrix
+// d(A + B) = dA + dB
+impl<T: Real, const R: usize, const C: usize> AddRule<SMatrix<T, R, C>> for SMatrix<T, R, C> {
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(d: &Self) -> Self {
+        *d
+    }
+    #[inline(always)]
+    fn jvp_rhs(d: &Self) -> Self {
+        *d
+    }
+    #[inline(always)]
+    fn vjp_lhs(g: &Self) -> Self {
+        *g
+    }
+    #[inline(always)]
+    fn vjp_rhs(g: &Self) -> Self {
+        *g
+    }
+}
+
+/// Rule of `a + b` (scalar + scalar, matrix + matrix): `d(a + b) = da + db`.
+pub mod add {
+    use super::AddRule;
+
+    /// Tangent contribution of `a`: `da`.
+    #[inline(always)]
+    pub fn jvp0<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, d: &A) -> A::Output {
+        A::jvp_lhs(d)
+    }
+    /// Tangent contribution of `b`: `db`.
+    #[inline(always)]
+    pub fn jvp1<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, d: &B) -> A::Output {
+        A::jvp_rhs(d)
+    }
+    /// Cotangent of `a`: `g`.
+    #[inline(always)]
+    pub fn vjp0<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> A {
+        A::vjp_lhs(g)
+    }
+    /// Cotangent of `b`: `g`.
+    #[inline(always)]
+    pub fn vjp1<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
+        A::vjp_rhs(g)
+    }
+}
+
+// Sub -----------------------------------------------------------------------------------------
+
+/// Derivatives of `Self - Rhs`, implemented per shape pair (scalar - scalar, matrix - matrix of
+/// the same shape).
+pub trait SubRule<Rhs> {
+    /// The type of `Self - Rhs`.
+    type Output;
+    /// Tangent of the difference from the tangent `d` of the left operand.
+    fn jvp_lhs(d: &Self) -> Self::Output;
+    /// Tangent of the difference from the tangent `d` of the right operand.
+    fn jvp_rhs(d: &Rhs) -> Self::Output;
+    /// Cotangent of the left operand given the cotangent `g` of the difference.
+    fn vjp_lhs(g: &Self::Output) -> Self;
+    /// Cotangent of the right operand given the cotangent `g` of the difference.
+    fn vjp_rhs(g: &Self::Output) -> Rhs;
+}
+
+// Scalar - Scalar
+// d(a - b) = da - db
+impl<T: Real> SubRule<T> for T {
+    type Output = T;
+    #[inline(always)]
+    fn jvp_lhs(d: &T) -> T {
+        *d
+    }
+    #[inline(always)]
+    fn jvp_rhs(d: &T) -> T {
+        -*d
+    }
+    #[inline(always)]
+    fn vjp_lhs(g: &T) -> T {
+        *g
+    }
+    #[inline(always)]
+    fn vjp_rhs(g: &T) -> T {
+        -*g
+    }
+}
+
+// Matrix - Matrix
+// d(A - B) = dA - dB
+impl<T: Real, const R: usize, const C: usize> SubRule<SMatrix<T, R, C>> for SMatrix<T, R, C> {
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(d: &Self) -> Self {
+        *d
+    }
+    #[inline(always)]
+    fn jvp_rhs(d: &Self) -> Self {
+        -d
+    }
+    #[inline(always)]
+    fn vjp_lhs(g: &Self) -> Self {
+        *g
+    }
+    #[inline(always)]
+    fn vjp_rhs(g: &Self) -> Self {
+        -g
+    }
+}
+
+/// Rule of `a - b` (scalar - scalar, matrix - matrix): `d(a - b) = da - db`.
+pub mod sub {
+    use super::SubRule;
+
+    /// Tangent contribution of `a`: `da`.
+    #[inline(always)]
+    pub fn jvp0<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, d: &A) -> A::Output {
+        A::jvp_lhs(d)
+    }
+    /// Tangent contribution of `b`: `-db`.
+    #[inline(always)]
+    pub fn jvp1<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, d: &B) -> A::Output {
+        A::jvp_rhs(d)
+    }
+    /// Cotangent of `a`: `g`.
+    #[inline(always)]
+    pub fn vjp0<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> A {
+        A::vjp_lhs(g)
+    }
+    /// Cotangent of `b`: `-g`.
+    #[inline(always)]
+    pub fn vjp1<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
+        A::vjp_rhs(g)
+    }
+}
+
+// Mul -----------------------------------------------------------------------------------------
+
+/// Derivatives of `Self * Rhs`, implemented per shape pair: scalar × scalar, scalar × matrix,
+/// matrix × scalar and matrix × matrix (`R×K` times `K×C`, which includes matrix × vector,
+/// row vector × matrix, dot products written `aᵀ * b` and outer products `a * bᵀ`).
+pub trait MulRule<Rhs>: Sized {
+    /// The type of `Self * Rhs`.
+    type Output;
+    /// Tangent of the product from the tangent `d` of the left operand.
+    fn jvp_lhs(&self, rhs: &Rhs, d: &Self) -> Self::Output;
+    /// Tangent of the product from the tangent `d` of the right operand.
+    fn jvp_rhs(&self, rhs: &Rhs, d: &Rhs) -> Self::Output;
+    /// Cotangent of the left operand given the cotangent `g` of the product.
+    fn vjp_lhs(&self, rhs: &Rhs, g: &Self::Output) -> Self;
+    /// Cotangent of the right operand given the cotangent `g` of the product.
+    fn vjp_rhs(&self, rhs: &Rhs, g: &Self::Output) -> Rhs;
+}
+
+// Scalar × Scalar
+// d(a*b) = da*b + a*db
+impl<T: Real> MulRule<T> for T {
+    type Output = T;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &T, d: &T) -> T {
+        *d * *rhs
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, _rhs: &T, d: &T) -> T {
+        *self * *d
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &T, g: &T) -> T {
+        *g * *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, _rhs: &T, g: &T) -> T {
+        *self * *g
+    }
+}
+
+// Scalar × Matrix
+// d(a*B) = B*da + a*dB;  ā = <G, B>,  B̄ = a*G
+impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &SMatrix<T, R, C>, d: &T) -> SMatrix<T, R, C> {
+        rhs * *d
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, _rhs: &SMatrix<T, R, C>, d: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+        d * *self
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> T {
+        g.dot(rhs)
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, _rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+        g * *self
+    }
+}
+
+// Matrix × Scalar
+// d(A*b) = dA*b + A*db;  Ā = G*b,  b̄ = <G, A>
+impl<T: Real, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &T, d: &Self) -> Self {
+        d * *rhs
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, _rhs: &T, d: &T) -> Self {
+        self * *d
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &T, g: &Self) -> Self {
+        g * *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, _rhs: &T, g: &Self) -> T {
+        g.dot(self)
+    }
+}
+
+// Matrix × Matrix (R×K times K×C; also Matrix × Vector, Row × Matrix, outer products)
+// d(A*B) = dA*B + A*dB;  Ā = G*Bᵀ,  B̄ = Aᵀ*G
+impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T, K, C>>
+    for SMatrix<T, R, K>
+{
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &SMatrix<T, K, C>, d: &Self) -> SMatrix<T, R, C> {
+        d * rhs
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, _rhs: &SMatrix<T, K, C>, d: &SMatrix<T, K, C>) -> SMatrix<T, R, C> {
+        self * d
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> Self {
+        g * rhs.transpose()
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, _rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
+        self.tr_mul(g)
+    }
+}
+
+/// Rule of `a * b` (scalar × scalar, scalar × matrix, matrix × scalar, matrix × matrix):
+/// `d(a*b) = da*b + a*db`.
+pub mod mul {
+    use super::MulRule;
+
+    /// Tangent contribution of `a`: `da * b`.
+    #[inline(always)]
+    pub fn jvp0<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, d: &A) -> A::Output {
+        a.jvp_lhs(b, d)
+    }
+    /// Tangent contribution of `b`: `a * db`.
+    #[inline(always)]
+    pub fn jvp1<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, d: &B) -> A::Output {
+        a.jvp_rhs(b, d)
+    }
+    /// Cotangent of `a` (`g * bᵀ` for matrices, `<g, b>` for a scalar `a`).
+    #[inline(always)]
+    pub fn vjp0<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, g: &A::Output) -> A {
+        a.vjp_lhs(b, g)
+    }
+    /// Cotangent of `b` (`aᵀ * g` for matrices, `<a, g>` for a scalar `b`).
+    #[inline(always)]
+    pub fn vjp1<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, g: &A::Output) -> B {
+        a.vjp_rhs(b, g)
+    }
+}
+
+// Div -----------------------------------------------------------------------------------------
+
+/// Derivatives of `y = Self / Rhs`, implemented per shape pair: scalar / scalar and
+/// matrix / scalar. The rules receive the quotient `y`, which saves a division.
+pub trait DivRule<Rhs>: Sized {
+    /// The type of `Self / Rhs`.
+    type Output;
+    /// Tangent of the quotient from the tangent `d` of the numerator.
+    fn jvp_lhs(&self, rhs: &Rhs, y: &Self::Output, d: &Self) -> Self::Output;
+    /// Tangent of the quotient from the tangent `d` of the denominator.
+    fn jvp_rhs(&self, rhs: &Rhs, y: &Self::Output, d: &Rhs) -> Self::Output;
+    /// Cotangent of the numerator given the cotangent `g` of the quotient.
+    fn vjp_lhs(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Self;
+    /// Cotangent of the denominator given the cotangent `g` of the quotient.
+    fn vjp_rhs(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Rhs;
+}
+
+// Scalar / Scalar
+// d(a/b) = da/b - (a/b)*db/b = (da - y*db)/b
+impl<T: Real> DivRule<T> for T {
+    type Output = T;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &T, _y: &T, d: &T) -> T {
+        *d / *rhs
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, rhs: &T, y: &T, d: &T) -> T {
+        -(*y * *d) / *rhs
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &T, _y: &T, g: &T) -> T {
+        *g / *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, rhs: &T, y: &T, g: &T) -> T {
+        -(*g * *y) / *rhs
+    }
+}
+
+// Matrix / Scalar
+// d(A/b) = dA/b - Y*db/b;  Ā = G/b,  b̄ = -<G, Y>/b
+impl<T: Real, const R: usize, const C: usize> DivRule<T> for SMatrix<T, R, C> {
+    type Output = SMatrix<T, R, C>;
+    #[inline(always)]
+    fn jvp_lhs(&self, rhs: &T, _y: &Self, d: &Self) -> Self {
+        d / *rhs
+    }
+    #[inline(always)]
+    fn jvp_rhs(&self, rhs: &T, y: &Self, d: &T) -> Self {
+        y * (-*d / *rhs)
+    }
+    #[inline(always)]
+    fn vjp_lhs(&self, rhs: &T, _y: &Self, g: &Self) -> Self {
+        g / *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs(&self, rhs: &T, y: &Self, g: &Self) -> T {
+        -g.dot(y) / *rhs
+    }
+}
+
+/// Rule of `a / b` (scalar / scalar, matrix / scalar): `d(a/b) = (da - y*db) / b` where
+/// `y = a/b`.
+pub mod div {
+    use super::DivRule;
+
+    /// Tangent contribution of `a`: `da / b`.
+    #[inline(always)]
+    pub fn jvp0<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, d: &A) -> A::Output {
+        a.jvp_lhs(b, y, d)
+    }
+    /// Tangent contribution of `b`: `-y * db / b`.
+    #[inline(always)]
+    pub fn jvp1<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, d: &B) -> A::Output {
+        a.jvp_rhs(b, y, d)
+    }
+    /// Cotangent of `a`: `g / b`.
+    #[inline(always)]
+    pub fn vjp0<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, g: &A::Output) -> A {
+        a.vjp_lhs(b, y, g)
+    }
+    /// Cotangent of `b`: `-<g, y> / b`.
+    #[inline(always)]
+    pub fn vjp1<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, g: &A::Output) -> B {
+        a.vjp_rhs(b, y, g)
+    }
+}
+
+// Neg -----------------------------------------------------------------------------------------
+
+/// Derivatives of `-Self`, implemented for scalars and matrices.
+pub trait NegRule {
+    /// Tangent of the negation from the tangent `d` of the operand: `-d`.
+    fn jvp(d: &Self) -> Self;
+    /// Cotangent of the operand given the cotangent `g` of the negation: `-g`.
+    fn vjp(g: &Self) -> Self;
+}
+
+// Scalar
+// d(-a) = -da
+impl<T: Real> NegRule for T {
+    #[inline(always)]
+    fn jvp(d: &T) -> T {
+        -*d
+    }
+    #[inline(always)]
+    fn vjp(g: &T) -> T {
+        -*g
+    }
+}
+
+// Matrix
+// d(-A) = -dA
+impl<T: Real, const R: usize, const C: usize> NegRule for SMatrix<T, R, C> {
+    #[inline(always)]
+    fn jvp(d: &Self) -> Self {
+        -d
+    }
+    #[inline(always)]
+    fn vjp(g: &Self) -> Self {
+        -g
+    }
+}
+
+/// Rule of `-a` (scalar or matrix): `d(-a) = -da`.
+pub mod neg {
+    use super::NegRule;
+
+    /// Tangent contribution of `a`: `-da`.
+    #[inline(always)]
+    pub fn jvp0<A: NegRule>(_a: &A, _y: &A, d: &A) -> A {
+        A::jvp(d)
+    }
+    /// Cotangent of `a`: `-g`.
+    #[inline(always)]
+    pub fn vjp0<A: NegRule>(_a: &A, _y: &A, g: &A) -> A {
+        A::vjp(g)
+    }
+}

@@ -1,0 +1,308 @@
+//! Rules of indexing, views and construction: [`index`] (`v[i]`), [`column`](mod@column),
+//! [`row`], [`fixed_rows`], [`fixed_view`] and the constructor `SMatrix::new` ([`ctor`]).
+//!
+//! Extracting a part is linear: its tangent is the same part of the operand's tangent, and the
+//! cotangent of the operand is zero except for the part, which receives the result's cotangent.
+//! Indices are operands too (passed by reference like every operand) but are not
+//! differentiable.
+//!
+//! ```
+//! use ad_core::rules::{ctor, index};
+//! use nalgebra::{Matrix2, Vector3};
+//! let v = Vector3::new(1.0, 2.0, 3.0);
+//! let y = v[1];
+//! assert_eq!(index::jvp0(&v, &1, &y, &Vector3::new(0.1, 0.2, 0.3)), 0.2);
+//! assert_eq!(index::vjp0(&v, &1, &y, &5.0), Vector3::new(0.0, 5.0, 0.0));
+//! // `Matrix2::new(a0, a1, a2, a3)` takes its arguments row by row: a1 is entry (0, 1).
+//! let g = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+//! assert_eq!(ctor::vjp_arg(&g, 1), 2.0);
+//! ```
+
+use nalgebra::SMatrix;
+
+use crate::{Differentiable, Real, zero_like};
+
+/// Derivatives of `self[i]`, implemented per container and index kind: matrices with a linear
+/// `usize` index (column-major, like nalgebra) or a `(row, column)` pair, and arrays `[A; N]`
+/// with a `usize` index.
+pub trait IndexRule<I>: Sized {
+    /// The type of `self[i]`.
+    type Output;
+    /// Tangent of `self[i]` from the tangent `d` of `self`: `d[i]`.
+    fn jvp(&self, i: &I, d: &Self) -> Self::Output;
+    /// Cotangent of `self` given the cotangent `g` of `self[i]`: zero except `g` at `i`.
+    fn vjp(&self, i: &I, g: &Self::Output) -> Self;
+    /// Adds the cotangent of `self` into `acc` in place: `acc[i] += g`.
+    fn acc(&self, i: &I, g: &Self::Output, acc: &mut Self);
+}
+
+// Matrix[usize] (linear, column-major)
+// d(v[i]) = dv[i]
+impl<T: Real, const R: usize, const C: usize> IndexRule<usize> for SMatrix<T, R, C> {
+    type Output = T;
+    #[inline(always)]
+    fn jvp(&self, i: &usize, d: &Self) -> T {
+        d[*i]
+    }
+    #[inline(always)]
+    fn vjp(&self, i: &usize, g: &T) -> Self {
+        let mut z = Self::zeros();
+        z[*i] = *g;
+        z
+    }
+    #[inline(always)]
+    fn acc(&self, i: &usize, g: &T, acc: &mut Self) {
+        acc[*i] += *g;
+    }
+}
+
+// Matrix[(usize, usize)]
+// d(m[(i, j)]) = dm[(i, j)]
+impl<T: Real, const R: usize, const C: usize> IndexRule<(usize, usize)> for SMatrix<T, R, C> {
+    type Output = T;
+    #[inline(always)]
+    fn jvp(&self, i: &(usize, usize), d: &Self) -> T {
+        d[*i]
+    }
+    #[inline(always)]
+    fn vjp(&self, i: &(usize, usize), g: &T) -> Self {
+        let mut z = Self::zeros();
+        z[*i] = *g;
+        z
+    }
+    #[inline(always)]
+    fn acc(&self, i: &(usize, usize), g: &T, acc: &mut Self) {
+        acc[*i] += *g;
+    }
+}
+
+// Array[usize]
+// d(v[i]) = dv[i]
+impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexRule<usize>
+    for [A; N]
+{
+    type Output = A;
+    #[inline(always)]
+    fn jvp(&self, i: &usize, d: &Self) -> A {
+        d[*i].clone()
+    }
+    #[inline(always)]
+    fn vjp(&self, i: &usize, g: &A) -> Self {
+        let mut z = zero_like(self);
+        z[*i] = g.clone();
+        z
+    }
+    #[inline(always)]
+    fn acc(&self, i: &usize, g: &A, acc: &mut Self) {
+        crate::accumulate(&mut acc[*i], g.clone());
+    }
+}
+
+/// Rule of `v[i]` for matrices (linear column-major `usize` index or `(row, column)`) and
+/// arrays `[A; N]` (`usize` index): `d(v[i]) = dv[i]`. The index (operand 1) is not
+/// differentiable.
+pub mod index {
+    use super::IndexRule;
+
+    /// Tangent contribution of `v`: `d[i]`.
+    #[inline(always)]
+    pub fn jvp0<V: IndexRule<I>, I>(v: &V, i: &I, _y: &V::Output, d: &V) -> V::Output {
+        v.jvp(i, d)
+    }
+    /// Cotangent of `v`: zero except `g` at `i`.
+    #[inline(always)]
+    pub fn vjp0<V: IndexRule<I>, I>(v: &V, i: &I, _y: &V::Output, g: &V::Output) -> V {
+        v.vjp(i, g)
+    }
+    /// `vjp0` added into `acc` in place, which reverse mode uses to avoid building a whole
+    /// zero cotangent per index read.
+    #[inline(always)]
+    pub fn acc0<V: IndexRule<I>, I>(acc: &mut V, v: &V, i: &I, _y: &V::Output, g: &V::Output) {
+        v.acc(i, g, acc)
+    }
+}
+
+/// Rule of `m.column(j)` (as an owned `SMatrix<T, R, 1>`): `d(m.column(j)) = dm.column(j)`.
+/// The index `j` (operand 1) is not differentiable.
+pub mod column {
+    use super::*;
+
+    /// Tangent contribution of `m`: column `j` of `d`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _m: &SMatrix<T, R, C>,
+        j: &usize,
+        _y: &SMatrix<T, R, 1>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, 1> {
+        d.column(*j).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in column `j`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _m: &SMatrix<T, R, C>,
+        j: &usize,
+        _y: &SMatrix<T, R, 1>,
+        g: &SMatrix<T, R, 1>,
+    ) -> SMatrix<T, R, C> {
+        let mut z = SMatrix::<T, R, C>::zeros();
+        z.set_column(*j, g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, const R: usize, const C: usize>(
+        acc: &mut SMatrix<T, R, C>,
+        _m: &SMatrix<T, R, C>,
+        j: &usize,
+        _y: &SMatrix<T, R, 1>,
+        g: &SMatrix<T, R, 1>,
+    ) {
+        let mut col = acc.column_mut(*j);
+        col += g;
+    }
+}
+
+/// Rule of `m.row(i)` (as an owned `SMatrix<T, 1, C>`): `d(m.row(i)) = dm.row(i)`. The index
+/// `i` (operand 1) is not differentiable.
+pub mod row {
+    use super::*;
+
+    /// Tangent contribution of `m`: row `i` of `d`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, 1, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, 1, C> {
+        d.row(*i).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in row `i`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, 1, C>,
+        g: &SMatrix<T, 1, C>,
+    ) -> SMatrix<T, R, C> {
+        let mut z = SMatrix::<T, R, C>::zeros();
+        z.set_row(*i, g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, const R: usize, const C: usize>(
+        acc: &mut SMatrix<T, R, C>,
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, 1, C>,
+        g: &SMatrix<T, 1, C>,
+    ) {
+        let mut row = acc.row_mut(*i);
+        row += g;
+    }
+}
+
+/// Rule of `m.fixed_rows::<K>(i)` (as an owned `SMatrix<T, K, C>`; `K` is inferred from the
+/// type of `y`): `d(m.fixed_rows::<K>(i)) = dm.fixed_rows::<K>(i)`. The index `i` (operand 1) is
+/// not differentiable.
+pub mod fixed_rows {
+    use super::*;
+
+    /// Tangent contribution of `m`: rows `i .. i + K` of `d`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize, const K: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, K, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, K, C> {
+        d.fixed_rows::<K>(*i).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in rows `i .. i + K`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize, const K: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, K, C>,
+        g: &SMatrix<T, K, C>,
+    ) -> SMatrix<T, R, C> {
+        let mut z = SMatrix::<T, R, C>::zeros();
+        z.fixed_rows_mut::<K>(*i).copy_from(g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, const R: usize, const C: usize, const K: usize>(
+        acc: &mut SMatrix<T, R, C>,
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        _y: &SMatrix<T, K, C>,
+        g: &SMatrix<T, K, C>,
+    ) {
+        let mut rows = acc.fixed_rows_mut::<K>(*i);
+        rows += g;
+    }
+}
+
+/// Rule of `m.fixed_view::<R2, C2>(i, j)` (as an owned `SMatrix<T, R2, C2>`; `R2` and `C2` are
+/// inferred from the type of `y`): `d(view) = the same view of dm`. The indices `i` and `j`
+/// (operands 1 and 2) are not differentiable.
+pub mod fixed_view {
+    use super::*;
+
+    /// Tangent contribution of `m`: the `R2×C2` block of `d` at `(i, j)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize, const R2: usize, const C2: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        j: &usize,
+        _y: &SMatrix<T, R2, C2>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R2, C2> {
+        d.fixed_view::<R2, C2>(*i, *j).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in the `R2×C2` block at `(i, j)`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize, const R2: usize, const C2: usize>(
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        j: &usize,
+        _y: &SMatrix<T, R2, C2>,
+        g: &SMatrix<T, R2, C2>,
+    ) -> SMatrix<T, R, C> {
+        let mut z = SMatrix::<T, R, C>::zeros();
+        z.fixed_view_mut::<R2, C2>(*i, *j).copy_from(g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, const R: usize, const C: usize, const R2: usize, const C2: usize>(
+        acc: &mut SMatrix<T, R, C>,
+        _m: &SMatrix<T, R, C>,
+        i: &usize,
+        j: &usize,
+        _y: &SMatrix<T, R2, C2>,
+        g: &SMatrix<T, R2, C2>,
+    ) {
+        let mut block = acc.fixed_view_mut::<R2, C2>(*i, *j);
+        block += g;
+    }
+}
+
+/// Rule of the constructor `SMatrix::new(a0, a1, ...)` (also `Vector3::new`, `Matrix2::new`,
+/// ...), whose arguments fill the matrix in ROW-major order.
+///
+/// Its tangent is the matrix built from the arguments' tangents (generated code simply calls
+/// `new` again), so only the reverse rule is provided.
+pub mod ctor {
+    use super::*;
+
+    /// Cotangent of argument `i` of `SMatrix::<T, R, C>::new(a0, a1, ...)` given the cotangent
+    /// `g` of the matrix: `g[(i / C, i % C)]` (row-major, unlike nalgebra's linear index).
+    #[inline(always)]
+    pub fn vjp_arg<T: Real, const R: usize, const C: usize>(g: &SMatrix<T, R, C>, i: usize) -> T {
+        g[(i / C, i % C)]
+    }
+}

@@ -1,0 +1,490 @@
+//! Rules of the linear-algebra methods of statically sized matrices `SMatrix<T, R, C>` (vectors
+//! are matrices with one column): [`dot`], [`norm`], [`norm_squared`], [`normalize`],
+//! [`transpose`], [`component_mul`], [`component_div`], [`sum`], [`mean`], [`trace`],
+//! [`cross`], [`determinant`] and [`inverse`].
+//!
+//! The receiver of the method is operand 0 (`a.dot(&b)` has operands `(a, b)`).
+//!
+//! ```
+//! use ad_core::rules::{determinant, norm};
+//! use nalgebra::{Matrix2, Vector2};
+//! let v = Vector2::new(3.0, 4.0);
+//! let n = v.norm();
+//! assert_eq!(norm::jvp0(&v, &n, &Vector2::new(1.0, 0.0)), 3.0 / 5.0);
+//! assert_eq!(norm::vjp0(&v, &n, &5.0), Vector2::new(3.0, 4.0));
+//! // d det(A) = <cof(A), dA>; correct also where A is singular.
+//! let a = Matrix2::new(1.0, 2.0, 2.0, 4.0);
+//! let det = a.determinant();
+//! assert_eq!(determinant::vjp0(&a, &det, &1.0), Matrix2::new(4.0, -2.0, -2.0, 1.0));
+//! ```
+
+use nalgebra::{DMatrix, SMatrix};
+
+use super::{c, one, zero};
+use crate::Real;
+
+/// Rule of `a.dot(&b)` (same-shape matrices, the sum of the products of their entries):
+/// `d<a, b> = <da, b> + <a, db>`.
+pub mod dot {
+    use super::*;
+
+    /// Tangent contribution of `a`: `<da, b>`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        d.dot(b)
+    }
+    /// Tangent contribution of `b`: `<a, db>`.
+    #[inline(always)]
+    pub fn jvp1<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _b: &SMatrix<T, R, C>,
+        _y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        a.dot(d)
+    }
+    /// Cotangent of `a`: `g b`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        b * *g
+    }
+    /// Cotangent of `b`: `g a`.
+    #[inline(always)]
+    pub fn vjp1<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _b: &SMatrix<T, R, C>,
+        _y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        a * *g
+    }
+}
+
+/// Rule of `a.norm()` (the Euclidean/Frobenius norm `y = |a|`): `d|a| = <a, da> / |a|`.
+///
+/// Convention: at `a = 0`, where the norm is not differentiable, the derivative is 0.
+pub mod norm {
+    use super::*;
+
+    /// Tangent contribution of `a`: `<a, da> / y` (0 at `a = 0`).
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        if *y == zero() { zero() } else { a.dot(d) / *y }
+    }
+    /// Cotangent of `a`: `a g / y` (0 at `a = 0`).
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        if *y == zero() {
+            SMatrix::zeros()
+        } else {
+            a * (*g / *y)
+        }
+    }
+}
+
+/// Rule of `a.norm_squared()`: `d|a|² = 2 <a, da>`.
+pub mod norm_squared {
+    use super::*;
+
+    /// Tangent contribution of `a`: `2 <a, da>`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        a.dot(d) * c(2.0)
+    }
+    /// Cotangent of `a`: `2 g a`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        a * (*g * c(2.0))
+    }
+}
+
+/// Rule of `a.normalize()` (`y = a / |a|`): `dy = (da - y <y, da>) / |a|`.
+///
+/// The Jacobian is symmetric, so the cotangent has the same form. At `a = 0` the primal itself
+/// is NaN and so is the derivative.
+pub mod normalize {
+    use super::*;
+
+    /// Tangent contribution of `a`: `(da - y <y, da>) / |a|`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        y: &SMatrix<T, R, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        // |a| = <a, y>, cheaper than recomputing the norm.
+        (d - y * y.dot(d)) / a.dot(y)
+    }
+    /// Cotangent of `a`: `(g - y <y, g>) / |a|`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        y: &SMatrix<T, R, C>,
+        g: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        (g - y * y.dot(g)) / a.dot(y)
+    }
+}
+
+/// Rule of `a.transpose()`: `d(aᵀ) = (da)ᵀ`.
+pub mod transpose {
+    use super::*;
+
+    /// Tangent contribution of `a`: `daᵀ`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, C, R>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, C, R> {
+        d.transpose()
+    }
+    /// Cotangent of `a`: `gᵀ`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, C, R>,
+        g: &SMatrix<T, C, R>,
+    ) -> SMatrix<T, R, C> {
+        g.transpose()
+    }
+}
+
+/// Rule of `a.component_mul(&b)` (entrywise product `∘`): `d(a∘b) = da∘b + a∘db`.
+pub mod component_mul {
+    use super::*;
+
+    /// Tangent contribution of `a`: `da∘b`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        d.component_mul(b)
+    }
+    /// Tangent contribution of `b`: `a∘db`.
+    #[inline(always)]
+    pub fn jvp1<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        a.component_mul(d)
+    }
+    /// Cotangent of `a`: `g∘b`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        g: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        g.component_mul(b)
+    }
+    /// Cotangent of `b`: `g∘a`.
+    #[inline(always)]
+    pub fn vjp1<T: Real, const R: usize, const C: usize>(
+        a: &SMatrix<T, R, C>,
+        _b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        g: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        g.component_mul(a)
+    }
+}
+
+/// Rule of `a.component_div(&b)` (entrywise quotient `y = a ⊘ b`):
+/// `dy = da ⊘ b - y∘db ⊘ b`.
+pub mod component_div {
+    use super::*;
+
+    /// Tangent contribution of `a`: `da ⊘ b`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        d.component_div(b)
+    }
+    /// Tangent contribution of `b`: `-y∘db ⊘ b`.
+    #[inline(always)]
+    pub fn jvp1<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        y: &SMatrix<T, R, C>,
+        d: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        -y.component_mul(d).component_div(b)
+    }
+    /// Cotangent of `a`: `g ⊘ b`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        _y: &SMatrix<T, R, C>,
+        g: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        g.component_div(b)
+    }
+    /// Cotangent of `b`: `-g∘y ⊘ b`.
+    #[inline(always)]
+    pub fn vjp1<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        b: &SMatrix<T, R, C>,
+        y: &SMatrix<T, R, C>,
+        g: &SMatrix<T, R, C>,
+    ) -> SMatrix<T, R, C> {
+        -g.component_mul(y).component_div(b)
+    }
+}
+
+/// Rule of `a.sum()` (the sum of the entries): `d Σa = Σ da`.
+pub mod sum {
+    use super::*;
+
+    /// Tangent contribution of `a`: `Σ da`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        d.sum()
+    }
+    /// Cotangent of `a`: `g` in every entry.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        SMatrix::from_element(*g)
+    }
+}
+
+/// Rule of `a.mean()` (the mean of the `R·C` entries): `d mean(a) = mean(da)`.
+pub mod mean {
+    use super::*;
+
+    /// Tangent contribution of `a`: `mean(da)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &T,
+        d: &SMatrix<T, R, C>,
+    ) -> T {
+        d.mean()
+    }
+    /// Cotangent of `a`: `g / (R·C)` in every entry.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const R: usize, const C: usize>(
+        _a: &SMatrix<T, R, C>,
+        _y: &T,
+        g: &T,
+    ) -> SMatrix<T, R, C> {
+        SMatrix::from_element(*g / c((R * C) as f64))
+    }
+}
+
+/// Rule of `a.trace()` (square `a`): `d tr(a) = tr(da)`.
+pub mod trace {
+    use super::*;
+
+    /// Tangent contribution of `a`: `tr(da)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const D: usize>(_a: &SMatrix<T, D, D>, _y: &T, d: &SMatrix<T, D, D>) -> T {
+        d.trace()
+    }
+    /// Cotangent of `a`: `g I`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const D: usize>(_a: &SMatrix<T, D, D>, _y: &T, g: &T) -> SMatrix<T, D, D> {
+        SMatrix::from_diagonal_element(*g)
+    }
+}
+
+/// Rule of `a.cross(&b)` (3-vectors): `d(a×b) = da×b + a×db`.
+pub mod cross {
+    use super::*;
+
+    /// Tangent contribution of `a`: `da×b`.
+    #[inline(always)]
+    pub fn jvp0<T: Real>(
+        _a: &SMatrix<T, 3, 1>,
+        b: &SMatrix<T, 3, 1>,
+        _y: &SMatrix<T, 3, 1>,
+        d: &SMatrix<T, 3, 1>,
+    ) -> SMatrix<T, 3, 1> {
+        d.cross(b)
+    }
+    /// Tangent contribution of `b`: `a×db`.
+    #[inline(always)]
+    pub fn jvp1<T: Real>(
+        a: &SMatrix<T, 3, 1>,
+        _b: &SMatrix<T, 3, 1>,
+        _y: &SMatrix<T, 3, 1>,
+        d: &SMatrix<T, 3, 1>,
+    ) -> SMatrix<T, 3, 1> {
+        a.cross(d)
+    }
+    /// Cotangent of `a`: `b×g` (since `<g, da×b> = <da, b×g>`).
+    #[inline(always)]
+    pub fn vjp0<T: Real>(
+        _a: &SMatrix<T, 3, 1>,
+        b: &SMatrix<T, 3, 1>,
+        _y: &SMatrix<T, 3, 1>,
+        g: &SMatrix<T, 3, 1>,
+    ) -> SMatrix<T, 3, 1> {
+        b.cross(g)
+    }
+    /// Cotangent of `b`: `g×a` (since `<g, a×db> = <db, g×a>`).
+    #[inline(always)]
+    pub fn vjp1<T: Real>(
+        a: &SMatrix<T, 3, 1>,
+        _b: &SMatrix<T, 3, 1>,
+        _y: &SMatrix<T, 3, 1>,
+        g: &SMatrix<T, 3, 1>,
+    ) -> SMatrix<T, 3, 1> {
+        g.cross(a)
+    }
+}
+
+/// The cofactor matrix of `a` (the transpose of its adjugate), the gradient of the determinant:
+/// `d det(a) = <cof(a), da>`. `det` is `a`'s determinant.
+///
+/// Closed forms for `D ≤ 4` (correct also where `a` is singular); `det · a⁻ᵀ` for larger `D`,
+/// falling back to signed minors when `a` is exactly singular.
+#[inline(always)]
+fn cofactor<T: Real, const D: usize>(a: &SMatrix<T, D, D>, det: T) -> SMatrix<T, D, D> {
+    match D {
+        0 => SMatrix::zeros(),
+        1 => SMatrix::from_element(one()),
+        // cof [[p, q], [r, s]] = [[s, -r], [-q, p]]
+        2 => SMatrix::from_fn(|i, j| {
+            let m = a[(1 - i, 1 - j)];
+            if i == j { m } else { -m }
+        }),
+        // The cyclic index form includes the sign (-1)^(i+j).
+        3 => SMatrix::from_fn(|i, j| {
+            let (i1, i2, j1, j2) = ((i + 1) % 3, (i + 2) % 3, (j + 1) % 3, (j + 2) % 3);
+            a[(i1, j1)] * a[(i2, j2)] - a[(i1, j2)] * a[(i2, j1)]
+        }),
+        // cof_ij = (-1)^(i+j) det(minor_ij), each minor a 3×3 determinant.
+        4 => SMatrix::from_fn(|i, j| {
+            let (r, s) = (others_of_4(i), others_of_4(j));
+            let m = |p: usize, q: usize| a[(r[p], s[q])];
+            let minor = m(0, 0) * (m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1))
+                - m(0, 1) * (m(1, 0) * m(2, 2) - m(1, 2) * m(2, 0))
+                + m(0, 2) * (m(1, 0) * m(2, 1) - m(1, 1) * m(2, 0));
+            if (i + j) % 2 == 0 { minor } else { -minor }
+        }),
+        // nalgebra inverts (and computes determinants of) matrices larger than 4×4 with the
+        // same LU decomposition, so `det` cancels the tiny pivots of nearly singular matrices.
+        _ => match a.try_inverse() {
+            Some(inverse) => inverse.transpose() * det,
+            None => cofactor_by_minors(a),
+        },
+    }
+}
+
+/// The indices in `0..4` other than `k`, in increasing order.
+#[inline(always)]
+fn others_of_4(k: usize) -> [usize; 3] {
+    match k {
+        0 => [1, 2, 3],
+        1 => [0, 2, 3],
+        2 => [0, 1, 3],
+        _ => [0, 1, 2],
+    }
+}
+
+/// The cofactor matrix from its definition, `cof_ij = (-1)^(i+j) det(minor_ij)`; used only for
+/// exactly singular matrices with `D > 4`.
+#[cold]
+fn cofactor_by_minors<T: Real, const D: usize>(a: &SMatrix<T, D, D>) -> SMatrix<T, D, D> {
+    SMatrix::from_fn(|i, j| {
+        let minor = DMatrix::from_fn(D - 1, D - 1, |r, s| {
+            a[(r + usize::from(r >= i), s + usize::from(s >= j))]
+        });
+        let m = minor.determinant();
+        if (i + j) % 2 == 0 { m } else { -m }
+    })
+}
+
+/// Rule of `a.determinant()` (square `D×D`): `d det(A) = det(A) tr(A⁻¹ dA) = <cof(A), dA>`,
+/// where `cof(A)` is the cofactor matrix (the transpose of the adjugate).
+///
+/// For `D ≤ 4` the cofactor matrix is computed in closed form, so the derivative is correct
+/// also at singular matrices. For larger `D` it is `det(A) A⁻ᵀ`, with `A⁻¹` from nalgebra's LU
+/// inverse; when `y` is nalgebra's `determinant()` (computed by the same LU decomposition) the
+/// tiny pivots of nearly singular matrices cancel, and exactly singular matrices fall back to
+/// signed minors.
+pub mod determinant {
+    use super::*;
+
+    /// Tangent contribution of `a`: `<cof(a), da>`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const D: usize>(a: &SMatrix<T, D, D>, y: &T, d: &SMatrix<T, D, D>) -> T {
+        cofactor(a, *y).dot(d)
+    }
+    /// Cotangent of `a`: `g cof(a)`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const D: usize>(a: &SMatrix<T, D, D>, y: &T, g: &T) -> SMatrix<T, D, D> {
+        cofactor(a, *y) * *g
+    }
+}
+
+/// Rule of `a.try_inverse().unwrap()` (square `a`, result `y = a⁻¹`):
+/// `d(A⁻¹) = -A⁻¹ dA A⁻¹`.
+pub mod inverse {
+    use super::*;
+
+    /// Tangent contribution of `a`: `-y da y`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, const D: usize>(
+        _a: &SMatrix<T, D, D>,
+        y: &SMatrix<T, D, D>,
+        d: &SMatrix<T, D, D>,
+    ) -> SMatrix<T, D, D> {
+        -(y * d * y)
+    }
+    /// Cotangent of `a`: `-yᵀ g yᵀ`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, const D: usize>(
+        _a: &SMatrix<T, D, D>,
+        y: &SMatrix<T, D, D>,
+        g: &SMatrix<T, D, D>,
+    ) -> SMatrix<T, D, D> {
+        -(y.tr_mul(g) * y.transpose())
+    }
+}
