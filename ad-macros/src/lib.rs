@@ -17,6 +17,64 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Derives `Differentiable` for a struct and generates its `{Name}Tangent` type.
+///
+/// On a struct with named or tuple fields (generic over types, consts and lifetimes) it
+/// generates:
+///
+/// - `{Name}Tangent`, with the struct's visibility and generic parameters, holding a `pub`
+///   field `Tangent<F>` for each field of type `F`, with the same name (or, for a tuple struct,
+///   the same position). Fields marked `#[no_derivative]` (counters, hyper-parameters, caches)
+///   are left out. If a type or lifetime parameter is only used by such fields, the tangent
+///   has one more, hidden, field `__ad_phantom: PhantomData<..>`.
+/// - `impl Differentiable for Name` with `type Tangent = NameTangent`, a field-wise
+///   `zero_tangent`, and an `apply_tangent` that moves each differentiated field along its
+///   tangent and leaves `#[no_derivative]` fields untouched.
+/// - On the tangent: `Clone`, `Debug`, `PartialEq`, `Default` (zero), `Sum`, `VectorSpace`
+///   (field-wise; its `Scalar` is the one scalar type of all the fields' tangents), and the
+///   operators `+`, `-`, `+=`, `-=` (values and references), unary `-`, and `*`, `*=` by a
+///   scalar on the right.
+///
+/// Every field must be `Differentiable` and all must have the same scalar (`f32` and `f64`
+/// fields do not mix); a field that is not differentiated must be marked `#[no_derivative]`.
+/// Compile errors, each at its span: an enum, a union, a unit struct, a struct whose fields
+/// are all `#[no_derivative]`, `#[no_derivative]` with arguments, on the struct, or on a tuple
+/// field followed by a differentiated one (the tangent keeps the positions: `tangent.i` is the
+/// tangent of `self.i`).
+///
+/// ```rust,ignore
+/// use ad::prelude::*;
+/// use nalgebra::{SMatrix, SVector};
+///
+/// #[derive(Differentiable)]
+/// pub struct Dense<const I: usize, const O: usize> {
+///     pub w: SMatrix<f32, O, I>,
+///     pub b: SVector<f32, O>,
+///     #[no_derivative]
+///     pub steps: usize,
+/// }
+///
+/// // Generated: `pub struct DenseTangent<const I: usize, const O: usize>` with
+/// // `pub w: Tangent<SMatrix<f32, O, I>>` and `pub b: Tangent<SVector<f32, O>>`.
+/// let mut layer = Dense::<2, 1> { w: SMatrix::repeat(1.0), b: SVector::zeros(), steps: 3 };
+/// let grad: Tangent<Dense<2, 1>> = DenseTangent {
+///     w: SMatrix::repeat(0.5),
+///     b: SVector::repeat(2.0),
+/// };
+///
+/// // A gradient step, `params += -lr * grad`, with the tangent's operators.
+/// layer.apply_tangent(&(grad.clone() * -0.5));
+/// assert_eq!(layer.w, SMatrix::<f32, 1, 2>::repeat(0.75));
+/// assert_eq!(layer.b, SVector::<f32, 1>::repeat(-1.0));
+/// assert_eq!(layer.steps, 3); // `#[no_derivative]`: untouched
+///
+/// // The tangent is a vector space: what optimizers use.
+/// assert_eq!(grad.dot(&grad), 0.25 + 0.25 + 4.0);
+/// assert_eq!(&grad + &grad, grad.clone() * 2.0);
+/// assert_eq!(layer.zero_tangent(), DenseTangent::zero());
+/// ```
+///
+/// (Not run here: a proc-macro crate cannot run doctests that use its own macros through the
+/// `ad` facade. The same example is the test `doc_example` in `tests/derive.rs` of `ad`.)
 #[proc_macro_derive(Differentiable, attributes(no_derivative))]
 pub fn derive_differentiable(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -1,0 +1,6 @@
+use ad::prelude::*;
+
+#[derive(Differentiable)]
+struct Empty {}
+
+fn main() {}

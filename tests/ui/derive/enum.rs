@@ -1,0 +1,9 @@
+use ad::prelude::*;
+
+#[derive(Differentiable)]
+enum Activation {
+    Relu,
+    Leaky(f64),
+}
+
+fn main() {}

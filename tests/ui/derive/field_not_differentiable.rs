@@ -1,0 +1,9 @@
+use ad::prelude::*;
+
+#[derive(Differentiable)]
+struct Model {
+    w: f64,
+    name: String,
+}
+
+fn main() {}

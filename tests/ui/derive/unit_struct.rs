@@ -1,0 +1,6 @@
+use ad::prelude::*;
+
+#[derive(Differentiable)]
+struct Marker;
+
+fn main() {}
