@@ -44,7 +44,10 @@ fn unary_tour(x: f64) -> f64 {
 fn every_scalar_method() {
     for &x in &[0.13, 0.41, 0.77] {
         let (_, g) = unary_tour_grad(x);
-        let fd = fd_gradient(|p: SVector<f64, 1>| unary_tour(p[0]), SVector::<f64, 1>::new(x));
+        let fd = fd_gradient(
+            |p: SVector<f64, 1>| unary_tour(p[0]),
+            SVector::<f64, 1>::new(x),
+        );
         assert_close_scalar(g, fd[0], 1e-6);
         assert_close_scalar(unary_tour_jvp(x, 1.0).1, g, 1e-12);
     }
@@ -114,7 +117,12 @@ fn linalg_tour(a: Matrix3<f64>, v: Vector3<f64>) -> f64 {
     let row = a.row(2);
     let top = v.fixed_rows::<2>(0);
     let corner = a.fixed_view::<2, 2>(1, 1);
-    n.dot(&v) + b.determinant() * 0.01 + m.trace() + col.sum() + row.mean() + top.norm_squared()
+    n.dot(&v)
+        + b.determinant() * 0.01
+        + m.trace()
+        + col.sum()
+        + row.mean()
+        + top.norm_squared()
         + corner.sum()
         + u.norm()
         + (2.0 * v).sum()
@@ -219,7 +227,7 @@ fn bindings(x: f64, y: f64) -> f64 {
     let (a, b) = (x * 2.0, y * 3.0);
     let (p, (q, _r)) = (a, (b, 1.0));
     let mut z = p * q;
-    z = z + a;
+    z = a - z * 0.5; // reassignment
     let count = 3;
     println!("debug: z = {z}, count = {}", count);
     debug_assert!(z.is_finite());
@@ -266,7 +274,10 @@ fn tuple_outputs_and_array_values() {
     assert_eq!(y, [7.0, 6.0]);
     assert_eq!(pb([1.0, 0.0]), [1.0, 3.0, 2.0]);
     assert_eq!(pb([0.0, 1.0]), [0.0, 0.0, 2.0]);
-    assert_eq!(array_sum_jvp([1.0, 2.0, 3.0], [0.0, 1.0, 0.0]).1, [3.0, 0.0]);
+    assert_eq!(
+        array_sum_jvp([1.0, 2.0, 3.0], [0.0, 1.0, 0.0]).1,
+        [3.0, 0.0]
+    );
 }
 
 // Calls to other differentiable functions ---------------------------------------------------
@@ -312,7 +323,11 @@ fn calls_free_generic_and_path_functions() {
 // A custom derivative: log(1 + e^x) written by hand, numerically stable --------------------
 
 fn log1p_exp(x: f64) -> f64 {
-    if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
 }
 
 fn sigmoid(x: f64) -> f64 {

@@ -4,7 +4,10 @@
 use nalgebra::{SMatrix, SVector};
 
 /// Central finite-difference gradient of `f` at `x`.
-pub fn fd_gradient<const N: usize>(f: impl Fn(SVector<f64, N>) -> f64, x: SVector<f64, N>) -> SVector<f64, N> {
+pub fn fd_gradient<const N: usize>(
+    f: impl Fn(SVector<f64, N>) -> f64,
+    x: SVector<f64, N>,
+) -> SVector<f64, N> {
     SVector::from_fn(|i, _| {
         let h = 1e-6 * x[i].abs().max(1.0);
         let mut xp = x;
@@ -33,10 +36,17 @@ pub fn fd_jacobian<const N: usize, const M: usize>(
 }
 
 /// `|a - b| <= tol * max(1, |a|, |b|)` for every component, with a readable failure.
-pub fn assert_close<const R: usize, const C: usize>(a: &SMatrix<f64, R, C>, b: &SMatrix<f64, R, C>, tol: f64) {
+pub fn assert_close<const R: usize, const C: usize>(
+    a: &SMatrix<f64, R, C>,
+    b: &SMatrix<f64, R, C>,
+    tol: f64,
+) {
     for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
         let scale = 1.0f64.max(x.abs()).max(y.abs());
-        assert!((x - y).abs() <= tol * scale, "component {i}: {x} vs {y}\n left: {a}\n right: {b}");
+        assert!(
+            (x - y).abs() <= tol * scale,
+            "component {i}: {x} vs {y}\n left: {a}\n right: {b}"
+        );
     }
 }
 

@@ -209,13 +209,6 @@ impl Emitter<'_> {
     /// The body of `f_jvp`.
     pub fn jvp_body(&self) -> TokenStream {
         let mut out = TokenStream::new();
-        for (i, p) in self.sig.params.iter().enumerate() {
-            if p.differentiated {
-                let var = self.param_var(i);
-                let (dv, dp) = (d(var), tangent_param(&p.name));
-                out.extend(quote!(let #dv = #dp;));
-            }
-        }
         for stmt in &self.body.stmts {
             match stmt {
                 Stmt::Verbatim(t) => out.extend(t.clone()),
@@ -371,8 +364,9 @@ impl Emitter<'_> {
 
     // Reverse mode -------------------------------------------------------------------------
 
-    /// The body of `f_vjp`: the forward pass, then the pullback closure.
-    pub fn vjp_body(&self) -> TokenStream {
+    /// The forward pass of reverse mode, and the backward pass that maps `__seed` (the
+    /// cotangent of the result) to the cotangents of the differentiated parameters.
+    fn reverse_parts(&self) -> (TokenStream, TokenStream, TokenStream) {
         let mut forward = TokenStream::new();
         for stmt in &self.body.stmts {
             match stmt {
@@ -420,17 +414,41 @@ impl Emitter<'_> {
         } else {
             quote!((#(#cots),*))
         };
-        let code = bw.code;
+        (forward, bw.code, result)
+    }
+
+    /// The body of `f_vjp`: the forward pass, then the pullback closure.
+    pub fn vjp_body(&self) -> TokenStream {
+        let (forward, backward, result) = self.reverse_parts();
+        let y = self.body.output.expect("a lowered body has an output");
         let out = mixed("__value");
+        let seed = mixed("__seed");
         let yv = self.owned(y);
         let tangent_y = &self.sig.output;
         quote! {
             #forward
             let #out = #yv;
             (#out, move |#seed: ::ad::Tangent<#tangent_y>| {
-                #code
+                #backward
                 #result
             })
+        }
+    }
+
+    /// The body of `f_grad`: the forward pass and the backward pass seeded with `1`, inline,
+    /// so that nothing is captured and moved into a closure.
+    pub fn grad_body(&self) -> TokenStream {
+        let (forward, backward, result) = self.reverse_parts();
+        let y = self.body.output.expect("a lowered body has an output");
+        let out = mixed("__value");
+        let seed = mixed("__seed");
+        let yv = self.owned(y);
+        quote! {
+            #forward
+            let #out = #yv;
+            let #seed = ::ad::__rt::one();
+            #backward
+            (#out, #result)
         }
     }
 
@@ -463,6 +481,9 @@ impl Emitter<'_> {
     }
 }
 
+/// Rules that read a part of operand 0 and provide `acc0`, the in-place form of `vjp0`.
+const IN_PLACE_RULES: &[&str] = &["index", "column", "row", "fixed_rows", "fixed_view"];
+
 /// The backward walk of reverse mode: which adjoints exist, and the code so far.
 struct Backward<'a, 'b> {
     e: &'a Emitter<'b>,
@@ -485,17 +506,24 @@ impl Backward<'_, '_> {
         }
     }
 
-    /// `adjoint(base).member += contribution`.
-    fn contribute_field(&mut self, base: Var, member: &syn::Member, contribution: TokenStream) {
-        if !self.e.active(base) {
-            return;
-        }
+    /// Declares the adjoint of `base` as zero if nothing has contributed to it yet, for a
+    /// contribution added in place.
+    fn declare_zero(&mut self, base: Var) -> Ident {
         let gb = g(base);
         if self.declared.insert(base) {
             let r = self.e.r(base);
             self.code
                 .extend(quote!(let mut #gb = ::ad::__rt::zero_like(#r);));
         }
+        gb
+    }
+
+    /// `adjoint(base).member += contribution`.
+    fn contribute_field(&mut self, base: Var, member: &syn::Member, contribution: TokenStream) {
+        if !self.e.active(base) {
+            return;
+        }
+        let gb = self.declare_zero(base);
         self.code
             .extend(quote!(::ad::__rt::accumulate(&mut #gb.#member, #contribution);));
     }
@@ -517,6 +545,18 @@ impl Backward<'_, '_> {
             } => {
                 let rule = mixed(rule);
                 let refs: Vec<TokenStream> = operands.iter().map(|o| e.r(o.var)).collect();
+                if IN_PLACE_RULES.contains(&rule.to_string().as_str()) {
+                    // Reading a part: add the part's adjoint into the whole in place instead of
+                    // building a zero cotangent of the whole per read.
+                    let base = operands[0].var;
+                    if e.active(base) {
+                        let gb = self.declare_zero(base);
+                        self.code.extend(quote_spanned!(span=>
+                            ::ad::__rt::#rule::acc0(&mut #gb, #(#refs,)* &#x, &#gx);
+                        ));
+                    }
+                    return;
+                }
                 for (i, o) in operands.iter().enumerate() {
                     if diff[i] && e.active(o.var) {
                         let f = format_ident!("vjp{}", i);

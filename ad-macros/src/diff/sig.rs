@@ -147,7 +147,7 @@ impl Sig {
         let is_method = params.first().is_some_and(|p| p.is_self);
         if let Some(wrt) = &args.wrt {
             for p in &mut params {
-                p.differentiated = wrt.iter().any(|w| *w == p.name);
+                p.differentiated = wrt.contains(&p.name);
             }
             for w in wrt {
                 if !params.iter().any(|p| p.name == *w) {

@@ -1,0 +1,68 @@
+//! Prints, for every benchmark group of the last criterion run, each function's time and its
+//! ratio to the group's baselines (`hand` and `primal`, when the group has them).
+//!
+//! `cargo bench -p ad-benches && cargo run --release -p ad-benches --bin report`
+
+use std::path::{Path, PathBuf};
+
+fn mean_ns(dir: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join("new").join("estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let root = std::env::args().nth(1).map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"),
+        PathBuf::from,
+    );
+    let Ok(groups) = std::fs::read_dir(&root) else {
+        eprintln!(
+            "no criterion results under {}: run `cargo bench -p ad-benches` first",
+            root.display()
+        );
+        std::process::exit(1);
+    };
+    let mut groups: Vec<PathBuf> = groups
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    groups.sort();
+    println!(
+        "{:<28} {:<10} {:>12} {:>10} {:>10}",
+        "group", "function", "median", "/ hand", "/ primal"
+    );
+    for group in groups {
+        let name = group.file_name().unwrap().to_string_lossy().to_string();
+        if name == "report" {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&group) else {
+            continue;
+        };
+        let mut fns: Vec<(String, f64)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().to_string();
+                mean_ns(&e.path()).map(|t| (n, t))
+            })
+            .collect();
+        fns.sort_by(|a, b| a.0.cmp(&b.0));
+        let find = |n: &str| fns.iter().find(|(f, _)| f == n).map(|(_, t)| *t);
+        let (hand, primal) = (find("hand"), find("primal"));
+        for (f, t) in &fns {
+            let ratio = |base: Option<f64>| {
+                base.map_or_else(|| "-".to_string(), |b| format!("{:.2}", t / b))
+            };
+            println!(
+                "{:<28} {:<10} {:>9.1} ns {:>10} {:>10}",
+                name,
+                f,
+                t,
+                ratio(hand),
+                ratio(primal)
+            );
+        }
+    }
+}
