@@ -28,9 +28,34 @@ pub use ad_core::{
     Differentiable, Real, Tangent, VectorSpace, accumulate, check, rules, zero_like,
 };
 pub use ad_macros::{Differentiable, differentiable};
+/// nalgebra, re-exported so that a crate depending only on `ad` can name its types.
+pub use nalgebra;
+
+/// The value of `x`, with its derivative cut: `#[differentiable]` code treats
+/// `stop_gradient(expr)` as a constant, whatever `expr` depends on.
+///
+/// Use it to read a value that must not be differentiated (a `#[no_derivative]` field such as
+/// a learning rate, a target computed from the input) or to stop a derivative on purpose.
+///
+/// ```
+/// use ad::prelude::*;
+///
+/// #[differentiable]
+/// fn scaled(x: f64) -> f64 {
+///     // d/dx (x * c) with c = x held constant is c.
+///     x * ad::stop_gradient(x)
+/// }
+///
+/// assert_eq!(scaled_grad(3.0), (9.0, 3.0));
+/// ```
+#[inline(always)]
+pub fn stop_gradient<T>(x: T) -> T {
+    x
+}
 
 /// Everything a differentiable program needs: `use ad::prelude::*;`.
 pub mod prelude {
+    pub use crate::stop_gradient;
     pub use ad_core::{Differentiable, Real, Tangent, VectorSpace};
     pub use ad_macros::{Differentiable, differentiable};
 }

@@ -10,7 +10,51 @@ mod diff;
 
 use proc_macro::TokenStream;
 
-/// Generates `f_jvp`, `f_vjp` and `f_grad` next to `f`. See the `ad` crate documentation.
+/// Writes, at compile time, the forward and reverse mode of a function next to it.
+///
+/// For `fn f(a: A, b: B) -> Y` it adds, with the same visibility, generics and `where` clause:
+///
+/// - `f_jvp(a, b, d_a: Tangent<A>, d_b: Tangent<B>) -> (Y, Tangent<Y>)`: the value and the
+///   derivative in the direction `(d_a, d_b)` (forward mode);
+/// - `f_vjp(a, b) -> (Y, impl Fn(Tangent<Y>) -> (Tangent<A>, Tangent<B>))`: the value and the
+///   pullback, callable any number of times (reverse mode);
+/// - `f_grad(a, b) -> (Y, (Tangent<A>, Tangent<B>))` when `Y` is `f32`, `f64` or a type
+///   parameter (a generic scalar): the gradient, computed without building the closure.
+///
+/// One differentiated parameter gives a bare cotangent instead of a 1-tuple. A reference
+/// parameter `x: &T` takes its tangent as `&Tangent<T>`. On a method, `self` is the first
+/// differentiated parameter and the companions are methods (`forward_jvp`, ...).
+///
+/// Arguments: `wrt(a, b)` differentiates only these parameters; `forward` / `reverse`
+/// generate only one mode. Without `wrt`, integers, `bool`, `char` and `&str` are not
+/// differentiated.
+///
+/// The body may use arithmetic on scalars and nalgebra static matrices, the elementary
+/// functions, nalgebra methods (`dot`, `norm`, `cross`, `transpose`, `try_inverse().unwrap()`,
+/// `determinant`, `fixed_rows`, ...), indexing, tuples, arrays, structs deriving
+/// `Differentiable`, `let` / `let mut` / shadowing / compound assignment, and calls to other
+/// functions that have `_jvp` / `_vjp` companions (generated or written by hand). Code on
+/// integers and booleans, and printing or assertion macros, pass through unchanged. Anything
+/// else is a compile error at the construct that says what to do instead.
+///
+/// Generated code names the runtime as `::ad`, so depend on the `ad` crate. A proc-macro crate
+/// cannot run doctests of itself; the examples live in the `ad` crate's documentation and
+/// README:
+///
+/// ```text
+/// use ad::prelude::*;
+/// use nalgebra::Vector2;
+///
+/// #[differentiable]
+/// fn rosenbrock(x: Vector2<f64>) -> f64 {
+///     let a = 1.0 - x[0];
+///     let b = x[1] - x[0] * x[0];
+///     a * a + 100.0 * b * b
+/// }
+///
+/// let (value, gradient) = rosenbrock_grad(Vector2::new(0.0, 0.0));
+/// assert_eq!((value, gradient), (1.0, Vector2::new(-2.0, 0.0)));
+/// ```
 #[proc_macro_attribute]
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     diff::expand(args.into(), item.into()).into()

@@ -30,7 +30,7 @@ fn main() {
         .collect();
     groups.sort();
     println!(
-        "{:<28} {:<10} {:>12} {:>10} {:>10}",
+        "{:<16} {:<16} {:>12} {:>10} {:>10}",
         "group", "function", "median", "/ hand", "/ primal"
     );
     for group in groups {
@@ -56,7 +56,7 @@ fn main() {
                 base.map_or_else(|| "-".to_string(), |b| format!("{:.2}", t / b))
             };
             println!(
-                "{:<28} {:<10} {:>9.1} ns {:>10} {:>10}",
+                "{:<16} {:<16} {:>9.1} ns {:>10} {:>10}",
                 name,
                 f,
                 t,
