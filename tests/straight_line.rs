@@ -435,3 +435,40 @@ fn constructors_mix_active_and_constant_entries() {
     let (_, d) = homogeneous_jvp(p, 2.0, Vector3::new(1.0, 1.0, 1.0), 1.0);
     assert_eq!(d, Vector4::new(3.0, 1.0, 0.0, 1.0));
 }
+
+// Fields read through a reference are values of the field's type -------------------------------
+
+#[derive(Differentiable, Clone, Debug)]
+struct Pair {
+    a: f64,
+    v: Vector3<f64>,
+}
+
+#[differentiable]
+fn through_reference(s: &Pair, k: f64) -> f64 {
+    let a = s.a;
+    let copy = s.v;
+    let r = &s.v;
+    println!("a = {a}");
+    square(s.a) + s.a * k + r.dot(&copy) + inner::weighted(s.v[1], s.a) + a
+}
+
+#[test]
+fn fields_through_references() {
+    let s = Pair {
+        a: 1.5,
+        v: Vector3::new(1.0, 2.0, 3.0),
+    };
+    let (y, (gs, gk)) = through_reference_grad(&s, 2.0);
+    assert_eq!(y, through_reference(&s, 2.0));
+    // d/da = 2a + k + v1 + 1 ; d/dv = 2v + (0, a, 0) ; d/dk = a.
+    assert_close_scalar(gs.a, 2.0 * 1.5 + 2.0 + 2.0 + 1.0, 1e-14);
+    assert_close(&gs.v, &(s.v * 2.0 + Vector3::new(0.0, 1.5, 0.0)), 1e-14);
+    assert_close_scalar(gk, 1.5, 1e-14);
+    let ds = PairTangent {
+        a: 1.0,
+        v: Vector3::new(0.5, -1.0, 2.0),
+    };
+    let (_, dy) = through_reference_jvp(&s, 2.0, &ds, 0.25);
+    assert_close_scalar(dy, ds.a * gs.a + ds.v.dot(&gs.v) + 0.25 * gk, 1e-14);
+}

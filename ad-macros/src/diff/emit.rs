@@ -44,6 +44,16 @@ pub fn companion_path(path: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
     p
 }
 
+/// The user-typed value held by `id`: the reference itself for a reference value, a clone of
+/// the referent for a place, a clone of an owned value.
+fn owned_of(id: Ident, is_ref: bool, place: bool) -> TokenStream {
+    match (is_ref, place) {
+        (true, false) => quote!(#id),
+        (true, true) => quote!(::core::clone::Clone::clone(#id)),
+        _ => quote!(::core::clone::Clone::clone(&#id)),
+    }
+}
+
 pub struct Emitter<'a> {
     pub body: &'a Body,
     pub sig: &'a Sig,
@@ -52,6 +62,10 @@ pub struct Emitter<'a> {
 impl Emitter<'_> {
     fn is_ref(&self, var: Var) -> bool {
         self.body.info(var).is_ref
+    }
+    /// The variable holds `&T` for a user expression of type `T` (a field through a reference).
+    fn place(&self, var: Var) -> bool {
+        self.body.info(var).place
     }
     fn active(&self, var: Var) -> bool {
         self.body.active(var)
@@ -81,26 +95,31 @@ impl Emitter<'_> {
     /// The value of an operand written the way the user wrote it (`x` or `&x`).
     fn o(&self, o: &Operand) -> TokenStream {
         let id = v(o.var);
-        if o.addr_of { quote!(&#id) } else { quote!(#id) }
+        match (o.addr_of, self.place(o.var)) {
+            (true, true) => quote!(#id),
+            (true, false) => quote!(&#id),
+            (false, true) => quote!(::core::clone::Clone::clone(#id)),
+            (false, false) => quote!(#id),
+        }
     }
-    /// An owned copy of a value (or the reference itself, for a reference).
-    fn owned(&self, var: Var) -> TokenStream {
-        let id = v(var);
-        if self.is_ref(var) {
+    /// The receiver of a method call: autoref and autoderef make `x` right in every case.
+    fn recv(&self, o: &Operand) -> TokenStream {
+        if self.place(o.var) && !o.addr_of {
+            let id = v(o.var);
             quote!(#id)
         } else {
-            quote!(::core::clone::Clone::clone(&#id))
+            self.o(o)
         }
+    }
+    /// A value of the user's type: a copy of a value or a place, the reference itself for a
+    /// reference.
+    fn owned(&self, var: Var) -> TokenStream {
+        owned_of(v(var), self.is_ref(var), self.place(var))
     }
     /// An owned tangent of `var`: its tangent if active, else zero.
     fn tangent_or_zero(&self, var: Var) -> TokenStream {
         if self.active(var) {
-            let id = d(var);
-            if self.is_ref(var) {
-                quote!(#id)
-            } else {
-                quote!(::core::clone::Clone::clone(&#id))
-            }
+            owned_of(d(var), self.is_ref(var), self.place(var))
         } else {
             let r = self.r(var);
             quote!(::ad::__rt::zero_like(#r))
@@ -135,13 +154,13 @@ impl Emitter<'_> {
                         turbofish,
                         suffix,
                     } => {
-                        let recv = &os[0];
+                        let recv = &self.recv(&operands[0]);
                         let args = &os[1..];
                         quote_spanned!(span=> #recv.#method #turbofish (#(#args),*) #suffix)
                     }
                     Syntax::Path { path } => quote_spanned!(span=> #path(#(#os),*)),
                     Syntax::Index => {
-                        let (a, i) = (&os[0], &os[1]);
+                        let (a, i) = (&self.recv(&operands[0]), &os[1]);
                         quote_spanned!(span=> #a[#i])
                     }
                 }
@@ -175,8 +194,10 @@ impl Emitter<'_> {
                 quote_spanned!(span=> #path(#(#es),*))
             }
             Op::Ref(x) => {
+                let place = self.place(*x);
                 let x = v(*x);
-                quote!(&#x)
+                // A place is already held by reference.
+                if place { quote!(#x) } else { quote!(&#x) }
             }
             Op::Deref(x) => {
                 let x = v(*x);
@@ -195,7 +216,7 @@ impl Emitter<'_> {
     }
 
     fn alias(&self, name: &Ident, var: Var) -> TokenStream {
-        if self.is_ref(var) {
+        if self.is_ref(var) && !self.place(var) {
             let x = v(var);
             quote!(let #name = #x;)
         } else {
@@ -217,7 +238,7 @@ impl Emitter<'_> {
             }
         }
         let y = self.body.output.expect("a lowered body has an output");
-        let (yv, dy) = (v(y), self.tangent_or_zero(y));
+        let (yv, dy) = (self.owned(y), self.tangent_or_zero(y));
         out.extend(quote!((#yv, #dy)));
         out
     }
@@ -243,7 +264,7 @@ impl Emitter<'_> {
                     quote_spanned!(span=> #path(#(#primal_args,)* #(#tangents),*))
                 }
                 Callee::Method { method, turbofish } => {
-                    let recv = self.o(receiver.as_ref().expect("a method call has a receiver"));
+                    let recv = self.recv(receiver.as_ref().expect("a method call has a receiver"));
                     let rt = self.receiver_tangent(receiver.as_ref().unwrap());
                     let m = format_ident!("{}_jvp", method, span = method.span());
                     quote_spanned!(span=> #recv.#m #turbofish (#(#primal_args,)* #rt, #(#tangents),*))
@@ -337,8 +358,9 @@ impl Emitter<'_> {
                 quote_spanned!(span=> #path(#(#ts),*))
             }
             Op::Ref(a) => {
+                let place = self.place(*a);
                 let a = d(*a);
-                quote!(&#a)
+                if place { quote!(#a) } else { quote!(&#a) }
             }
             Op::Deref(a) => {
                 let a = d(*a);
@@ -469,7 +491,7 @@ impl Emitter<'_> {
                     quote_spanned!(span=> #path(#(#primal_args),*))
                 }
                 Callee::Method { method, turbofish } => {
-                    let recv = self.o(receiver.as_ref().expect("a method call has a receiver"));
+                    let recv = self.recv(receiver.as_ref().expect("a method call has a receiver"));
                     let m = format_ident!("{}_vjp", method, span = method.span());
                     quote_spanned!(span=> #recv.#m #turbofish (#(#primal_args),*))
                 }

@@ -34,6 +34,9 @@ pub struct VarInfo {
     pub active: bool,
     /// Holds a reference (`&T`) rather than a `T`.
     pub is_ref: bool,
+    /// A place reached through a reference (`s.a` with `s: &S`): the Rust variable holds `&T`
+    /// but the user's expression has type `T`.
+    pub place: bool,
     pub kind: Kind,
     pub span: Span,
 }

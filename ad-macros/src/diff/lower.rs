@@ -47,6 +47,7 @@ pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
             VarInfo {
                 active: p.differentiated,
                 is_ref: p.by_ref,
+                place: false,
                 kind: p.kind,
                 span: p.name.span(),
             },
@@ -97,6 +98,7 @@ impl Lowerer<'_> {
         self.body.new_var(VarInfo {
             active: false,
             is_ref: false,
+            place: false,
             kind: Kind::Unknown,
             span: Span::call_site(),
         })
@@ -456,6 +458,7 @@ impl Lowerer<'_> {
             VarInfo {
                 active: false,
                 is_ref: matches!(e, Expr::Reference(_)),
+                place: false,
                 kind,
                 span: e.span(),
             },
@@ -517,6 +520,7 @@ impl Lowerer<'_> {
             VarInfo {
                 active,
                 is_ref: false,
+                place: false,
                 kind,
                 span,
             },
@@ -530,6 +534,8 @@ impl Lowerer<'_> {
             VarInfo {
                 active: info.active,
                 is_ref: info.is_ref,
+                // A field of a reference is a place: `s.a` has the field's type.
+                place: info.is_ref,
                 kind: Kind::Unknown,
                 span,
             },
@@ -542,6 +548,7 @@ impl Lowerer<'_> {
             VarInfo {
                 active,
                 is_ref,
+                place: false,
                 kind: Kind::Unknown,
                 span,
             },
