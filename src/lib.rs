@@ -94,4 +94,55 @@ pub mod __rt {
     pub fn tangent_arg<'a, T, A: TangentArg<'a, T>>(t: &'a T) -> A {
         A::from_ref(t)
     }
+
+    /// The Jacobian type of a function from `X` to `Y`.
+    pub trait JacobianShape {
+        type Matrix;
+    }
+    impl<T: ad_core::Real, const N: usize, const M: usize> JacobianShape
+        for (nalgebra::SVector<T, N>, nalgebra::SVector<T, M>)
+    {
+        type Matrix = nalgebra::SMatrix<T, M, N>;
+    }
+    /// `SMatrix<T, M, N>` for a function from `SVector<T, N>` to `SVector<T, M>`.
+    pub type JacobianOf<X, Y> = <(X, Y) as JacobianShape>::Matrix;
+
+    /// The value and Jacobian of a function from `SVector<T, N>` to `SVector<T, M>`, from its
+    /// forward mode (one column per basis tangent) when `N <= M`, else from its pullback (one
+    /// row per basis cotangent). `N` and `M` are constants, so the other branch is removed at
+    /// compile time.
+    #[inline]
+    pub fn jacobian<T, const N: usize, const M: usize, P>(
+        jvp: impl Fn(nalgebra::SVector<T, N>) -> (nalgebra::SVector<T, M>, nalgebra::SVector<T, M>),
+        vjp: impl FnOnce() -> (nalgebra::SVector<T, M>, P),
+    ) -> (nalgebra::SVector<T, M>, nalgebra::SMatrix<T, M, N>)
+    where
+        T: ad_core::Real,
+        P: Fn(nalgebra::SVector<T, M>) -> nalgebra::SVector<T, N>,
+    {
+        let mut j = nalgebra::SMatrix::<T, M, N>::zeros();
+        if N <= M {
+            let mut value = nalgebra::SVector::<T, M>::zeros();
+            for c in 0..N {
+                let mut basis = nalgebra::SVector::<T, N>::zeros();
+                basis[c] = one();
+                let (y, column) = jvp(basis);
+                j.set_column(c, &column);
+                value = y;
+            }
+            if N == 0 {
+                value = vjp().0;
+            }
+            (value, j)
+        } else {
+            let (value, pullback) = vjp();
+            for r in 0..M {
+                let mut basis = nalgebra::SVector::<T, M>::zeros();
+                basis[r] = one();
+                let row = pullback(basis);
+                j.set_row(r, &row.transpose());
+            }
+            (value, j)
+        }
+    }
 }

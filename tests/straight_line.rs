@@ -472,3 +472,28 @@ fn fields_through_references() {
     let (_, dy) = through_reference_jvp(&s, 2.0, &ds, 0.25);
     assert_close_scalar(dy, ds.a * gs.a + ds.v.dot(&gs.v) + 0.25 * gk, 1e-14);
 }
+
+// Jacobians --------------------------------------------------------------------------------------
+
+#[differentiable(jacobian)]
+fn spherical(x: Vector3<f64>) -> SVector<f64, 4> {
+    let r = x.norm();
+    SVector::<f64, 4>::new(r, x[2] / r, x[1].atan2(x[0]), x[0] * x[1])
+}
+
+#[differentiable(jacobian)]
+fn squeeze(x: SVector<f64, 5>) -> Vector2<f64> {
+    Vector2::new(x.sum(), x.norm_squared() * x[0])
+}
+
+#[test]
+fn jacobians_in_either_mode_match_finite_differences() {
+    let x = Vector3::new(0.3, -0.8, 1.2);
+    let (y, j) = spherical_jacobian(x); // 3 inputs, 4 outputs: forward mode
+    assert_eq!(y, spherical(x));
+    assert_close(&j, &fd_jacobian(spherical, x), 1e-7);
+    let x = SVector::<f64, 5>::new(0.1, 0.2, -0.3, 0.4, 0.5);
+    let (y, j) = squeeze_jacobian(x); // 5 inputs, 2 outputs: reverse mode
+    assert_eq!(y, squeeze(x));
+    assert_close(&j, &fd_jacobian(squeeze, x), 1e-7);
+}

@@ -26,7 +26,8 @@ use proc_macro::TokenStream;
 /// differentiated parameter and the companions are methods (`forward_jvp`, ...).
 ///
 /// Arguments: `wrt(a, b)` differentiates only these parameters; `forward` / `reverse`
-/// generate only one mode. Without `wrt`, integers, `bool`, `char` and `&str` are not
+/// generate only one mode; `jacobian` adds `f_jacobian(x) -> (y, SMatrix<T, M, N>)` for a
+/// function from `SVector<T, N>` to `SVector<T, M>` (forward mode when `N <= M`, else reverse). Without `wrt`, integers, `bool`, `char` and `&str` are not
 /// differentiated.
 ///
 /// The body may use arithmetic on scalars and nalgebra static matrices, the elementary
