@@ -54,7 +54,11 @@ pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
         );
         let name = p.name.to_string();
         l.env.insert(name.clone(), Binding::Ssa(var));
-        l.aliased.insert(name, var);
+        // The parameter was moved into its SSA value; verbatim code that reads it gets a copy
+        // (`self` cannot be re-bound, and is a reference or `Copy` where it is read).
+        if p.is_self {
+            l.aliased.insert(name, var);
+        }
     }
     let n = block.stmts.len();
     for (i, stmt) in block.stmts.iter().enumerate() {

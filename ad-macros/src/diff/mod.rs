@@ -6,6 +6,8 @@ pub mod ir;
 mod lower;
 mod methods;
 mod sig;
+#[cfg(test)]
+mod tests;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
