@@ -497,3 +497,32 @@ fn jacobians_in_either_mode_match_finite_differences() {
     assert_eq!(y, squeeze(x));
     assert_close(&j, &fd_jacobian(squeeze, x), 1e-7);
 }
+
+// Element-wise functions with `map` ---------------------------------------------------------------
+
+#[differentiable]
+fn activations(v: SVector<f64, 4>, scale: f64) -> f64 {
+    let relu = v.map(|t| t.max(0.0));
+    let sigmoid = v.map(|t| 1.0 / (1.0 + (-t).exp()));
+    let c = 0.5;
+    let soft = v.map(|t: f64| (t * c).exp().ln_1p() + square(t));
+    (relu + sigmoid * scale).dot(&soft) + v.map(|t| t.tanh()).sum()
+}
+
+#[test]
+fn map_with_a_differentiable_closure() {
+    let v = SVector::<f64, 4>::new(-1.0, 0.3, 2.0, -0.2);
+    let (y, (gv, gs)) = activations_grad(v, 1.5);
+    assert_eq!(y, activations(v, 1.5));
+    let mut x = SVector::<f64, 5>::zeros();
+    x.fixed_rows_mut::<4>(0).copy_from(&v);
+    x[4] = 1.5;
+    let fd = fd_gradient(|x| activations(x.fixed_rows::<4>(0).into_owned(), x[4]), x);
+    let mut g = SVector::<f64, 5>::zeros();
+    g.fixed_rows_mut::<4>(0).copy_from(&gv);
+    g[4] = gs;
+    assert_close(&g, &fd, 1e-7);
+    let dv = SVector::<f64, 4>::new(0.1, -0.2, 0.3, 0.4);
+    let (_, dy) = activations_jvp(v, 1.5, dv, 0.5);
+    assert_close_scalar(dy, dv.dot(&gv) + 0.5 * gs, 1e-12);
+}

@@ -54,6 +54,16 @@ fn owned_of(id: Ident, is_ref: bool, place: bool) -> TokenStream {
     }
 }
 
+/// `base.member` of a value or of its tangent: by reference through a reference (a place), a
+/// clone of the field of an owned value.
+fn field_of(base: Ident, is_ref: bool, member: &syn::Member, span: Span) -> TokenStream {
+    if is_ref {
+        quote_spanned!(span=> &#base.#member)
+    } else {
+        quote_spanned!(span=> ::core::clone::Clone::clone(&#base.#member))
+    }
+}
+
 pub struct Emitter<'a> {
     pub body: &'a Body,
     pub sig: &'a Sig,
@@ -174,14 +184,7 @@ impl Emitter<'_> {
                 let es = vs.iter().map(|x| self.owned(*x));
                 quote!([#(#es),*])
             }
-            Op::Field { base, member } => {
-                let b = v(*base);
-                if self.is_ref(*base) {
-                    quote_spanned!(span=> &#b.#member)
-                } else {
-                    quote_spanned!(span=> ::core::clone::Clone::clone(&#b.#member))
-                }
-            }
+            Op::Field { base, member } => field_of(v(*base), self.is_ref(*base), member, span),
             Op::Struct { path, fields } => {
                 let fs = fields.iter().map(|(m, x)| {
                     let e = self.owned(*x);
@@ -206,6 +209,10 @@ impl Emitter<'_> {
             Op::Identity { var: x, method } => {
                 let x = v(*x);
                 quote_spanned!(span=> #x.#method())
+            }
+            Op::Map { recv, tokens, .. } => {
+                let r = self.recv(recv);
+                quote_spanned!(span=> #r.map(#tokens))
             }
         }
     }
@@ -334,14 +341,7 @@ impl Emitter<'_> {
                 let ts = vs.iter().map(|e| self.tangent_or_zero(*e));
                 quote!([#(#ts),*])
             }
-            Op::Field { base, member } => {
-                let b = d(*base);
-                if self.is_ref(*base) {
-                    quote_spanned!(span=> &#b.#member)
-                } else {
-                    quote_spanned!(span=> ::core::clone::Clone::clone(&#b.#member))
-                }
-            }
+            Op::Field { base, member } => field_of(d(*base), self.is_ref(*base), member, span),
             Op::Struct { fields, .. } => {
                 let t = mixed("__tangent");
                 let sets = fields
@@ -367,6 +367,17 @@ impl Emitter<'_> {
                 quote!(::core::clone::Clone::clone(#a))
             }
             Op::Identity { var: a, .. } => self.tangent_or_zero(*a),
+            Op::Map { recv, closure, .. } => {
+                // Element by element: the closure's own forward mode, zipped over the tangent.
+                let (sig, body) = &**closure;
+                let inner = Emitter { body, sig };
+                let jvp = inner.jvp_body();
+                let x = &sig.params[0].name;
+                let dx = tangent_param(x);
+                let r = self.r(recv.var);
+                let dr = self.dr(recv.var);
+                quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::zip_map(#r, #dr, |#x, #dx| { #jvp }.1))
+            }
         }
     }
 
@@ -639,6 +650,24 @@ impl Backward<'_, '_> {
             }
             Op::Ref(a) | Op::Deref(a) | Op::Identity { var: a, .. } => {
                 self.contribute(*a, quote!(#gx))
+            }
+            Op::Map { recv, closure, .. } => {
+                // Element by element: the closure's own reverse mode, seeded with the element
+                // of the cotangent.
+                let (sig, body) = &**closure;
+                let inner = Emitter { body, sig };
+                let (forward, backward, result) = inner.reverse_parts();
+                let x = &sig.params[0].name;
+                let seed = mixed("__seed");
+                let r = e.r(recv.var);
+                self.contribute(
+                    recv.var,
+                    quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::zip_map(#r, &#gx, |#x, #seed| {
+                        #forward
+                        #backward
+                        #result
+                    })),
+                );
             }
         }
     }

@@ -129,6 +129,13 @@ pub enum Op {
     Deref(Var),
     /// `a.clone()` (and other identities such as `into_owned`).
     Identity { var: Var, method: Ident },
+    /// `recv.map(|x| body)`: an element-wise function whose body is itself lowered (`closure`
+    /// is its one-parameter signature, `tokens` the closure as the user wrote it).
+    Map {
+        recv: Operand,
+        closure: Box<(super::sig::Sig, Body)>,
+        tokens: TokenStream,
+    },
 }
 
 /// One statement of a lowered body.
@@ -234,6 +241,10 @@ impl fmt::Display for Op {
             Op::Ref(v) => write!(f, "&{v}"),
             Op::Deref(v) => write!(f, "*{v}"),
             Op::Identity { var, method } => write!(f, "{var}.{method}()"),
+            Op::Map { recv, closure, .. } => {
+                let body = closure.1.to_string().replace('\n', "; ");
+                write!(f, "map({recv}, |{}| {{ {body}}})", closure.0.params[0].name)
+            }
         }
     }
 }

@@ -853,6 +853,11 @@ impl Lowerer<'_> {
         if methods::is_zero_derivative(&name) {
             return self.constant(&Expr::MethodCall(m.clone()));
         }
+        if name == "map"
+            && let [Expr::Closure(closure)] = m.args.iter().collect::<Vec<_>>().as_slice()
+        {
+            return self.map(m, closure);
+        }
         if methods::is_identity(&name) && m.args.is_empty() {
             let recv = self.expr(&m.receiver);
             let active = self.active(recv);
@@ -915,6 +920,93 @@ impl Lowerer<'_> {
                 },
                 receiver: Some(receiver),
                 args,
+            },
+            active,
+            false,
+            span,
+        )
+    }
+
+    /// `recv.map(|x| body)` with a differentiable body of `x` and of constants.
+    fn map(&mut self, m: &syn::ExprMethodCall, closure: &syn::ExprClosure) -> Var {
+        let span = m.span();
+        let param = match closure.inputs.iter().collect::<Vec<_>>().as_slice() {
+            [Pat::Ident(pi)] if pi.subpat.is_none() && pi.by_ref.is_none() => pi.ident.clone(),
+            [Pat::Type(pt)] if matches!(&*pt.pat, Pat::Ident(_)) => match &*pt.pat {
+                Pat::Ident(pi) => pi.ident.clone(),
+                _ => unreachable!("matched above"),
+            },
+            _ => {
+                return self.err(error_unsupported(
+                    &closure_head(closure),
+                    "this closure of `map` is",
+                    "write `map(|x| ...)` with one parameter bound to a name",
+                ));
+            }
+        };
+        if closure.capture.is_some() || closure.asyncness.is_some() || closure.movability.is_some()
+        {
+            return self.err(error_unsupported(
+                &closure_head(closure),
+                "a `move`, `async` or `static` closure in `map` is",
+                "write a plain closure `|x| ...`",
+            ));
+        }
+        // The body may read its argument and constants, not other differentiated values: their
+        // derivative would need a sum over the elements.
+        let mut names = Vec::new();
+        collect_idents(closure.body.to_token_stream(), &mut names);
+        if let Some(outer) = names
+            .iter()
+            .find(|n| param != n.as_str() && self.name_is_active(n))
+        {
+            return self.err(syn::Error::new_spanned(
+                &closure.body,
+                format!(
+                    "the closure of `map` reads `{outer}`, a differentiated value from outside; `map` closures may read only their argument and constants in #[differentiable]; compute the element-wise part with `map` and combine it with `{outer}` outside the closure"
+                ),
+            ));
+        }
+        let recv = self.operand(&m.receiver);
+        // Names the body reads from outside are copied in before the call.
+        self.alias_names_in(&closure.body.to_token_stream());
+        let sig = super::sig::Sig::closure(&param);
+        let mut inner = Lowerer {
+            body: Body::default(),
+            env: self
+                .env
+                .iter()
+                .map(|(k, b)| {
+                    let kind = match b {
+                        Binding::Ssa(v) => self.body.info(*v).kind,
+                        Binding::Verbatim(k) => *k,
+                    };
+                    (k.clone(), Binding::Verbatim(kind))
+                })
+                .collect(),
+            aliased: HashMap::new(),
+            errors: &mut *self.errors,
+        };
+        let x = inner.def(
+            Op::Param(0),
+            VarInfo {
+                active: true,
+                is_ref: false,
+                place: false,
+                kind: Kind::Float,
+                span: param.span(),
+            },
+        );
+        inner.env.insert(param.to_string(), Binding::Ssa(x));
+        let out = inner.expr(&closure.body);
+        inner.body.output = Some(out);
+        let body = inner.body;
+        let active = self.active(recv.var);
+        self.simple(
+            Op::Map {
+                recv,
+                closure: Box::new((sig, body)),
+                tokens: closure.to_token_stream(),
             },
             active,
             false,

@@ -21,7 +21,7 @@ pub struct Param {
 }
 
 /// What the generated companions need to know of the signature.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sig {
     pub params: Vec<Param>,
     pub output: Type,
@@ -211,6 +211,26 @@ impl Sig {
             output,
             is_method,
         })
+    }
+
+    /// The signature of the closure of `map`: one differentiated scalar parameter.
+    pub fn closure(param: &Ident) -> Sig {
+        Sig {
+            params: vec![Param {
+                name: param.clone(),
+                is_self: false,
+                referent: Type::Infer(syn::TypeInfer {
+                    underscore_token: Default::default(),
+                }),
+                by_ref: false,
+                differentiated: true,
+                kind: Kind::Float,
+            }],
+            output: Type::Infer(syn::TypeInfer {
+                underscore_token: Default::default(),
+            }),
+            is_method: false,
+        }
     }
 
     pub fn differentiated(&self) -> impl Iterator<Item = &Param> {
