@@ -24,6 +24,11 @@
 // Lets generated code name `::ad` from inside this crate's own doctests and unit tests.
 extern crate self as ad;
 
+pub use ad_core::dual;
+pub use ad_core::dual::{
+    Dual, Dual2, Dual2Vec, DualVec, HyperDual, derivative, gradient, hessian, jacobian,
+    second_derivative,
+};
 pub use ad_core::{
     Differentiable, Real, Tangent, VectorSpace, accumulate, check, rules, zero_like,
 };
@@ -56,6 +61,7 @@ pub fn stop_gradient<T>(x: T) -> T {
 /// Everything a differentiable program needs: `use ad::prelude::*;`.
 pub mod prelude {
     pub use crate::stop_gradient;
+    pub use ad_core::dual::{Dual, Dual2, Dual2Vec, DualVec, HyperDual};
     pub use ad_core::{Differentiable, Real, Tangent, VectorSpace};
     pub use ad_macros::{Differentiable, differentiable};
 }
@@ -93,6 +99,12 @@ pub mod __rt {
     #[inline(always)]
     pub fn tangent_arg<'a, T, A: TangentArg<'a, T>>(t: &'a T) -> A {
         A::from_ref(t)
+    }
+
+    /// The pullback of the arm an `if` took: each arm's closure has its own type.
+    pub enum Branch2<A, B> {
+        First(A),
+        Second(B),
     }
 
     /// The Jacobian type of a function from `X` to `Y`.

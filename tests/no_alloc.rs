@@ -1,5 +1,5 @@
-//! The gradient of straight-line code performs no heap allocation: every intermediate the
-//! pullback needs is captured by value.
+//! The gradient of straight-line code, branches included, performs no heap allocation: every
+//! intermediate the pullback needs is captured by value.
 //!
 //! One test per binary, so no other test allocates while the region is measured.
 
@@ -33,6 +33,16 @@ fn big(a: Matrix3<f64>, x: SVector<f64, 16>) -> f64 {
     y * x.norm_squared() + rosenbrock(Vector2::new(x[0], x[1]))
 }
 
+#[differentiable]
+fn branchy(x: Vector2<f64>) -> f64 {
+    let n = x.norm();
+    let mut y = if n > 1.0 { n * n } else { x[0] - x[1] };
+    if y < 0.5 {
+        y = x.dot(&x) - y * 3.0;
+    }
+    y
+}
+
 #[test]
 fn gradients_of_straight_line_code_do_not_allocate() {
     let x = Vector2::new(-1.2, 1.0);
@@ -53,6 +63,9 @@ fn gradients_of_straight_line_code_do_not_allocate() {
         sink += y.sum() + gr.sum() + gt.sum() + gp.sum();
         let (y, (ga, gx)) = big_grad(a, v);
         sink += y + ga.sum() + gx.sum();
+        // Branches keep each arm's pullback on the stack.
+        let (y, pullback) = branchy_vjp(std::hint::black_box(x));
+        sink += y + pullback(1.0).sum() + branchy_grad(x).1.sum() + branchy_jvp(x, x).1;
     }
     let change = region.change();
     assert!(sink.is_finite());

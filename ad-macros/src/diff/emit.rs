@@ -11,7 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use super::ir::{Body, CallArg, Callee, Op, Operand, Stmt, Syntax, Var};
+use super::ir::{Arm, Body, CallArg, Callee, Op, Operand, Stmt, Syntax, Var, free_vars};
 use super::sig::Sig;
 
 fn v(var: Var) -> Ident {
@@ -236,17 +236,50 @@ impl Emitter<'_> {
 
     /// The body of `f_jvp`.
     pub fn jvp_body(&self) -> TokenStream {
+        let mut out = self.jvp_stmts(&self.body.stmts);
+        let y = self.body.output.expect("a lowered body has an output");
+        let (yv, dy) = (self.owned(y), self.tangent_or_zero(y));
+        out.extend(quote!((#yv, #dy)));
+        out
+    }
+
+    fn jvp_stmts(&self, stmts: &[Stmt]) -> TokenStream {
         let mut out = TokenStream::new();
-        for stmt in &self.body.stmts {
+        for stmt in stmts {
             match stmt {
                 Stmt::Verbatim(t) => out.extend(t.clone()),
                 Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
                 Stmt::Let { var, op } => out.extend(self.jvp_let(*var, op)),
+                Stmt::If {
+                    cond, arms, outs, ..
+                } => {
+                    // Values and tangents of the outputs, from the arm taken.
+                    let mut names = Vec::new();
+                    for o in outs {
+                        names.push(v(*o));
+                        if self.active(*o) {
+                            names.push(d(*o));
+                        }
+                    }
+                    let arms_code: Vec<TokenStream> = arms
+                        .iter()
+                        .map(|arm| {
+                            let body = self.jvp_stmts(&arm.stmts);
+                            let mut vals = Vec::new();
+                            for (o, a) in outs.iter().zip(&arm.outs) {
+                                vals.push(self.owned(*a));
+                                if self.active(*o) {
+                                    vals.push(self.tangent_or_zero(*a));
+                                }
+                            }
+                            quote!({ #body (#(#vals,)*) })
+                        })
+                        .collect();
+                    let (then, els) = (&arms_code[0], &arms_code[1]);
+                    out.extend(quote!(let (#(#names,)*) = if #cond #then else #els;));
+                }
             }
         }
-        let y = self.body.output.expect("a lowered body has an output");
-        let (yv, dy) = (self.owned(y), self.tangent_or_zero(y));
-        out.extend(quote!((#yv, #dy)));
         out
     }
 
@@ -400,14 +433,7 @@ impl Emitter<'_> {
     /// The forward pass of reverse mode, and the backward pass that maps `__seed` (the
     /// cotangent of the result) to the cotangents of the differentiated parameters.
     fn reverse_parts(&self) -> (TokenStream, TokenStream, TokenStream) {
-        let mut forward = TokenStream::new();
-        for stmt in &self.body.stmts {
-            match stmt {
-                Stmt::Verbatim(t) => forward.extend(t.clone()),
-                Stmt::Alias { name, var } => forward.extend(self.alias(name, *var)),
-                Stmt::Let { var, op } => forward.extend(self.vjp_forward_let(*var, op)),
-            }
-        }
+        let forward = self.forward_stmts(&self.body.stmts);
         let y = self.body.output.expect("a lowered body has an output");
         let mut bw = Backward {
             e: self,
@@ -420,11 +446,7 @@ impl Emitter<'_> {
             bw.code.extend(quote!(let mut #gy = #seed;));
             bw.declared.insert(y);
         }
-        for stmt in self.body.stmts.iter().rev() {
-            if let Stmt::Let { var, op } = stmt {
-                bw.back(*var, op);
-            }
-        }
+        bw.back_stmts(&self.body.stmts);
         let cots: Vec<TokenStream> = self
             .sig
             .params
@@ -485,6 +507,93 @@ impl Emitter<'_> {
         }
     }
 
+    /// The forward pass of reverse mode: values, and the pullbacks of calls and of `if`s.
+    fn forward_stmts(&self, stmts: &[Stmt]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Verbatim(t) => out.extend(t.clone()),
+                Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
+                Stmt::Let { var, op } => out.extend(self.vjp_forward_let(*var, op)),
+                Stmt::If {
+                    id,
+                    cond,
+                    arms,
+                    outs,
+                } => out.extend(self.forward_if(*id, cond, arms, outs)),
+            }
+        }
+        out
+    }
+
+    /// The active values an `if`'s pullback returns cotangents for: what its arms read from
+    /// before the `if`, in a fixed order shared by every arm.
+    fn if_inputs(&self, arms: &[Arm]) -> Vec<Var> {
+        let mut inputs = Vec::new();
+        for arm in arms {
+            for f in free_vars(&arm.stmts, &arm.outs) {
+                if self.active(f) && !inputs.contains(&f) {
+                    inputs.push(f);
+                }
+            }
+        }
+        inputs
+    }
+
+    /// Each arm returns the outputs' values and its own pullback, wrapped in `Branch2` so that
+    /// both arms have one type: the backward pass runs the arm the forward pass took.
+    fn forward_if(&self, id: usize, cond: &TokenStream, arms: &[Arm], outs: &[Var]) -> TokenStream {
+        let names: Vec<Ident> = outs.iter().map(|o| v(*o)).collect();
+        let pullback = mixed(&format!("__pb_if{id}"));
+        let active_outs: Vec<usize> = (0..outs.len()).filter(|i| self.active(outs[*i])).collect();
+        let inputs = self.if_inputs(arms);
+        let variants = [quote!(First), quote!(Second)];
+        let arms_code: Vec<TokenStream> = arms
+            .iter()
+            .zip(&variants)
+            .map(|(arm, variant)| {
+                let body = self.forward_stmts(&arm.stmts);
+                let vals = arm.outs.iter().map(|a| self.owned(*a));
+                // The arm's pullback: seeds for the active outputs, cotangents of the inputs.
+                let seeds: Vec<Ident> = active_outs
+                    .iter()
+                    .map(|i| mixed(&format!("__seed_if{id}_{i}")))
+                    .collect();
+                let mut bw = Backward {
+                    e: self,
+                    declared: HashSet::new(),
+                    code: TokenStream::new(),
+                };
+                for (i, seed) in active_outs.iter().zip(&seeds) {
+                    bw.contribute(arm.outs[*i], quote!(#seed));
+                }
+                bw.back_stmts(&arm.stmts);
+                let results: Vec<TokenStream> = inputs
+                    .iter()
+                    .map(|f| {
+                        if bw.declared.contains(f) {
+                            let gf = g(*f);
+                            quote!(#gf)
+                        } else {
+                            let r = self.r(*f);
+                            quote!(::ad::__rt::zero_like(#r))
+                        }
+                    })
+                    .collect();
+                let code = bw.code;
+                quote!({
+                    #body
+                    (#(#vals,)* ::ad::__rt::Branch2::#variant(move |(#(#seeds,)*)| {
+                        #code
+                        (#(#results,)*)
+                    }))
+                })
+            })
+            .collect();
+        let (then, els) = (&arms_code[0], &arms_code[1]);
+        quote!(let (#(#names,)* #pullback,) = if #cond #then else #els;)
+    }
+
     fn vjp_forward_let(&self, var: Var, op: &Op) -> TokenStream {
         let x = v(var);
         let span = self.span(var);
@@ -525,6 +634,53 @@ struct Backward<'a, 'b> {
 }
 
 impl Backward<'_, '_> {
+    fn back_stmts(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts.iter().rev() {
+            match stmt {
+                Stmt::Let { var, op } => self.back(*var, op),
+                Stmt::If { id, arms, outs, .. } => self.back_if(*id, arms, outs),
+                Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
+            }
+        }
+    }
+
+    /// Runs the pullback of the arm taken, with the outputs' cotangents, and accumulates what
+    /// it returns into the inputs' adjoints.
+    fn back_if(&mut self, id: usize, arms: &[Arm], outs: &[Var]) {
+        let e = self.e;
+        let active_outs: Vec<Var> = outs.iter().copied().filter(|o| e.active(*o)).collect();
+        if !active_outs.iter().any(|o| self.declared.contains(o)) {
+            return;
+        }
+        let seeds: Vec<TokenStream> = active_outs
+            .iter()
+            .map(|o| {
+                if self.declared.contains(o) {
+                    let go = g(*o);
+                    quote!(#go)
+                } else {
+                    let r = e.r(*o);
+                    quote!(::ad::__rt::zero_like(#r))
+                }
+            })
+            .collect();
+        let inputs = e.if_inputs(arms);
+        let pullback = mixed(&format!("__pb_if{id}"));
+        let pb = mixed("__pb");
+        let names: Vec<Ident> = (0..inputs.len())
+            .map(|i| mixed(&format!("__cot_if{id}_{i}")))
+            .collect();
+        self.code.extend(quote! {
+            let (#(#names,)*) = match &#pullback {
+                ::ad::__rt::Branch2::First(#pb) => #pb((#(#seeds,)*)),
+                ::ad::__rt::Branch2::Second(#pb) => #pb((#(#seeds,)*)),
+            };
+        });
+        for (input, n) in inputs.iter().zip(&names) {
+            self.contribute(*input, quote!(#n));
+        }
+    }
+
     /// `adjoint(target) += contribution`, declaring the adjoint at its first contribution.
     fn contribute(&mut self, target: Var, contribution: TokenStream) {
         if !self.e.active(target) {

@@ -147,6 +147,84 @@ pub enum Stmt {
     Verbatim(TokenStream),
     /// Makes a user's variable name refer to a value again, for verbatim code that reads it.
     Alias { name: Ident, var: Var },
+    /// `if cond { .. } else { .. }` on a primal condition. `outs[i]` is arm `a`'s
+    /// `arms[a].outs[i]`: the value of the `if` and the variables the arms assign.
+    If {
+        id: usize,
+        cond: TokenStream,
+        arms: Vec<Arm>,
+        outs: Vec<Var>,
+    },
+}
+
+/// One arm of an `if`: its statements, and what it gives each output of the `if`.
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub stmts: Vec<Stmt>,
+    pub outs: Vec<Var>,
+}
+
+impl Op {
+    /// The values this operation reads.
+    pub fn uses(&self) -> Vec<Var> {
+        match self {
+            Op::Map { recv, .. } => vec![recv.var],
+            Op::Rule { operands, .. } => operands.iter().map(|o| o.var).collect(),
+            Op::Call { receiver, args, .. } => receiver
+                .iter()
+                .map(|r| r.var)
+                .chain(args.iter().map(|a| a.operand.var))
+                .collect(),
+            Op::Tuple(vs) | Op::Array(vs) => vs.clone(),
+            Op::Field { base, .. } => vec![*base],
+            Op::Struct { fields, .. } => fields.iter().map(|(_, v)| *v).collect(),
+            Op::Ctor { args, .. } => args.clone(),
+            Op::Ref(v) | Op::Deref(v) | Op::Identity { var: v, .. } => vec![*v],
+            Op::Param(_) | Op::Const(_) => vec![],
+        }
+    }
+}
+
+/// The values that `stmts` (and `outs`) read but do not define, in first-use order.
+pub fn free_vars(stmts: &[Stmt], outs: &[Var]) -> Vec<Var> {
+    fn walk(stmts: &[Stmt], defined: &mut Vec<Var>, free: &mut Vec<Var>) {
+        let read = |v: Var, defined: &Vec<Var>, free: &mut Vec<Var>| {
+            if !defined.contains(&v) && !free.contains(&v) {
+                free.push(v);
+            }
+        };
+        for s in stmts {
+            match s {
+                Stmt::Let { var, op } => {
+                    for u in op.uses() {
+                        read(u, defined, free);
+                    }
+                    defined.push(*var);
+                }
+                Stmt::Alias { var, .. } => read(*var, defined, free),
+                Stmt::Verbatim(_) => {}
+                Stmt::If { arms, outs, .. } => {
+                    for arm in arms {
+                        let mut inner = defined.clone();
+                        walk(&arm.stmts, &mut inner, free);
+                        for o in &arm.outs {
+                            read(*o, &inner, free);
+                        }
+                    }
+                    defined.extend(outs.iter().copied());
+                }
+            }
+        }
+    }
+    let mut defined = Vec::new();
+    let mut free = Vec::new();
+    walk(stmts, &mut defined, &mut free);
+    for o in outs {
+        if !defined.contains(o) && !free.contains(o) {
+            free.push(*o);
+        }
+    }
+    free
 }
 
 /// A lowered function body.
@@ -249,20 +327,38 @@ impl fmt::Display for Op {
     }
 }
 
-impl fmt::Display for Body {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for s in &self.stmts {
+impl Body {
+    fn fmt_stmts(&self, stmts: &[Stmt], indent: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pad = "    ".repeat(indent);
+        for s in stmts {
             match s {
                 Stmt::Let { var, op } => {
                     let info = self.info(*var);
                     let flag = if info.active { " active" } else { "" };
                     let r = if info.is_ref { " ref" } else { "" };
-                    writeln!(f, "{var} = {op}{flag}{r}")?;
+                    writeln!(f, "{pad}{var} = {op}{flag}{r}")?;
                 }
-                Stmt::Verbatim(t) => writeln!(f, "verbatim `{t}`")?,
-                Stmt::Alias { name, var } => writeln!(f, "alias {name} = {var}")?,
+                Stmt::Verbatim(t) => writeln!(f, "{pad}verbatim `{t}`")?,
+                Stmt::Alias { name, var } => writeln!(f, "{pad}alias {name} = {var}")?,
+                Stmt::If {
+                    cond, arms, outs, ..
+                } => {
+                    writeln!(f, "{pad}({}) = if `{cond}`", list(outs))?;
+                    for arm in arms {
+                        writeln!(f, "{pad}  arm:")?;
+                        self.fmt_stmts(&arm.stmts, indent + 1, f)?;
+                        writeln!(f, "{pad}    yield ({})", list(&arm.outs))?;
+                    }
+                }
             }
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_stmts(&self.stmts, 0, f)?;
         match self.output {
             Some(v) => writeln!(f, "return {v}"),
             None => writeln!(f, "return ?"),

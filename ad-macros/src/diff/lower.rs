@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
 
 use super::Errors;
-use super::ir::{Body, CallArg, Callee, Kind, Op, Operand, Stmt, Syntax, Var, VarInfo};
+use super::ir::{Arm, Body, CallArg, Callee, Kind, Op, Operand, Stmt, Syntax, Var, VarInfo};
 use super::methods;
 use super::sig::Sig;
 
@@ -139,6 +139,10 @@ impl Lowerer<'_> {
                     }
                 } else if semi.is_none() && is_last {
                     self.body.output = Some(self.expr(e));
+                } else if let Expr::If(i) = e
+                    && self.is_active_expr(e)
+                {
+                    self.if_expr(i, false);
                 } else {
                     self.expr_stmt(e, stmt);
                 }
@@ -678,15 +682,14 @@ impl Lowerer<'_> {
                 }
             }
             Expr::Lit(_) => self.constant(e),
-            Expr::If(i) => self.err(error_unsupported(
-                &i.if_token,
-                "`if` around differentiated values is",
-                "compute both sides and combine them with `min`, `max`, `clamp` or `abs`",
-            )),
+            Expr::If(i) => match self.if_expr(i, true) {
+                Some(v) => v,
+                None => self.poison(),
+            },
             Expr::Match(mt) => self.err(error_unsupported(
                 &mt.match_token,
                 "`match` around differentiated values is",
-                "compute the value without branching",
+                "use `if` / `else` on a comparison",
             )),
             Expr::ForLoop(fl) => self.err(error_unsupported(
                 &fl.for_token,
@@ -927,6 +930,175 @@ impl Lowerer<'_> {
         )
     }
 
+    /// Lowers a block into the statements of an arm; with `want_value`, its tail expression is
+    /// the arm's value.
+    fn arm_block(&mut self, block: &syn::Block, want_value: bool) -> Option<Var> {
+        let n = block.stmts.len();
+        let mut value = None;
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == n && want_value => {
+                    value = Some(self.expr(e));
+                }
+                _ => self.stmt(stmt, false),
+            }
+        }
+        value
+    }
+
+    /// `if cond { .. } else { .. }`: each arm is lowered with its own copy of the bindings;
+    /// the names an arm re-binds become outputs of the `if` (and `want_value` adds the value
+    /// of the arms first).
+    fn if_expr(&mut self, e: &syn::ExprIf, want_value: bool) -> Option<Var> {
+        if let Expr::Let(l) = &*e.cond {
+            self.errors.push(error_unsupported(
+                &l.let_token,
+                "`if let` is",
+                "test the condition with a comparison",
+            ));
+            return None;
+        }
+        if want_value && e.else_branch.is_none() {
+            self.errors.push(syn::Error::new_spanned(
+                e.if_token,
+                "an `if` without `else` has no value; add an `else` arm",
+            ));
+            return None;
+        }
+        let cond = e.cond.to_token_stream();
+        self.alias_names_in(&cond);
+        let env_before = self.env.clone();
+        let aliased_before = self.aliased.clone();
+        let outer_stmts = std::mem::take(&mut self.body.stmts);
+
+        // Lower each arm.
+        struct Lowered {
+            stmts: Vec<Stmt>,
+            env: HashMap<String, Binding>,
+            value: Option<Var>,
+        }
+        let mut lowered = Vec::new();
+        let else_block: Option<syn::Block> = match &e.else_branch {
+            None => None,
+            Some((_, els)) => match &**els {
+                Expr::Block(b) => Some(b.block.clone()),
+                // `else if`: a block holding the inner `if`.
+                other => Some(syn::parse_quote!({ #other })),
+            },
+        };
+        for block in
+            std::iter::once(Some(&e.then_branch)).chain(std::iter::once(else_block.as_ref()))
+        {
+            self.env = env_before.clone();
+            self.aliased = aliased_before.clone();
+            let value = match block {
+                Some(b) => self.arm_block(b, want_value),
+                None => None,
+            };
+            lowered.push(Lowered {
+                stmts: std::mem::take(&mut self.body.stmts),
+                env: self.env.clone(),
+                value,
+            });
+        }
+        self.body.stmts = outer_stmts;
+        self.aliased = aliased_before;
+
+        // The names an arm re-bound, in a stable order.
+        let mut names: Vec<&String> = env_before
+            .keys()
+            .filter(|n| {
+                lowered.iter().any(|a| {
+                    let before = env_before.get(*n);
+                    let after = a.env.get(*n);
+                    !same_binding(before, after)
+                })
+            })
+            .collect();
+        names.sort();
+        let names: Vec<String> = names.into_iter().cloned().collect();
+
+        // Every arm gives a value for every output.
+        let mut arms = Vec::new();
+        for a in &mut lowered {
+            let mut outs = Vec::new();
+            if want_value {
+                outs.push(a.value.unwrap_or_else(|| {
+                    self.body.new_var(VarInfo {
+                        active: false,
+                        is_ref: false,
+                        place: false,
+                        kind: Kind::Unknown,
+                        span: e.if_token.span,
+                    })
+                }));
+            }
+            for n in &names {
+                let v = match a.env.get(n) {
+                    Some(Binding::Ssa(v)) => *v,
+                    _ => {
+                        // Still a verbatim variable in this arm: read it as a constant.
+                        let ident = Ident::new(n, e.if_token.span);
+                        let var = self.body.new_var(VarInfo {
+                            active: false,
+                            is_ref: false,
+                            place: false,
+                            kind: match a.env.get(n) {
+                                Some(Binding::Verbatim(k)) => *k,
+                                _ => Kind::Unknown,
+                            },
+                            span: e.if_token.span,
+                        });
+                        a.stmts.push(Stmt::Let {
+                            var,
+                            op: Op::Const(quote!(#ident)),
+                        });
+                        var
+                    }
+                };
+                outs.push(v);
+            }
+            arms.push(Arm {
+                stmts: std::mem::take(&mut a.stmts),
+                outs,
+            });
+        }
+        let mut outs = Vec::new();
+        for i in 0..arms[0].outs.len() {
+            let first = self.body.info(arms[0].outs[i]).clone();
+            let active = arms.iter().any(|a| self.active(a.outs[i]));
+            let kind = if arms
+                .iter()
+                .all(|a| self.body.info(a.outs[i]).kind == first.kind)
+            {
+                first.kind
+            } else {
+                Kind::Unknown
+            };
+            outs.push(self.body.new_var(VarInfo {
+                active,
+                is_ref: first.is_ref && !first.place,
+                place: false,
+                kind,
+                span: e.if_token.span,
+            }));
+        }
+        let id = self.body.vars.len();
+        self.body.stmts.push(Stmt::If {
+            id,
+            cond,
+            arms,
+            outs: outs.clone(),
+        });
+        self.env = env_before;
+        let offset = usize::from(want_value);
+        for (i, n) in names.iter().enumerate() {
+            self.aliased.remove(n);
+            self.env.insert(n.clone(), Binding::Ssa(outs[i + offset]));
+        }
+        if want_value { Some(outs[0]) } else { None }
+    }
+
     /// `recv.map(|x| body)` with a differentiable body of `x` and of constants.
     fn map(&mut self, m: &syn::ExprMethodCall, closure: &syn::ExprClosure) -> Var {
         let span = m.span();
@@ -1115,6 +1287,14 @@ impl Lowerer<'_> {
 fn closure_head(c: &syn::ExprClosure) -> TokenStream {
     let (or1, inputs, or2) = (&c.or1_token, &c.inputs, &c.or2_token);
     quote!(#or1 #inputs #or2)
+}
+
+fn same_binding(a: Option<&Binding>, b: Option<&Binding>) -> bool {
+    match (a, b) {
+        (Some(Binding::Ssa(x)), Some(Binding::Ssa(y))) => x == y,
+        (Some(Binding::Verbatim(_)), Some(Binding::Verbatim(_))) | (None, None) => true,
+        _ => false,
+    }
 }
 
 /// `x` in `x = ...`.

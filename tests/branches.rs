@@ -1,0 +1,121 @@
+//! `if` / `else` on primal values: both modes take the arm the primal takes, against finite
+//! differences away from the switching points and against each other.
+
+mod common;
+
+use ad::prelude::*;
+use common::{assert_close, assert_close_scalar, fd_gradient};
+use nalgebra::{SVector, Vector2, Vector3};
+
+#[differentiable]
+fn relu(x: f64) -> f64 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
+#[differentiable]
+fn piecewise(x: f64, y: f64) -> f64 {
+    let mut acc = x * y;
+    if x > y {
+        acc += x.sin();
+        acc *= 2.0;
+    } else if x < -1.0 {
+        acc = y * y - acc;
+    } else {
+        let t = x.exp();
+        acc = t * y - acc * 0.5;
+    }
+    let scale = if acc > 0.0 { 3.0 } else { 0.5 };
+    acc * scale + y
+}
+
+#[differentiable]
+fn huber(r: Vector3<f64>, delta: f64) -> f64 {
+    let n = r.norm();
+    let loss = if n <= delta {
+        0.5 * n * n
+    } else {
+        let lin = n - 0.5 * delta;
+        delta * lin
+    };
+    loss + r[0]
+}
+
+#[differentiable]
+fn nested(v: Vector2<f64>, k: usize) -> f64 {
+    let mut s = v[0];
+    if k > 1 {
+        if v[1] > 0.0 {
+            s = v[1] * s - 0.25;
+        }
+        s += 1.0;
+    }
+    println!("k = {k}, s = {s}");
+    s * v[1]
+}
+
+#[test]
+fn relu_takes_the_branch_of_the_primal() {
+    assert_eq!(relu_grad(2.0), (2.0, 1.0));
+    assert_eq!(relu_grad(-2.0), (0.0, 0.0));
+    assert_eq!(relu_jvp(2.0, 3.0), (2.0, 3.0));
+    assert_eq!(relu_jvp(-2.0, 3.0), (0.0, 0.0));
+    let (_, pb) = relu_vjp(0.5);
+    assert_eq!((pb(1.0), pb(2.0)), (1.0, 2.0));
+}
+
+#[test]
+fn every_arm_of_an_if_chain_against_finite_differences() {
+    // One point per arm (and per sign of `acc`), away from the switching points.
+    for (x, y) in [
+        (1.0, 0.5),
+        (0.3, 0.9),
+        (-2.0, 0.4),
+        (-0.5, -0.7),
+        (2.0, -3.0),
+    ] {
+        let p = Vector2::new(x, y);
+        let f = |p: Vector2<f64>| piecewise(p[0], p[1]);
+        let (value, (gx, gy)) = piecewise_grad(x, y);
+        assert_eq!(value, f(p));
+        assert_close(&Vector2::new(gx, gy), &fd_gradient(f, p), 1e-7);
+        let (_, d) = piecewise_jvp(x, y, 0.3, -0.6);
+        assert_close_scalar(d, 0.3 * gx - 0.6 * gy, 1e-12);
+        let (_, pb) = piecewise_vjp(x, y);
+        assert_eq!(pb(1.0), (gx, gy));
+    }
+}
+
+#[test]
+fn if_as_a_value_with_statements_in_an_arm() {
+    let delta = 1.0;
+    for r in [Vector3::new(0.1, 0.2, -0.3), Vector3::new(1.0, -2.0, 0.5)] {
+        let (value, (gr, gd)) = huber_grad(r, delta);
+        assert_eq!(value, huber(r, delta));
+        let mut x = SVector::<f64, 4>::zeros();
+        x.fixed_rows_mut::<3>(0).copy_from(&r);
+        x[3] = delta;
+        let fd = fd_gradient(|x| huber(x.fixed_rows::<3>(0).into_owned(), x[3]), x);
+        let mut g = SVector::<f64, 4>::zeros();
+        g.fixed_rows_mut::<3>(0).copy_from(&gr);
+        g[3] = gd;
+        assert_close(&g, &fd, 1e-7);
+        let dr = Vector3::new(0.2, 0.1, -0.4);
+        let (_, d) = huber_jvp(r, delta, dr, 0.5);
+        assert_close_scalar(d, dr.dot(&gr) + 0.5 * gd, 1e-12);
+    }
+}
+
+#[test]
+fn nested_ifs_without_else_and_integer_conditions() {
+    for (v, k) in [
+        (Vector2::new(0.7, 1.3), 2),
+        (Vector2::new(0.7, -1.3), 2),
+        (Vector2::new(0.7, 1.3), 0),
+    ] {
+        let (value, g) = nested_grad(v, k);
+        assert_eq!(value, nested(v, k));
+        assert_close(&g, &fd_gradient(|v| nested(v, k), v), 1e-7);
+        let dv = Vector2::new(-0.3, 0.8);
+        assert_close_scalar(nested_jvp(v, k, dv).1, dv.dot(&g), 1e-12);
+    }
+}
