@@ -119,3 +119,22 @@ fn nested_ifs_without_else_and_integer_conditions() {
         assert_close_scalar(nested_jvp(v, k, dv).1, dv.dot(&g), 1e-12);
     }
 }
+
+#[differentiable]
+fn shadow_in_arm(x: f64) -> f64 {
+    let s = x * 2.0;
+    let mut t = x;
+    if x > 0.0 {
+        let s = 5.0; // shadows only inside the arm
+        t = t * s;
+    }
+    s + t
+}
+
+#[test]
+fn a_let_inside_an_arm_does_not_leak() {
+    assert_eq!(shadow_in_arm(1.0), 7.0);
+    assert_eq!(shadow_in_arm_grad(1.0), (7.0, 7.0));
+    assert_eq!(shadow_in_arm_grad(-1.0), (-3.0, 3.0));
+    assert_eq!(shadow_in_arm_jvp(1.0, 1.0), (7.0, 7.0));
+}

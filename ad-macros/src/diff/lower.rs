@@ -30,6 +30,8 @@ pub struct Lowerer<'a> {
     env: HashMap<String, Binding>,
     /// Names whose Rust binding in the emitted code currently holds the SSA value `env` says.
     aliased: HashMap<String, Var>,
+    /// Per open block, the bindings its `let`s shadowed, restored when the block ends.
+    scopes: Vec<Vec<(String, Option<Binding>)>>,
     errors: &'a mut Errors,
 }
 
@@ -39,6 +41,7 @@ pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
         body: Body::default(),
         env: HashMap::new(),
         aliased: HashMap::new(),
+        scopes: Vec::new(),
         errors,
     };
     for (i, p) in sig.params.iter().enumerate() {
@@ -110,6 +113,32 @@ impl Lowerer<'_> {
 
     fn active(&self, v: Var) -> bool {
         self.body.active(v)
+    }
+
+    /// Binds `name` by a `let`: inside a block, the binding it shadows comes back at the end.
+    fn declare(&mut self, name: String, binding: Binding) {
+        if let Some(scope) = self.scopes.last_mut()
+            && !scope.iter().any(|(n, _)| *n == name)
+        {
+            scope.push((name.clone(), self.env.get(&name).copied()));
+        }
+        self.aliased.remove(&name);
+        self.env.insert(name, binding);
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    fn pop_scope(&mut self) {
+        let scope = self.scopes.pop().expect("scopes are balanced");
+        for (name, previous) in scope.into_iter().rev() {
+            self.aliased.remove(&name);
+            match previous {
+                Some(b) => self.env.insert(name, b),
+                None => self.env.remove(&name),
+            };
+        }
     }
 
     // Statements --------------------------------------------------------------------------
@@ -193,8 +222,7 @@ impl Lowerer<'_> {
         for n in names {
             let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
             let k = if single { kind } else { Kind::Unknown };
-            self.aliased.remove(&n);
-            self.env.insert(n, Binding::Verbatim(k));
+            self.declare(n, Binding::Verbatim(k));
         }
     }
 
@@ -202,9 +230,7 @@ impl Lowerer<'_> {
     fn bind(&mut self, pat: &Pat, var: Var) {
         match pat {
             Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                let name = pi.ident.to_string();
-                self.aliased.remove(&name);
-                self.env.insert(name, Binding::Ssa(var));
+                self.declare(pi.ident.to_string(), Binding::Ssa(var));
             }
             Pat::Type(pt) => self.bind(&pt.pat, var),
             Pat::Paren(p) => self.bind(&p.pat, var),
@@ -269,8 +295,7 @@ impl Lowerer<'_> {
                     ));
                     return;
                 };
-                let currently_active = self.name_is_active(&name);
-                if !currently_active && !self.is_active_expr(&a.right) {
+                if !self.name_is_ssa(&name) && !self.is_active_expr(&a.right) {
                     self.verbatim(stmt.to_token_stream());
                     return;
                 }
@@ -287,7 +312,7 @@ impl Lowerer<'_> {
                     ));
                     return;
                 };
-                if !self.name_is_active(&name) && !self.is_active_expr(&b.right) {
+                if !self.name_is_ssa(&name) && !self.is_active_expr(&b.right) {
                     self.verbatim(stmt.to_token_stream());
                     return;
                 }
@@ -370,6 +395,12 @@ impl Lowerer<'_> {
     }
 
     // Activity ----------------------------------------------------------------------------
+
+    /// The name is bound to an SSA value (so assigning it re-binds it), not to a verbatim
+    /// variable (which verbatim code mutates in place).
+    fn name_is_ssa(&self, name: &str) -> bool {
+        matches!(self.env.get(name), Some(Binding::Ssa(_)))
+    }
 
     fn name_is_active(&self, name: &str) -> bool {
         matches!(self.env.get(name), Some(Binding::Ssa(v)) if self.active(*v))
@@ -991,10 +1022,12 @@ impl Lowerer<'_> {
         {
             self.env = env_before.clone();
             self.aliased = aliased_before.clone();
+            self.push_scope();
             let value = match block {
                 Some(b) => self.arm_block(b, want_value),
                 None => None,
             };
+            self.pop_scope();
             lowered.push(Lowered {
                 stmts: std::mem::take(&mut self.body.stmts),
                 env: self.env.clone(),
@@ -1157,6 +1190,7 @@ impl Lowerer<'_> {
                 })
                 .collect(),
             aliased: HashMap::new(),
+            scopes: Vec::new(),
             errors: &mut *self.errors,
         };
         let x = inner.def(
