@@ -126,7 +126,7 @@ fn shadow_in_arm(x: f64) -> f64 {
     let mut t = x;
     if x > 0.0 {
         let s = 5.0; // shadows only inside the arm
-        t = t * s;
+        t *= s;
     }
     s + t
 }

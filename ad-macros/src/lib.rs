@@ -34,7 +34,8 @@ use proc_macro::TokenStream;
 /// functions, nalgebra methods (`dot`, `norm`, `cross`, `transpose`, `try_inverse().unwrap()`,
 /// `determinant`, `fixed_rows`, ...), indexing, tuples, arrays, structs deriving
 /// `Differentiable`, `let` / `let mut` / shadowing / compound assignment, `if` / `else` on
-/// primal conditions, `map` with a closure of its argument, and calls to other
+/// primal conditions, `for` loops over ranges and `while` loops, `map` with a closure of its
+/// argument, and calls to other
 /// functions that have `_jvp` / `_vjp` companions (generated or written by hand). Code on
 /// integers and booleans, and printing or assertion macros, pass through unchanged. Anything
 /// else is a compile error at the construct that says what to do instead.

@@ -11,7 +11,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use super::ir::{Arm, Body, CallArg, Callee, Op, Operand, Stmt, Syntax, Var, free_vars};
+use super::ir::{
+    Arm, Body, CallArg, Callee, Carried, LoopKind, Op, Operand, Stmt, Syntax, Var, free_vars,
+};
 use super::sig::Sig;
 
 fn v(var: Var) -> Ident {
@@ -278,6 +280,39 @@ impl Emitter<'_> {
                     let (then, els) = (&arms_code[0], &arms_code[1]);
                     out.extend(quote!(let (#(#names,)*) = if #cond #then else #els;));
                 }
+                Stmt::Loop {
+                    kind,
+                    carried,
+                    body,
+                    ..
+                } => {
+                    // Carried values and tangents live in mutable variables across iterations.
+                    let mut targets = Vec::new();
+                    let mut nexts = Vec::new();
+                    for c in carried {
+                        let (vs, before) = (v(c.start), self.owned(c.before));
+                        out.extend(quote!(#[allow(unused_mut)] let mut #vs = #before;));
+                        targets.push(quote!(#vs));
+                        nexts.push(self.owned(c.end));
+                        if self.active(c.start) {
+                            let (ds, dbefore) = (d(c.start), self.tangent_or_zero(c.before));
+                            out.extend(quote!(#[allow(unused_mut)] let mut #ds = #dbefore;));
+                            targets.push(quote!(#ds));
+                            nexts.push(self.tangent_or_zero(c.end));
+                        }
+                    }
+                    let body = self.jvp_stmts(body);
+                    let update = quote!((#(#targets,)*) = (#(#nexts,)*););
+                    out.extend(match kind {
+                        LoopKind::For { pat, iter } => {
+                            quote!(for #pat in #iter { #body #update })
+                        }
+                        LoopKind::While { head, cond } => {
+                            let head = self.jvp_stmts(head);
+                            quote!(loop { #head if !(#cond) { break; } #body #update })
+                        }
+                    });
+                }
             }
         }
         out
@@ -521,8 +556,109 @@ impl Emitter<'_> {
                     arms,
                     outs,
                 } => out.extend(self.forward_if(*id, cond, arms, outs)),
+                Stmt::Loop {
+                    id,
+                    kind,
+                    carried,
+                    body,
+                } => out.extend(self.forward_loop(*id, kind, carried, body)),
             }
         }
+        out
+    }
+
+    /// The active values an iteration's pullback returns cotangents for: the carried values
+    /// at the start of the iteration and what the body reads from before the loop.
+    fn loop_inputs(&self, carried: &[Carried], body: &[Stmt]) -> Vec<Var> {
+        let ends: Vec<Var> = carried.iter().map(|c| c.end).collect();
+        free_vars(body, &ends)
+            .into_iter()
+            .filter(|f| self.active(*f))
+            .collect()
+    }
+
+    /// Each iteration pushes its pullback (a closure over the iteration's intermediates) on a
+    /// tape: one allocation sized by the iterator's length for `for`, a growing one for
+    /// `while`.
+    fn forward_loop(
+        &self,
+        id: usize,
+        kind: &LoopKind,
+        carried: &[Carried],
+        body: &[Stmt],
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut starts = Vec::new();
+        let mut nexts = Vec::new();
+        for c in carried {
+            let (vs, before) = (v(c.start), self.owned(c.before));
+            out.extend(quote!(#[allow(unused_mut)] let mut #vs = #before;));
+            starts.push(vs);
+            nexts.push(self.owned(c.end));
+        }
+        let active: Vec<&Carried> = carried.iter().filter(|c| self.active(c.start)).collect();
+        let inputs = self.loop_inputs(carried, body);
+        let seeds: Vec<Ident> = (0..active.len())
+            .map(|k| mixed(&format!("__seed_loop{id}_{k}")))
+            .collect();
+        let mut bw = Backward {
+            e: self,
+            declared: HashSet::new(),
+            code: TokenStream::new(),
+        };
+        for (c, seed) in active.iter().zip(&seeds) {
+            bw.contribute(c.end, quote!(#seed));
+        }
+        bw.back_stmts(body);
+        let results: Vec<TokenStream> = inputs
+            .iter()
+            .map(|f| {
+                if bw.declared.contains(f) {
+                    let gf = g(*f);
+                    quote!(#gf)
+                } else {
+                    let r = self.r(*f);
+                    quote!(::ad::__rt::zero_like(#r))
+                }
+            })
+            .collect();
+        let code = bw.code;
+        let forward = self.forward_stmts(body);
+        let tape = mixed(&format!("__tape{id}"));
+        let next = mixed(&format!("__next{id}"));
+        // The next carried values are taken before the pullback moves the iteration's values.
+        let iteration = quote! {
+            #forward
+            let #next = (#(#nexts,)*);
+            #tape.push(move |(#(#seeds,)*)| {
+                #code
+                (#(#results,)*)
+            });
+            (#(#starts,)*) = #next;
+        };
+        out.extend(match kind {
+            LoopKind::For { pat, iter } => {
+                let it = mixed(&format!("__iter{id}"));
+                quote! {
+                    let #it = ::core::iter::IntoIterator::into_iter(#iter);
+                    let mut #tape = ::std::vec::Vec::with_capacity(
+                        ::core::iter::Iterator::size_hint(&#it).0,
+                    );
+                    for #pat in #it { #iteration }
+                }
+            }
+            LoopKind::While { head, cond } => {
+                let head = self.forward_stmts(head);
+                quote! {
+                    let mut #tape = ::std::vec::Vec::new();
+                    loop {
+                        #head
+                        if !(#cond) { break; }
+                        #iteration
+                    }
+                }
+            }
+        });
         out
     }
 
@@ -639,8 +775,85 @@ impl Backward<'_, '_> {
             match stmt {
                 Stmt::Let { var, op } => self.back(*var, op),
                 Stmt::If { id, arms, outs, .. } => self.back_if(*id, arms, outs),
+                Stmt::Loop {
+                    id, carried, body, ..
+                } => self.back_loop(*id, carried, body),
                 Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
             }
+        }
+    }
+
+    /// Runs the iterations' pullbacks from the last to the first: the carried adjoints flow
+    /// back through every iteration, the adjoints of values read from before the loop add up.
+    fn back_loop(&mut self, id: usize, carried: &[Carried], body: &[Stmt]) {
+        let e = self.e;
+        let active: Vec<&Carried> = carried.iter().filter(|c| e.active(c.start)).collect();
+        if !active.iter().any(|c| self.declared.contains(&c.start)) {
+            return;
+        }
+        let inputs = e.loop_inputs(carried, body);
+        let gc: Vec<Ident> = (0..active.len())
+            .map(|k| mixed(&format!("__gc{id}_{k}")))
+            .collect();
+        for (c, name) in active.iter().zip(&gc) {
+            let init = if self.declared.contains(&c.start) {
+                let gs = g(c.start);
+                quote!(#gs)
+            } else {
+                let r = e.r(c.start);
+                quote!(::ad::__rt::zero_like(#r))
+            };
+            self.code.extend(quote!(let mut #name = #init;));
+        }
+        // Adjoints of what the body reads from before the loop, summed over iterations.
+        let outer: Vec<(usize, Var)> = inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !active.iter().any(|c| c.start == **f))
+            .map(|(i, f)| (i, *f))
+            .collect();
+        let gf: Vec<Ident> = (0..outer.len())
+            .map(|j| mixed(&format!("__gf{id}_{j}")))
+            .collect();
+        for ((_, f), name) in outer.iter().zip(&gf) {
+            let r = e.r(*f);
+            self.code
+                .extend(quote!(let mut #name = ::ad::__rt::zero_like(#r);));
+        }
+        let cots: Vec<Ident> = (0..inputs.len())
+            .map(|i| mixed(&format!("__cot_loop{id}_{i}")))
+            .collect();
+        let mut updates = TokenStream::new();
+        for (c, name) in active.iter().zip(&gc) {
+            match inputs.iter().position(|f| *f == c.start) {
+                Some(i) => {
+                    let cot = &cots[i];
+                    updates.extend(quote!(#name = #cot;));
+                }
+                None => {
+                    // The body overwrites the variable without reading it.
+                    let r = e.r(c.start);
+                    updates.extend(quote!(#name = ::ad::__rt::zero_like(#r);));
+                }
+            }
+        }
+        for ((i, _), name) in outer.iter().zip(&gf) {
+            let cot = &cots[*i];
+            updates.extend(quote!(::ad::__rt::accumulate(&mut #name, #cot);));
+        }
+        let tape = mixed(&format!("__tape{id}"));
+        let pb = mixed("__pb");
+        self.code.extend(quote! {
+            for #pb in #tape.iter().rev() {
+                let (#(#cots,)*) = #pb((#(#gc,)*));
+                #updates
+            }
+        });
+        for (c, name) in active.iter().zip(&gc) {
+            self.contribute(c.before, quote!(#name));
+        }
+        for ((_, f), name) in outer.iter().zip(&gf) {
+            self.contribute(*f, quote!(#name));
         }
     }
 

@@ -155,6 +155,31 @@ pub enum Stmt {
         arms: Vec<Arm>,
         outs: Vec<Var>,
     },
+    /// A `for` or `while` loop; after it, each carried variable's value is its `start`.
+    Loop {
+        id: usize,
+        kind: LoopKind,
+        carried: Vec<Carried>,
+        body: Vec<Stmt>,
+    },
+}
+
+/// A variable a loop re-binds: its value before the loop, at the start of each iteration
+/// (and after the loop), and at the end of the body.
+#[derive(Clone, Copy, Debug)]
+pub struct Carried {
+    pub before: Var,
+    pub start: Var,
+    pub end: Var,
+}
+
+/// What drives a loop.
+#[derive(Clone, Debug)]
+pub enum LoopKind {
+    /// `for pat in iter` (the iterable is inactive).
+    For { pat: TokenStream, iter: TokenStream },
+    /// `while cond`, with the aliases the condition needs evaluated before it.
+    While { head: Vec<Stmt>, cond: TokenStream },
 }
 
 /// One arm of an `if`: its statements, and what it gives each output of the `if`.
@@ -212,6 +237,18 @@ pub fn free_vars(stmts: &[Stmt], outs: &[Var]) -> Vec<Var> {
                         }
                     }
                     defined.extend(outs.iter().copied());
+                }
+                Stmt::Loop { carried, body, .. } => {
+                    for c in carried {
+                        read(c.before, defined, free);
+                    }
+                    let mut inner = defined.clone();
+                    inner.extend(carried.iter().map(|c| c.start));
+                    walk(body, &mut inner, free);
+                    for c in carried {
+                        read(c.end, &inner, free);
+                    }
+                    defined.extend(carried.iter().map(|c| c.start));
                 }
             }
         }
@@ -340,6 +377,27 @@ impl Body {
                 }
                 Stmt::Verbatim(t) => writeln!(f, "{pad}verbatim `{t}`")?,
                 Stmt::Alias { name, var } => writeln!(f, "{pad}alias {name} = {var}")?,
+                Stmt::Loop {
+                    kind,
+                    carried,
+                    body,
+                    ..
+                } => {
+                    let carried = list(
+                        carried
+                            .iter()
+                            .map(|c| format!("{} <- {} | {}", c.start, c.before, c.end)),
+                    );
+                    match kind {
+                        LoopKind::For { pat, iter } => {
+                            writeln!(f, "{pad}for `{pat}` in `{iter}` carrying [{carried}]")?
+                        }
+                        LoopKind::While { cond, .. } => {
+                            writeln!(f, "{pad}while `{cond}` carrying [{carried}]")?
+                        }
+                    }
+                    self.fmt_stmts(body, indent + 1, f)?;
+                }
                 Stmt::If {
                     cond, arms, outs, ..
                 } => {

@@ -12,7 +12,9 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
 
 use super::Errors;
-use super::ir::{Arm, Body, CallArg, Callee, Kind, Op, Operand, Stmt, Syntax, Var, VarInfo};
+use super::ir::{
+    Arm, Body, CallArg, Callee, Carried, Kind, LoopKind, Op, Operand, Stmt, Syntax, Var, VarInfo,
+};
 use super::methods;
 use super::sig::Sig;
 
@@ -32,6 +34,8 @@ pub struct Lowerer<'a> {
     aliased: HashMap<String, Var>,
     /// Per open block, the bindings its `let`s shadowed, restored when the block ends.
     scopes: Vec<Vec<(String, Option<Binding>)>>,
+    /// Numbers `if`s and loops, whose pullbacks need names of their own.
+    regions: usize,
     errors: &'a mut Errors,
 }
 
@@ -42,6 +46,7 @@ pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
         env: HashMap::new(),
         aliased: HashMap::new(),
         scopes: Vec::new(),
+        regions: 0,
         errors,
     };
     for (i, p) in sig.params.iter().enumerate() {
@@ -124,6 +129,11 @@ impl Lowerer<'_> {
         }
         self.aliased.remove(&name);
         self.env.insert(name, binding);
+    }
+
+    fn region_id(&mut self) -> usize {
+        self.regions += 1;
+        self.regions
     }
 
     fn push_scope(&mut self) {
@@ -337,6 +347,14 @@ impl Lowerer<'_> {
                 self.env.insert(name, Binding::Ssa(var));
             }
             Expr::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
+            Expr::ForLoop(_) | Expr::While(_) if self.is_active_expr(e) => self.loop_stmt(e),
+            Expr::Break(_) | Expr::Continue(_) => {
+                self.errors.push(error_unsupported(
+                    e,
+                    "`break` and `continue` are",
+                    "give the loop its trip count (`for i in 0..n`) or a `while` condition",
+                ));
+            }
             Expr::Return(r) => {
                 self.errors.push(error_unsupported(
                     r,
@@ -724,18 +742,18 @@ impl Lowerer<'_> {
             )),
             Expr::ForLoop(fl) => self.err(error_unsupported(
                 &fl.for_token,
-                "`for` loops over differentiated values are",
-                "write the iterations out",
+                "a `for` loop used as a value is",
+                "write the loop as a statement and end the function with the value",
             )),
             Expr::While(w) => self.err(error_unsupported(
                 &w.while_token,
-                "`while` loops over differentiated values are",
-                "write the iterations out",
+                "a `while` loop used as a value is",
+                "write the loop as a statement and end the function with the value",
             )),
             Expr::Loop(l) => self.err(error_unsupported(
                 &l.loop_token,
                 "`loop` over differentiated values is",
-                "write the iterations out",
+                "use `for i in 0..n` or `while condition`",
             )),
             Expr::Closure(c) => self.err(error_unsupported(
                 &closure_head(c),
@@ -1116,7 +1134,7 @@ impl Lowerer<'_> {
                 span: e.if_token.span,
             }));
         }
-        let id = self.body.vars.len();
+        let id = self.region_id();
         self.body.stmts.push(Stmt::If {
             id,
             cond,
@@ -1130,6 +1148,197 @@ impl Lowerer<'_> {
             self.env.insert(n.clone(), Binding::Ssa(outs[i + offset]));
         }
         if want_value { Some(outs[0]) } else { None }
+    }
+
+    /// A `for` or `while` loop. The variables its body re-binds are carried from one
+    /// iteration to the next; lowering repeats until their activity is stable (a variable
+    /// that starts inactive can become active in the body).
+    fn loop_stmt(&mut self, e: &Expr) {
+        let (label, body) = match e {
+            Expr::ForLoop(f) => (&f.label, &f.body),
+            Expr::While(w) => (&w.label, &w.body),
+            _ => unreachable!("called for loops"),
+        };
+        if let Some(l) = label {
+            self.errors.push(error_unsupported(
+                l,
+                "loop labels are",
+                "give the loop its trip count or a `while` condition",
+            ));
+            return;
+        }
+        // An exit from inside the body, even in verbatim code, would skip the pullback of
+        // the iteration: refuse it rather than differentiate wrongly.
+        if let Some(exit) = find_keyword(body.to_token_stream(), &["break", "continue", "return"]) {
+            self.errors.push(syn::Error::new(
+                exit.span(),
+                format!(
+                    "`{exit}` inside a loop over differentiated values is not supported in #[differentiable]; give the loop its trip count (`for i in 0..n`) or a `while` condition"
+                ),
+            ));
+            return;
+        }
+        let kind_source = match e {
+            Expr::ForLoop(f) => {
+                if self.is_active_expr(&f.expr) {
+                    self.errors.push(syn::Error::new_spanned(
+                        &f.expr,
+                        "a `for` loop over differentiated values is not supported in #[differentiable]; loop over indices (`for i in 0..N`) and read `xs[i]`",
+                    ));
+                    return;
+                }
+                self.alias_names_in(&f.expr.to_token_stream());
+                let index_kind = if matches!(&*f.expr, Expr::Range(_)) {
+                    Kind::NonDiff
+                } else {
+                    Kind::Unknown
+                };
+                Ok((f.pat.clone(), f.expr.to_token_stream(), index_kind))
+            }
+            Expr::While(w) => {
+                if let Expr::Let(l) = &*w.cond {
+                    self.errors.push(error_unsupported(
+                        &l.let_token,
+                        "`while let` is",
+                        "test the condition with a comparison",
+                    ));
+                    return;
+                }
+                Err(w.cond.to_token_stream())
+            }
+            _ => unreachable!("called for loops"),
+        };
+
+        let env_before = self.env.clone();
+        let aliased_before = self.aliased.clone();
+        let mut assigned = Vec::new();
+        assigned_names(body, &mut assigned);
+        assigned.retain(|n| env_before.contains_key(n));
+        assigned.sort();
+        let mut carried: Vec<String> = assigned
+            .iter()
+            .filter(|n| matches!(env_before.get(*n), Some(Binding::Ssa(_))))
+            .cloned()
+            .collect();
+        let mut start_active: HashMap<String, bool> = carried
+            .iter()
+            .map(|n| (n.clone(), self.name_is_active(n)))
+            .collect();
+        let errors_before = self.errors.len();
+        let (starts, kind, body_stmts, env_after) = loop {
+            self.errors.truncate(errors_before);
+            let starts: Vec<Var> = carried
+                .iter()
+                .map(|n| {
+                    let (is_ref, kind) = match env_before.get(n) {
+                        Some(Binding::Ssa(v)) => {
+                            let i = self.body.info(*v);
+                            (i.is_ref && !i.place, i.kind)
+                        }
+                        Some(Binding::Verbatim(k)) => (false, *k),
+                        None => (false, Kind::Unknown),
+                    };
+                    self.body.new_var(VarInfo {
+                        active: start_active[n],
+                        is_ref,
+                        place: false,
+                        kind,
+                        span: body.brace_token.span.join(),
+                    })
+                })
+                .collect();
+            self.env = env_before.clone();
+            self.aliased = aliased_before.clone();
+            for (n, v) in carried.iter().zip(&starts) {
+                self.env.insert(n.clone(), Binding::Ssa(*v));
+                self.aliased.remove(n);
+            }
+            let outer_stmts = std::mem::take(&mut self.body.stmts);
+            self.push_scope();
+            let kind = match &kind_source {
+                Ok((pat, iter, index_kind)) => {
+                    self.bind_verbatim(pat, *index_kind);
+                    LoopKind::For {
+                        pat: pat.to_token_stream(),
+                        iter: iter.clone(),
+                    }
+                }
+                Err(cond) => {
+                    self.alias_names_in(cond);
+                    LoopKind::While {
+                        head: std::mem::take(&mut self.body.stmts),
+                        cond: cond.clone(),
+                    }
+                }
+            };
+            for stmt in &body.stmts {
+                self.stmt(stmt, false);
+            }
+            self.pop_scope();
+            let body_stmts = std::mem::replace(&mut self.body.stmts, outer_stmts);
+            let env_after = self.env.clone();
+            // A verbatim variable the body makes active becomes carried; a carried variable
+            // whose end value is active must be active from the start.
+            let mut changed = false;
+            for n in &assigned {
+                let after_active =
+                    matches!(env_after.get(n), Some(Binding::Ssa(v)) if self.active(*v));
+                if !carried.contains(n) && after_active {
+                    carried.push(n.clone());
+                    start_active.insert(n.clone(), true);
+                    changed = true;
+                } else if carried.contains(n) && after_active && !start_active[n] {
+                    start_active.insert(n.clone(), true);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break (starts, kind, body_stmts, env_after);
+            }
+        };
+        // Values before the loop (a verbatim variable is read as a constant).
+        let mut items = Vec::new();
+        for (n, start) in carried.iter().zip(&starts) {
+            let before = match env_before.get(n) {
+                Some(Binding::Ssa(v)) => *v,
+                _ => {
+                    let ident = Ident::new(n, self.body.info(*start).span);
+                    let kind = self.body.info(*start).kind;
+                    self.def(
+                        Op::Const(quote!(#ident)),
+                        VarInfo {
+                            active: false,
+                            is_ref: false,
+                            place: false,
+                            kind,
+                            span: ident.span(),
+                        },
+                    )
+                }
+            };
+            let end = match env_after.get(n) {
+                Some(Binding::Ssa(v)) => *v,
+                _ => *start,
+            };
+            items.push(Carried {
+                before,
+                start: *start,
+                end,
+            });
+        }
+        let id = self.region_id();
+        self.body.stmts.push(Stmt::Loop {
+            id,
+            kind,
+            carried: items,
+            body: body_stmts,
+        });
+        self.env = env_before;
+        self.aliased = aliased_before;
+        for (n, start) in carried.iter().zip(&starts) {
+            self.aliased.remove(n);
+            self.env.insert(n.clone(), Binding::Ssa(*start));
+        }
     }
 
     /// `recv.map(|x| body)` with a differentiable body of `x` and of constants.
@@ -1191,6 +1400,7 @@ impl Lowerer<'_> {
                 .collect(),
             aliased: HashMap::new(),
             scopes: Vec::new(),
+            regions: 0,
             errors: &mut *self.errors,
         };
         let x = inner.def(
@@ -1321,6 +1531,49 @@ impl Lowerer<'_> {
 fn closure_head(c: &syn::ExprClosure) -> TokenStream {
     let (or1, inputs, or2) = (&c.or1_token, &c.inputs, &c.or2_token);
     quote!(#or1 #inputs #or2)
+}
+
+/// The names a block assigns (`x = ..`, `x += ..`), at any depth.
+fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
+    struct Visitor<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some(n) = plain_name(&a.left)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if compound_base(&b.op).is_some()
+                && let Some(n) = plain_name(&b.left)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    syn::visit::Visit::visit_block(&mut Visitor(out), block);
+}
+
+/// The first of `keywords` in `tokens`, at any depth.
+fn find_keyword(tokens: TokenStream, keywords: &[&str]) -> Option<Ident> {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) if keywords.iter().any(|k| i == k) => return Some(i),
+            TokenTree::Group(g) => {
+                if let Some(i) = find_keyword(g.stream(), keywords) {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn same_binding(a: Option<&Binding>, b: Option<&Binding>) -> bool {

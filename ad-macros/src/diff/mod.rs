@@ -31,6 +31,9 @@ impl Errors {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
     fn into_tokens(self) -> TokenStream {
         self.0.into_iter().map(|e| e.to_compile_error()).collect()
     }

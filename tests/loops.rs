@@ -1,0 +1,171 @@
+//! `for` and `while` loops: carried variables, runtime and constant trip counts, nesting,
+//! branches inside loops, in both modes against finite differences and each other.
+
+mod common;
+
+use ad::prelude::*;
+use common::{assert_close, assert_close_scalar, fd_gradient};
+use nalgebra::{SVector, Vector2};
+
+#[differentiable]
+fn power(x: f64, n: usize) -> f64 {
+    let mut y = 1.0;
+    for _ in 0..n {
+        y *= x;
+    }
+    y
+}
+
+#[differentiable]
+fn rosenbrock<const N: usize>(x: SVector<f64, N>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let a = 1.0 - x[i];
+        let b = x[i + 1] - x[i] * x[i];
+        total += a * a + 100.0 * b * b;
+    }
+    total
+}
+
+/// A projectile with quadratic drag, integrated with explicit Euler until it lands.
+#[differentiable]
+fn landing_distance(v0: Vector2<f64>, drag: f64) -> f64 {
+    let dt = 0.001;
+    let g = Vector2::new(0.0, -9.81);
+    let mut p = Vector2::new(0.0, 0.0);
+    let mut v = v0;
+    let mut steps = 0;
+    while p[1] >= 0.0 && steps < 100_000 {
+        let a = g - v * (drag * v.norm());
+        p += v * dt;
+        v += a * dt;
+        steps += 1;
+    }
+    p[0]
+}
+
+#[differentiable]
+fn swap_and_branch(x: f64, y: f64) -> f64 {
+    let mut a = x;
+    let mut b = y;
+    for k in 0..6 {
+        let t = a;
+        a = b;
+        b = t + b * 0.5;
+        if k % 2 == 0 {
+            b = b.sin() + a;
+        } else {
+            a *= 1.1;
+        }
+    }
+    a * b
+}
+
+#[differentiable]
+fn nested(m: SVector<f64, 3>) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..3 {
+        let mut row = 0.0;
+        for j in 0..3 {
+            row += m[i] * m[j] * ((i + j) as f64 + 1.0);
+        }
+        acc += row.tanh();
+    }
+    acc
+}
+
+#[differentiable]
+fn long_sum(x: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    while k < n {
+        s += (x * 1e-3).sin();
+        k += 1;
+    }
+    s
+}
+
+#[test]
+fn power_by_repeated_multiplication() {
+    for n in [0, 1, 2, 5] {
+        let (y, g) = power_grad(1.3, n);
+        assert_close_scalar(y, 1.3f64.powi(n as i32), 1e-14);
+        let expected = if n == 0 {
+            0.0
+        } else {
+            n as f64 * 1.3f64.powi(n as i32 - 1)
+        };
+        assert_close_scalar(g, expected, 1e-13);
+        assert_close_scalar(power_jvp(1.3, n, 1.0).1, expected, 1e-13);
+    }
+}
+
+#[test]
+fn rosenbrock_loop_matches_finite_differences_and_forward_mode() {
+    let x = SVector::<f64, 8>::from_fn(|i, _| (i as f64 * 0.37).sin());
+    let (y, g) = rosenbrock_grad(x);
+    assert_eq!(y, rosenbrock(x));
+    assert_close(&g, &fd_gradient(rosenbrock, x), 1e-6);
+    let v = SVector::<f64, 8>::from_fn(|i, _| 1.0 / (i as f64 + 1.0));
+    assert_close_scalar(rosenbrock_jvp(x, v).1, v.dot(&g), 1e-12);
+    let (_, pb) = rosenbrock_vjp(x);
+    assert_eq!(pb(1.0), g);
+    assert_close(&pb(2.0), &(g * 2.0), 1e-15);
+}
+
+#[test]
+fn a_while_loop_simulation_differentiates_through_every_step() {
+    let v0 = Vector2::new(10.0, 12.0);
+    let drag = 0.02;
+    let (d, (gv, gdrag)) = landing_distance_grad(v0, drag);
+    assert_eq!(d, landing_distance(v0, drag));
+    // The landing step is a discontinuity of the discrete simulation; finite differences with
+    // a step far below one time step see the smooth part the derivative describes.
+    let f = |p: SVector<f64, 3>| landing_distance(Vector2::new(p[0], p[1]), p[2]);
+    let p = SVector::<f64, 3>::new(v0[0], v0[1], drag);
+    let h = 1e-7;
+    for i in 0..3 {
+        let mut pp = p;
+        let mut pm = p;
+        pp[i] += h;
+        pm[i] -= h;
+        let fd = (f(pp) - f(pm)) / (2.0 * h);
+        let g = [gv[0], gv[1], gdrag][i];
+        assert_close_scalar(g, fd, 1e-5);
+    }
+    let (_, dd) = landing_distance_jvp(v0, drag, Vector2::new(0.3, -0.2), 0.01);
+    assert_close_scalar(dd, 0.3 * gv[0] - 0.2 * gv[1] + 0.01 * gdrag, 1e-10);
+}
+
+#[test]
+fn carried_values_swap_and_branch_inside_the_loop() {
+    let f = |p: Vector2<f64>| swap_and_branch(p[0], p[1]);
+    for p in [Vector2::new(0.4, 0.9), Vector2::new(-1.2, 0.3)] {
+        let (y, (gx, gy)) = swap_and_branch_grad(p[0], p[1]);
+        assert_eq!(y, f(p));
+        assert_close(&Vector2::new(gx, gy), &fd_gradient(f, p), 1e-7);
+        let (_, d) = swap_and_branch_jvp(p[0], p[1], 0.7, -0.4);
+        assert_close_scalar(d, 0.7 * gx - 0.4 * gy, 1e-12);
+    }
+}
+
+#[test]
+fn nested_loops() {
+    let m = SVector::<f64, 3>::new(0.2, -0.5, 0.3);
+    let (y, g) = nested_grad(m);
+    assert_eq!(y, nested(m));
+    assert_close(&g, &fd_gradient(nested, m), 1e-7);
+    let v = SVector::<f64, 3>::new(1.0, 2.0, -1.0);
+    assert_close_scalar(nested_jvp(m, v).1, v.dot(&g), 1e-12);
+}
+
+#[test]
+fn a_hundred_thousand_iterations() {
+    let n = 100_000;
+    let (s, g) = long_sum_grad(0.5, n);
+    // 1e5 additions round to about n * eps relative.
+    let tol = n as f64 * f64::EPSILON;
+    assert_close_scalar(s, n as f64 * (0.5e-3f64).sin(), tol);
+    assert_close_scalar(g, n as f64 * 1e-3 * (0.5e-3f64).cos(), tol);
+    assert_close_scalar(long_sum_jvp(0.5, n, 1.0).1, g, tol);
+}
