@@ -73,5 +73,20 @@ fn projection(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rosenbrock, projection);
+fn simulation(c: &mut Criterion) {
+    let v0 = Vector2::new(10.0, 12.0);
+    let mut g = c.benchmark_group("projectile1000");
+    g.bench_function("primal", |b| {
+        b.iter(|| projectile(*black_box(&v0), black_box(0.02), black_box(1000)))
+    });
+    g.bench_function("macro", |b| {
+        b.iter(|| projectile_grad(*black_box(&v0), black_box(0.02), black_box(1000)))
+    });
+    g.bench_function("hand", |b| {
+        b.iter(|| projectile_grad_hand(black_box(&v0), black_box(0.02), black_box(1000)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, rosenbrock, projection, simulation);
 criterion_main!(benches);
