@@ -73,6 +73,13 @@ pub mod __rt {
     pub use ad_core::{Differentiable, Tangent, VectorSpace, accumulate, zero_like};
     pub use nalgebra;
 
+    /// `a + b` for tangents, through `VectorSpace` (arrays and tuples have no `+`).
+    #[inline(always)]
+    pub fn add_tangents<V: ad_core::VectorSpace>(mut a: V, b: V) -> V {
+        a.add_assign_vs(&b);
+        a
+    }
+
     /// The seed of a gradient: `1` in the scalar type of the result.
     #[inline(always)]
     pub fn one<T: ad_core::Real>() -> T {

@@ -169,3 +169,58 @@ fn a_hundred_thousand_iterations() {
     assert_close_scalar(g, n as f64 * 1e-3 * (0.5e-3f64).cos(), tol);
     assert_close_scalar(long_sum_jvp(0.5, n, 1.0).1, g, tol);
 }
+
+#[differentiable]
+fn prefix_sums(x: SVector<f64, 5>) -> SVector<f64, 5> {
+    let mut out = SVector::<f64, 5>::zeros();
+    let mut running = 0.0;
+    for i in 0..5 {
+        running += x[i] * x[i];
+        out[i] = running.sqrt();
+    }
+    out[0] += 1.0;
+    out
+}
+
+#[differentiable]
+fn rollout(u: [f64; 8]) -> f64 {
+    // A double integrator driven by the forces u; states stored by index assignment.
+    let mut pos = [0.0; 9];
+    let mut vel = 0.0;
+    for k in 0..8 {
+        vel += u[k] * 0.1;
+        pos[k + 1] = pos[k] + vel * 0.1;
+    }
+    let miss = pos[8] - 1.0;
+    let mut effort = 0.0;
+    for k in 0..8 {
+        effort += u[k] * u[k];
+    }
+    miss * miss + 1e-3 * effort + vel * vel
+}
+
+#[test]
+fn index_assignment_in_loops() {
+    let x = SVector::<f64, 5>::new(0.3, -0.2, 0.5, 0.1, -0.4);
+    let (y, pb) = prefix_sums_vjp(x);
+    assert_eq!(y, prefix_sums(x));
+    let fd = common::fd_jacobian(prefix_sums, x);
+    for r in 0..5 {
+        let row = pb(SVector::<f64, 5>::ith(r, 1.0));
+        assert_close(&row.transpose(), &fd.row(r).into_owned(), 1e-7);
+    }
+    for c in 0..5 {
+        let (_, col) = prefix_sums_jvp(x, SVector::<f64, 5>::ith(c, 1.0));
+        assert_close(&col, &fd.column(c).into_owned(), 1e-7);
+    }
+
+    let u = [0.5, 1.0, -0.3, 0.2, 0.8, -1.0, 0.4, 0.1];
+    let (cost, g) = rollout_grad(u);
+    assert_eq!(cost, rollout(u));
+    let x = SVector::<f64, 8>::from_column_slice(&u);
+    let fd = fd_gradient(|x| rollout(x.as_slice().try_into().unwrap()), x);
+    assert_close(&SVector::<f64, 8>::from_column_slice(&g), &fd, 1e-7);
+    let du = [1.0, 0.0, -1.0, 0.5, 0.0, 0.25, 0.0, 2.0];
+    let dot: f64 = du.iter().zip(&g).map(|(a, b)| a * b).sum();
+    assert_close_scalar(rollout_jvp(u, du).1, dot, 1e-12);
+}

@@ -306,3 +306,102 @@ pub mod ctor {
         g[(i / C, i % C)]
     }
 }
+
+/// Derivatives of `v[i] = e` seen as a new value: `y` is `v` with element `i` replaced by
+/// `e`. Implemented for matrices (linear `usize` or `(row, column)` index) and arrays.
+pub trait IndexSetRule<I>: Sized {
+    /// The element type.
+    type Element;
+    /// `d` with element `i` set to zero: the part of `dv` that survives in `dy`.
+    fn without(d: &Self, i: &I) -> Self;
+    /// Zero except `e` at `i`: the part of `dy` that comes from `de`.
+    fn only(like: &Self, i: &I, e: &Self::Element) -> Self;
+    /// Element `i` of `g`.
+    fn element(g: &Self, i: &I) -> Self::Element;
+}
+
+macro_rules! index_set_matrix {
+    ($index:ty) => {
+        impl<T: Real, const R: usize, const C: usize> IndexSetRule<$index> for SMatrix<T, R, C> {
+            type Element = T;
+            #[inline(always)]
+            fn without(d: &Self, i: &$index) -> Self {
+                let mut t = *d;
+                t[*i] = super::zero();
+                t
+            }
+            #[inline(always)]
+            fn only(_like: &Self, i: &$index, e: &T) -> Self {
+                let mut t = Self::zeros();
+                t[*i] = *e;
+                t
+            }
+            #[inline(always)]
+            fn element(g: &Self, i: &$index) -> T {
+                g[*i]
+            }
+        }
+    };
+}
+index_set_matrix!(usize);
+index_set_matrix!((usize, usize));
+
+impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexSetRule<usize>
+    for [A; N]
+{
+    type Element = A;
+    #[inline(always)]
+    fn without(d: &Self, i: &usize) -> Self {
+        let mut t = d.clone();
+        t[*i] = zero_like(&d[*i]);
+        t
+    }
+    #[inline(always)]
+    fn only(like: &Self, i: &usize, e: &A) -> Self {
+        let mut t = zero_like(like);
+        t[*i] = e.clone();
+        t
+    }
+    #[inline(always)]
+    fn element(g: &Self, i: &usize) -> A {
+        g[*i].clone()
+    }
+}
+
+/// Rule of `v[i] = e` as a new value `y` (operands `v`, `i`, `e`):
+/// `dy = dv` with element `i` replaced by `de`. The index (operand 1) is not differentiable.
+///
+/// ```
+/// use ad_core::rules::index_set;
+/// use nalgebra::Vector3;
+/// let v = Vector3::new(1.0, 2.0, 3.0);
+/// let mut y = v;
+/// y[1] = 5.0;
+/// let g = Vector3::new(0.1, 0.2, 0.3);
+/// assert_eq!(index_set::vjp0(&v, &1, &5.0, &y, &g), Vector3::new(0.1, 0.0, 0.3));
+/// assert_eq!(index_set::vjp2(&v, &1, &5.0, &y, &g), 0.2);
+/// ```
+pub mod index_set {
+    use super::IndexSetRule;
+
+    /// Tangent contribution of `v`: `dv` without element `i`.
+    #[inline(always)]
+    pub fn jvp0<V: IndexSetRule<I>, I>(_v: &V, i: &I, _e: &V::Element, _y: &V, d: &V) -> V {
+        V::without(d, i)
+    }
+    /// Tangent contribution of `e`: zero except `de` at `i`.
+    #[inline(always)]
+    pub fn jvp2<V: IndexSetRule<I>, I>(v: &V, i: &I, _e: &V::Element, _y: &V, d: &V::Element) -> V {
+        V::only(v, i, d)
+    }
+    /// Cotangent of `v`: `g` without element `i`.
+    #[inline(always)]
+    pub fn vjp0<V: IndexSetRule<I>, I>(_v: &V, i: &I, _e: &V::Element, _y: &V, g: &V) -> V {
+        V::without(g, i)
+    }
+    /// Cotangent of `e`: element `i` of `g`.
+    #[inline(always)]
+    pub fn vjp2<V: IndexSetRule<I>, I>(_v: &V, i: &I, _e: &V::Element, _y: &V, g: &V) -> V::Element {
+        V::element(g, i)
+    }
+}

@@ -175,6 +175,12 @@ impl Emitter<'_> {
                         let (a, i) = (&self.recv(&operands[0]), &os[1]);
                         quote_spanned!(span=> #a[#i])
                     }
+                    Syntax::IndexSet => {
+                        let base = self.owned(operands[0].var);
+                        let (i, value) = (&os[1], &os[2]);
+                        let t = mixed("__updated");
+                        quote_spanned!(span=> { let mut #t = #base; #t[#i] = #value; #t })
+                    }
                 }
             }
             Op::Call { .. } => unreachable!("calls are emitted by the statement emitters"),
@@ -399,7 +405,10 @@ impl Emitter<'_> {
                         let t = self.dr(o.var);
                         quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, #t))
                     });
-                quote!(#(#terms)+*)
+                // Summed through `VectorSpace`, which arrays implement and `+` does not.
+                terms
+                    .reduce(|a, b| quote!(::ad::__rt::add_tangents(#a, #b)))
+                    .expect("an active rule has an active operand")
             }
             Op::Tuple(vs) => {
                 let ts = vs.iter().map(|e| self.tangent_or_zero(*e));

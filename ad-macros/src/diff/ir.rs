@@ -65,6 +65,8 @@ pub enum Syntax {
     Path { path: TokenStream },
     /// `base[index]`.
     Index,
+    /// `{ let mut t = base; t[index] = value; t }`: an index assignment as a new value.
+    IndexSet,
 }
 
 /// Who a call to another differentiable function goes to.

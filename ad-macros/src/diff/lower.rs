@@ -291,10 +291,25 @@ impl Lowerer<'_> {
 
     fn expr_stmt(&mut self, e: &Expr, stmt: &syn::Stmt) {
         match e {
+            Expr::Assign(a) if matches!(&*a.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) => {
+                let Expr::Index(ix) = &*a.left else {
+                    unreachable!("matched by the guard")
+                };
+                self.index_assign(stmt, ix, &a.right, None);
+            }
+            Expr::Binary(b)
+                if compound_base(&b.op).is_some()
+                    && matches!(&*b.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) =>
+            {
+                let Expr::Index(ix) = &*b.left else {
+                    unreachable!("matched by the guard")
+                };
+                self.index_assign(stmt, ix, &b.right, compound_base(&b.op));
+            }
             Expr::Assign(a) => {
                 let Some(name) = plain_name(&a.left) else {
                     let what = match &*a.left {
-                        Expr::Index(_) => "assignment to an index (`v[i] = ...`) is",
+                        Expr::Index(_) => "assignment to an index of something other than a variable is",
                         Expr::Field(_) => "assignment to a field (`s.f = ...`) is",
                         _ => "assignment to this place is",
                     };
@@ -369,6 +384,76 @@ impl Lowerer<'_> {
                 self.expr(e);
             }
         }
+    }
+
+    /// `v[i] = e` (or `v[i] op= e`) re-binds `v` to a copy with element `i` replaced.
+    fn index_assign(
+        &mut self,
+        stmt: &syn::Stmt,
+        ix: &syn::ExprIndex,
+        value: &Expr,
+        compound: Option<(&'static str, BinOp)>,
+    ) {
+        let name = plain_name(&ix.expr).expect("checked by the caller");
+        if self.is_active_expr(&ix.index) {
+            self.errors.push(syn::Error::new_spanned(
+                &ix.index,
+                "an index computed from a differentiated value is not supported in #[differentiable]; compute the index from integers",
+            ));
+            return;
+        }
+        if !self.name_is_ssa(&name) && !self.is_active_expr(value) {
+            // A verbatim variable assigned a constant: mutate it in place.
+            self.verbatim(stmt.to_token_stream());
+            return;
+        }
+        let span = stmt.span();
+        let base = self.expr(&ix.expr);
+        let index = self.constant(&ix.index);
+        let index = Operand {
+            var: index,
+            addr_of: false,
+        };
+        let base_operand = Operand {
+            var: base,
+            addr_of: false,
+        };
+        let mut new_value = self.operand(value);
+        if let Some((rule, op)) = compound {
+            let old = self.rule(
+                "index",
+                vec![base_operand, index],
+                vec![true, false],
+                Syntax::Index,
+                span,
+            );
+            let combined = self.rule(
+                rule,
+                vec![
+                    Operand {
+                        var: old,
+                        addr_of: false,
+                    },
+                    new_value,
+                ],
+                vec![true, true],
+                Syntax::Binary { op },
+                span,
+            );
+            new_value = Operand {
+                var: combined,
+                addr_of: false,
+            };
+        }
+        let var = self.rule(
+            "index_set",
+            vec![base_operand, index, new_value],
+            vec![true, false, true],
+            Syntax::IndexSet,
+            span,
+        );
+        self.aliased.remove(&name);
+        self.env.insert(name, Binding::Ssa(var));
     }
 
     fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
@@ -1538,7 +1623,7 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     struct Visitor<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            if let Some(n) = plain_name(&a.left)
+            if let Some(n) = assigned_place(&a.left)
                 && !self.0.contains(&n)
             {
                 self.0.push(n);
@@ -1547,7 +1632,7 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
         }
         fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
             if compound_base(&b.op).is_some()
-                && let Some(n) = plain_name(&b.left)
+                && let Some(n) = assigned_place(&b.left)
                 && !self.0.contains(&n)
             {
                 self.0.push(n);
@@ -1558,6 +1643,14 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     syn::visit::Visit::visit_block(&mut Visitor(out), block);
+}
+
+/// The variable an assignment re-binds: `x` in `x = ..` and in `x[i] = ..`.
+fn assigned_place(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Index(ix) => plain_name(&ix.expr),
+        other => plain_name(other),
+    }
 }
 
 /// The first of `keywords` in `tokens`, at any depth.
