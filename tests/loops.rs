@@ -1,6 +1,10 @@
 //! `for` and `while` loops: carried variables, runtime and constant trip counts, nesting,
 //! branches inside loops, in both modes against finite differences and each other.
 
+// Differentiable loops run over indices (`for x in array` of differentiated values is not
+// supported), which clippy would rather see written with iterators.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use ad::prelude::*;

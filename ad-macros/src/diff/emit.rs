@@ -476,13 +476,14 @@ impl Emitter<'_> {
 
     /// The forward pass of reverse mode, and the backward pass that maps `__seed` (the
     /// cotangent of the result) to the cotangents of the differentiated parameters.
-    fn reverse_parts(&self) -> (TokenStream, TokenStream, TokenStream) {
-        let forward = self.forward_stmts(&self.body.stmts);
+    fn reverse_parts(&self, escaping: bool) -> (TokenStream, TokenStream, TokenStream) {
+        let forward = self.forward_stmts(&self.body.stmts, escaping);
         let y = self.body.output.expect("a lowered body has an output");
         let mut bw = Backward {
             e: self,
             declared: HashSet::new(),
             code: TokenStream::new(),
+            escaping,
         };
         let seed = mixed("__seed");
         if self.active(y) {
@@ -518,7 +519,7 @@ impl Emitter<'_> {
 
     /// The body of `f_vjp`: the forward pass, then the pullback closure.
     pub fn vjp_body(&self) -> TokenStream {
-        let (forward, backward, result) = self.reverse_parts();
+        let (forward, backward, result) = self.reverse_parts(true);
         let y = self.body.output.expect("a lowered body has an output");
         let out = mixed("__value");
         let seed = mixed("__seed");
@@ -537,7 +538,7 @@ impl Emitter<'_> {
     /// The body of `f_grad`: the forward pass and the backward pass seeded with `1`, inline,
     /// so that nothing is captured and moved into a closure.
     pub fn grad_body(&self) -> TokenStream {
-        let (forward, backward, result) = self.reverse_parts();
+        let (forward, backward, result) = self.reverse_parts(false);
         let y = self.body.output.expect("a lowered body has an output");
         let out = mixed("__value");
         let seed = mixed("__seed");
@@ -552,13 +553,13 @@ impl Emitter<'_> {
     }
 
     /// The forward pass of reverse mode: values, and the pullbacks of calls and of `if`s.
-    fn forward_stmts(&self, stmts: &[Stmt]) -> TokenStream {
+    fn forward_stmts(&self, stmts: &[Stmt], escaping: bool) -> TokenStream {
         let mut out = TokenStream::new();
         for stmt in stmts {
             match stmt {
                 Stmt::Verbatim(t) => out.extend(t.clone()),
                 Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
-                Stmt::Let { var, op } => out.extend(self.vjp_forward_let(*var, op)),
+                Stmt::Let { var, op } => out.extend(self.vjp_forward_let(*var, op, escaping)),
                 Stmt::If {
                     id,
                     cond,
@@ -614,6 +615,7 @@ impl Emitter<'_> {
             e: self,
             declared: HashSet::new(),
             code: TokenStream::new(),
+            escaping: true,
         };
         for (c, seed) in active.iter().zip(&seeds) {
             bw.contribute(c.end, quote!(#seed));
@@ -632,7 +634,7 @@ impl Emitter<'_> {
             })
             .collect();
         let code = bw.code;
-        let forward = self.forward_stmts(body);
+        let forward = self.forward_stmts(body, true);
         let tape = mixed(&format!("__tape{id}"));
         let next = mixed(&format!("__next{id}"));
         // The next carried values are taken before the pullback moves the iteration's values.
@@ -657,7 +659,7 @@ impl Emitter<'_> {
                 }
             }
             LoopKind::While { head, cond } => {
-                let head = self.forward_stmts(head);
+                let head = self.forward_stmts(head, true);
                 quote! {
                     let mut #tape = ::std::vec::Vec::new();
                     loop {
@@ -697,7 +699,7 @@ impl Emitter<'_> {
             .iter()
             .zip(&variants)
             .map(|(arm, variant)| {
-                let body = self.forward_stmts(&arm.stmts);
+                let body = self.forward_stmts(&arm.stmts, true);
                 let vals = arm.outs.iter().map(|a| self.owned(*a));
                 // The arm's pullback: seeds for the active outputs, cotangents of the inputs.
                 let seeds: Vec<Ident> = active_outs
@@ -708,6 +710,7 @@ impl Emitter<'_> {
                     e: self,
                     declared: HashSet::new(),
                     code: TokenStream::new(),
+                    escaping: true,
                 };
                 for (i, seed) in active_outs.iter().zip(&seeds) {
                     bw.contribute(arm.outs[*i], quote!(#seed));
@@ -739,28 +742,75 @@ impl Emitter<'_> {
         quote!(let (#(#names,)* #pullback,) = if #cond #then else #els;)
     }
 
-    fn vjp_forward_let(&self, var: Var, op: &Op) -> TokenStream {
-        let x = v(var);
-        let span = self.span(var);
-        if let Op::Call {
+    /// A call that borrows a local value (`g(&m)`, or a method of an owned local, which may
+    /// take `&self`): its pullback would borrow that local, so a pullback that escapes (the
+    /// closure of `_vjp`, an arm's or an iteration's) cannot keep it.
+    fn borrows_local(&self, receiver: &Option<Operand>, args: &[CallArg]) -> bool {
+        receiver.iter().any(|r| !self.is_ref(r.var))
+            || args
+                .iter()
+                .any(|a| a.operand.addr_of && !self.is_ref(a.operand.var))
+    }
+
+    /// The arguments of a call, copied so that the call can be made twice (the primal in the
+    /// forward pass, the derivative again in the backward pass).
+    fn call_args_copied(&self, args: &[CallArg]) -> Vec<TokenStream> {
+        args.iter()
+            .map(|a| {
+                if a.operand.addr_of {
+                    self.o(&a.operand)
+                } else {
+                    self.owned(a.operand.var)
+                }
+            })
+            .collect()
+    }
+
+    /// `callee(args)` or `recv.method(args)`, with `suffix` added to the callee's name.
+    fn call(&self, var: Var, op: &Op, suffix: Option<&str>, copied: bool) -> TokenStream {
+        let Op::Call {
             callee,
             receiver,
             args,
         } = op
-        {
-            let primal_args = self.call_args(args);
+        else {
+            unreachable!("called for calls")
+        };
+        let span = self.span(var);
+        let args = if copied {
+            self.call_args_copied(args)
+        } else {
+            self.call_args(args)
+        };
+        match callee {
+            Callee::Path(path) => {
+                let path = match suffix {
+                    Some(s) => companion_path(path, s),
+                    None => path.clone(),
+                };
+                quote_spanned!(span=> #path(#(#args),*))
+            }
+            Callee::Method { method, turbofish } => {
+                let recv = self.recv(receiver.as_ref().expect("a method call has a receiver"));
+                let m = match suffix {
+                    Some(s) => format_ident!("{}_{}", method, s, span = method.span()),
+                    None => method.clone(),
+                };
+                quote_spanned!(span=> #recv.#m #turbofish (#(#args),*))
+            }
+        }
+    }
+
+    fn vjp_forward_let(&self, var: Var, op: &Op, escaping: bool) -> TokenStream {
+        let x = v(var);
+        if let Op::Call { receiver, args, .. } = op {
+            if escaping && self.borrows_local(receiver, args) {
+                // Only the value now; the backward pass calls `_vjp` again.
+                let call = self.call(var, op, None, true);
+                return quote!(let #x = #call;);
+            }
             let p = pb(var);
-            let call = match callee {
-                Callee::Path(path) => {
-                    let path = companion_path(path, "vjp");
-                    quote_spanned!(span=> #path(#(#primal_args),*))
-                }
-                Callee::Method { method, turbofish } => {
-                    let recv = self.recv(receiver.as_ref().expect("a method call has a receiver"));
-                    let m = format_ident!("{}_vjp", method, span = method.span());
-                    quote_spanned!(span=> #recv.#m #turbofish (#(#primal_args),*))
-                }
-            };
+            let call = self.call(var, op, Some("vjp"), false);
             return quote!(let (#x, #p) = #call;);
         }
         let primal = self.primal(var, op);
@@ -776,6 +826,8 @@ struct Backward<'a, 'b> {
     e: &'a Emitter<'b>,
     declared: HashSet<Var>,
     code: TokenStream,
+    /// The code is the body of a closure that outlives the forward pass.
+    escaping: bool,
 }
 
 impl Backward<'_, '_> {
@@ -986,6 +1038,10 @@ impl Backward<'_, '_> {
                     .collect();
                 let p = pb(var);
                 let cot = mixed(&format!("__cot{}", var.0));
+                if self.escaping && e.borrows_local(receiver, args) {
+                    let call = e.call(var, op, Some("vjp"), true);
+                    self.code.extend(quote!(let (_, #p) = #call;));
+                }
                 self.code.extend(quote!(let #cot = #p(#gx);));
                 if slots.len() == 1 {
                     self.contribute(slots[0], quote!(#cot));
@@ -1034,7 +1090,7 @@ impl Backward<'_, '_> {
                 // of the cotangent.
                 let (sig, body) = &**closure;
                 let inner = Emitter { body, sig };
-                let (forward, backward, result) = inner.reverse_parts();
+                let (forward, backward, result) = inner.reverse_parts(false);
                 let x = &sig.params[0].name;
                 let seed = mixed("__seed");
                 let r = e.r(recv.var);

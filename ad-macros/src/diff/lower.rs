@@ -291,7 +291,8 @@ impl Lowerer<'_> {
 
     fn expr_stmt(&mut self, e: &Expr, stmt: &syn::Stmt) {
         match e {
-            Expr::Assign(a) if matches!(&*a.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) => {
+            Expr::Assign(a) if matches!(&*a.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) =>
+            {
                 let Expr::Index(ix) = &*a.left else {
                     unreachable!("matched by the guard")
                 };
@@ -309,7 +310,9 @@ impl Lowerer<'_> {
             Expr::Assign(a) => {
                 let Some(name) = plain_name(&a.left) else {
                     let what = match &*a.left {
-                        Expr::Index(_) => "assignment to an index of something other than a variable is",
+                        Expr::Index(_) => {
+                            "assignment to an index of something other than a variable is"
+                        }
                         Expr::Field(_) => "assignment to a field (`s.f = ...`) is",
                         _ => "assignment to this place is",
                     };
@@ -395,13 +398,6 @@ impl Lowerer<'_> {
         compound: Option<(&'static str, BinOp)>,
     ) {
         let name = plain_name(&ix.expr).expect("checked by the caller");
-        if self.is_active_expr(&ix.index) {
-            self.errors.push(syn::Error::new_spanned(
-                &ix.index,
-                "an index computed from a differentiated value is not supported in #[differentiable]; compute the index from integers",
-            ));
-            return;
-        }
         if !self.name_is_ssa(&name) && !self.is_active_expr(value) {
             // A verbatim variable assigned a constant: mutate it in place.
             self.verbatim(stmt.to_token_stream());
@@ -760,12 +756,8 @@ impl Lowerer<'_> {
             }
             Expr::Index(ix) => {
                 let base = self.operand(&ix.expr);
-                if self.is_active_expr(&ix.index) {
-                    return self.err(syn::Error::new(
-                        ix.index.span(),
-                        "an index computed from a differentiated value is not supported in #[differentiable]; compute the index from integers",
-                    ));
-                }
+                // An index is an integer: its value is all there is, even when it is read from
+                // a differentiated struct (`self.v[self.n]`).
                 let index = self.constant(&ix.index);
                 let index = Operand {
                     var: index,
@@ -1265,7 +1257,8 @@ impl Lowerer<'_> {
         }
         let kind_source = match e {
             Expr::ForLoop(f) => {
-                if self.is_active_expr(&f.expr) {
+                // A range is of integers: its bounds are values only (`0..self.steps`).
+                if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
                     self.errors.push(syn::Error::new_spanned(
                         &f.expr,
                         "a `for` loop over differentiated values is not supported in #[differentiable]; loop over indices (`for i in 0..N`) and read `xs[i]`",
@@ -1273,7 +1266,7 @@ impl Lowerer<'_> {
                     return;
                 }
                 self.alias_names_in(&f.expr.to_token_stream());
-                let index_kind = if matches!(&*f.expr, Expr::Range(_)) {
+                let index_kind = if is_range(&f.expr) {
                     Kind::NonDiff
                 } else {
                     Kind::Unknown
@@ -1597,6 +1590,25 @@ impl Lowerer<'_> {
                 ));
             }
         }
+        // `Pair(a, b)`: a tuple struct built from its fields.
+        if last.chars().next().is_some_and(char::is_uppercase) {
+            let fields: Vec<(Member, Var)> = c
+                .args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (Member::Unnamed(syn::Index::from(i)), self.expr(a)))
+                .collect();
+            let active = fields.iter().any(|(_, v)| self.active(*v));
+            return self.simple(
+                Op::Struct {
+                    path: path.path.clone(),
+                    fields,
+                },
+                active,
+                false,
+                span,
+            );
+        }
         let args = self.call_args(&c.args);
         let active = args.iter().any(|a| self.active(a.operand.var));
         self.simple(
@@ -1643,6 +1655,17 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     syn::visit::Visit::visit_block(&mut Visitor(out), block);
+}
+
+fn is_range(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_range(&p.expr),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "rev" | "step_by") => {
+            is_range(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// The variable an assignment re-binds: `x` in `x = ..` and in `x[i] = ..`.

@@ -137,39 +137,34 @@ pub fn is_identity(name: &str) -> bool {
 /// Methods of std or nalgebra that `#[differentiable]` recognises but cannot differentiate,
 /// with the advice the error gives.
 pub fn unsupported_method(name: &str) -> Option<&'static str> {
+    // Only names that are unmistakably nalgebra's or std's: any other method is taken for a
+    // differentiable method of the user's (`recv.name_jvp`), and a missing companion is a
+    // compile error at the call.
     Some(match name {
-        "map" | "zip_map" | "fold" | "for_each" | "iter" | "iter_mut" | "into_iter" | "apply"
-        | "zip_apply" | "map_with_location" | "sort_by" | "max_by" | "min_by" => {
-            "closures and iterators over differentiated values are not supported yet; write the computation element by element"
+        "zip_map" | "fold" | "for_each" | "iter" | "iter_mut" | "into_iter"
+        | "map_with_location" | "zip_apply" => {
+            "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => "call `sin()` and `cos()` separately",
         "svd"
-        | "lu"
-        | "qr"
-        | "cholesky"
         | "symmetric_eigen"
         | "eigenvalues"
         | "schur"
         | "hessenberg"
         | "pseudo_inverse"
-        | "solve"
         | "solve_lower_triangular"
         | "solve_upper_triangular"
         | "try_inverse_mut"
-        | "exp_matrix"
-        | "kronecker" => {
+        | "kronecker"
+        | "cholesky"
+        | "qr"
+        | "lu" => {
             "this decomposition has no rule in `ad`; use dual numbers (`ad::dual`) or write `g_jvp`/`g_vjp` by hand for a function that calls it"
         }
-        "unwrap" | "expect" | "unwrap_or" | "ok" | "ok_or" => {
+        "unwrap" | "expect" | "unwrap_or" | "unwrap_or_else" | "ok_or" => {
             "`Option`/`Result` values are not differentiated; only `.try_inverse().unwrap()` is"
         }
-        "sort" | "sort_unstable" | "swap" | "push" | "insert" | "remove" | "fill"
-        | "set_column" | "set_row" | "copy_from" => {
-            "mutating methods are not supported in #[differentiable]; build a new value instead"
-        }
-        "add_scalar" | "sub_scalar" | "neg" | "add" | "sub" | "mul" | "div" => {
-            "write the operator (`+`, `-`, `*`, `/`) instead"
-        }
+        "add_scalar" | "sub_scalar" => "write the operator (`+`, `-`) with a constant vector",
         _ => return None,
     })
 }

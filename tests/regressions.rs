@@ -1,0 +1,169 @@
+//! Programs that once failed to compile or gave a wrong derivative, kept as tests.
+
+use ad::prelude::*;
+use nalgebra::{Matrix2, SVector, Vector2};
+
+// An associated function without `self`, and `Self::assoc(x)` from a method ----------------
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Side(f64);
+
+impl Side {
+    #[differentiable]
+    fn square(x: f64) -> f64 {
+        x * x
+    }
+
+    #[differentiable]
+    fn area(self, w: f64) -> f64 {
+        Self::square(self.0) * w
+    }
+}
+
+#[test]
+fn associated_functions_without_self() {
+    assert_eq!(Side::square_grad(3.0), (9.0, 6.0));
+    assert_eq!(Side::square_jvp(3.0, 1.0), (9.0, 6.0));
+    let (a, (gs, gw)) = Side(3.0).area_grad(2.0);
+    assert_eq!((a, gs, gw), (18.0, SideTangent(12.0), 9.0));
+}
+
+// A tuple struct built with its constructor ---------------------------------------------------
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Pair(f64, f64);
+
+#[differentiable]
+fn swap(p: Pair) -> Pair {
+    Pair(p.1, p.0 * 2.0)
+}
+
+#[test]
+fn tuple_struct_constructors() {
+    let (q, pb) = swap_vjp(Pair(1.0, 2.0));
+    assert_eq!(q, Pair(2.0, 2.0));
+    assert_eq!(pb(PairTangent(1.0, 1.0)), PairTangent(2.0, 1.0));
+    assert_eq!(
+        swap_jvp(Pair(1.0, 2.0), PairTangent(1.0, 0.0)).1,
+        PairTangent(0.0, 2.0)
+    );
+}
+
+// Calls that borrow a local: the pullback of `_vjp` cannot keep such a borrow, so the backward
+// pass calls `_vjp` again --------------------------------------------------------------------
+
+#[differentiable]
+fn quad(m: &Matrix2<f64>, x: &Vector2<f64>) -> f64 {
+    x.dot(&(m * x))
+}
+
+#[differentiable]
+fn outer(m: Matrix2<f64>, x: Vector2<f64>) -> f64 {
+    quad(&m, &x) * 2.0
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct P {
+    x: f64,
+}
+
+impl P {
+    #[differentiable]
+    fn square(&self) -> f64 {
+        self.x * self.x
+    }
+
+    #[differentiable]
+    fn moved(&self, d: f64) -> P {
+        P { x: self.x + d }
+    }
+
+    /// A `&self` method called on a temporary.
+    #[differentiable]
+    fn moved_square(&self, d: f64) -> f64 {
+        self.moved(d).square()
+    }
+}
+
+#[test]
+fn calls_on_borrowed_locals() {
+    let m = Matrix2::new(1.0, 0.0, 0.0, 2.0);
+    let x = Vector2::new(1.0, 1.0);
+    assert_eq!(outer_grad(m, x).0, 6.0);
+    let (y, pb) = outer_vjp(m, x);
+    let (gm, gx) = pb(1.0);
+    assert_eq!(y, 6.0);
+    assert_eq!(gx, Vector2::new(4.0, 8.0));
+    assert_eq!(gm, Matrix2::new(2.0, 2.0, 2.0, 2.0));
+    assert_eq!(
+        P { x: 1.0 }.moved_square_grad(2.0),
+        (9.0, (PTangent { x: 6.0 }, 6.0))
+    );
+    let (_, pb) = P { x: 1.0 }.moved_square_vjp(2.0);
+    assert_eq!(pb(1.0), (PTangent { x: 6.0 }, 6.0));
+}
+
+// Integer fields of a differentiated struct, used as indices and loop bounds ------------------
+
+#[derive(Differentiable, Clone, Debug)]
+struct Stepper {
+    v: SVector<f64, 4>,
+    #[no_derivative]
+    steps: usize,
+    #[no_derivative]
+    pick: usize,
+}
+
+impl Stepper {
+    #[differentiable]
+    fn run(&self, x: f64) -> f64 {
+        let mut y = x;
+        for _ in 0..self.steps {
+            y *= self.v[self.pick];
+        }
+        y
+    }
+}
+
+#[test]
+fn integer_fields_as_indices_and_loop_bounds() {
+    let s = Stepper {
+        v: SVector::<f64, 4>::new(0.5, 2.0, 3.0, 4.0),
+        steps: 3,
+        pick: 1,
+    };
+    let (y, (gs, gx)) = s.run_grad(1.5);
+    assert_eq!(y, 1.5 * 8.0);
+    assert_eq!(gx, 8.0);
+    assert_eq!(gs.v, SVector::<f64, 4>::new(0.0, 3.0 * 4.0 * 1.5, 0.0, 0.0));
+}
+
+// A user method named like a method of nalgebra's that has no rule ----------------------------
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Weights {
+    w: Vector2<f64>,
+}
+
+impl Weights {
+    #[differentiable]
+    fn apply(&self, x: Vector2<f64>) -> f64 {
+        self.w.dot(&x)
+    }
+
+    #[differentiable]
+    fn score(&self, x: Vector2<f64>) -> f64 {
+        self.apply(x) * 2.0
+    }
+}
+
+#[test]
+fn user_methods_named_like_library_methods() {
+    let w = Weights {
+        w: Vector2::new(1.0, 2.0),
+    };
+    let (y, (gw, gx)) = w.score_grad(Vector2::new(3.0, 4.0));
+    assert_eq!(y, 22.0);
+    assert_eq!(gw.w, Vector2::new(6.0, 8.0));
+    assert_eq!(gx, Vector2::new(2.0, 4.0));
+}
