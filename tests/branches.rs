@@ -138,3 +138,42 @@ fn a_let_inside_an_arm_does_not_leak() {
     assert_eq!(shadow_in_arm_grad(-1.0), (-3.0, 3.0));
     assert_eq!(shadow_in_arm_jvp(1.0, 1.0), (7.0, 7.0));
 }
+
+// `match` on primal values --------------------------------------------------------------------
+
+#[differentiable]
+fn by_mode(x: f64, mode: usize) -> f64 {
+    let y = match mode {
+        0 => x * x,
+        1 => x.sin(),
+        k if k < 5 => {
+            let t = x * (k as f64);
+            t.exp()
+        }
+        _ => 1.0,
+    };
+    let mut z = y;
+    match x.partial_cmp(&0.5) {
+        Some(std::cmp::Ordering::Less) => z *= 2.0,
+        _ => {
+            z += x;
+        }
+    }
+    z
+}
+
+#[test]
+fn match_arms_with_guards_values_and_assignments() {
+    for mode in 0..6 {
+        for x in [0.2, 0.9] {
+            let (y, g) = by_mode_grad(x, mode);
+            assert_eq!(y, by_mode(x, mode));
+            let h = 1e-6;
+            let fd = (by_mode(x + h, mode) - by_mode(x - h, mode)) / (2.0 * h);
+            assert_close_scalar(g, fd, 1e-7);
+            assert_close_scalar(by_mode_jvp(x, mode, 1.0).1, g, 1e-12);
+            let (_, pb) = by_mode_vjp(x, mode);
+            assert_eq!(pb(1.0), g);
+        }
+    }
+}

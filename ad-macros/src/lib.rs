@@ -33,8 +33,8 @@ use proc_macro::TokenStream;
 /// The body may use arithmetic on scalars and nalgebra static matrices, the elementary
 /// functions, nalgebra methods (`dot`, `norm`, `cross`, `transpose`, `try_inverse().unwrap()`,
 /// `determinant`, `fixed_rows`, ...), indexing, tuples, arrays, structs deriving
-/// `Differentiable`, `let` / `let mut` / shadowing / compound assignment, `if` / `else` on
-/// primal conditions, `for` loops over ranges and `while` loops, `map` with a closure of its
+/// `Differentiable`, `let` / `let mut` / shadowing / compound and index assignment, `if` /
+/// `else` and `match` on primal values, `for` loops over ranges and `while` loops, `map` with a closure of its
 /// argument, and calls to other
 /// functions that have `_jvp` / `_vjp` companions (generated or written by hand). Code on
 /// integers and booleans, and printing or assertion macros, pass through unchanged. Anything

@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::ir::{
-    Arm, Body, CallArg, Callee, Carried, LoopKind, Op, Operand, Stmt, Syntax, Var, free_vars,
+    Arm, Body, CallArg, Callee, Carried, Head, LoopKind, Op, Operand, Stmt, Syntax, Var, free_vars,
 };
 use super::sig::Sig;
 
@@ -44,6 +44,36 @@ pub fn companion_path(path: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
         last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
     }
     p
+}
+
+/// The value (or pattern) that tells arm `k` of `n` apart: `First(x)`, `Second(First(x))`,
+/// ..., `Second(..Second(x))` for the last; one arm needs no wrapper.
+fn variant(k: usize, n: usize, inner: TokenStream) -> TokenStream {
+    let mut out = if n == 1 {
+        return inner;
+    } else if k + 1 == n {
+        inner
+    } else {
+        quote!(::ad::__rt::Branch2::First(#inner))
+    };
+    for _ in 0..k {
+        out = quote!(::ad::__rt::Branch2::Second(#out));
+    }
+    out
+}
+
+/// `if cond { arm0 } else { arm1 }` or `match scrutinee { pattern => arm, .. }`.
+fn branch(head: &Head, arms: &[TokenStream]) -> TokenStream {
+    match head {
+        Head::If(cond) => {
+            let (then, els) = (&arms[0], &arms[1]);
+            quote!(if #cond #then else #els)
+        }
+        Head::Match {
+            scrutinee,
+            patterns,
+        } => quote!(match #scrutinee { #(#patterns => #arms,)* }),
+    }
 }
 
 /// The user-typed value held by `id`: the reference itself for a reference value, a clone of
@@ -259,7 +289,7 @@ impl Emitter<'_> {
                 Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
                 Stmt::Let { var, op } => out.extend(self.jvp_let(*var, op)),
                 Stmt::If {
-                    cond, arms, outs, ..
+                    head, arms, outs, ..
                 } => {
                     // Values and tangents of the outputs, from the arm taken.
                     let mut names = Vec::new();
@@ -283,8 +313,8 @@ impl Emitter<'_> {
                             quote!({ #body (#(#vals,)*) })
                         })
                         .collect();
-                    let (then, els) = (&arms_code[0], &arms_code[1]);
-                    out.extend(quote!(let (#(#names,)*) = if #cond #then else #els;));
+                    let branch = branch(head, &arms_code);
+                    out.extend(quote!(let (#(#names,)*) = #branch;));
                 }
                 Stmt::Loop {
                     kind,
@@ -562,10 +592,10 @@ impl Emitter<'_> {
                 Stmt::Let { var, op } => out.extend(self.vjp_forward_let(*var, op, escaping)),
                 Stmt::If {
                     id,
-                    cond,
+                    head,
                     arms,
                     outs,
-                } => out.extend(self.forward_if(*id, cond, arms, outs)),
+                } => out.extend(self.forward_if(*id, head, arms, outs)),
                 Stmt::Loop {
                     id,
                     kind,
@@ -689,16 +719,15 @@ impl Emitter<'_> {
 
     /// Each arm returns the outputs' values and its own pullback, wrapped in `Branch2` so that
     /// both arms have one type: the backward pass runs the arm the forward pass took.
-    fn forward_if(&self, id: usize, cond: &TokenStream, arms: &[Arm], outs: &[Var]) -> TokenStream {
+    fn forward_if(&self, id: usize, head: &Head, arms: &[Arm], outs: &[Var]) -> TokenStream {
         let names: Vec<Ident> = outs.iter().map(|o| v(*o)).collect();
         let pullback = mixed(&format!("__pb_if{id}"));
         let active_outs: Vec<usize> = (0..outs.len()).filter(|i| self.active(outs[*i])).collect();
         let inputs = self.if_inputs(arms);
-        let variants = [quote!(First), quote!(Second)];
         let arms_code: Vec<TokenStream> = arms
             .iter()
-            .zip(&variants)
-            .map(|(arm, variant)| {
+            .enumerate()
+            .map(|(k, arm)| {
                 let body = self.forward_stmts(&arm.stmts, true);
                 let vals = arm.outs.iter().map(|a| self.owned(*a));
                 // The arm's pullback: seeds for the active outputs, cotangents of the inputs.
@@ -729,17 +758,22 @@ impl Emitter<'_> {
                     })
                     .collect();
                 let code = bw.code;
-                quote!({
-                    #body
-                    (#(#vals,)* ::ad::__rt::Branch2::#variant(move |(#(#seeds,)*)| {
+                let pullback = variant(
+                    k,
+                    arms.len(),
+                    quote!(move |(#(#seeds,)*)| {
                         #code
                         (#(#results,)*)
-                    }))
+                    }),
+                );
+                quote!({
+                    #body
+                    (#(#vals,)* #pullback)
                 })
             })
             .collect();
-        let (then, els) = (&arms_code[0], &arms_code[1]);
-        quote!(let (#(#names,)* #pullback,) = if #cond #then else #els;)
+        let branch = branch(head, &arms_code);
+        quote!(let (#(#names,)* #pullback,) = #branch;)
     }
 
     /// A call that borrows a local value (`g(&m)`, or a method of an owned local, which may
@@ -944,11 +978,12 @@ impl Backward<'_, '_> {
         let names: Vec<Ident> = (0..inputs.len())
             .map(|i| mixed(&format!("__cot_if{id}_{i}")))
             .collect();
+        let cases = (0..arms.len()).map(|k| {
+            let pattern = variant(k, arms.len(), quote!(#pb));
+            quote!(#pattern => #pb((#(#seeds,)*)),)
+        });
         self.code.extend(quote! {
-            let (#(#names,)*) = match &#pullback {
-                ::ad::__rt::Branch2::First(#pb) => #pb((#(#seeds,)*)),
-                ::ad::__rt::Branch2::Second(#pb) => #pb((#(#seeds,)*)),
-            };
+            let (#(#names,)*) = match &#pullback { #(#cases)* };
         });
         for (input, n) in inputs.iter().zip(&names) {
             self.contribute(*input, quote!(#n));

@@ -149,11 +149,11 @@ pub enum Stmt {
     Verbatim(TokenStream),
     /// Makes a user's variable name refer to a value again, for verbatim code that reads it.
     Alias { name: Ident, var: Var },
-    /// `if cond { .. } else { .. }` on a primal condition. `outs[i]` is arm `a`'s
-    /// `arms[a].outs[i]`: the value of the `if` and the variables the arms assign.
+    /// `if cond { .. } else { .. }` or `match scrutinee { .. }` on primal values. `outs[i]` is
+    /// arm `a`'s `arms[a].outs[i]`: the value of the branch and the variables the arms assign.
     If {
         id: usize,
-        cond: TokenStream,
+        head: Head,
         arms: Vec<Arm>,
         outs: Vec<Var>,
     },
@@ -163,6 +163,18 @@ pub enum Stmt {
         kind: LoopKind,
         carried: Vec<Carried>,
         body: Vec<Stmt>,
+    },
+}
+
+/// What chooses the arm of a branch.
+#[derive(Clone, Debug)]
+pub enum Head {
+    /// `if cond`: two arms, `then` and `else`.
+    If(TokenStream),
+    /// `match scrutinee`, with one pattern (and guard) per arm.
+    Match {
+        scrutinee: TokenStream,
+        patterns: Vec<TokenStream>,
     },
 }
 
@@ -401,9 +413,14 @@ impl Body {
                     self.fmt_stmts(body, indent + 1, f)?;
                 }
                 Stmt::If {
-                    cond, arms, outs, ..
+                    head, arms, outs, ..
                 } => {
-                    writeln!(f, "{pad}({}) = if `{cond}`", list(outs))?;
+                    match head {
+                        Head::If(cond) => writeln!(f, "{pad}({}) = if `{cond}`", list(outs))?,
+                        Head::Match { scrutinee, .. } => {
+                            writeln!(f, "{pad}({}) = match `{scrutinee}`", list(outs))?
+                        }
+                    }
                     for arm in arms {
                         writeln!(f, "{pad}  arm:")?;
                         self.fmt_stmts(&arm.stmts, indent + 1, f)?;

@@ -13,7 +13,8 @@ use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
 
 use super::Errors;
 use super::ir::{
-    Arm, Body, CallArg, Callee, Carried, Kind, LoopKind, Op, Operand, Stmt, Syntax, Var, VarInfo,
+    Arm, Body, CallArg, Callee, Carried, Head, Kind, LoopKind, Op, Operand, Stmt, Syntax, Var,
+    VarInfo,
 };
 use super::methods;
 use super::sig::Sig;
@@ -182,6 +183,10 @@ impl Lowerer<'_> {
                     && self.is_active_expr(e)
                 {
                     self.if_expr(i, false);
+                } else if let Expr::Match(m) = e
+                    && self.is_active_expr(e)
+                {
+                    self.match_expr(m, false);
                 } else {
                     self.expr_stmt(e, stmt);
                 }
@@ -812,11 +817,10 @@ impl Lowerer<'_> {
                 Some(v) => v,
                 None => self.poison(),
             },
-            Expr::Match(mt) => self.err(error_unsupported(
-                &mt.match_token,
-                "`match` around differentiated values is",
-                "use `if` / `else` on a comparison",
-            )),
+            Expr::Match(mt) => match self.match_expr(mt, true) {
+                Some(v) => v,
+                None => self.poison(),
+            },
             Expr::ForLoop(fl) => self.err(error_unsupported(
                 &fl.for_token,
                 "a `for` loop used as a value is",
@@ -1093,6 +1097,82 @@ impl Lowerer<'_> {
         }
         let cond = e.cond.to_token_stream();
         self.alias_names_in(&cond);
+        let else_block: Option<syn::Block> = match &e.else_branch {
+            None => None,
+            Some((_, els)) => match &**els {
+                Expr::Block(b) => Some(b.block.clone()),
+                // `else if`: a block holding the inner `if`.
+                other => Some(syn::parse_quote!({ #other })),
+            },
+        };
+        let arms = vec![(None, Some(e.then_branch.clone())), (None, else_block)];
+        self.branches(Head::If(cond), arms, want_value, e.if_token.span)
+    }
+
+    /// `match scrutinee { pattern => arm, .. }` on a primal value.
+    fn match_expr(&mut self, m: &syn::ExprMatch, want_value: bool) -> Option<Var> {
+        // Names a pattern binds from a differentiated scrutinee would lose their derivative.
+        if self.is_active_expr(&m.expr) {
+            for arm in &m.arms {
+                let mut names = Vec::new();
+                pattern_names(&arm.pat, &mut names);
+                if !names.is_empty() {
+                    self.errors.push(syn::Error::new_spanned(
+                        &arm.pat,
+                        "a pattern that binds parts of a differentiated value is not supported in #[differentiable]; match on a primal value (an integer, a comparison) and read the parts with `let`",
+                    ));
+                    return None;
+                }
+            }
+        }
+        let scrutinee = m.expr.to_token_stream();
+        self.alias_names_in(&scrutinee);
+        let mut patterns = Vec::new();
+        let mut arms = Vec::new();
+        for arm in &m.arms {
+            let pat = &arm.pat;
+            let pattern = match &arm.guard {
+                Some((if_token, guard)) => {
+                    self.alias_names_in(&guard.to_token_stream());
+                    quote!(#pat #if_token #guard)
+                }
+                None => quote!(#pat),
+            };
+            patterns.push(pattern);
+            let body = &arm.body;
+            let block: syn::Block = match &**body {
+                Expr::Block(b) if b.label.is_none() => b.block.clone(),
+                other => syn::parse_quote!({ #other }),
+            };
+            arms.push((Some(arm.pat.clone()), Some(block)));
+        }
+        if arms.is_empty() {
+            self.errors.push(syn::Error::new_spanned(
+                m.match_token,
+                "a `match` without arms has no value",
+            ));
+            return None;
+        }
+        self.branches(
+            Head::Match {
+                scrutinee,
+                patterns,
+            },
+            arms,
+            want_value,
+            m.match_token.span,
+        )
+    }
+
+    /// The arms of an `if` or a `match`, each lowered with its own copy of the bindings (and
+    /// its pattern's names bound as primal values); the names an arm re-binds become outputs.
+    fn branches(
+        &mut self,
+        head: Head,
+        sources: Vec<(Option<Pat>, Option<syn::Block>)>,
+        want_value: bool,
+        span: Span,
+    ) -> Option<Var> {
         let env_before = self.env.clone();
         let aliased_before = self.aliased.clone();
         let outer_stmts = std::mem::take(&mut self.body.stmts);
@@ -1104,20 +1184,13 @@ impl Lowerer<'_> {
             value: Option<Var>,
         }
         let mut lowered = Vec::new();
-        let else_block: Option<syn::Block> = match &e.else_branch {
-            None => None,
-            Some((_, els)) => match &**els {
-                Expr::Block(b) => Some(b.block.clone()),
-                // `else if`: a block holding the inner `if`.
-                other => Some(syn::parse_quote!({ #other })),
-            },
-        };
-        for block in
-            std::iter::once(Some(&e.then_branch)).chain(std::iter::once(else_block.as_ref()))
-        {
+        for (pattern, block) in &sources {
             self.env = env_before.clone();
             self.aliased = aliased_before.clone();
             self.push_scope();
+            if let Some(p) = pattern {
+                self.bind_verbatim(p, Kind::Unknown);
+            }
             let value = match block {
                 Some(b) => self.arm_block(b, want_value),
                 None => None,
@@ -1157,7 +1230,7 @@ impl Lowerer<'_> {
                         is_ref: false,
                         place: false,
                         kind: Kind::Unknown,
-                        span: e.if_token.span,
+                        span: span,
                     })
                 }));
             }
@@ -1166,7 +1239,7 @@ impl Lowerer<'_> {
                     Some(Binding::Ssa(v)) => *v,
                     _ => {
                         // Still a verbatim variable in this arm: read it as a constant.
-                        let ident = Ident::new(n, e.if_token.span);
+                        let ident = Ident::new(n, span);
                         let var = self.body.new_var(VarInfo {
                             active: false,
                             is_ref: false,
@@ -1175,7 +1248,7 @@ impl Lowerer<'_> {
                                 Some(Binding::Verbatim(k)) => *k,
                                 _ => Kind::Unknown,
                             },
-                            span: e.if_token.span,
+                            span: span,
                         });
                         a.stmts.push(Stmt::Let {
                             var,
@@ -1208,13 +1281,13 @@ impl Lowerer<'_> {
                 is_ref: first.is_ref && !first.place,
                 place: false,
                 kind,
-                span: e.if_token.span,
+                span: span,
             }));
         }
         let id = self.region_id();
         self.body.stmts.push(Stmt::If {
             id,
-            cond,
+            head,
             arms,
             outs: outs.clone(),
         });
