@@ -1230,7 +1230,7 @@ impl Lowerer<'_> {
                         is_ref: false,
                         place: false,
                         kind: Kind::Unknown,
-                        span: span,
+                        span,
                     })
                 }));
             }
@@ -1248,7 +1248,7 @@ impl Lowerer<'_> {
                                 Some(Binding::Verbatim(k)) => *k,
                                 _ => Kind::Unknown,
                             },
-                            span: span,
+                            span,
                         });
                         a.stmts.push(Stmt::Let {
                             var,
@@ -1281,7 +1281,7 @@ impl Lowerer<'_> {
                 is_ref: first.is_ref && !first.place,
                 place: false,
                 kind,
-                span: span,
+                span,
             }));
         }
         let id = self.region_id();
