@@ -352,3 +352,62 @@ fn the_macro_never_panics() {
         }
     }
 }
+
+#[test]
+fn loops_carry_the_variables_they_rebind() {
+    let ir = lowered(quote! {
+        fn f(x: f64, n: usize) -> f64 {
+            let mut s = 0.0;
+            let mut count = 0;
+            for i in 0..n {
+                s += x * (i as f64);
+                count += 1;
+            }
+            s
+        }
+    });
+    // `s` starts as a verbatim constant and becomes active in the body, so it is carried
+    // (%6 at each iteration's start, %9 at its end); the integer `count` stays verbatim. The
+    // first lowering of the body, before `s` was known to be carried, used %2 to %5.
+    let expected = "\
+%0 = param 0 active
+%1 = param 1
+verbatim `let mut s = 0.0 ;`
+verbatim `let mut count = 0 ;`
+alias n = %1
+%10 = const `s`
+for `i` in `0 .. n` carrying [%6 <- %10 | %9]
+    %7 = const `(i as f64)`
+    %8 = mul(%0, %7) active
+    %9 = add(%6, %8) active
+    verbatim `count += 1 ;`
+return %6
+";
+    assert_eq!(ir, expected);
+}
+
+#[test]
+fn branches_yield_their_values_and_assignments() {
+    let ir = lowered(quote! {
+        fn f(x: f64) -> f64 {
+            let mut y = x;
+            let z = if x > 0.0 { y = y * 2.0; x } else { 1.0 };
+            y + z
+        }
+    });
+    let expected = "\
+%0 = param 0 active
+alias x = %0
+(%4, %5) = if `x > 0.0`
+  arm:
+    %1 = const `2.0`
+    %2 = mul(%0, %1) active
+    yield (%0, %2)
+  arm:
+    %3 = const `1.0`
+    yield (%3, %0)
+%6 = add(%5, %4) active
+return %6
+";
+    assert_eq!(ir, expected);
+}
