@@ -1,5 +1,6 @@
-//! Storage of the reverse pass of loops: one allocation for a `for` loop whatever its trip
-//! count (the tape is sized by the iterator before the loop), nothing at all in forward mode.
+//! Storage of the reverse pass of loops: nothing on the heap for a small constant trip count
+//! (the tape is an array), one allocation for a `for` loop whatever its runtime trip count
+//! (the tape is sized by the iterator before the loop), nothing at all in forward mode.
 //!
 //! The binary runs without the libtest harness (`harness = false` in Cargo.toml): no other
 //! thread allocates while a region is measured.
@@ -36,7 +37,43 @@ fn halvings(x: f64, n: usize) -> f64 {
     y
 }
 
+#[differentiable]
+fn fixed_steps(v0: Vector2<f64>) -> f64 {
+    let mut v = v0;
+    for _ in 0..32 {
+        v += (Vector2::new(0.0, -9.81) - v * (0.1 * v.norm())) * 0.01;
+    }
+    v.norm_squared()
+}
+
+#[differentiable]
+fn many_fixed_steps(v0: Vector2<f64>) -> f64 {
+    let mut v = v0;
+    for _ in 0..1000 {
+        v += (Vector2::new(0.0, -9.81) - v * (0.1 * v.norm())) * 0.01;
+    }
+    v.norm_squared()
+}
+
 fn loop_storage_is_sized_by_the_program() {
+    let region = Region::new(GLOBAL);
+    let (y, g) = fixed_steps_grad(std::hint::black_box(Vector2::new(3.0, 4.0)));
+    let (y2, pullback) = fixed_steps_vjp(Vector2::new(3.0, 4.0));
+    let g2 = pullback(1.0);
+    let constant = region.change();
+    assert!(y.is_finite() && y == y2 && g == g2);
+    assert_eq!(constant.allocations, 0, "constant trip count: {constant:?}");
+    // Above the array limit, a constant trip count takes one allocation like a runtime one.
+    let region = Region::new(GLOBAL);
+    let (y, _) = many_fixed_steps_grad(std::hint::black_box(Vector2::new(3.0, 4.0)));
+    let large = region.change();
+    assert!(y.is_finite());
+    assert_eq!(
+        (large.allocations, large.reallocations),
+        (1, 0),
+        "{large:?}"
+    );
+
     let v0 = Vector2::new(3.0, 4.0);
     for n in [10, 1000, 100_000] {
         let region = Region::new(GLOBAL);

@@ -228,3 +228,51 @@ fn index_assignment_in_loops() {
     let dot: f64 = du.iter().zip(&g).map(|(a, b)| a * b).sum();
     assert_close_scalar(rollout_jvp(u, du).1, dot, 1e-12);
 }
+
+#[derive(Differentiable, Clone, Debug)]
+struct Chain {
+    links: [f64; 4],
+}
+
+impl Chain {
+    #[differentiable]
+    fn energy(&self, xs: SVector<f64, 3>) -> f64 {
+        let mut e = 0.0;
+        for x in xs.iter() {
+            e += *x * *x;
+        }
+        for (k, l) in [0.5, 1.0, 2.0, 4.0].iter().enumerate() {
+            e += self.links[k] * *l;
+        }
+        for w in self.links {
+            e += w.sin();
+        }
+        e
+    }
+}
+
+#[test]
+fn loops_over_the_elements_of_differentiated_values() {
+    let c = Chain {
+        links: [0.1, 0.2, 0.3, 0.4],
+    };
+    let xs = SVector::<f64, 3>::new(1.0, -2.0, 0.5);
+    let (e, (gc, gx)) = c.energy_grad(xs);
+    assert_eq!(e, c.energy(xs));
+    assert_close(&gx, &(xs * 2.0), 1e-14);
+    for (k, l) in [0.5, 1.0, 2.0, 4.0].iter().enumerate() {
+        assert_close_scalar(gc.links[k], l + c.links[k].cos(), 1e-14);
+    }
+    let dc = ChainTangent {
+        links: [1.0, 0.0, -1.0, 0.5],
+    };
+    let dx = SVector::<f64, 3>::new(0.3, 0.2, 0.1);
+    let (_, de) = c.energy_jvp(xs, &dc, dx);
+    let expected: f64 = dx.dot(&gx)
+        + dc.links
+            .iter()
+            .zip(&gc.links)
+            .map(|(a, b)| a * b)
+            .sum::<f64>();
+    assert_close_scalar(de, expected, 1e-12);
+}

@@ -46,6 +46,38 @@ pub fn companion_path(path: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
     p
 }
 
+/// The largest constant trip count whose tape is an array on the stack rather than one heap
+/// allocation: each slot holds an iteration's pullback (its intermediates), so a large array
+/// could overflow the stack.
+const MAX_ARRAY_TAPE: usize = 64;
+
+/// The trip count of `a..b` with integer literal bounds, when it is small enough for an array.
+fn constant_trip_count(iter: &TokenStream) -> Option<usize> {
+    let expr: syn::Expr = syn::parse2(iter.clone()).ok()?;
+    let syn::Expr::Range(r) = expr else {
+        return None;
+    };
+    let bound = |e: &Option<Box<syn::Expr>>| -> Option<usize> {
+        match e.as_deref() {
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            })) => i.base10_parse().ok(),
+            _ => None,
+        }
+    };
+    let (start, end) = (bound(&r.start)?, bound(&r.end)?);
+    let n = match r.limits {
+        syn::RangeLimits::HalfOpen(_) => end.checked_sub(start)?,
+        syn::RangeLimits::Closed(_) => end.checked_sub(start)? + 1,
+    };
+    (n <= MAX_ARRAY_TAPE).then_some(n)
+}
+
+fn kind_is_array(kind: &LoopKind) -> bool {
+    matches!(kind, LoopKind::For { iter, .. } if constant_trip_count(iter).is_some())
+}
+
 /// The value (or pattern) that tells arm `k` of `n` apart: `First(x)`, `Second(First(x))`,
 /// ..., `Second(..Second(x))` for the last; one arm needs no wrapper.
 fn variant(k: usize, n: usize, inner: TokenStream) -> TokenStream {
@@ -678,6 +710,27 @@ impl Emitter<'_> {
             (#(#starts,)*) = #next;
         };
         out.extend(match kind {
+            LoopKind::For { pat, iter } if constant_trip_count(iter).is_some() => {
+                // A small constant trip count: the tape is an array on the stack.
+                let n = constant_trip_count(iter).expect("checked by the guard");
+                let count = mixed(&format!("__count{id}"));
+                let iteration = quote! {
+                    #forward
+                    let #next = (#(#nexts,)*);
+                    #tape[#count] = ::core::option::Option::Some(move |(#(#seeds,)*)| {
+                        #code
+                        (#(#results,)*)
+                    });
+                    #count += 1;
+                    (#(#starts,)*) = #next;
+                };
+                quote! {
+                    let mut #tape: [::core::option::Option<_>; #n] =
+                        ::core::array::from_fn(|_| ::core::option::Option::None);
+                    let mut #count = 0usize;
+                    for #pat in #iter { #iteration }
+                }
+            }
             LoopKind::For { pat, iter } => {
                 let it = mixed(&format!("__iter{id}"));
                 quote! {
@@ -871,8 +924,11 @@ impl Backward<'_, '_> {
                 Stmt::Let { var, op } => self.back(*var, op),
                 Stmt::If { id, arms, outs, .. } => self.back_if(*id, arms, outs),
                 Stmt::Loop {
-                    id, carried, body, ..
-                } => self.back_loop(*id, carried, body),
+                    id,
+                    carried,
+                    body,
+                    kind,
+                } => self.back_loop(*id, kind, carried, body),
                 Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
             }
         }
@@ -880,7 +936,7 @@ impl Backward<'_, '_> {
 
     /// Runs the iterations' pullbacks from the last to the first: the carried adjoints flow
     /// back through every iteration, the adjoints of values read from before the loop add up.
-    fn back_loop(&mut self, id: usize, carried: &[Carried], body: &[Stmt]) {
+    fn back_loop(&mut self, id: usize, kind: &LoopKind, carried: &[Carried], body: &[Stmt]) {
         let e = self.e;
         let active: Vec<&Carried> = carried.iter().filter(|c| e.active(c.start)).collect();
         if !active.iter().any(|c| self.declared.contains(&c.start)) {
@@ -938,8 +994,13 @@ impl Backward<'_, '_> {
         }
         let tape = mixed(&format!("__tape{id}"));
         let pb = mixed("__pb");
+        let slots = if kind_is_array(kind) {
+            quote!(#tape.iter().rev().flatten())
+        } else {
+            quote!(#tape.iter().rev())
+        };
         self.code.extend(quote! {
-            for #pb in #tape.iter().rev() {
+            for #pb in #slots {
                 let (#(#cots,)*) = #pb((#(#gc,)*));
                 #updates
             }

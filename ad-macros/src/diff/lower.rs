@@ -1332,10 +1332,15 @@ impl Lowerer<'_> {
             Expr::ForLoop(f) => {
                 // A range is of integers: its bounds are values only (`0..self.steps`).
                 if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
-                    self.errors.push(syn::Error::new_spanned(
-                        &f.expr,
-                        "a `for` loop over differentiated values is not supported in #[differentiable]; loop over indices (`for i in 0..N`) and read `xs[i]`",
-                    ));
+                    // `for x in xs` / `for x in xs.iter()` over differentiated values is the
+                    // loop over indices that reads `xs[k]` / `&xs[k]`.
+                    match index_loop(f) {
+                        Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
+                        None => self.errors.push(syn::Error::new_spanned(
+                            &f.expr,
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`); bind the value to a variable first or loop over indices",
+                        )),
+                    }
                     return;
                 }
                 self.alias_names_in(&f.expr.to_token_stream());
@@ -1728,6 +1733,34 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     syn::visit::Visit::visit_block(&mut Visitor(out), block);
+}
+
+/// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and
+/// `xs.iter()` with `&xs[k]`), for a variable `xs`.
+fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
+    let (base, by_ref) = match &*f.expr {
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
+        other => (other, false),
+    };
+    if plain_name(base).is_none() && !matches!(base, Expr::Field(_)) {
+        return None;
+    }
+    let k = Ident::new("__ad_index", Span::mixed_site());
+    let pat = &f.pat;
+    let body = &f.body.stmts;
+    let element = if by_ref {
+        quote!(&#base[#k])
+    } else {
+        quote!(#base[#k])
+    };
+    let attrs = &f.attrs;
+    Some(syn::parse_quote! {
+        #(#attrs)*
+        for #k in 0..#base.len() {
+            let #pat = #element;
+            #(#body)*
+        }
+    })
 }
 
 fn is_range(e: &Expr) -> bool {
