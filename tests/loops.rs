@@ -276,3 +276,68 @@ fn loops_over_the_elements_of_differentiated_values() {
             .sum::<f64>();
     assert_close_scalar(de, expected, 1e-12);
 }
+
+#[differentiable]
+fn bisect_like(x: f64, n: usize) -> f64 {
+    // `break` and `continue` at the end of an `if` in the loop body.
+    let mut y = x;
+    let mut steps = 0;
+    for k in 0..n {
+        if k % 3 == 1 {
+            y += 0.1 * x;
+            continue;
+        }
+        y = y * 0.9 + x * x * 0.05;
+        steps += 1;
+        if y < 0.2 {
+            break;
+        }
+    }
+    let mut z = y;
+    while z < 10.0 {
+        z = z * 1.5 + x;
+        if z > 5.0 {
+            z -= x * 0.5;
+            break;
+        }
+    }
+    z + steps as f64
+}
+
+#[differentiable]
+fn early_return(x: f64, mode: usize) -> f64 {
+    let y = x * x;
+    if mode == 0 {
+        return y;
+    }
+    let z = y.sin();
+    if z > 0.5 {
+        let w = z * 3.0;
+        return w + x;
+    } else if mode == 2 {
+        return -z;
+    }
+    z + y
+}
+
+#[test]
+fn break_continue_and_early_return() {
+    for (x, n) in [(0.8, 10), (1.5, 25), (0.3, 40)] {
+        let (y, g) = bisect_like_grad(x, n);
+        assert_eq!(y, bisect_like(x, n));
+        let h = 1e-6;
+        let fd = (bisect_like(x + h, n) - bisect_like(x - h, n)) / (2.0 * h);
+        assert_close_scalar(g, fd, 1e-6);
+        assert_close_scalar(bisect_like_jvp(x, n, 1.0).1, g, 1e-12);
+    }
+    for mode in 0..3 {
+        for x in [0.5, 1.0, 2.0] {
+            let (y, g) = early_return_grad(x, mode);
+            assert_eq!(y, early_return(x, mode));
+            let h = 1e-6;
+            let fd = (early_return(x + h, mode) - early_return(x - h, mode)) / (2.0 * h);
+            assert_close_scalar(g, fd, 1e-7);
+            assert_close_scalar(early_return_jvp(x, mode, 1.0).1, g, 1e-12);
+        }
+    }
+}

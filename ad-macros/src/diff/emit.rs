@@ -821,7 +821,7 @@ impl Emitter<'_> {
                 );
                 quote!({
                     #body
-                    (#(#vals,)* #pullback)
+                    (#(#vals,)* #pullback,)
                 })
             })
             .collect();

@@ -1323,7 +1323,7 @@ impl Lowerer<'_> {
             self.errors.push(syn::Error::new(
                 exit.span(),
                 format!(
-                    "`{exit}` inside a loop over differentiated values is not supported in #[differentiable]; give the loop its trip count (`for i in 0..n`) or a `while` condition"
+                    "this `{exit}` is not supported in #[differentiable]: `break` and `continue` are, as the last statement of an `if` at the top level of the loop body, and `return` outside loops; end the loop with `break` and return after it"
                 ),
             ));
             return;

@@ -1,6 +1,7 @@
 //! `#[differentiable]`: parse → lower to IR → emit the companions.
 
 mod args;
+mod desugar;
 mod emit;
 pub mod ir;
 mod lower;
@@ -110,7 +111,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let e = errors.into_tokens();
         return quote!(#e #item);
     };
-    let body = lower::lower(&sig, &func.block, &mut errors);
+    let mut block = func.block.clone();
+    desugar::desugar(&mut block);
+    let body = lower::lower(&sig, &block, &mut errors);
     if !errors.is_empty() {
         let e = errors.into_tokens();
         return quote!(#e #item);

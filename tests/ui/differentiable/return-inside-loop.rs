@@ -5,7 +5,7 @@ fn halve_until_small(x: f64) -> f64 {
     let mut y = x;
     for _ in 0..100 {
         if y < 1.0 {
-            break;
+            return y;
         }
         y *= 0.5;
     }
