@@ -37,17 +37,20 @@ pub struct Lowerer<'a> {
     scopes: Vec<Vec<(String, Option<Binding>)>>,
     /// Numbers `if`s and loops, whose pullbacks need names of their own.
     regions: usize,
+    /// The function's own name: a call to it is recursion.
+    name: String,
     errors: &'a mut Errors,
 }
 
 /// Lowers the body of a function with signature `sig`.
-pub fn lower(sig: &Sig, block: &syn::Block, errors: &mut Errors) -> Body {
+pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -> Body {
     let mut l = Lowerer {
         body: Body::default(),
         env: HashMap::new(),
         aliased: HashMap::new(),
         scopes: Vec::new(),
         regions: 0,
+        name: name.to_string(),
         errors,
     };
     for (i, p) in sig.params.iter().enumerate() {
@@ -1041,6 +1044,11 @@ impl Lowerer<'_> {
                 format!("the method `{name}` is not supported in #[differentiable]; {advice}"),
             ));
         }
+        if m.method == self.name.as_str()
+            && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"))
+        {
+            return self.err(recursion(&m.method));
+        }
         // Any other method is another differentiable function: `recv.name_jvp(..)`.
         let receiver = self.operand(&m.receiver);
         let args = self.call_args(&m.args);
@@ -1557,6 +1565,7 @@ impl Lowerer<'_> {
             aliased: HashMap::new(),
             scopes: Vec::new(),
             regions: 0,
+            name: self.name.clone(),
             errors: &mut *self.errors,
         };
         let x = inner.def(
@@ -1687,6 +1696,11 @@ impl Lowerer<'_> {
                 span,
             );
         }
+        let is_self_call = last == self.name
+            && (segments.len() == 1 || (segments.len() == 2 && segments[0] == "Self"));
+        if is_self_call {
+            return self.err(recursion(&path));
+        }
         let args = self.call_args(&c.args);
         let active = args.iter().any(|a| self.active(a.operand.var));
         self.simple(
@@ -1700,6 +1714,13 @@ impl Lowerer<'_> {
             span,
         )
     }
+}
+
+fn recursion(call: &dyn ToTokens) -> syn::Error {
+    syn::Error::new_spanned(
+        call,
+        "recursion is not supported in #[differentiable]; write the recursion as a loop",
+    )
 }
 
 /// `|args|` of a closure, what an error about the closure points at.

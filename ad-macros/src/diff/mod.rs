@@ -113,7 +113,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut block = func.block.clone();
     desugar::desugar(&mut block);
-    let body = lower::lower(&sig, &block, &mut errors);
+    let body = lower::lower(&sig, &func.sig.ident, &block, &mut errors);
     if !errors.is_empty() {
         let e = errors.into_tokens();
         return quote!(#e #item);

@@ -11,7 +11,7 @@ fn lowered(item: TokenStream) -> String {
     let mut errors = Errors::default();
     let args = Args::parse(TokenStream::new()).expect("no arguments");
     let sig = Sig::analyse(&f.sig, &args, &mut errors).expect("signature");
-    let body = lower::lower(&sig, &f.block, &mut errors);
+    let body = lower::lower(&sig, &f.sig.ident, &f.block, &mut errors);
     assert!(errors.is_empty(), "unexpected errors");
     body.to_string()
 }
