@@ -23,7 +23,7 @@ use nalgebra::{RealField, SMatrix};
 /// ```
 /// use ad_core::Real;
 /// fn half<T: Real>(x: T) -> T {
-///     x * nalgebra::convert::<f64, T>(0.5)
+///     x * T::lit(0.5)
 /// }
 /// assert_eq!(half(3.0_f64), 1.5);
 /// ```
@@ -31,7 +31,24 @@ pub trait Real:
     RealField + Copy + Default + Differentiable<Tangent = Self> + VectorSpace<Scalar = Self>
 {
     /// Converts an `f64` constant into this scalar type.
+    ///
+    /// In generic code `T::from_f64` is ambiguous with `num_traits::FromPrimitive::from_f64`
+    /// (which `RealField` brings in): write [`T::lit`](Real::lit) instead.
     fn from_f64(x: f64) -> Self;
+
+    /// An `f64` constant as this scalar type: `T::lit(2.0)`, unambiguous in generic code.
+    ///
+    /// ```
+    /// use ad_core::Real;
+    /// fn twice<T: Real>(x: T) -> T {
+    ///     x * T::lit(2.0)
+    /// }
+    /// assert_eq!(twice(1.5_f32), 3.0);
+    /// ```
+    #[inline(always)]
+    fn lit(x: f64) -> Self {
+        <Self as Real>::from_f64(x)
+    }
 }
 
 impl Real for f64 {

@@ -401,7 +401,13 @@ pub mod index_set {
     }
     /// Cotangent of `e`: element `i` of `g`.
     #[inline(always)]
-    pub fn vjp2<V: IndexSetRule<I>, I>(_v: &V, i: &I, _e: &V::Element, _y: &V, g: &V) -> V::Element {
+    pub fn vjp2<V: IndexSetRule<I>, I>(
+        _v: &V,
+        i: &I,
+        _e: &V::Element,
+        _y: &V,
+        g: &V,
+    ) -> V::Element {
         V::element(g, i)
     }
 }

@@ -38,7 +38,9 @@ pub use elementary::{
     hypot, ln, ln_1p, log, log2, log10, max, min, mul_add, powf, powi, recip, signum, sin, sinh,
     sqrt, tan, tanh,
 };
-pub use indexing::{IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row};
+pub use indexing::{
+    IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row,
+};
 pub use linalg::{
     component_div, component_mul, cross, determinant, dot, inverse, mean, norm, norm_squared,
     normalize, sum, trace, transpose,

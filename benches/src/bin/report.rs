@@ -1,5 +1,5 @@
 //! Prints, for every benchmark group of the last criterion run, each function's time and its
-//! ratio to the group's baselines (`hand` and `primal`, when the group has them).
+//! ratio to the group's baselines (`hand`, `primal` and `num_dual`, when the group has them).
 //!
 //! `cargo bench -p ad-benches && cargo run --release -p ad-benches --bin report`
 
@@ -30,8 +30,8 @@ fn main() {
         .collect();
     groups.sort();
     println!(
-        "{:<16} {:<16} {:>12} {:>10} {:>10}",
-        "group", "function", "median", "/ hand", "/ primal"
+        "{:<16} {:<16} {:>12} {:>10} {:>10} {:>10}",
+        "group", "function", "median", "/ hand", "/ primal", "/ num_dual"
     );
     for group in groups {
         let name = group.file_name().unwrap().to_string_lossy().to_string();
@@ -50,18 +50,19 @@ fn main() {
             .collect();
         fns.sort_by(|a, b| a.0.cmp(&b.0));
         let find = |n: &str| fns.iter().find(|(f, _)| f == n).map(|(_, t)| *t);
-        let (hand, primal) = (find("hand"), find("primal"));
+        let (hand, primal, num_dual) = (find("hand"), find("primal"), find("num_dual"));
         for (f, t) in &fns {
             let ratio = |base: Option<f64>| {
                 base.map_or_else(|| "-".to_string(), |b| format!("{:.2}", t / b))
             };
             println!(
-                "{:<16} {:<16} {:>9.1} ns {:>10} {:>10}",
+                "{:<16} {:<16} {:>9.1} ns {:>10} {:>10} {:>10}",
                 name,
                 f,
                 t,
                 ratio(hand),
-                ratio(primal)
+                ratio(primal),
+                ratio(num_dual)
             );
         }
     }
