@@ -73,6 +73,16 @@ pub mod __rt {
     pub use ad_core::{Differentiable, Tangent, VectorSpace, accumulate, zero_like};
     pub use nalgebra;
 
+    /// An accumulator for the adjoint of `like`: pins the type of a closure parameter
+    /// `&mut _` to `&mut Tangent<V>` before the closure's body reads its fields.
+    #[inline(always)]
+    pub fn typed_acc<'a, V: ad_core::Differentiable + ?Sized>(
+        acc: &'a mut V::Tangent,
+        _like: &V,
+    ) -> &'a mut V::Tangent {
+        acc
+    }
+
     /// `a + b` for tangents, through `VectorSpace` (arrays and tuples have no `+`).
     #[inline(always)]
     pub fn add_tangents<V: ad_core::VectorSpace>(mut a: V, b: V) -> V {

@@ -22,6 +22,9 @@ fn rosenbrock(c: &mut Criterion) {
     let mut g = c.benchmark_group("rosenbrock8");
     g.bench_function("primal", |b| b.iter(|| rosenbrock8(*black_box(&x8))));
     g.bench_function("macro", |b| b.iter(|| rosenbrock8_grad(*black_box(&x8))));
+    g.bench_function("macro_loop", |b| {
+        b.iter(|| rosenbrock_loop_grad(*black_box(&x8)))
+    });
     g.bench_function("hand", |b| b.iter(|| rosenbrock_grad_hand(black_box(&x8))));
     g.bench_function("hand_vectorised", |b| {
         b.iter(|| rosenbrock_vectorised_grad_hand::<8, 7>(black_box(&x8)))
@@ -32,6 +35,9 @@ fn rosenbrock(c: &mut Criterion) {
     let mut g = c.benchmark_group("rosenbrock32");
     g.bench_function("primal", |b| b.iter(|| rosenbrock32(*black_box(&x32))));
     g.bench_function("macro", |b| b.iter(|| rosenbrock32_grad(*black_box(&x32))));
+    g.bench_function("macro_loop", |b| {
+        b.iter(|| rosenbrock_loop_grad(*black_box(&x32)))
+    });
     g.bench_function("hand", |b| b.iter(|| rosenbrock_grad_hand(black_box(&x32))));
     g.bench_function("hand_vectorised", |b| {
         b.iter(|| rosenbrock_vectorised_grad_hand::<32, 31>(black_box(&x32)))

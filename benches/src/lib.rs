@@ -30,6 +30,18 @@ macro_rules! vectorised_rosenbrock {
 vectorised_rosenbrock!(rosenbrock8, 8, 7);
 vectorised_rosenbrock!(rosenbrock32, 32, 31);
 
+/// Rosenbrock in `N` dimensions written as the loop of the hand-written gradient below.
+#[differentiable]
+pub fn rosenbrock_loop<const N: usize>(x: SVector<f64, N>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let a = 1.0 - x[i];
+        let b = x[i + 1] - x[i] * x[i];
+        total += a * a + 100.0 * b * b;
+    }
+    total
+}
+
 /// The hand-written gradient of Rosenbrock in `N` dimensions: one fused loop.
 #[inline]
 pub fn rosenbrock_grad_hand<const N: usize>(x: &SVector<f64, N>) -> (f64, SVector<f64, N>) {
@@ -177,6 +189,9 @@ mod tests {
         let (fh, gh) = rosenbrock_grad_hand(&x32);
         assert!(close(f, fh) && close(f, rosenbrock32(x32)));
         assert!(g.iter().zip(gh.iter()).all(|(a, b)| close(*a, *b)));
+        let (fl, gl) = rosenbrock_loop_grad(x32);
+        assert!(close(f, fl));
+        assert!(g.iter().zip(gl.iter()).all(|(a, b)| close(*a, *b)));
         let (fv, gv) = rosenbrock_vectorised_grad_hand::<32, 31>(&x32);
         assert!(close(f, fv));
         assert!(g.iter().zip(gv.iter()).all(|(a, b)| close(*a, *b)));

@@ -131,9 +131,24 @@ fn field_of(base: Ident, is_ref: bool, member: &syn::Member, span: Span) -> Toke
 pub struct Emitter<'a> {
     pub body: &'a Body,
     pub sig: &'a Sig,
+    /// In `_grad`, where no pullback outlives the function: function-level values that loop
+    /// iterations' pullbacks read through a reference (`__lrN`) instead of copying them.
+    loop_refs: std::cell::RefCell<HashSet<Var>>,
 }
 
-impl Emitter<'_> {
+fn lr(var: Var) -> Ident {
+    Ident::new(&format!("__lr{}", var.0), Span::mixed_site())
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(body: &'a Body, sig: &'a Sig) -> Self {
+        Emitter {
+            body,
+            sig,
+            loop_refs: Default::default(),
+        }
+    }
+
     fn is_ref(&self, var: Var) -> bool {
         self.body.info(var).is_ref
     }
@@ -509,7 +524,7 @@ impl Emitter<'_> {
             Op::Map { recv, closure, .. } => {
                 // Element by element: the closure's own forward mode, zipped over the tangent.
                 let (sig, body) = &**closure;
-                let inner = Emitter { body, sig };
+                let inner = Emitter::new(body, sig);
                 let jvp = inner.jvp_body();
                 let x = &sig.params[0].name;
                 let dx = tangent_param(x);
@@ -539,6 +554,21 @@ impl Emitter<'_> {
     /// The forward pass of reverse mode, and the backward pass that maps `__seed` (the
     /// cotangent of the result) to the cotangents of the differentiated parameters.
     fn reverse_parts(&self, escaping: bool) -> (TokenStream, TokenStream, TokenStream) {
+        if !escaping {
+            // Owned function-level values that top-level loops read: their iterations'
+            // pullbacks take a reference rather than a copy each.
+            let mut refs = HashSet::new();
+            for stmt in &self.body.stmts {
+                if let Stmt::Loop { carried, body, .. } = stmt {
+                    for f in self.loop_inputs(carried, body) {
+                        if !self.is_ref(f) && !carried.iter().any(|c| c.start == f) {
+                            refs.insert(f);
+                        }
+                    }
+                }
+            }
+            *self.loop_refs.borrow_mut() = refs;
+        }
         let forward = self.forward_stmts(&self.body.stmts, escaping);
         let y = self.body.output.expect("a lowered body has an output");
         let mut bw = Backward {
@@ -546,6 +576,8 @@ impl Emitter<'_> {
             declared: HashSet::new(),
             code: TokenStream::new(),
             escaping,
+            in_loop: false,
+            external: HashSet::new(),
         };
         let seed = mixed("__seed");
         if self.active(y) {
@@ -576,6 +608,7 @@ impl Emitter<'_> {
         } else {
             quote!((#(#cots),*))
         };
+        self.loop_refs.borrow_mut().clear();
         (forward, bw.code, result)
     }
 
@@ -621,7 +654,13 @@ impl Emitter<'_> {
             match stmt {
                 Stmt::Verbatim(t) => out.extend(t.clone()),
                 Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
-                Stmt::Let { var, op } => out.extend(self.vjp_forward_let(*var, op, escaping)),
+                Stmt::Let { var, op } => {
+                    out.extend(self.vjp_forward_let(*var, op, escaping));
+                    if self.loop_refs.borrow().contains(var) {
+                        let (r, x) = (lr(*var), v(*var));
+                        out.extend(quote!(let #r = &#x;));
+                    }
+                }
                 Stmt::If {
                     id,
                     head,
@@ -649,6 +688,20 @@ impl Emitter<'_> {
             .collect()
     }
 
+    /// The inputs of an iteration's pullback: the carried values at its start (whose
+    /// cotangents it returns) and the values from before the loop (whose adjoints it adds
+    /// into accumulators it is given).
+    fn split_loop_inputs(&self, carried: &[Carried], body: &[Stmt]) -> (Vec<Var>, Vec<Var>) {
+        let starts: Vec<Var> = carried
+            .iter()
+            .filter(|c| self.active(c.start))
+            .map(|c| c.start)
+            .collect();
+        self.loop_inputs(carried, body)
+            .into_iter()
+            .partition(|f| starts.contains(f))
+    }
+
     /// Each iteration pushes its pullback (a closure over the iteration's intermediates) on a
     /// tape: one allocation sized by the iterator's length for `for`, a growing one for
     /// `while`.
@@ -669,7 +722,7 @@ impl Emitter<'_> {
             nexts.push(self.owned(c.end));
         }
         let active: Vec<&Carried> = carried.iter().filter(|c| self.active(c.start)).collect();
-        let inputs = self.loop_inputs(carried, body);
+        let (starts_in, outer) = self.split_loop_inputs(carried, body);
         let seeds: Vec<Ident> = (0..active.len())
             .map(|k| mixed(&format!("__seed_loop{id}_{k}")))
             .collect();
@@ -678,24 +731,38 @@ impl Emitter<'_> {
             declared: HashSet::new(),
             code: TokenStream::new(),
             escaping: true,
+            in_loop: true,
+            external: outer.iter().copied().collect(),
         };
+        // The adjoints of values from before the loop are the caller's accumulators.
+        bw.declared.extend(outer.iter().copied());
         for (c, seed) in active.iter().zip(&seeds) {
             bw.contribute(c.end, quote!(#seed));
         }
         bw.back_stmts(body);
-        let results: Vec<TokenStream> = inputs
+        let results: Vec<TokenStream> = starts_in
             .iter()
             .map(|f| {
                 if bw.declared.contains(f) {
                     let gf = g(*f);
                     quote!(#gf)
                 } else {
-                    let r = self.r(*f);
+                    let r = bw.r(*f);
                     quote!(::ad::__rt::zero_like(#r))
                 }
             })
             .collect();
+        let accumulators: Vec<Ident> = outer.iter().map(|f| g(*f)).collect();
+        let acc_types: Vec<TokenStream> = outer.iter().map(|_| quote!(&mut _)).collect();
+        let pins: Vec<TokenStream> = outer
+            .iter()
+            .map(|f| {
+                let (gf, r) = (g(*f), bw.r(*f));
+                quote!(let #gf = ::ad::__rt::typed_acc(#gf, #r);)
+            })
+            .collect();
         let code = bw.code;
+        let code = quote!(#(#pins)* #code);
         let forward = self.forward_stmts(body, true);
         let tape = mixed(&format!("__tape{id}"));
         let next = mixed(&format!("__next{id}"));
@@ -703,7 +770,7 @@ impl Emitter<'_> {
         let iteration = quote! {
             #forward
             let #next = (#(#nexts,)*);
-            #tape.push(move |(#(#seeds,)*)| {
+            #tape.push(move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
                 #code
                 (#(#results,)*)
             });
@@ -717,10 +784,12 @@ impl Emitter<'_> {
                 let iteration = quote! {
                     #forward
                     let #next = (#(#nexts,)*);
-                    #tape[#count] = ::core::option::Option::Some(move |(#(#seeds,)*)| {
-                        #code
-                        (#(#results,)*)
-                    });
+                    #tape[#count] = ::core::option::Option::Some(
+                        move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
+                            #code
+                            (#(#results,)*)
+                        },
+                    );
                     #count += 1;
                     (#(#starts,)*) = #next;
                 };
@@ -793,6 +862,8 @@ impl Emitter<'_> {
                     declared: HashSet::new(),
                     code: TokenStream::new(),
                     escaping: true,
+                    in_loop: false,
+                    external: HashSet::new(),
                 };
                 for (i, seed) in active_outs.iter().zip(&seeds) {
                     bw.contribute(arm.outs[*i], quote!(#seed));
@@ -915,9 +986,25 @@ struct Backward<'a, 'b> {
     code: TokenStream,
     /// The code is the body of a closure that outlives the forward pass.
     escaping: bool,
+    /// The code is the pullback of a loop iteration (which may read `loop_refs`).
+    in_loop: bool,
+    /// Adjoints held by `&mut` accumulators the code receives (a loop iteration adds the
+    /// adjoints of the values it reads from before the loop in place).
+    external: HashSet<Var>,
 }
 
 impl Backward<'_, '_> {
+    /// `&value` for a rule argument; a loop iteration's pullback reads function-level values
+    /// through the references of `loop_refs`.
+    fn r(&self, var: Var) -> TokenStream {
+        if self.in_loop && self.e.loop_refs.borrow().contains(&var) {
+            let id = lr(var);
+            quote!(#id)
+        } else {
+            self.e.r(var)
+        }
+    }
+
     fn back_stmts(&mut self, stmts: &[Stmt]) {
         for stmt in stmts.iter().rev() {
             match stmt {
@@ -942,7 +1029,7 @@ impl Backward<'_, '_> {
         if !active.iter().any(|c| self.declared.contains(&c.start)) {
             return;
         }
-        let inputs = e.loop_inputs(carried, body);
+        let (starts_in, outer) = e.split_loop_inputs(carried, body);
         let gc: Vec<Ident> = (0..active.len())
             .map(|k| mixed(&format!("__gc{id}_{k}")))
             .collect();
@@ -951,46 +1038,36 @@ impl Backward<'_, '_> {
                 let gs = g(c.start);
                 quote!(#gs)
             } else {
-                let r = e.r(c.start);
+                let r = self.r(c.start);
                 quote!(::ad::__rt::zero_like(#r))
             };
             self.code.extend(quote!(let mut #name = #init;));
         }
-        // Adjoints of what the body reads from before the loop, summed over iterations.
-        let outer: Vec<(usize, Var)> = inputs
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !active.iter().any(|c| c.start == **f))
-            .map(|(i, f)| (i, *f))
-            .collect();
+        // Adjoints of what the body reads from before the loop: each iteration adds into them.
         let gf: Vec<Ident> = (0..outer.len())
             .map(|j| mixed(&format!("__gf{id}_{j}")))
             .collect();
-        for ((_, f), name) in outer.iter().zip(&gf) {
-            let r = e.r(*f);
+        for (f, name) in outer.iter().zip(&gf) {
+            let r = self.r(*f);
             self.code
                 .extend(quote!(let mut #name = ::ad::__rt::zero_like(#r);));
         }
-        let cots: Vec<Ident> = (0..inputs.len())
+        let cots: Vec<Ident> = (0..starts_in.len())
             .map(|i| mixed(&format!("__cot_loop{id}_{i}")))
             .collect();
         let mut updates = TokenStream::new();
         for (c, name) in active.iter().zip(&gc) {
-            match inputs.iter().position(|f| *f == c.start) {
+            match starts_in.iter().position(|f| *f == c.start) {
                 Some(i) => {
                     let cot = &cots[i];
                     updates.extend(quote!(#name = #cot;));
                 }
                 None => {
                     // The body overwrites the variable without reading it.
-                    let r = e.r(c.start);
+                    let r = self.r(c.start);
                     updates.extend(quote!(#name = ::ad::__rt::zero_like(#r);));
                 }
             }
-        }
-        for ((i, _), name) in outer.iter().zip(&gf) {
-            let cot = &cots[*i];
-            updates.extend(quote!(::ad::__rt::accumulate(&mut #name, #cot);));
         }
         let tape = mixed(&format!("__tape{id}"));
         let pb = mixed("__pb");
@@ -1001,14 +1078,14 @@ impl Backward<'_, '_> {
         };
         self.code.extend(quote! {
             for #pb in #slots {
-                let (#(#cots,)*) = #pb((#(#gc,)*));
+                let (#(#cots,)*) = #pb((#(#gc,)*), (#(&mut #gf,)*));
                 #updates
             }
         });
         for (c, name) in active.iter().zip(&gc) {
             self.contribute(c.before, quote!(#name));
         }
-        for ((_, f), name) in outer.iter().zip(&gf) {
+        for (f, name) in outer.iter().zip(&gf) {
             self.contribute(*f, quote!(#name));
         }
     }
@@ -1060,8 +1137,19 @@ impl Backward<'_, '_> {
         if self.declared.insert(target) {
             self.code.extend(quote!(let mut #gt = #contribution;));
         } else {
+            let acc = self.acc(target);
             self.code
-                .extend(quote!(::ad::__rt::accumulate(&mut #gt, #contribution);));
+                .extend(quote!(::ad::__rt::accumulate(#acc, #contribution);));
+        }
+    }
+
+    /// `&mut adjoint`, for an adjoint that is declared.
+    fn acc(&self, var: Var) -> TokenStream {
+        let gv = g(var);
+        if self.external.contains(&var) {
+            quote!(&mut *#gv)
+        } else {
+            quote!(&mut #gv)
         }
     }
 
@@ -1070,7 +1158,7 @@ impl Backward<'_, '_> {
     fn declare_zero(&mut self, base: Var) -> Ident {
         let gb = g(base);
         if self.declared.insert(base) {
-            let r = self.e.r(base);
+            let r = self.r(base);
             self.code
                 .extend(quote!(let mut #gb = ::ad::__rt::zero_like(#r);));
         }
@@ -1103,15 +1191,16 @@ impl Backward<'_, '_> {
                 ..
             } => {
                 let rule = mixed(rule);
-                let refs: Vec<TokenStream> = operands.iter().map(|o| e.r(o.var)).collect();
+                let refs: Vec<TokenStream> = operands.iter().map(|o| self.r(o.var)).collect();
                 if IN_PLACE_RULES.contains(&rule.to_string().as_str()) {
                     // Reading a part: add the part's adjoint into the whole in place instead of
                     // building a zero cotangent of the whole per read.
                     let base = operands[0].var;
                     if e.active(base) {
-                        let gb = self.declare_zero(base);
+                        self.declare_zero(base);
+                        let acc = self.acc(base);
                         self.code.extend(quote_spanned!(span=>
-                            ::ad::__rt::#rule::acc0(&mut #gb, #(#refs,)* &#x, &#gx);
+                            ::ad::__rt::#rule::acc0(#acc, #(#refs,)* &#x, &#gx);
                         ));
                     }
                     return;
@@ -1185,11 +1274,11 @@ impl Backward<'_, '_> {
                 // Element by element: the closure's own reverse mode, seeded with the element
                 // of the cotangent.
                 let (sig, body) = &**closure;
-                let inner = Emitter { body, sig };
+                let inner = Emitter::new(body, sig);
                 let (forward, backward, result) = inner.reverse_parts(false);
                 let x = &sig.params[0].name;
                 let seed = mixed("__seed");
-                let r = e.r(recv.var);
+                let r = self.r(recv.var);
                 self.contribute(
                     recv.var,
                     quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::zip_map(#r, &#gx, |#x, #seed| {

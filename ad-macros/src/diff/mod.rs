@@ -133,7 +133,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> TokenStream {
-    let emitter = Emitter { body, sig };
+    let emitter = Emitter::new(body, sig);
     let vis = &func.vis;
     let name = &func.sig.ident;
     let generics = &func.sig.generics;
