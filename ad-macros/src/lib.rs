@@ -88,7 +88,7 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 /// field followed by a differentiated one (the tangent keeps the positions: `tangent.i` is the
 /// tangent of `self.i`).
 ///
-/// ```rust,ignore
+/// ```text
 /// use ad::prelude::*;
 /// use nalgebra::{SMatrix, SVector};
 ///
