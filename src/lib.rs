@@ -70,7 +70,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __rt {
     pub use ad_core::rules::*;
-    pub use ad_core::{Differentiable, Tangent, VectorSpace, accumulate, zero_like};
+    pub use ad_core::{Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like};
     pub use nalgebra;
 
     /// An accumulator for the adjoint of `like`: pins the type of a closure parameter
@@ -116,6 +116,41 @@ pub mod __rt {
     #[inline(always)]
     pub fn tangent_arg<'a, T, A: TangentArg<'a, T>>(t: &'a T) -> A {
         A::from_ref(t)
+    }
+
+    /// `f_hvp` from `f_grad` evaluated on dual numbers (forward over reverse): the value, the
+    /// gradient and the Hessian times `v`.
+    #[inline]
+    pub fn hvp<T: ad_core::Real, const N: usize>(
+        grad: impl FnOnce(
+            nalgebra::SVector<ad_core::Dual<T>, N>,
+        ) -> (ad_core::Dual<T>, nalgebra::SVector<ad_core::Dual<T>, N>),
+        x: nalgebra::SVector<T, N>,
+        v: nalgebra::SVector<T, N>,
+    ) -> (T, nalgebra::SVector<T, N>, nalgebra::SVector<T, N>) {
+        let seeded = x.zip_map(&v, ad_core::Dual::new);
+        let (y, g) = grad(seeded);
+        (y.re, g.map(|d| d.re), g.map(|d| d.eps))
+    }
+
+    /// `f_hessian` from `f_grad` evaluated on `DualVec` numbers seeded with the identity: the
+    /// value, the gradient and the Hessian.
+    #[inline]
+    pub fn hessian_of<T: ad_core::Real, const N: usize>(
+        grad: impl FnOnce(
+            nalgebra::SVector<ad_core::DualVec<T, N>, N>,
+        ) -> (
+            ad_core::DualVec<T, N>,
+            nalgebra::SVector<ad_core::DualVec<T, N>, N>,
+        ),
+        x: nalgebra::SVector<T, N>,
+    ) -> (T, nalgebra::SVector<T, N>, nalgebra::SMatrix<T, N, N>) {
+        let seeded = nalgebra::SVector::<ad_core::DualVec<T, N>, N>::from_fn(|i, _| {
+            ad_core::DualVec::variable(x[i], i)
+        });
+        let (y, g) = grad(seeded);
+        let h = nalgebra::SMatrix::<T, N, N>::from_fn(|i, j| g[i].eps[j]);
+        (y.re, g.map(|d| d.re), h)
     }
 
     /// The pullback of the arm an `if` took: each arm's closure has its own type.

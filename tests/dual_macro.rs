@@ -173,3 +173,38 @@ fn several_parameters_and_matrices() {
     assert_close_m(&gx.map(|g| g.eps), &((gxp - gxm) / (2.0 * h)), 1e-7);
     assert!(close(gk.eps, (gkp - gkm) / (2.0 * h), 1e-7));
 }
+
+// `order = 2`: f_hvp and f_hessian from f_grad on dual numbers ---------------------------------
+
+#[differentiable(order = 2)]
+fn quartic<T: Real, const N: usize>(x: SVector<T, N>) -> T {
+    let mut s = T::lit(0.0);
+    for i in 0..N {
+        s += x[i].powi(4) * T::lit((i + 1) as f64);
+    }
+    s + x.norm_squared() * x[0]
+}
+
+#[test]
+fn order_two_gives_hessian_vector_products_and_hessians() {
+    let x = SVector::<f64, 3>::new(0.5, -1.0, 2.0);
+    let v = SVector::<f64, 3>::new(1.0, 0.5, -0.25);
+    // Analytic Hessian: diag(12 (i+1) x_i^2) + d²(|x|² x0).
+    let mut h = nalgebra::SMatrix::<f64, 3, 3>::zeros();
+    for i in 0..3 {
+        h[(i, i)] += 12.0 * (i as f64 + 1.0) * x[i] * x[i] + 2.0 * x[0];
+    }
+    for j in 0..3 {
+        h[(0, j)] += 2.0 * x[j];
+        h[(j, 0)] += 2.0 * x[j];
+    }
+    let (y, g, hv) = quartic_hvp(x, v);
+    let (y2, g2) = quartic_grad(x);
+    assert_eq!(y, y2);
+    assert!((g - g2).norm() < 1e-12);
+    assert!((hv - h * v).norm() < 1e-12, "{hv} vs {}", h * v);
+    let (y3, g3, hh) = quartic_hessian(x);
+    assert_eq!(y3, y2);
+    assert!((g3 - g2).norm() < 1e-12);
+    assert!((hh - h).norm() < 1e-12, "{hh} vs {h}");
+}

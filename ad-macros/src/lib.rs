@@ -27,7 +27,9 @@ use proc_macro::TokenStream;
 ///
 /// Arguments: `wrt(a, b)` differentiates only these parameters; `forward` / `reverse`
 /// generate only one mode; `jacobian` adds `f_jacobian(x) -> (y, SMatrix<T, M, N>)` for a
-/// function from `SVector<T, N>` to `SVector<T, M>` (forward mode when `N <= M`, else reverse). Without `wrt`, integers, `bool`, `char` and `&str` are not
+/// function from `SVector<T, N>` to `SVector<T, M>` (forward mode when `N <= M`, else reverse);
+/// `order = 2` adds `f_hvp(x, v)` and `f_hessian(x)` for a function of one `SVector<T, N>`
+/// returning `T`, generic over `T: Real` (its `f_grad` evaluated on dual numbers). Without `wrt`, integers, `bool`, `char` and `&str` are not
 /// differentiated.
 ///
 /// The body may use arithmetic on scalars and nalgebra static matrices, the elementary
