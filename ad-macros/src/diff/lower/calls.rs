@@ -1,0 +1,337 @@
+//! Lowering of calls: methods with derivative rules, `map` with a closure, nalgebra
+//! constructors, tuple-struct constructors, and calls to other differentiable functions.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn method_call(&mut self, m: &syn::ExprMethodCall) -> Var {
+        let span = m.span();
+        let name = m.method.to_string();
+        let turbofish = m.turbofish.as_ref().map(|t| t.to_token_stream());
+        // `m.try_inverse().unwrap()` is the matrix inverse.
+        if matches!(name.as_str(), "unwrap" | "expect")
+            && let Expr::MethodCall(inner) = &*m.receiver
+            && inner.method == "try_inverse"
+        {
+            let recv = self.operand(&inner.receiver);
+            let method = &m.method;
+            let args = &m.args;
+            self.alias_names_in(&args.to_token_stream());
+            return self.rule(
+                "inverse",
+                vec![recv],
+                vec![true],
+                Syntax::Method {
+                    method: inner.method.clone(),
+                    turbofish: None,
+                    suffix: quote!(.#method(#args)),
+                },
+                span,
+            );
+        }
+        if name == "try_inverse" {
+            return self.err(error_unsupported(
+                m,
+                "`try_inverse()` whose `Option` is inspected is",
+                "write `.try_inverse().unwrap()` or `.try_inverse().expect(\"...\")`",
+            ));
+        }
+        if methods::is_zero_derivative(&name) {
+            return self.constant(&Expr::MethodCall(m.clone()));
+        }
+        if name == "map"
+            && let [Expr::Closure(closure)] = m.args.iter().collect::<Vec<_>>().as_slice()
+        {
+            return self.map(m, closure);
+        }
+        if methods::is_identity(&name) && m.args.is_empty() {
+            let recv = self.expr(&m.receiver);
+            let active = self.active(recv);
+            return self.simple(
+                Op::Identity {
+                    var: recv,
+                    method: m.method.clone(),
+                },
+                active,
+                false,
+                span,
+            );
+        }
+        if let Some(r) = methods::rule_for_method(&name) {
+            if m.args.len() + 1 != r.diff.len() {
+                return self.err(syn::Error::new(
+                    m.method.span(),
+                    format!(
+                        "`{name}` takes {} argument(s) in #[differentiable] code",
+                        r.diff.len() - 1
+                    ),
+                ));
+            }
+            let mut operands = vec![self.operand(&m.receiver)];
+            for a in &m.args {
+                operands.push(self.operand(a));
+            }
+            let suffix = if r.owned_view {
+                quote!(.into_owned())
+            } else {
+                TokenStream::new()
+            };
+            return self.rule(
+                r.rule,
+                operands,
+                r.diff.to_vec(),
+                Syntax::Method {
+                    method: m.method.clone(),
+                    turbofish,
+                    suffix,
+                },
+                span,
+            );
+        }
+        if let Some(advice) = methods::unsupported_method(&name) {
+            return self.err(syn::Error::new(
+                m.method.span(),
+                format!("the method `{name}` is not supported in #[differentiable]; {advice}"),
+            ));
+        }
+        if m.method == self.name.as_str()
+            && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"))
+        {
+            return self.err(recursion(&m.method));
+        }
+        // Any other method is another differentiable function: `recv.name_jvp(..)`.
+        let receiver = self.operand(&m.receiver);
+        let args = self.call_args(&m.args);
+        let active = self.active(receiver.var) || args.iter().any(|a| self.active(a.operand.var));
+        self.simple(
+            Op::Call {
+                callee: Callee::Method {
+                    method: m.method.clone(),
+                    turbofish,
+                },
+                receiver: Some(receiver),
+                args,
+            },
+            active,
+            false,
+            span,
+        )
+    }
+
+    /// `recv.map(|x| body)` with a differentiable body of `x` and of constants.
+    pub(super) fn map(&mut self, m: &syn::ExprMethodCall, closure: &syn::ExprClosure) -> Var {
+        let span = m.span();
+        let param = match closure.inputs.iter().collect::<Vec<_>>().as_slice() {
+            [Pat::Ident(pi)] if pi.subpat.is_none() && pi.by_ref.is_none() => pi.ident.clone(),
+            [Pat::Type(pt)] if matches!(&*pt.pat, Pat::Ident(_)) => match &*pt.pat {
+                Pat::Ident(pi) => pi.ident.clone(),
+                _ => unreachable!("matched above"),
+            },
+            _ => {
+                return self.err(error_unsupported(
+                    &closure_head(closure),
+                    "this closure of `map` is",
+                    "write `map(|x| ...)` with one parameter bound to a name",
+                ));
+            }
+        };
+        if closure.capture.is_some() || closure.asyncness.is_some() || closure.movability.is_some()
+        {
+            return self.err(error_unsupported(
+                &closure_head(closure),
+                "a `move`, `async` or `static` closure in `map` is",
+                "write a plain closure `|x| ...`",
+            ));
+        }
+        // The body may read its argument and constants, not other differentiated values: their
+        // derivative would need a sum over the elements.
+        let mut names = Vec::new();
+        collect_idents(closure.body.to_token_stream(), &mut names);
+        if let Some(outer) = names
+            .iter()
+            .find(|n| param != n.as_str() && self.name_is_active(n))
+        {
+            return self.err(syn::Error::new_spanned(
+                &closure.body,
+                format!(
+                    "the closure of `map` reads `{outer}`, a differentiated value from outside; `map` closures may read only their argument and constants in #[differentiable]; compute the element-wise part with `map` and combine it with `{outer}` outside the closure"
+                ),
+            ));
+        }
+        let recv = self.operand(&m.receiver);
+        // Names the body reads from outside are copied in before the call.
+        self.alias_names_in(&closure.body.to_token_stream());
+        let sig = Sig::closure(&param);
+        let mut inner = Lowerer {
+            body: Body::default(),
+            env: self
+                .env
+                .iter()
+                .map(|(k, b)| {
+                    let kind = match b {
+                        Binding::Ssa(v) => self.body.info(*v).kind,
+                        Binding::Verbatim(k) => *k,
+                    };
+                    (k.clone(), Binding::Verbatim(kind))
+                })
+                .collect(),
+            aliased: HashMap::new(),
+            scopes: Vec::new(),
+            regions: 0,
+            name: self.name.clone(),
+            errors: &mut *self.errors,
+        };
+        let x = inner.def(
+            Op::Param(0),
+            VarInfo {
+                active: true,
+                is_ref: false,
+                place: false,
+                kind: Kind::Float,
+                span: param.span(),
+            },
+        );
+        inner.env.insert(param.to_string(), Binding::Ssa(x));
+        let out = inner.expr(&closure.body);
+        inner.body.output = Some(out);
+        let body = inner.body;
+        let active = self.active(recv.var);
+        self.simple(
+            Op::Map {
+                recv,
+                closure: Box::new((sig, body)),
+                tokens: closure.to_token_stream(),
+            },
+            active,
+            false,
+            span,
+        )
+    }
+
+    pub(super) fn call_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Vec<CallArg> {
+        args.iter()
+            .map(|a| {
+                let operand = self.operand(a);
+                let info = self.body.info(operand.var);
+                CallArg {
+                    operand,
+                    slot: info.active || info.kind == Kind::Float,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn call(&mut self, c: &syn::ExprCall) -> Var {
+        let span = c.span();
+        let Expr::Path(path) = &*c.func else {
+            return self.err(error_unsupported(
+                &c.func,
+                "calling a closure or a function value is",
+                "call a #[differentiable] function by its name",
+            ));
+        };
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segments.last().cloned().unwrap_or_default();
+        if last == "stop_gradient" {
+            // The value passes, its derivative does not.
+            return self.constant(&Expr::Call(c.clone()));
+        }
+        // `f64::sin(x)`: the scalar method written as a path.
+        if segments.len() == 2
+            && matches!(segments[0].as_str(), "f32" | "f64")
+            && let Some(r) = methods::rule_for_method(&last)
+        {
+            if c.args.len() != r.diff.len() {
+                return self.err(syn::Error::new(
+                    path.span(),
+                    format!("`{last}` takes {} argument(s)", r.diff.len()),
+                ));
+            }
+            let operands: Vec<Operand> = c.args.iter().map(|a| self.operand(a)).collect();
+            return self.rule(
+                r.rule,
+                operands,
+                r.diff.to_vec(),
+                Syntax::Path {
+                    path: path.to_token_stream(),
+                },
+                span,
+            );
+        }
+        if segments.len() >= 2 {
+            let ty = &segments[segments.len() - 2];
+            if methods::is_nalgebra_constructor_type(ty) {
+                if last == "new" {
+                    let args: Vec<Var> = c.args.iter().map(|a| self.expr(a)).collect();
+                    let active = args.iter().any(|v| self.active(*v));
+                    return self.simple(
+                        Op::Ctor {
+                            path: path.clone(),
+                            args,
+                        },
+                        active,
+                        false,
+                        span,
+                    );
+                }
+                return self.err(syn::Error::new(
+                    path.span(),
+                    format!(
+                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`"
+                    ),
+                ));
+            }
+        }
+        // `Pair(a, b)`: a tuple struct built from its fields.
+        if last.chars().next().is_some_and(char::is_uppercase) {
+            let fields: Vec<(Member, Var)> = c
+                .args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (Member::Unnamed(syn::Index::from(i)), self.expr(a)))
+                .collect();
+            let active = fields.iter().any(|(_, v)| self.active(*v));
+            return self.simple(
+                Op::Struct {
+                    path: path.path.clone(),
+                    fields,
+                },
+                active,
+                false,
+                span,
+            );
+        }
+        let is_self_call = last == self.name
+            && (segments.len() == 1 || (segments.len() == 2 && segments[0] == "Self"));
+        if is_self_call {
+            return self.err(recursion(&path));
+        }
+        let args = self.call_args(&c.args);
+        let active = args.iter().any(|a| self.active(a.operand.var));
+        self.simple(
+            Op::Call {
+                callee: Callee::Path(path.clone()),
+                receiver: None,
+                args,
+            },
+            active,
+            false,
+            span,
+        )
+    }
+}
+
+fn recursion(call: &dyn ToTokens) -> syn::Error {
+    syn::Error::new_spanned(
+        call,
+        "recursion is not supported in #[differentiable]; write the recursion as a loop",
+    )
+}

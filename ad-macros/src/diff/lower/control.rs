@@ -1,0 +1,541 @@
+//! Lowering of control flow: `if`/`else` and `match` arms, and `for`/`while` loops with the
+//! variables they carry from one iteration to the next.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// Lowers a block into the statements of an arm; with `want_value`, its tail expression is
+    /// the arm's value.
+    pub(super) fn arm_block(&mut self, block: &syn::Block, want_value: bool) -> Option<Var> {
+        let n = block.stmts.len();
+        let mut value = None;
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == n && want_value => {
+                    value = Some(self.expr(e));
+                }
+                _ => self.stmt(stmt, false),
+            }
+        }
+        value
+    }
+
+    /// `if cond { .. } else { .. }`: each arm is lowered with its own copy of the bindings;
+    /// the names an arm re-binds become outputs of the `if` (and `want_value` adds the value
+    /// of the arms first).
+    pub(super) fn if_expr(&mut self, e: &syn::ExprIf, want_value: bool) -> Option<Var> {
+        if let Expr::Let(l) = &*e.cond {
+            self.errors.push(error_unsupported(
+                &l.let_token,
+                "`if let` is",
+                "test the condition with a comparison",
+            ));
+            return None;
+        }
+        if want_value && e.else_branch.is_none() {
+            self.errors.push(syn::Error::new_spanned(
+                e.if_token,
+                "an `if` without `else` has no value; add an `else` arm",
+            ));
+            return None;
+        }
+        let cond = e.cond.to_token_stream();
+        self.alias_names_in(&cond);
+        let else_block: Option<syn::Block> = match &e.else_branch {
+            None => None,
+            Some((_, els)) => match &**els {
+                Expr::Block(b) => Some(b.block.clone()),
+                // `else if`: a block holding the inner `if`.
+                other => Some(syn::parse_quote!({ #other })),
+            },
+        };
+        let arms = vec![(None, Some(e.then_branch.clone())), (None, else_block)];
+        self.branches(Head::If(cond), arms, want_value, e.if_token.span)
+    }
+
+    /// `match scrutinee { pattern => arm, .. }` on a primal value.
+    pub(super) fn match_expr(&mut self, m: &syn::ExprMatch, want_value: bool) -> Option<Var> {
+        // Names a pattern binds from a differentiated scrutinee would lose their derivative.
+        if self.is_active_expr(&m.expr) {
+            for arm in &m.arms {
+                let mut names = Vec::new();
+                pattern_names(&arm.pat, &mut names);
+                if !names.is_empty() {
+                    self.errors.push(syn::Error::new_spanned(
+                        &arm.pat,
+                        "a pattern that binds parts of a differentiated value is not supported in #[differentiable]; match on a primal value (an integer, a comparison) and read the parts with `let`",
+                    ));
+                    return None;
+                }
+            }
+        }
+        let scrutinee = m.expr.to_token_stream();
+        self.alias_names_in(&scrutinee);
+        let mut patterns = Vec::new();
+        let mut arms = Vec::new();
+        for arm in &m.arms {
+            let pat = &arm.pat;
+            let pattern = match &arm.guard {
+                Some((if_token, guard)) => {
+                    self.alias_names_in(&guard.to_token_stream());
+                    quote!(#pat #if_token #guard)
+                }
+                None => quote!(#pat),
+            };
+            patterns.push(pattern);
+            let body = &arm.body;
+            let block: syn::Block = match &**body {
+                Expr::Block(b) if b.label.is_none() => b.block.clone(),
+                other => syn::parse_quote!({ #other }),
+            };
+            arms.push((Some(arm.pat.clone()), Some(block)));
+        }
+        if arms.is_empty() {
+            self.errors.push(syn::Error::new_spanned(
+                m.match_token,
+                "a `match` without arms has no value",
+            ));
+            return None;
+        }
+        self.branches(
+            Head::Match {
+                scrutinee,
+                patterns,
+            },
+            arms,
+            want_value,
+            m.match_token.span,
+        )
+    }
+
+    /// The arms of an `if` or a `match`, each lowered with its own copy of the bindings (and
+    /// its pattern's names bound as primal values); the names an arm re-binds become outputs.
+    pub(super) fn branches(
+        &mut self,
+        head: Head,
+        sources: Vec<(Option<Pat>, Option<syn::Block>)>,
+        want_value: bool,
+        span: Span,
+    ) -> Option<Var> {
+        let env_before = self.env.clone();
+        let aliased_before = self.aliased.clone();
+        let outer_stmts = std::mem::take(&mut self.body.stmts);
+
+        // Lower each arm.
+        struct Lowered {
+            stmts: Vec<Stmt>,
+            env: HashMap<String, Binding>,
+            value: Option<Var>,
+        }
+        let mut lowered = Vec::new();
+        for (pattern, block) in &sources {
+            self.env = env_before.clone();
+            self.aliased = aliased_before.clone();
+            self.push_scope();
+            if let Some(p) = pattern {
+                self.bind_verbatim(p, Kind::Unknown);
+            }
+            let value = match block {
+                Some(b) => self.arm_block(b, want_value),
+                None => None,
+            };
+            self.pop_scope();
+            lowered.push(Lowered {
+                stmts: std::mem::take(&mut self.body.stmts),
+                env: self.env.clone(),
+                value,
+            });
+        }
+        self.body.stmts = outer_stmts;
+        self.aliased = aliased_before;
+
+        // The names an arm re-bound, in a stable order.
+        let mut names: Vec<&String> = env_before
+            .keys()
+            .filter(|n| {
+                lowered.iter().any(|a| {
+                    let before = env_before.get(*n);
+                    let after = a.env.get(*n);
+                    !same_binding(before, after)
+                })
+            })
+            .collect();
+        names.sort();
+        let names: Vec<String> = names.into_iter().cloned().collect();
+
+        // Every arm gives a value for every output.
+        let mut arms = Vec::new();
+        for a in &mut lowered {
+            let mut outs = Vec::new();
+            if want_value {
+                outs.push(a.value.unwrap_or_else(|| {
+                    self.body.new_var(VarInfo {
+                        active: false,
+                        is_ref: false,
+                        place: false,
+                        kind: Kind::Unknown,
+                        span,
+                    })
+                }));
+            }
+            for n in &names {
+                let v = match a.env.get(n) {
+                    Some(Binding::Ssa(v)) => *v,
+                    _ => {
+                        // Still a verbatim variable in this arm: read it as a constant.
+                        let ident = Ident::new(n, span);
+                        let var = self.body.new_var(VarInfo {
+                            active: false,
+                            is_ref: false,
+                            place: false,
+                            kind: match a.env.get(n) {
+                                Some(Binding::Verbatim(k)) => *k,
+                                _ => Kind::Unknown,
+                            },
+                            span,
+                        });
+                        a.stmts.push(Stmt::Let {
+                            var,
+                            op: Op::Const(quote!(#ident)),
+                        });
+                        var
+                    }
+                };
+                outs.push(v);
+            }
+            arms.push(Arm {
+                stmts: std::mem::take(&mut a.stmts),
+                outs,
+            });
+        }
+        let mut outs = Vec::new();
+        for i in 0..arms[0].outs.len() {
+            let first = self.body.info(arms[0].outs[i]).clone();
+            let active = arms.iter().any(|a| self.active(a.outs[i]));
+            let kind = if arms
+                .iter()
+                .all(|a| self.body.info(a.outs[i]).kind == first.kind)
+            {
+                first.kind
+            } else {
+                Kind::Unknown
+            };
+            outs.push(self.body.new_var(VarInfo {
+                active,
+                is_ref: first.is_ref && !first.place,
+                place: false,
+                kind,
+                span,
+            }));
+        }
+        let id = self.region_id();
+        self.body.stmts.push(Stmt::If {
+            id,
+            head,
+            arms,
+            outs: outs.clone(),
+        });
+        self.env = env_before;
+        let offset = usize::from(want_value);
+        for (i, n) in names.iter().enumerate() {
+            self.aliased.remove(n);
+            self.env.insert(n.clone(), Binding::Ssa(outs[i + offset]));
+        }
+        if want_value { Some(outs[0]) } else { None }
+    }
+
+    /// A `for` or `while` loop. The variables its body re-binds are carried from one
+    /// iteration to the next; lowering repeats until their activity is stable (a variable
+    /// that starts inactive can become active in the body).
+    pub(super) fn loop_stmt(&mut self, e: &Expr) {
+        let (label, body) = match e {
+            Expr::ForLoop(f) => (&f.label, &f.body),
+            Expr::While(w) => (&w.label, &w.body),
+            _ => unreachable!("called for loops"),
+        };
+        if let Some(l) = label {
+            self.errors.push(error_unsupported(
+                l,
+                "loop labels are",
+                "give the loop its trip count or a `while` condition",
+            ));
+            return;
+        }
+        // An exit from inside the body, even in verbatim code, would skip the pullback of
+        // the iteration: refuse it rather than differentiate wrongly.
+        if let Some(exit) = find_keyword(body.to_token_stream(), &["break", "continue", "return"]) {
+            self.errors.push(syn::Error::new(
+                exit.span(),
+                format!(
+                    "this `{exit}` is not supported in #[differentiable]: `break` and `continue` are, as the last statement of an `if` at the top level of the loop body, and `return` outside loops; end the loop with `break` and return after it"
+                ),
+            ));
+            return;
+        }
+        let kind_source = match e {
+            Expr::ForLoop(f) => {
+                // A range is of integers: its bounds are values only (`0..self.steps`).
+                if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
+                    // `for x in xs` / `for x in xs.iter()` over differentiated values is the
+                    // loop over indices that reads `xs[k]` / `&xs[k]`.
+                    match index_loop(f) {
+                        Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
+                        None => self.errors.push(syn::Error::new_spanned(
+                            &f.expr,
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`); bind the value to a variable first or loop over indices",
+                        )),
+                    }
+                    return;
+                }
+                self.alias_names_in(&f.expr.to_token_stream());
+                let index_kind = if is_range(&f.expr) {
+                    Kind::NonDiff
+                } else {
+                    Kind::Unknown
+                };
+                Ok((f.pat.clone(), f.expr.to_token_stream(), index_kind))
+            }
+            Expr::While(w) => {
+                if let Expr::Let(l) = &*w.cond {
+                    self.errors.push(error_unsupported(
+                        &l.let_token,
+                        "`while let` is",
+                        "test the condition with a comparison",
+                    ));
+                    return;
+                }
+                Err(w.cond.to_token_stream())
+            }
+            _ => unreachable!("called for loops"),
+        };
+
+        let env_before = self.env.clone();
+        let aliased_before = self.aliased.clone();
+        let mut assigned = Vec::new();
+        assigned_names(body, &mut assigned);
+        assigned.retain(|n| env_before.contains_key(n));
+        assigned.sort();
+        let mut carried: Vec<String> = assigned
+            .iter()
+            .filter(|n| matches!(env_before.get(*n), Some(Binding::Ssa(_))))
+            .cloned()
+            .collect();
+        let mut start_active: HashMap<String, bool> = carried
+            .iter()
+            .map(|n| (n.clone(), self.name_is_active(n)))
+            .collect();
+        let errors_before = self.errors.len();
+        let (starts, kind, body_stmts, env_after) = loop {
+            self.errors.truncate(errors_before);
+            let starts: Vec<Var> = carried
+                .iter()
+                .map(|n| {
+                    let (is_ref, kind) = match env_before.get(n) {
+                        Some(Binding::Ssa(v)) => {
+                            let i = self.body.info(*v);
+                            (i.is_ref && !i.place, i.kind)
+                        }
+                        Some(Binding::Verbatim(k)) => (false, *k),
+                        None => (false, Kind::Unknown),
+                    };
+                    self.body.new_var(VarInfo {
+                        active: start_active[n],
+                        is_ref,
+                        place: false,
+                        kind,
+                        span: body.brace_token.span.join(),
+                    })
+                })
+                .collect();
+            self.env = env_before.clone();
+            self.aliased = aliased_before.clone();
+            for (n, v) in carried.iter().zip(&starts) {
+                self.env.insert(n.clone(), Binding::Ssa(*v));
+                self.aliased.remove(n);
+            }
+            let outer_stmts = std::mem::take(&mut self.body.stmts);
+            self.push_scope();
+            let kind = match &kind_source {
+                Ok((pat, iter, index_kind)) => {
+                    self.bind_verbatim(pat, *index_kind);
+                    LoopKind::For {
+                        pat: pat.to_token_stream(),
+                        iter: iter.clone(),
+                    }
+                }
+                Err(cond) => {
+                    self.alias_names_in(cond);
+                    LoopKind::While {
+                        head: std::mem::take(&mut self.body.stmts),
+                        cond: cond.clone(),
+                    }
+                }
+            };
+            for stmt in &body.stmts {
+                self.stmt(stmt, false);
+            }
+            self.pop_scope();
+            let body_stmts = std::mem::replace(&mut self.body.stmts, outer_stmts);
+            let env_after = self.env.clone();
+            // A verbatim variable the body makes active becomes carried; a carried variable
+            // whose end value is active must be active from the start.
+            let mut changed = false;
+            for n in &assigned {
+                let after_active =
+                    matches!(env_after.get(n), Some(Binding::Ssa(v)) if self.active(*v));
+                if !carried.contains(n) && after_active {
+                    carried.push(n.clone());
+                    start_active.insert(n.clone(), true);
+                    changed = true;
+                } else if carried.contains(n) && after_active && !start_active[n] {
+                    start_active.insert(n.clone(), true);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break (starts, kind, body_stmts, env_after);
+            }
+        };
+        // Values before the loop (a verbatim variable is read as a constant).
+        let mut items = Vec::new();
+        for (n, start) in carried.iter().zip(&starts) {
+            let before = match env_before.get(n) {
+                Some(Binding::Ssa(v)) => *v,
+                _ => {
+                    let ident = Ident::new(n, self.body.info(*start).span);
+                    let kind = self.body.info(*start).kind;
+                    self.def(
+                        Op::Const(quote!(#ident)),
+                        VarInfo {
+                            active: false,
+                            is_ref: false,
+                            place: false,
+                            kind,
+                            span: ident.span(),
+                        },
+                    )
+                }
+            };
+            let end = match env_after.get(n) {
+                Some(Binding::Ssa(v)) => *v,
+                _ => *start,
+            };
+            items.push(Carried {
+                before,
+                start: *start,
+                end,
+            });
+        }
+        let id = self.region_id();
+        self.body.stmts.push(Stmt::Loop {
+            id,
+            kind,
+            carried: items,
+            body: body_stmts,
+        });
+        self.env = env_before;
+        self.aliased = aliased_before;
+        for (n, start) in carried.iter().zip(&starts) {
+            self.aliased.remove(n);
+            self.env.insert(n.clone(), Binding::Ssa(*start));
+        }
+    }
+}
+
+/// The names a block assigns (`x = ..`, `x += ..`), at any depth.
+fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
+    struct Visitor<'a>(&'a mut Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some(n) = assigned_place(&a.left)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if compound_base(&b.op).is_some()
+                && let Some(n) = assigned_place(&b.left)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    syn::visit::Visit::visit_block(&mut Visitor(out), block);
+}
+
+/// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and
+/// `xs.iter()` with `&xs[k]`), for a variable `xs`.
+fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
+    let (base, by_ref) = match &*f.expr {
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
+        other => (other, false),
+    };
+    if plain_name(base).is_none() && !matches!(base, Expr::Field(_)) {
+        return None;
+    }
+    let k = Ident::new("__ad_index", Span::mixed_site());
+    let pat = &f.pat;
+    let body = &f.body.stmts;
+    let element = if by_ref {
+        quote!(&#base[#k])
+    } else {
+        quote!(#base[#k])
+    };
+    let attrs = &f.attrs;
+    Some(syn::parse_quote! {
+        #(#attrs)*
+        for #k in 0..#base.len() {
+            let #pat = #element;
+            #(#body)*
+        }
+    })
+}
+
+fn is_range(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_range(&p.expr),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "rev" | "step_by") => {
+            is_range(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// The variable an assignment re-binds: `x` in `x = ..` and in `x[i] = ..`.
+fn assigned_place(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Index(ix) => plain_name(&ix.expr),
+        other => plain_name(other),
+    }
+}
+
+/// The first of `keywords` in `tokens`, at any depth.
+fn find_keyword(tokens: TokenStream, keywords: &[&str]) -> Option<Ident> {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) if keywords.iter().any(|k| i == k) => return Some(i),
+            TokenTree::Group(g) => {
+                if let Some(i) = find_keyword(g.stream(), keywords) {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn same_binding(a: Option<&Binding>, b: Option<&Binding>) -> bool {
+    match (a, b) {
+        (Some(Binding::Ssa(x)), Some(Binding::Ssa(y))) => x == y,
+        (Some(Binding::Verbatim(_)), Some(Binding::Verbatim(_))) | (None, None) => true,
+        _ => false,
+    }
+}

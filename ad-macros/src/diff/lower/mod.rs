@@ -1,0 +1,962 @@
+//! Lowering: a `syn` function body becomes [`Body`], the SSA form the transformations read.
+//!
+//! One explicit `match` over expression kinds; each arm lowers its children first. A construct
+//! that cannot be differentiated records a spanned error and lowering goes on, so a user sees
+//! every problem at once.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
+
+use super::Errors;
+use super::ir::{
+    Arm, Body, CallArg, Callee, Carried, Head, Kind, LoopKind, Op, Operand, Stmt, Syntax, Var,
+    VarInfo,
+};
+use super::methods;
+use super::sig::Sig;
+
+mod calls;
+mod control;
+mod syntax;
+
+use syntax::{closure_head, collect_idents, compound_base, pattern_names, plain_name};
+
+/// What a user's variable name refers to at a point of the body.
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    /// An SSA value.
+    Ssa(Var),
+    /// A variable of verbatim (inactive) code, of the given kind.
+    Verbatim(Kind),
+}
+
+pub struct Lowerer<'a> {
+    body: Body,
+    env: HashMap<String, Binding>,
+    /// Names whose Rust binding in the emitted code currently holds the SSA value `env` says.
+    aliased: HashMap<String, Var>,
+    /// Per open block, the bindings its `let`s shadowed, restored when the block ends.
+    scopes: Vec<Vec<(String, Option<Binding>)>>,
+    /// Numbers `if`s and loops, whose pullbacks need names of their own.
+    regions: usize,
+    /// The function's own name: a call to it is recursion.
+    name: String,
+    errors: &'a mut Errors,
+}
+
+/// Lowers the body of a function with signature `sig`.
+pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -> Body {
+    let mut l = Lowerer {
+        body: Body::default(),
+        env: HashMap::new(),
+        aliased: HashMap::new(),
+        scopes: Vec::new(),
+        regions: 0,
+        name: name.to_string(),
+        errors,
+    };
+    for (i, p) in sig.params.iter().enumerate() {
+        let var = l.def(
+            Op::Param(i),
+            VarInfo {
+                active: p.differentiated,
+                is_ref: p.by_ref,
+                place: false,
+                kind: p.kind,
+                span: p.name.span(),
+            },
+        );
+        let name = p.name.to_string();
+        l.env.insert(name.clone(), Binding::Ssa(var));
+        // The parameter was moved into its SSA value; verbatim code that reads it gets a copy
+        // (`self` cannot be re-bound, and is a reference or `Copy` where it is read).
+        if p.is_self {
+            l.aliased.insert(name, var);
+        }
+    }
+    let n = block.stmts.len();
+    for (i, stmt) in block.stmts.iter().enumerate() {
+        l.stmt(stmt, i + 1 == n);
+    }
+    if l.body.output.is_none() && l.errors.is_empty() {
+        let span = block
+            .stmts
+            .last()
+            .map_or_else(|| block.brace_token.span.join(), |s| s.span());
+        l.errors.push(syn::Error::new(
+            span,
+            "the body of a #[differentiable] function must end with the value it returns",
+        ));
+    }
+    l.body
+}
+
+/// The error for a construct `node` that cannot be differentiated, spanning all of it.
+fn error_unsupported(node: &dyn ToTokens, what: &str, instead: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        node,
+        format!("{what} not supported in #[differentiable]; {instead}"),
+    )
+}
+
+impl Lowerer<'_> {
+    fn def(&mut self, op: Op, info: VarInfo) -> Var {
+        let var = self.body.new_var(info);
+        self.body.stmts.push(Stmt::Let { var, op });
+        var
+    }
+
+    fn err(&mut self, e: syn::Error) -> Var {
+        self.errors.push(e);
+        self.poison()
+    }
+
+    /// A placeholder value after an error; nothing is emitted when there are errors.
+    fn poison(&mut self) -> Var {
+        self.body.new_var(VarInfo {
+            active: false,
+            is_ref: false,
+            place: false,
+            kind: Kind::Unknown,
+            span: Span::call_site(),
+        })
+    }
+
+    fn active(&self, v: Var) -> bool {
+        self.body.active(v)
+    }
+
+    /// Binds `name` by a `let`: inside a block, the binding it shadows comes back at the end.
+    fn declare(&mut self, name: String, binding: Binding) {
+        if let Some(scope) = self.scopes.last_mut()
+            && !scope.iter().any(|(n, _)| *n == name)
+        {
+            scope.push((name.clone(), self.env.get(&name).copied()));
+        }
+        self.aliased.remove(&name);
+        self.env.insert(name, binding);
+    }
+
+    fn region_id(&mut self) -> usize {
+        self.regions += 1;
+        self.regions
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    fn pop_scope(&mut self) {
+        let scope = self.scopes.pop().expect("scopes are balanced");
+        for (name, previous) in scope.into_iter().rev() {
+            self.aliased.remove(&name);
+            match previous {
+                Some(b) => self.env.insert(name, b),
+                None => self.env.remove(&name),
+            };
+        }
+    }
+
+    // Statements --------------------------------------------------------------------------
+
+    fn stmt(&mut self, stmt: &syn::Stmt, is_last: bool) {
+        match stmt {
+            syn::Stmt::Local(local) => self.local(local),
+            syn::Stmt::Item(item) => {
+                self.errors.push(error_unsupported(
+                    item,
+                    "items (functions, structs, `use`, ...) inside the body are",
+                    "move the item out of the function",
+                ));
+            }
+            syn::Stmt::Expr(e, semi) => {
+                if let Expr::Return(r) = e
+                    && is_last
+                {
+                    match &r.expr {
+                        Some(e) => self.body.output = Some(self.expr(e)),
+                        None => {
+                            self.errors.push(syn::Error::new(
+                                r.span(),
+                                "`return;` without a value: a #[differentiable] function returns the value it differentiates",
+                            ));
+                        }
+                    }
+                } else if semi.is_none() && is_last {
+                    self.body.output = Some(self.expr(e));
+                } else if let Expr::If(i) = e
+                    && self.is_active_expr(e)
+                {
+                    self.if_expr(i, false);
+                } else if let Expr::Match(m) = e
+                    && self.is_active_expr(e)
+                {
+                    self.match_expr(m, false);
+                } else {
+                    self.expr_stmt(e, stmt);
+                }
+            }
+            syn::Stmt::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
+        }
+    }
+
+    fn local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else {
+            self.errors.push(error_unsupported(
+                local,
+                "`let` without a value is",
+                "give the variable its value where it is declared",
+            ));
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.errors.push(error_unsupported(
+                else_token,
+                "`let ... else` is",
+                "destructure with an irrefutable pattern",
+            ));
+            return;
+        }
+        if !self.is_active_expr(&init.expr) {
+            let annotated = match &local.pat {
+                Pat::Type(pt) => super::sig::plainly_float(&pt.ty)
+                    .then_some(Kind::Float)
+                    .or_else(|| {
+                        super::sig::plainly_non_differentiable(&pt.ty).then_some(Kind::NonDiff)
+                    }),
+                _ => None,
+            };
+            let kind = annotated.unwrap_or_else(|| self.guess_kind(&init.expr));
+            self.verbatim(local.to_token_stream());
+            self.bind_verbatim(&local.pat, kind);
+            return;
+        }
+        let var = self.expr(&init.expr);
+        self.bind(&local.pat, var);
+    }
+
+    /// Binds every name of `pat` to verbatim code.
+    fn bind_verbatim(&mut self, pat: &Pat, kind: Kind) {
+        let mut names = Vec::new();
+        pattern_names(pat, &mut names);
+        for n in names {
+            let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+            let k = if single { kind } else { Kind::Unknown };
+            self.declare(n, Binding::Verbatim(k));
+        }
+    }
+
+    /// Binds `pat` to the value `var`, destructuring tuples and structs into field values.
+    fn bind(&mut self, pat: &Pat, var: Var) {
+        match pat {
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                self.declare(pi.ident.to_string(), Binding::Ssa(var));
+            }
+            Pat::Type(pt) => self.bind(&pt.pat, var),
+            Pat::Paren(p) => self.bind(&p.pat, var),
+            Pat::Wild(_) => {}
+            Pat::Tuple(t) => {
+                for (i, elem) in t.elems.iter().enumerate() {
+                    if matches!(elem, Pat::Rest(_)) {
+                        self.errors.push(error_unsupported(
+                            elem,
+                            "`..` in a tuple pattern is",
+                            "name every element (use `_` for the ones you skip)",
+                        ));
+                        return;
+                    }
+                    let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
+                    self.bind(elem, field);
+                }
+            }
+            Pat::TupleStruct(ts) => {
+                for (i, elem) in ts.elems.iter().enumerate() {
+                    if matches!(elem, Pat::Rest(_)) {
+                        self.errors.push(error_unsupported(
+                            elem,
+                            "`..` in a tuple struct pattern is",
+                            "name every field (use `_` for the ones you skip)",
+                        ));
+                        return;
+                    }
+                    let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
+                    self.bind(elem, field);
+                }
+            }
+            Pat::Struct(ps) => {
+                for fp in &ps.fields {
+                    let field = self.field(var, fp.member.clone(), fp.span());
+                    self.bind(&fp.pat, field);
+                }
+            }
+            other => {
+                self.errors.push(error_unsupported(
+                    other,
+                    "this pattern is",
+                    "bind to a name, a tuple pattern or a struct pattern",
+                ));
+            }
+        }
+    }
+
+    fn expr_stmt(&mut self, e: &Expr, stmt: &syn::Stmt) {
+        match e {
+            Expr::Assign(a) if matches!(&*a.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) =>
+            {
+                let Expr::Index(ix) = &*a.left else {
+                    unreachable!("matched by the guard")
+                };
+                self.index_assign(stmt, ix, &a.right, None);
+            }
+            Expr::Binary(b)
+                if compound_base(&b.op).is_some()
+                    && matches!(&*b.left, Expr::Index(ix) if plain_name(&ix.expr).is_some()) =>
+            {
+                let Expr::Index(ix) = &*b.left else {
+                    unreachable!("matched by the guard")
+                };
+                self.index_assign(stmt, ix, &b.right, compound_base(&b.op));
+            }
+            Expr::Assign(a) => {
+                let Some(name) = plain_name(&a.left) else {
+                    let what = match &*a.left {
+                        Expr::Index(_) => {
+                            "assignment to an index of something other than a variable is"
+                        }
+                        Expr::Field(_) => "assignment to a field (`s.f = ...`) is",
+                        _ => "assignment to this place is",
+                    };
+                    self.errors.push(error_unsupported(
+                        &a.left,
+                        what,
+                        "build a new value and bind it with `let`",
+                    ));
+                    return;
+                };
+                if !self.name_is_ssa(&name) && !self.is_active_expr(&a.right) {
+                    self.verbatim(stmt.to_token_stream());
+                    return;
+                }
+                let var = self.expr(&a.right);
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(var));
+            }
+            Expr::Binary(b) if compound_base(&b.op).is_some() => {
+                let Some(name) = plain_name(&b.left) else {
+                    self.errors.push(error_unsupported(
+                        &b.left,
+                        "compound assignment to an index or a field is",
+                        "build a new value and bind it with `let`",
+                    ));
+                    return;
+                };
+                if !self.name_is_ssa(&name) && !self.is_active_expr(&b.right) {
+                    self.verbatim(stmt.to_token_stream());
+                    return;
+                }
+                let (rule, op) = compound_base(&b.op).expect("checked by the guard");
+                let lhs = self.expr(&b.left);
+                let rhs = self.operand(&b.right);
+                let span = b.span();
+                let var = self.rule(
+                    rule,
+                    vec![
+                        Operand {
+                            var: lhs,
+                            addr_of: false,
+                        },
+                        rhs,
+                    ],
+                    vec![true, true],
+                    Syntax::Binary { op },
+                    span,
+                );
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(var));
+            }
+            Expr::Macro(m) => self.macro_stmt(&m.mac, stmt.to_token_stream()),
+            Expr::ForLoop(_) | Expr::While(_) if self.is_active_expr(e) => self.loop_stmt(e),
+            Expr::Break(_) | Expr::Continue(_) => {
+                self.errors.push(error_unsupported(
+                    e,
+                    "`break` and `continue` are",
+                    "give the loop its trip count (`for i in 0..n`) or a `while` condition",
+                ));
+            }
+            Expr::Return(r) => {
+                self.errors.push(error_unsupported(
+                    r,
+                    "early `return` is",
+                    "return the value at the end of the body",
+                ));
+            }
+            _ if !self.is_active_expr(e) => self.verbatim(stmt.to_token_stream()),
+            _ => {
+                // An expression statement whose value is dropped: lower it so that unsupported
+                // constructs are reported; its value does not reach the result.
+                self.expr(e);
+            }
+        }
+    }
+
+    /// `v[i] = e` (or `v[i] op= e`) re-binds `v` to a copy with element `i` replaced.
+    fn index_assign(
+        &mut self,
+        stmt: &syn::Stmt,
+        ix: &syn::ExprIndex,
+        value: &Expr,
+        compound: Option<(&'static str, BinOp)>,
+    ) {
+        let name = plain_name(&ix.expr).expect("checked by the caller");
+        if !self.name_is_ssa(&name) && !self.is_active_expr(value) {
+            // A verbatim variable assigned a constant: mutate it in place.
+            self.verbatim(stmt.to_token_stream());
+            return;
+        }
+        let span = stmt.span();
+        let base = self.expr(&ix.expr);
+        let index = self.constant(&ix.index);
+        let index = Operand {
+            var: index,
+            addr_of: false,
+        };
+        let base_operand = Operand {
+            var: base,
+            addr_of: false,
+        };
+        let mut new_value = self.operand(value);
+        if let Some((rule, op)) = compound {
+            let old = self.rule(
+                "index",
+                vec![base_operand, index],
+                vec![true, false],
+                Syntax::Index,
+                span,
+            );
+            let combined = self.rule(
+                rule,
+                vec![
+                    Operand {
+                        var: old,
+                        addr_of: false,
+                    },
+                    new_value,
+                ],
+                vec![true, true],
+                Syntax::Binary { op },
+                span,
+            );
+            new_value = Operand {
+                var: combined,
+                addr_of: false,
+            };
+        }
+        let var = self.rule(
+            "index_set",
+            vec![base_operand, index, new_value],
+            vec![true, false, true],
+            Syntax::IndexSet,
+            span,
+        );
+        self.aliased.remove(&name);
+        self.env.insert(name, Binding::Ssa(var));
+    }
+
+    fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if methods::is_passthrough_macro(&name) || !self.tokens_active(&mac.tokens) {
+            self.verbatim(tokens);
+        } else {
+            self.errors.push(error_unsupported(
+                mac,
+                &format!("the macro `{name}!` on differentiated values is"),
+                "write the computation without the macro (only printing and assertion macros pass through)",
+            ));
+        }
+    }
+
+    /// Emits user tokens unchanged, after making every name they read refer to its value.
+    fn verbatim(&mut self, tokens: TokenStream) {
+        self.alias_names_in(&tokens);
+        self.body.stmts.push(Stmt::Verbatim(tokens));
+    }
+
+    fn alias_names_in(&mut self, tokens: &TokenStream) {
+        let mut names = Vec::new();
+        collect_idents(tokens.clone(), &mut names);
+        for name in names {
+            if let Some(Binding::Ssa(var)) = self.env.get(&name).copied()
+                && self.aliased.get(&name) != Some(&var)
+            {
+                let span = self.body.info(var).span;
+                self.body.stmts.push(Stmt::Alias {
+                    name: Ident::new(&name, span),
+                    var,
+                });
+                self.aliased.insert(name, var);
+            }
+        }
+    }
+
+    // Activity ----------------------------------------------------------------------------
+
+    /// The name is bound to an SSA value (so assigning it re-binds it), not to a verbatim
+    /// variable (which verbatim code mutates in place).
+    fn name_is_ssa(&self, name: &str) -> bool {
+        matches!(self.env.get(name), Some(Binding::Ssa(_)))
+    }
+
+    fn name_is_active(&self, name: &str) -> bool {
+        matches!(self.env.get(name), Some(Binding::Ssa(v)) if self.active(*v))
+    }
+
+    fn tokens_active(&self, tokens: &TokenStream) -> bool {
+        let mut names = Vec::new();
+        collect_idents(tokens.clone(), &mut names);
+        names.iter().any(|n| self.name_is_active(n))
+    }
+
+    /// Whether `e` reads a differentiated value. Conservative: a field named like an active
+    /// variable counts, which only makes lowering look closer.
+    fn is_active_expr(&self, e: &Expr) -> bool {
+        self.tokens_active(&e.to_token_stream())
+    }
+
+    fn guess_kind(&self, e: &Expr) -> Kind {
+        match e {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) => Kind::Float,
+                syn::Lit::Int(i) if i.suffix() == "f64" || i.suffix() == "f32" => Kind::Float,
+                _ => Kind::NonDiff,
+            },
+            Expr::Paren(p) => self.guess_kind(&p.expr),
+            Expr::Group(g) => self.guess_kind(&g.expr),
+            Expr::Unary(u) => match u.op {
+                UnOp::Not(_) => Kind::NonDiff,
+                _ => self.guess_kind(&u.expr),
+            },
+            Expr::Cast(c) => {
+                if super::sig::plainly_float(&c.ty) {
+                    Kind::Float
+                } else if super::sig::plainly_non_differentiable(&c.ty) {
+                    Kind::NonDiff
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Binary(b) => match b.op {
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_) => {
+                    match (self.guess_kind(&b.left), self.guess_kind(&b.right)) {
+                        (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
+                        (Kind::NonDiff, Kind::NonDiff) => Kind::NonDiff,
+                        _ => Kind::Unknown,
+                    }
+                }
+                _ => Kind::NonDiff,
+            },
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(i) => match self.env.get(&i.to_string()) {
+                    Some(Binding::Verbatim(k)) => *k,
+                    Some(Binding::Ssa(v)) => self.body.info(*v).kind,
+                    None => Kind::Unknown,
+                },
+                None => {
+                    let first = p.path.segments.first().map(|s| s.ident.to_string());
+                    if matches!(first.as_deref(), Some("f64" | "f32" | "std" | "core"))
+                        && p.path.segments.iter().any(|s| s.ident == "consts")
+                    {
+                        Kind::Float
+                    } else {
+                        Kind::Unknown
+                    }
+                }
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if methods::is_zero_derivative(&name) {
+                    if methods::zero_derivative_is_float(&name) {
+                        Kind::Float
+                    } else {
+                        Kind::NonDiff
+                    }
+                } else if methods::rule_for_method(&name).is_some() {
+                    self.guess_kind(&m.receiver)
+                } else {
+                    Kind::Unknown
+                }
+            }
+            _ => Kind::Unknown,
+        }
+    }
+
+    // Expressions -------------------------------------------------------------------------
+
+    /// An inactive expression, kept verbatim.
+    fn constant(&mut self, e: &Expr) -> Var {
+        let kind = self.guess_kind(e);
+        let tokens = e.to_token_stream();
+        self.alias_names_in(&tokens);
+        self.def(
+            Op::Const(tokens),
+            VarInfo {
+                active: false,
+                is_ref: matches!(e, Expr::Reference(_)),
+                place: false,
+                kind,
+                span: e.span(),
+            },
+        )
+    }
+
+    /// An operand: `x` or `&x` as the user wrote it.
+    fn operand(&mut self, e: &Expr) -> Operand {
+        match e {
+            Expr::Reference(r) if r.mutability.is_none() => Operand {
+                var: self.expr(&r.expr),
+                addr_of: true,
+            },
+            _ => Operand {
+                var: self.expr(e),
+                addr_of: false,
+            },
+        }
+    }
+
+    fn rule(
+        &mut self,
+        rule: &'static str,
+        operands: Vec<Operand>,
+        diff: Vec<bool>,
+        syntax: Syntax,
+        span: Span,
+    ) -> Var {
+        for (o, d) in operands.iter().zip(&diff) {
+            if !d && self.active(o.var) {
+                let s = self.body.info(o.var).span;
+                return self.err(syn::Error::new(
+                    s,
+                    format!(
+                        "this argument of `{rule}` is not differentiable (an index or an integer) but depends on a differentiated value"
+                    ),
+                ));
+            }
+        }
+        let active = operands
+            .iter()
+            .zip(&diff)
+            .any(|(o, d)| *d && self.active(o.var));
+        let kind = if operands
+            .iter()
+            .any(|o| self.body.info(o.var).kind == Kind::Float)
+        {
+            Kind::Float
+        } else {
+            Kind::Unknown
+        };
+        self.def(
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                syntax,
+            },
+            VarInfo {
+                active,
+                is_ref: false,
+                place: false,
+                kind,
+                span,
+            },
+        )
+    }
+
+    fn field(&mut self, base: Var, member: Member, span: Span) -> Var {
+        let info = self.body.info(base).clone();
+        self.def(
+            Op::Field { base, member },
+            VarInfo {
+                active: info.active,
+                is_ref: info.is_ref,
+                // A field of a reference is a place: `s.a` has the field's type.
+                place: info.is_ref,
+                kind: Kind::Unknown,
+                span,
+            },
+        )
+    }
+
+    fn simple(&mut self, op: Op, active: bool, is_ref: bool, span: Span) -> Var {
+        self.def(
+            op,
+            VarInfo {
+                active,
+                is_ref,
+                place: false,
+                kind: Kind::Unknown,
+                span,
+            },
+        )
+    }
+
+    fn expr(&mut self, e: &Expr) -> Var {
+        if !self.is_active_expr(e) {
+            return self.constant(e);
+        }
+        let span = e.span();
+        match e {
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::Group(g) => self.expr(&g.expr),
+            Expr::Path(p) => match p.path.get_ident().map(|i| i.to_string()) {
+                Some(name) => match self.env.get(&name).copied() {
+                    Some(Binding::Ssa(v)) => v,
+                    _ => self.constant(e),
+                },
+                None => self.constant(e),
+            },
+            Expr::Binary(b) => self.binary(b),
+            Expr::Unary(u) => match u.op {
+                UnOp::Neg(_) => {
+                    let a = self.operand(&u.expr);
+                    self.rule("neg", vec![a], vec![true], Syntax::Neg, span)
+                }
+                UnOp::Not(_) => self.constant(e),
+                UnOp::Deref(_) => {
+                    let a = self.expr(&u.expr);
+                    let active = self.active(a);
+                    self.simple(Op::Deref(a), active, false, span)
+                }
+                _ => self.err(error_unsupported(
+                    e,
+                    "this unary operator is",
+                    "use `-`, `!` or `*`",
+                )),
+            },
+            Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    return self.err(error_unsupported(
+                        e,
+                        "`&mut` borrows are",
+                        "bind a new value with `let` instead of mutating through a reference",
+                    ));
+                }
+                let a = self.expr(&r.expr);
+                let active = self.active(a);
+                self.simple(Op::Ref(a), active, true, span)
+            }
+            Expr::MethodCall(m) => self.method_call(m),
+            Expr::Call(c) => self.call(c),
+            Expr::Tuple(t) => {
+                let vars: Vec<Var> = t.elems.iter().map(|x| self.expr(x)).collect();
+                let active = vars.iter().any(|v| self.active(*v));
+                self.simple(Op::Tuple(vars), active, false, span)
+            }
+            Expr::Array(a) => {
+                let vars: Vec<Var> = a.elems.iter().map(|x| self.expr(x)).collect();
+                let active = vars.iter().any(|v| self.active(*v));
+                self.simple(Op::Array(vars), active, false, span)
+            }
+            Expr::Field(f) => {
+                let base = self.expr(&f.base);
+                self.field(base, f.member.clone(), span)
+            }
+            Expr::Index(ix) => {
+                let base = self.operand(&ix.expr);
+                // An index is an integer: its value is all there is, even when it is read from
+                // a differentiated struct (`self.v[self.n]`).
+                let index = self.constant(&ix.index);
+                let index = Operand {
+                    var: index,
+                    addr_of: false,
+                };
+                self.rule(
+                    "index",
+                    vec![base, index],
+                    vec![true, false],
+                    Syntax::Index,
+                    span,
+                )
+            }
+            Expr::Struct(s) => {
+                if let Some(rest) = &s.rest {
+                    return self.err(error_unsupported(
+                        rest,
+                        "struct update syntax (`..base`) is",
+                        "write every field",
+                    ));
+                }
+                let fields: Vec<(Member, Var)> = s
+                    .fields
+                    .iter()
+                    .map(|fv| (fv.member.clone(), self.expr(&fv.expr)))
+                    .collect();
+                let active = fields.iter().any(|(_, v)| self.active(*v));
+                self.simple(
+                    Op::Struct {
+                        path: s.path.clone(),
+                        fields,
+                    },
+                    active,
+                    false,
+                    span,
+                )
+            }
+            Expr::Cast(c) => {
+                if super::sig::plainly_non_differentiable(&c.ty) {
+                    // An integer cast has derivative zero almost everywhere.
+                    self.constant(e)
+                } else {
+                    self.err(error_unsupported(
+                        e,
+                        "`as` casts of differentiated values are",
+                        "keep one float type throughout (an integer cast such as `x as usize` is allowed)",
+                    ))
+                }
+            }
+            Expr::Lit(_) => self.constant(e),
+            Expr::If(i) => match self.if_expr(i, true) {
+                Some(v) => v,
+                None => self.poison(),
+            },
+            Expr::Match(mt) => match self.match_expr(mt, true) {
+                Some(v) => v,
+                None => self.poison(),
+            },
+            Expr::ForLoop(fl) => self.err(error_unsupported(
+                &fl.for_token,
+                "a `for` loop used as a value is",
+                "write the loop as a statement and end the function with the value",
+            )),
+            Expr::While(w) => self.err(error_unsupported(
+                &w.while_token,
+                "a `while` loop used as a value is",
+                "write the loop as a statement and end the function with the value",
+            )),
+            Expr::Loop(l) => self.err(error_unsupported(
+                &l.loop_token,
+                "`loop` over differentiated values is",
+                "use `for i in 0..n` or `while condition`",
+            )),
+            Expr::Closure(c) => self.err(error_unsupported(
+                &closure_head(c),
+                "closures are",
+                "write a separate #[differentiable] function and call it",
+            )),
+            Expr::Unsafe(u) => self.err(error_unsupported(
+                &u.unsafe_token,
+                "`unsafe` blocks are",
+                "`ad` differentiates safe code only",
+            )),
+            Expr::Block(_) => self.err(error_unsupported(
+                e,
+                "block expressions are",
+                "move the statements into the function body",
+            )),
+            Expr::Macro(m) => {
+                let name = m
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                let path = &m.mac.path;
+                let bang = &m.mac.bang_token;
+                self.err(error_unsupported(
+                    &quote!(#path #bang),
+                    &format!("the macro `{name}!` on differentiated values is"),
+                    "write the expression without the macro (for example `Vector3::new(..)` instead of `vector![..]`)",
+                ))
+            }
+            Expr::Return(_) => self.err(error_unsupported(
+                e,
+                "early `return` is",
+                "return the value at the end of the body",
+            )),
+            Expr::Try(_) => self.err(error_unsupported(
+                e,
+                "the `?` operator is",
+                "return the value itself, not a `Result`",
+            )),
+            Expr::Range(_) => self.err(error_unsupported(
+                e,
+                "ranges of differentiated values are",
+                "build ranges from integers",
+            )),
+            Expr::Repeat(_) => self.err(error_unsupported(
+                e,
+                "array repetition `[x; N]` of a differentiated value is",
+                "write the elements out",
+            )),
+            Expr::Assign(_) => self.err(error_unsupported(
+                e,
+                "assignment inside an expression is",
+                "assign in a statement of its own",
+            )),
+            _ => self.err(error_unsupported(
+                e,
+                "this expression is",
+                "use arithmetic, method calls, calls, tuples, arrays, fields and indexing",
+            )),
+        }
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary) -> Var {
+        let span = b.span();
+        let rule = match b.op {
+            BinOp::Add(_) => "add",
+            BinOp::Sub(_) => "sub",
+            BinOp::Mul(_) => "mul",
+            BinOp::Div(_) => "div",
+            BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_) => return self.constant(&Expr::Binary(b.clone())),
+            BinOp::Rem(_) => {
+                return self.err(error_unsupported(
+                    b,
+                    "`%` on differentiated values is",
+                    "compute the remainder as `x - (x / m).floor() * m`",
+                ));
+            }
+            BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_) => {
+                return self.err(error_unsupported(
+                    b,
+                    "compound assignment inside an expression is",
+                    "write it as a statement of its own",
+                ));
+            }
+            _ => {
+                return self.err(error_unsupported(
+                    b,
+                    "this operator on differentiated values is",
+                    "use `+`, `-`, `*` or `/`",
+                ));
+            }
+        };
+        let lhs = self.operand(&b.left);
+        let rhs = self.operand(&b.right);
+        self.rule(
+            rule,
+            vec![lhs, rhs],
+            vec![true, true],
+            Syntax::Binary { op: b.op },
+            span,
+        )
+    }
+}
