@@ -167,3 +167,35 @@ fn user_methods_named_like_library_methods() {
     assert_eq!(gw.w, Vector2::new(6.0, 8.0));
     assert_eq!(gx, Vector2::new(2.0, 4.0));
 }
+
+// A `map` closure that ignores its argument, and a wrt-excluded vector passed on ---------------
+
+#[differentiable]
+fn ones_times(x: nalgebra::SVector<f32, 3>, s: f32) -> nalgebra::SVector<f32, 3> {
+    x - x.map(|_t| 1.0) * s
+}
+
+#[differentiable]
+fn weighted_sum(x: f32, y: nalgebra::SVector<f32, 2>) -> f32 {
+    x * y.sum()
+}
+
+#[differentiable(wrt(x))]
+fn passes_constant_vector(x: f32, y: nalgebra::SVector<f32, 2>) -> f32 {
+    weighted_sum(x, y) * 2.0
+}
+
+#[test]
+fn constant_map_closures_and_wrt_excluded_arguments() {
+    let x = nalgebra::SVector::<f32, 3>::new(1.0, 2.0, 3.0);
+    let (y, pb) = ones_times_vjp(x, 2.0);
+    assert_eq!(y, nalgebra::SVector::<f32, 3>::new(-1.0, 0.0, 1.0));
+    let (gx, gs) = pb(nalgebra::SVector::<f32, 3>::new(1.0, 1.0, 1.0));
+    assert_eq!(
+        (gx, gs),
+        (nalgebra::SVector::<f32, 3>::new(1.0, 1.0, 1.0), -3.0)
+    );
+    let v = nalgebra::SVector::<f32, 2>::new(1.5, 2.5);
+    assert_eq!(passes_constant_vector_grad(3.0, v), (24.0, 8.0));
+    assert_eq!(passes_constant_vector_jvp(3.0, v, 1.0), (24.0, 8.0));
+}

@@ -19,7 +19,8 @@ pub struct Var(pub usize);
 /// What is known of an inactive value: whether a function called with it expects a tangent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// A real number (`2.0`, `n as f64`, a `f64` parameter): a callee differentiates it.
+    /// A differentiable value (`2.0`, `n as f64`, a parameter of a differentiable type): a
+    /// callee differentiates it.
     Float,
     /// An integer, boolean, character or string: never differentiated.
     NonDiff,

@@ -126,12 +126,13 @@ impl Sig {
                         }
                         _ => (false, ty.clone()),
                     };
-                    let kind = if plainly_float(&ty) {
-                        Kind::Float
-                    } else if plainly_non_differentiable(&ty) {
+                    // Callers decide tangent slots the way a callee decides what it differentiates
+                    // by default: everything but plainly non-differentiable types (so a value
+                    // excluded by `wrt` still gets a zero tangent when passed on).
+                    let kind = if plainly_non_differentiable(&ty) {
                         Kind::NonDiff
                     } else {
-                        Kind::Unknown
+                        Kind::Float
                     };
                     params.push(Param {
                         name,

@@ -195,6 +195,10 @@ impl Lowerer<'_> {
         let out = inner.expr(&closure.body);
         inner.body.output = Some(out);
         let body = inner.body;
+        if !body.active(out) {
+            // The closure ignores its argument: the result is a constant.
+            return self.constant(&Expr::MethodCall(m.clone()));
+        }
         let active = self.active(recv.var);
         self.simple(
             Op::Map {
