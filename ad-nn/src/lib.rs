@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 pub mod activations;
+pub mod data;
 pub mod layers;
 pub mod losses;
 pub mod optim;
@@ -70,6 +71,7 @@ pub mod optim;
 /// ```
 pub mod prelude {
     pub use crate::activations::*;
+    pub use crate::data::{Split, digits, iris};
     pub use crate::layers::*;
     pub use crate::losses::*;
     pub use crate::optim::*;
