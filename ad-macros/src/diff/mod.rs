@@ -343,25 +343,7 @@ fn second_order(func: &Function, sig: &Sig, scalar: &syn::Ident) -> TokenStream 
     let hvp = format_ident!("{}_hvp", name);
     let hessian = format_ident!("{}_hessian", name);
     // The turbofish of `f_grad` with the scalar replaced by a dual type.
-    let with = |dual: TokenStream| -> TokenStream {
-        let params: Vec<TokenStream> = generics
-            .params
-            .iter()
-            .filter_map(|p| match p {
-                syn::GenericParam::Type(t) if t.ident == *scalar => Some(dual.clone()),
-                syn::GenericParam::Type(t) => {
-                    let i = &t.ident;
-                    Some(quote!(#i))
-                }
-                syn::GenericParam::Const(c) => {
-                    let i = &c.ident;
-                    Some(quote!(#i))
-                }
-                syn::GenericParam::Lifetime(_) => None,
-            })
-            .collect();
-        quote!(::<#(#params),*>)
-    };
+    let with = |dual: TokenStream| turbofish_with(generics, Some((scalar, dual)));
     let dual = with(quote!(::ad::__rt::Dual<#scalar>));
     let dual_vec = with(quote!(::ad::__rt::DualVec<#scalar, _>));
     let doc_hvp = format!(
@@ -403,14 +385,25 @@ fn scalar_output(ty: &syn::Type, generics: &syn::Generics) -> bool {
 
 /// `::<T, N>` for the type and const parameters of a function (lifetimes stay inferred).
 fn turbofish(generics: &syn::Generics) -> TokenStream {
+    turbofish_with(generics, None)
+}
+
+/// The turbofish of `generics`, with the type parameter `replace.0` written as `replace.1`.
+fn turbofish_with(
+    generics: &syn::Generics,
+    replace: Option<(&syn::Ident, TokenStream)>,
+) -> TokenStream {
     let params: Vec<TokenStream> = generics
         .params
         .iter()
         .filter_map(|p| match p {
-            syn::GenericParam::Type(t) => {
-                let i = &t.ident;
-                Some(quote!(#i))
-            }
+            syn::GenericParam::Type(t) => match &replace {
+                Some((name, with)) if t.ident == **name => Some(with.clone()),
+                _ => {
+                    let i = &t.ident;
+                    Some(quote!(#i))
+                }
+            },
             syn::GenericParam::Const(c) => {
                 let i = &c.ident;
                 Some(quote!(#i))

@@ -32,6 +32,18 @@ impl Backward<'_, '_> {
         }
     }
 
+    /// The adjoint of `var` where the backward pass ends: its accumulator, or zero if nothing
+    /// contributed to it.
+    pub(super) fn adjoint_or_zero(&self, var: Var) -> TokenStream {
+        if self.declared.contains(&var) {
+            let gv = g(var);
+            quote!(#gv)
+        } else {
+            let r = self.r(var);
+            quote!(::ad::__rt::zero_like(#r))
+        }
+    }
+
     pub(super) fn back_stmts(&mut self, stmts: &[Stmt]) {
         for stmt in stmts.iter().rev() {
             match stmt {

@@ -47,16 +47,7 @@ impl Emitter<'_> {
             .iter()
             .enumerate()
             .filter(|(_, p)| p.differentiated)
-            .map(|(i, _)| {
-                let var = self.param_var(i);
-                if bw.declared.contains(&var) {
-                    let gv = g(var);
-                    quote!(#gv)
-                } else {
-                    let r = self.r(var);
-                    quote!(::ad::__rt::zero_like(#r))
-                }
-            })
+            .map(|(i, _)| bw.adjoint_or_zero(self.param_var(i)))
             .collect();
         let result = if cots.len() == 1 {
             cots[0].clone()
@@ -199,18 +190,7 @@ impl Emitter<'_> {
             bw.contribute(c.end, quote!(#seed));
         }
         bw.back_stmts(body);
-        let results: Vec<TokenStream> = starts_in
-            .iter()
-            .map(|f| {
-                if bw.declared.contains(f) {
-                    let gf = g(*f);
-                    quote!(#gf)
-                } else {
-                    let r = bw.r(*f);
-                    quote!(::ad::__rt::zero_like(#r))
-                }
-            })
-            .collect();
+        let results: Vec<TokenStream> = starts_in.iter().map(|f| bw.adjoint_or_zero(*f)).collect();
         let accumulators: Vec<Ident> = outer.iter().map(|f| g(*f)).collect();
         let acc_types: Vec<TokenStream> = outer.iter().map(|_| quote!(&mut _)).collect();
         let pins: Vec<TokenStream> = outer
@@ -334,18 +314,8 @@ impl Emitter<'_> {
                     bw.contribute(arm.outs[*i], quote!(#seed));
                 }
                 bw.back_stmts(&arm.stmts);
-                let results: Vec<TokenStream> = inputs
-                    .iter()
-                    .map(|f| {
-                        if bw.declared.contains(f) {
-                            let gf = g(*f);
-                            quote!(#gf)
-                        } else {
-                            let r = self.r(*f);
-                            quote!(::ad::__rt::zero_like(#r))
-                        }
-                    })
-                    .collect();
+                let results: Vec<TokenStream> =
+                    inputs.iter().map(|f| bw.adjoint_or_zero(*f)).collect();
                 let code = bw.code;
                 let pullback = variant(
                     k,
