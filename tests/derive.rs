@@ -661,5 +661,17 @@ mod properties {
             prop_assert_eq!(as_tangent(&m), as_tangent(&model()) + t);
             prop_assert_eq!((m.steps, m.rate), (7, 0.5));
         }
+
+        #[test]
+        fn apply_scaled_tangent_adds_the_scaled_tangent_field_wise(
+            t in any_tangent(),
+            s in -3.0f64..3.0,
+        ) {
+            let mut m = model();
+            m.apply_scaled_tangent(s, &t);
+            let expected = as_tangent(&model()) + t * s;
+            prop_assert_eq!(scalars(&as_tangent(&m)), scalars(&expected));
+            prop_assert_eq!((m.steps, m.rate), (7, 0.5));
+        }
     }
 }

@@ -97,6 +97,30 @@ pub trait Differentiable {
     ///
     /// Fields of a derived struct marked `#[no_derivative]` are left unchanged.
     fn apply_tangent(&mut self, tangent: &Self::Tangent);
+
+    /// Moves `self` along a scaled tangent: `self = self + s * tangent`, the update of a
+    /// gradient step (`s = -learning_rate`).
+    ///
+    /// The default scales a copy of `tangent`; the implementations for scalars, matrices,
+    /// arrays, tuples and derived structs do it in one pass without the copy.
+    ///
+    /// ```
+    /// use ad_core::Differentiable;
+    /// use nalgebra::Vector2;
+    /// let mut x = Vector2::new(1.0, 2.0);
+    /// x.apply_scaled_tangent(-0.5, &Vector2::new(2.0, 2.0));
+    /// assert_eq!(x, Vector2::new(0.0, 1.0));
+    /// ```
+    #[inline(always)]
+    fn apply_scaled_tangent(
+        &mut self,
+        s: <Self::Tangent as VectorSpace>::Scalar,
+        tangent: &Self::Tangent,
+    ) {
+        let mut step = tangent.clone();
+        step.scale(s);
+        self.apply_tangent(&step);
+    }
 }
 
 /// `Tangent<T>` is the type of the derivatives of values of type `T`.
@@ -178,6 +202,10 @@ macro_rules! impl_scalar {
             fn apply_tangent(&mut self, tangent: &$t) {
                 *self += *tangent;
             }
+            #[inline(always)]
+            fn apply_scaled_tangent(&mut self, s: $t, tangent: &$t) {
+                *self += s * *tangent;
+            }
         }
         impl VectorSpace for $t {
             type Scalar = $t;
@@ -222,13 +250,18 @@ impl<T: Real, const R: usize, const C: usize> Differentiable for SMatrix<T, R, C
     fn apply_tangent(&mut self, tangent: &Self::Tangent) {
         *self += tangent;
     }
+    #[inline(always)]
+    fn apply_scaled_tangent(&mut self, s: T, tangent: &Self::Tangent) {
+        VectorSpace::axpy(self, s, tangent);
+    }
 }
 
 impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
     type Scalar = T;
     #[inline(always)]
     fn zero() -> Self {
-        SMatrix::zeros()
+        // Straight from an array: `SMatrix::zeros()` fills a buffer and then copies it.
+        SMatrix::from_array_storage(nalgebra::ArrayStorage([[<T as VectorSpace>::zero(); R]; C]))
     }
     #[inline(always)]
     fn add_assign_vs(&mut self, other: &Self) {
@@ -240,7 +273,8 @@ impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
     }
     #[inline(always)]
     fn axpy(&mut self, a: T, x: &Self) {
-        for (s, x) in self.iter_mut().zip(x.iter()) {
+        // Over the contiguous storage, which vectorizes (nalgebra's strided iterators do not).
+        for (s, x) in self.as_mut_slice().iter_mut().zip(x.as_slice()) {
             *s += a * *x;
         }
     }
@@ -270,6 +304,16 @@ impl<A: Differentiable, const N: usize> Differentiable for [A; N] {
     fn apply_tangent(&mut self, tangent: &Self::Tangent) {
         for (a, t) in self.iter_mut().zip(tangent.iter()) {
             a.apply_tangent(t);
+        }
+    }
+    #[inline(always)]
+    fn apply_scaled_tangent(
+        &mut self,
+        s: <Self::Tangent as VectorSpace>::Scalar,
+        tangent: &Self::Tangent,
+    ) {
+        for (a, t) in self.iter_mut().zip(tangent.iter()) {
+            a.apply_scaled_tangent(s, t);
         }
     }
 }
@@ -336,6 +380,14 @@ macro_rules! impl_tuple {
             #[inline(always)]
             fn apply_tangent(&mut self, tangent: &Self::Tangent) {
                 $(self.$idx.apply_tangent(&tangent.$idx);)+
+            }
+            #[inline(always)]
+            fn apply_scaled_tangent(
+                &mut self,
+                s: <Self::Tangent as VectorSpace>::Scalar,
+                tangent: &Self::Tangent,
+            ) {
+                $(self.$idx.apply_scaled_tangent(s, &tangent.$idx);)+
             }
         }
 

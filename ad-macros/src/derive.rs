@@ -46,6 +46,7 @@
 //!         <f64 as ::ad::Differentiable>::apply_tangent(&mut self.b, &tangent.b);
 //!         // `steps` is untouched
 //!     }
+//!     // apply_scaled_tangent(s, tangent): the same, field-wise, with `s * tangent`
 //! }
 //!
 //! impl<const N: usize> ::ad::VectorSpace for ModelTangent<N> where /* .. */ {

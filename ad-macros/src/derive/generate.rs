@@ -118,15 +118,27 @@ impl<'i, 'a> Gen<'i, 'a> {
 
     /// `expr`, of the tangent's scalar type, converted to the scalar of `field`'s tangent.
     fn tangent_scalar_to_field(&self, index: usize, expr: TokenStream) -> TokenStream {
-        self.convert(index, expr, 0)
+        self.convert(index, expr, 0, quote!(Self))
+    }
+
+    /// [`Gen::tangent_scalar_to_field`] in the `Differentiable` impl of the struct itself.
+    fn tangent_scalar_to_field_of_struct(&self, index: usize, expr: TokenStream) -> TokenStream {
+        self.convert(index, expr, 0, quote!(<Self::Tangent>))
     }
 
     /// `expr`, of the scalar type of `field`'s tangent, converted to the tangent's scalar.
     fn field_to_tangent_scalar(&self, index: usize, expr: TokenStream) -> TokenStream {
-        self.convert(index, expr, 1)
+        self.convert(index, expr, 1, quote!(Self))
     }
 
-    fn convert(&self, index: usize, expr: TokenStream, direction: usize) -> TokenStream {
+    /// `expr` through [`SAME_SCALAR`] of `owner` (the tangent type), if `field` needs it.
+    fn convert(
+        &self,
+        index: usize,
+        expr: TokenStream,
+        direction: usize,
+        owner: TokenStream,
+    ) -> TokenStream {
         if !self.casts[index] {
             return expr;
         }
@@ -136,7 +148,7 @@ impl<'i, 'a> Gen<'i, 'a> {
         let helper = format_ident!("{}", SAME_SCALAR);
         let direction = syn::Index::from(direction);
         let convert = respan(
-            quote!((Self::#helper::<#reference, #ty>().#direction)),
+            quote!((#owner::#helper::<#reference, #ty>().#direction)),
             field.span,
         );
         quote!(#convert(#expr))
@@ -313,6 +325,13 @@ impl<'i, 'a> Gen<'i, 'a> {
                 <#ty as ::ad::Differentiable>::apply_tangent(&mut self.#m, &tangent.#m);
             )
         });
+        let apply_scaled = self.input.fields.iter().enumerate().map(|(i, field)| {
+            let (ty, m) = (&field.ty, &field.member);
+            let s = self.tangent_scalar_to_field_of_struct(i, quote!(s));
+            quote_spanned!(field.span=>
+                <#ty as ::ad::Differentiable>::apply_scaled_tangent(&mut self.#m, #s, &tangent.#m);
+            )
+        });
         self.imp(
             false,
             quote!(::ad::Differentiable),
@@ -329,6 +348,15 @@ impl<'i, 'a> Gen<'i, 'a> {
                 #[inline]
                 fn apply_tangent(&mut self, tangent: &Self::Tangent) {
                     #(#apply)*
+                }
+
+                #[inline]
+                fn apply_scaled_tangent(
+                    &mut self,
+                    s: <Self::Tangent as ::ad::VectorSpace>::Scalar,
+                    tangent: &Self::Tangent,
+                ) {
+                    #(#apply_scaled)*
                 }
             },
         )
