@@ -858,3 +858,108 @@ fn generic_struct_methods_in_f64_and_f32() {
     let (_, dy32) = p32.weighted_jvp(2.5, &PointTangent { x: 0.3, y: 0.9 }, -0.4);
     assert_close_scalar(f64::from(dy32), dy, 1e-5);
 }
+
+// Adjoints of field reads are places in the adjoint of the struct --------------------------------
+//
+// Reverse mode adds the adjoint of `self.joint.vel` straight into `adjoint(self).joint.vel` (the
+// first contribution to an untouched field is an assignment). These methods mix every kind of
+// contribution to one struct adjoint, in both orders, to check that none is lost or overwritten.
+
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct Arm {
+    joint: Particle,
+    stiffness: f64,
+}
+
+impl Arm {
+    /// The same field read twice, nested fields, the whole sub-struct passed to a method and
+    /// copied, and fields of it read again afterwards.
+    #[differentiable]
+    fn mixed(&self, s: f64) -> f64 {
+        let a = self.joint.vel.dot(&self.joint.vel) * self.stiffness;
+        let e = self.joint.energy(s, 9.81);
+        let p = self.joint.pos.z * self.joint.pos.x + self.stiffness * s;
+        let q = self.joint;
+        a + e + p + q.vel.x * self.joint.vel.x
+    }
+
+    /// Field reads in a loop body, of a struct from before the loop and of a loop-carried
+    /// struct, and in the arms of an `if`.
+    #[differentiable]
+    fn control(&self, n: usize) -> f64 {
+        let mut total = 0.0;
+        let mut p = self.joint;
+        for _ in 0..n {
+            total += self.joint.vel.x * p.pos.y;
+            p = p.advance(0.1);
+        }
+        let extra = if total > 0.0 {
+            self.joint.pos.x * self.stiffness
+        } else {
+            self.stiffness * self.stiffness
+        };
+        total + extra + p.vel.norm_squared()
+    }
+
+    /// A field returned as it is: the output's adjoint is a place.
+    #[differentiable]
+    fn joint_velocity(&self) -> Vector3<f64> {
+        self.joint.vel
+    }
+}
+
+fn arm(stiffness: f64) -> Arm {
+    Arm {
+        joint: particle(),
+        stiffness,
+    }
+}
+
+#[test]
+fn field_adjoints_mixed_with_whole_struct_contributions() {
+    let a = arm(0.7);
+    let (y, (ga, gs)) = a.mixed_grad(1.3);
+    assert_eq!(y, a.mixed(1.3));
+    assert_close(
+        &flat::<_, 7>(&ga),
+        &fd_struct::<_, 7>(|a| a.mixed(1.3), &a),
+        1e-6,
+    );
+    let fd_s = fd_gradient(|s: SVector<f64, 1>| a.mixed(s[0]), SVector::from([1.3]));
+    assert_close_scalar(gs, fd_s[0], 1e-6);
+    // Forward mode against reverse mode.
+    let da: ArmTangent = shaped(&a.zero_tangent(), &direction::<7>(0.9));
+    let (_, dy) = a.mixed_jvp(1.3, &da, -0.6);
+    assert_dot_test(dy, VectorSpace::dot(&da, &ga) - 0.6 * gs, ga.norm_vs());
+}
+
+#[test]
+fn field_adjoints_in_loops_and_branches() {
+    for (stiffness, n) in [(0.7, 3), (-1.1, 5), (0.4, 0)] {
+        let a = arm(stiffness);
+        let (y, g) = a.control_grad(n);
+        assert_eq!(y, a.control(n));
+        assert_close(
+            &flat::<_, 7>(&g),
+            &fd_struct::<_, 7>(|a| a.control(n), &a),
+            1e-6,
+        );
+        let da: ArmTangent = shaped(&a.zero_tangent(), &direction::<7>(1.7));
+        let (_, dy) = a.control_jvp(n, &da);
+        assert_dot_test(dy, VectorSpace::dot(&da, &g), g.norm_vs());
+    }
+}
+
+#[test]
+fn a_field_returned_as_it_is() {
+    let a = arm(0.7);
+    let (v, pb) = a.joint_velocity_vjp();
+    assert_eq!(v, a.joint.vel);
+    let w = Vector3::new(0.3, -0.2, 0.9);
+    let g = pb(w);
+    assert_eq!(g.joint.vel, w);
+    assert_eq!(g.joint.pos, Vector3::zeros());
+    assert_eq!(g.stiffness, 0.0);
+    // The pullback can be called again.
+    assert_eq!(pb(w * 2.0).joint.vel, w * 2.0);
+}

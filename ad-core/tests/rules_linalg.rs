@@ -19,6 +19,28 @@ use proptest::prelude::*;
 proptest! {
     #![proptest_config(config())]
 
+    /// `value`, the primal from references that generated code uses for operands read through
+    /// a reference, is the operator, for every shape pair.
+    #[test]
+    fn operator_values_from_references(
+        a in mat::<2, 3>(-5.0..5.0),
+        b in mat::<2, 3>(-5.0..5.0),
+        c in mat::<3, 4>(-5.0..5.0),
+        s in -5.0..5.0f64,
+        t in 0.5..5.0f64,
+    ) {
+        prop_assert_eq!(add::value(&a, &b), a + b);
+        prop_assert_eq!(sub::value(&a, &b), a - b);
+        prop_assert_eq!(mul::value(&a, &c), a * c);
+        prop_assert_eq!(mul::value(&a, &s), a * s);
+        prop_assert_eq!(mul::value(&s, &a), s * a);
+        prop_assert_eq!(div::value(&a, &t), a / t);
+        prop_assert_eq!(add::value(&s, &t), s + t);
+        prop_assert_eq!(sub::value(&s, &t), s - t);
+        prop_assert_eq!(mul::value(&s, &t), s * t);
+        prop_assert_eq!(div::value(&s, &t), s / t);
+    }
+
     #[test]
     fn matrix_add_sub_neg(
         a in mat::<2, 3>(-5.0..5.0),

@@ -39,6 +39,8 @@ pub trait AddRule<Rhs> {
     fn vjp_lhs(g: &Self::Output) -> Self;
     /// Cotangent of the right operand given the cotangent `g` of the sum.
     fn vjp_rhs(g: &Self::Output) -> Rhs;
+    /// The sum `a + b` from references (no copy of the operands).
+    fn value(a: &Self, b: &Rhs) -> Self::Output;
 }
 
 // Scalar + Scalar
@@ -61,6 +63,10 @@ impl<T: Real> AddRule<T> for T {
     fn vjp_rhs(g: &T) -> T {
         *g
     }
+    #[inline(always)]
+    fn value(a: &T, b: &T) -> T {
+        *a + *b
+    }
 }
 
 // Matrix + Matrix
@@ -82,6 +88,10 @@ impl<T: Real, const R: usize, const C: usize> AddRule<SMatrix<T, R, C>> for SMat
     #[inline(always)]
     fn vjp_rhs(g: &Self) -> Self {
         *g
+    }
+    #[inline(always)]
+    fn value(a: &Self, b: &Self) -> Self {
+        a + b
     }
 }
 
@@ -109,6 +119,12 @@ pub mod add {
     pub fn vjp1<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
         A::vjp_rhs(g)
     }
+    /// The value `a + b` from references: the primal of an operator whose operands are read
+    /// through references (a field of `&self`), without copying them first.
+    #[inline(always)]
+    pub fn value<A: AddRule<B>, B>(a: &A, b: &B) -> A::Output {
+        A::value(a, b)
+    }
 }
 
 // Sub -----------------------------------------------------------------------------------------
@@ -126,6 +142,8 @@ pub trait SubRule<Rhs> {
     fn vjp_lhs(g: &Self::Output) -> Self;
     /// Cotangent of the right operand given the cotangent `g` of the difference.
     fn vjp_rhs(g: &Self::Output) -> Rhs;
+    /// The difference `a - b` from references (no copy of the operands).
+    fn value(a: &Self, b: &Rhs) -> Self::Output;
 }
 
 // Scalar - Scalar
@@ -148,6 +166,10 @@ impl<T: Real> SubRule<T> for T {
     fn vjp_rhs(g: &T) -> T {
         -*g
     }
+    #[inline(always)]
+    fn value(a: &T, b: &T) -> T {
+        *a - *b
+    }
 }
 
 // Matrix - Matrix
@@ -169,6 +191,10 @@ impl<T: Real, const R: usize, const C: usize> SubRule<SMatrix<T, R, C>> for SMat
     #[inline(always)]
     fn vjp_rhs(g: &Self) -> Self {
         -g
+    }
+    #[inline(always)]
+    fn value(a: &Self, b: &Self) -> Self {
+        a - b
     }
 }
 
@@ -196,6 +222,12 @@ pub mod sub {
     pub fn vjp1<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
         A::vjp_rhs(g)
     }
+    /// The value `a - b` from references: the primal of an operator whose operands are read
+    /// through references (a field of `&self`), without copying them first.
+    #[inline(always)]
+    pub fn value<A: SubRule<B>, B>(a: &A, b: &B) -> A::Output {
+        A::value(a, b)
+    }
 }
 
 // Mul -----------------------------------------------------------------------------------------
@@ -214,6 +246,8 @@ pub trait MulRule<Rhs>: Sized {
     fn vjp_lhs(&self, rhs: &Rhs, g: &Self::Output) -> Self;
     /// Cotangent of the right operand given the cotangent `g` of the product.
     fn vjp_rhs(&self, rhs: &Rhs, g: &Self::Output) -> Rhs;
+    /// The product `self * rhs` from references (no copy of the operands).
+    fn value(&self, rhs: &Rhs) -> Self::Output;
 }
 
 // Scalar × Scalar
@@ -235,6 +269,10 @@ impl<T: Real> MulRule<T> for T {
     #[inline(always)]
     fn vjp_rhs(&self, _rhs: &T, g: &T) -> T {
         *self * *g
+    }
+    #[inline(always)]
+    fn value(&self, rhs: &T) -> T {
+        *self * *rhs
     }
 }
 
@@ -258,6 +296,10 @@ impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
     fn vjp_rhs(&self, _rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
         g * *self
     }
+    #[inline(always)]
+    fn value(&self, rhs: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+        rhs * *self
+    }
 }
 
 // Matrix × Scalar
@@ -279,6 +321,10 @@ impl<T: Real, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
     #[inline(always)]
     fn vjp_rhs(&self, _rhs: &T, g: &Self) -> T {
         g.dot(self)
+    }
+    #[inline(always)]
+    fn value(&self, rhs: &T) -> Self {
+        self * *rhs
     }
 }
 
@@ -303,6 +349,10 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
     #[inline(always)]
     fn vjp_rhs(&self, _rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
         self.tr_mul(g)
+    }
+    #[inline(always)]
+    fn value(&self, rhs: &SMatrix<T, K, C>) -> SMatrix<T, R, C> {
+        self * rhs
     }
 }
 
@@ -331,6 +381,12 @@ pub mod mul {
     pub fn vjp1<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, g: &A::Output) -> B {
         a.vjp_rhs(b, g)
     }
+    /// The value `a * b` from references: the primal of an operator whose operands are read
+    /// through references (a field of `&self`), without copying them first.
+    #[inline(always)]
+    pub fn value<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
+        a.value(b)
+    }
 }
 
 // Div -----------------------------------------------------------------------------------------
@@ -348,6 +404,8 @@ pub trait DivRule<Rhs>: Sized {
     fn vjp_lhs(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Self;
     /// Cotangent of the denominator given the cotangent `g` of the quotient.
     fn vjp_rhs(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Rhs;
+    /// The quotient `self / rhs` from references (no copy of the operands).
+    fn value(&self, rhs: &Rhs) -> Self::Output;
 }
 
 // Scalar / Scalar
@@ -370,6 +428,10 @@ impl<T: Real> DivRule<T> for T {
     fn vjp_rhs(&self, rhs: &T, y: &T, g: &T) -> T {
         -(*g * *y) / *rhs
     }
+    #[inline(always)]
+    fn value(&self, rhs: &T) -> T {
+        *self / *rhs
+    }
 }
 
 // Matrix / Scalar
@@ -391,6 +453,10 @@ impl<T: Real, const R: usize, const C: usize> DivRule<T> for SMatrix<T, R, C> {
     #[inline(always)]
     fn vjp_rhs(&self, rhs: &T, y: &Self, g: &Self) -> T {
         -g.dot(y) / *rhs
+    }
+    #[inline(always)]
+    fn value(&self, rhs: &T) -> Self {
+        self / *rhs
     }
 }
 
@@ -418,6 +484,12 @@ pub mod div {
     #[inline(always)]
     pub fn vjp1<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, g: &A::Output) -> B {
         a.vjp_rhs(b, y, g)
+    }
+    /// The value `a / b` from references: the primal of an operator whose operands are read
+    /// through references (a field of `&self`), without copying them first.
+    #[inline(always)]
+    pub fn value<A: DivRule<B>, B>(a: &A, b: &B) -> A::Output {
+        a.value(b)
     }
 }
 

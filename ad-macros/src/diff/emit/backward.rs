@@ -18,9 +18,116 @@ pub(super) struct Backward<'a, 'b> {
     /// Adjoints held by `&mut` accumulators the code receives (a loop iteration adds the
     /// adjoints of the values it reads from before the loop in place).
     pub(super) external: HashSet<Var>,
+    /// The field reads `%n = base.member` of the statements walked: their adjoint is not an
+    /// accumulator of its own but the place `adjoint(base).member`, so a layer's weight
+    /// gradient is added where it ends up, with no copy or zero-and-add per read.
+    fields: HashMap<Var, (Var, syn::Member)>,
+    /// Struct adjoints declared zero for a field contribution, with the field paths written
+    /// since: a contribution to a path that no written path overlaps is an assignment, not an
+    /// addition to zero.
+    zeroed: HashMap<Var, Vec<Vec<String>>>,
 }
 
-impl Backward<'_, '_> {
+/// A place inside the adjoint of `root`: `adjoint(root).path[0].path[1]...`.
+struct Place {
+    root: Var,
+    path: Vec<syn::Member>,
+}
+
+impl Place {
+    fn key(&self) -> Vec<String> {
+        self.path.iter().map(|m| quote!(#m).to_string()).collect()
+    }
+    fn tokens(&self) -> TokenStream {
+        let (root, path) = (g(self.root), &self.path);
+        quote!(#root #(.#path)*)
+    }
+}
+
+impl<'a, 'b> Backward<'a, 'b> {
+    /// The backward walk of `stmts`; `external` adjoints are `&mut` accumulators it receives.
+    pub(super) fn new(
+        e: &'a Emitter<'b>,
+        stmts: &[Stmt],
+        escaping: bool,
+        in_loop: bool,
+        external: HashSet<Var>,
+    ) -> Self {
+        let fields = stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Let {
+                    var,
+                    op: Op::Field { base, member },
+                } => Some((*var, (*base, member.clone()))),
+                _ => None,
+            })
+            .collect();
+        Backward {
+            e,
+            declared: external.iter().copied().collect(),
+            code: TokenStream::new(),
+            escaping,
+            in_loop,
+            external,
+            fields,
+            zeroed: HashMap::new(),
+        }
+    }
+
+    /// Where the adjoint of a field read lives, if it is a place in its base's adjoint (the
+    /// base is active and not an accumulator received from outside).
+    fn place(&self, var: Var) -> Option<Place> {
+        let (base, member) = self.fields.get(&var)?;
+        if !self.e.active(var) || !self.e.active(*base) {
+            return None;
+        }
+        let mut place = match self.place(*base) {
+            Some(p) => p,
+            None if self.external.contains(base) => return None,
+            None => Place {
+                root: *base,
+                path: Vec::new(),
+            },
+        };
+        place.path.push(member.clone());
+        Some(place)
+    }
+
+    /// Declares the root of `place` (zero) if needed, records the path as written, and tells
+    /// whether the place was still untouched zero.
+    fn touch(&mut self, place: &Place) -> bool {
+        if !self.declared.contains(&place.root) {
+            self.declare_zero(place.root);
+            self.zeroed.insert(place.root, Vec::new());
+        }
+        let key = place.key();
+        match self.zeroed.get_mut(&place.root) {
+            Some(written) => {
+                let fresh = !written
+                    .iter()
+                    .any(|w| w.starts_with(&key) || key.starts_with(w));
+                written.push(key);
+                fresh
+            }
+            None => false,
+        }
+    }
+
+    /// `&mut adjoint(var)` for a contribution added in place, declaring it zero if nothing
+    /// has contributed yet.
+    pub(super) fn storage_mut(&mut self, var: Var) -> TokenStream {
+        if let Some(place) = self.place(var) {
+            self.declared.insert(var);
+            self.touch(&place);
+            let t = place.tokens();
+            return quote!(&mut #t);
+        }
+        self.zeroed.remove(&var);
+        self.declare_zero(var);
+        self.acc(var)
+    }
+
     /// `&value` for a rule argument; a loop iteration's pullback reads function-level values
     /// through the references of `loop_refs`.
     pub(super) fn r(&self, var: Var) -> TokenStream {
@@ -178,7 +285,20 @@ impl Backward<'_, '_> {
         if !self.e.active(target) {
             return;
         }
+        if let Some(place) = self.place(target) {
+            self.declared.insert(target);
+            let fresh = self.touch(&place);
+            let t = place.tokens();
+            self.code.extend(if fresh {
+                quote!(#t = #contribution;)
+            } else {
+                quote!(::ad::__rt::accumulate(&mut #t, #contribution);)
+            });
+            return;
+        }
         let gt = g(target);
+        // A whole contribution: later field contributions must add to it.
+        self.zeroed.remove(&target);
         if self.declared.insert(target) {
             self.code.extend(quote!(let mut #gt = #contribution;));
         } else {
@@ -210,7 +330,8 @@ impl Backward<'_, '_> {
         gb
     }
 
-    /// `adjoint(base).member += contribution`.
+    /// `adjoint(base).member += contribution`, for a field read whose adjoint is not a place
+    /// (its base is an accumulator received from outside).
     pub(super) fn contribute_field(
         &mut self,
         base: Var,
@@ -247,8 +368,7 @@ impl Backward<'_, '_> {
                     // building a zero cotangent of the whole per read.
                     let base = operands[0].var;
                     if e.active(base) {
-                        self.declare_zero(base);
-                        let acc = self.acc(base);
+                        let acc = self.storage_mut(base);
                         self.code.extend(quote_spanned!(span=>
                             ::ad::__rt::#rule::acc0(#acc, #(#refs,)* &#x, &#gx);
                         ));
@@ -256,13 +376,14 @@ impl Backward<'_, '_> {
                     return;
                 }
                 for (i, o) in operands.iter().enumerate() {
-                    if diff[i] && e.active(o.var) {
-                        let f = format_ident!("vjp{}", i);
-                        self.contribute(
-                            o.var,
-                            quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, &#gx)),
-                        );
+                    if !diff[i] || !e.active(o.var) {
+                        continue;
                     }
+                    let f = format_ident!("vjp{}", i);
+                    self.contribute(
+                        o.var,
+                        quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, &#gx)),
+                    );
                 }
             }
             Op::Call { receiver, args, .. } => {
@@ -303,6 +424,8 @@ impl Backward<'_, '_> {
                     self.contribute(*el, quote!(#n));
                 }
             }
+            // A field read whose adjoint is a place already added into its base's adjoint.
+            Op::Field { .. } if self.place(var).is_some() => {}
             Op::Field { base, member } => self.contribute_field(*base, member, quote!(#gx)),
             Op::Struct { fields, .. } => {
                 for (m, f) in fields {

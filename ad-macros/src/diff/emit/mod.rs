@@ -5,7 +5,7 @@
 //! the body backwards and accumulates adjoints `__gN`. Every derivative is a call to a rule of
 //! `::ad::__rt`, spanned at the user's expression so that a type error points there.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -232,10 +232,24 @@ impl<'a> Emitter<'a> {
             }
             Op::Const(t) => t.clone(),
             Op::Rule {
-                operands, syntax, ..
+                rule,
+                operands,
+                syntax,
+                ..
             } => {
                 let os: Vec<TokenStream> = operands.iter().map(|o| self.o(o)).collect();
                 match syntax {
+                    Syntax::Binary { .. }
+                        if self.active(var)
+                            && operands.iter().all(|o| !o.addr_of)
+                            && operands.iter().any(|o| self.place(o.var)) =>
+                    {
+                        // An operand read through a reference (a field of `&self`): the rule's
+                        // `value` takes references, where `a * b` would copy the operand first.
+                        let rule = mixed(rule);
+                        let refs = operands.iter().map(|o| self.r(o.var));
+                        quote_spanned!(span=> ::ad::__rt::#rule::value(#(#refs),*))
+                    }
                     Syntax::Binary { op } => {
                         let (a, b) = (&os[0], &os[1]);
                         quote_spanned!(span=> #a #op #b)

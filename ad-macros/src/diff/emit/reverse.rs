@@ -26,20 +26,9 @@ impl Emitter<'_> {
         }
         let forward = self.forward_stmts(&self.body.stmts, escaping);
         let y = self.body.output.expect("a lowered body has an output");
-        let mut bw = Backward {
-            e: self,
-            declared: HashSet::new(),
-            code: TokenStream::new(),
-            escaping,
-            in_loop: false,
-            external: HashSet::new(),
-        };
+        let mut bw = Backward::new(self, &self.body.stmts, escaping, false, HashSet::new());
         let seed = mixed("__seed");
-        if self.active(y) {
-            let gy = g(y);
-            bw.code.extend(quote!(let mut #gy = #seed;));
-            bw.declared.insert(y);
-        }
+        bw.contribute(y, quote!(#seed));
         bw.back_stmts(&self.body.stmts);
         let cots: Vec<TokenStream> = self
             .sig
@@ -176,16 +165,8 @@ impl Emitter<'_> {
         let seeds: Vec<Ident> = (0..active.len())
             .map(|k| mixed(&format!("__seed_loop{id}_{k}")))
             .collect();
-        let mut bw = Backward {
-            e: self,
-            declared: HashSet::new(),
-            code: TokenStream::new(),
-            escaping: true,
-            in_loop: true,
-            external: outer.iter().copied().collect(),
-        };
         // The adjoints of values from before the loop are the caller's accumulators.
-        bw.declared.extend(outer.iter().copied());
+        let mut bw = Backward::new(self, body, true, true, outer.iter().copied().collect());
         for (c, seed) in active.iter().zip(&seeds) {
             bw.contribute(c.end, quote!(#seed));
         }
@@ -302,14 +283,7 @@ impl Emitter<'_> {
                     .iter()
                     .map(|i| mixed(&format!("__seed_if{id}_{i}")))
                     .collect();
-                let mut bw = Backward {
-                    e: self,
-                    declared: HashSet::new(),
-                    code: TokenStream::new(),
-                    escaping: true,
-                    in_loop: false,
-                    external: HashSet::new(),
-                };
+                let mut bw = Backward::new(self, &arm.stmts, true, false, HashSet::new());
                 for (i, seed) in active_outs.iter().zip(&seeds) {
                     bw.contribute(arm.outs[*i], quote!(#seed));
                 }
