@@ -16,36 +16,42 @@
 use ad::prelude::*;
 use nalgebra::SVector;
 
-/// The rectified linear unit `max(x, 0)`, element-wise. Its derivative at `0` is `1/2` (a tie
-/// in `max` splits the derivative equally).
+/// The rectified linear unit `max(x, 0)`, element-wise. Its derivative at `0` is `0`, the
+/// convention of PyTorch, JAX and TensorFlow (the SPEC's `relu'(0) = 0`).
 ///
 /// ```
 /// use ad_nn::prelude::*;
 /// use nalgebra::SVector;
 ///
-/// let x = SVector::from([-1.0f32, 2.0]);
-/// assert_eq!(relu(x), SVector::from([0.0, 2.0]));
+/// let x = SVector::from([-1.0f32, 0.0, 2.0]);
+/// assert_eq!(relu(x), SVector::from([0.0, 0.0, 2.0]));
 /// let (_, pullback) = relu_vjp(x);
-/// assert_eq!(pullback(SVector::from([1.0, 1.0])), SVector::from([0.0, 1.0]));
+/// assert_eq!(pullback(SVector::from([1.0, 1.0, 1.0])), SVector::from([0.0, 0.0, 1.0]));
 /// ```
 #[differentiable]
 pub fn relu<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
-    x.map(|t| t.max(0.0))
+    x.map(|t| if t > 0.0 { t } else { 0.0 })
 }
 
 /// The leaky ReLU `x` for `x > 0` and `alpha x` otherwise, element-wise. It is differentiable
-/// in `alpha` too (a parametric ReLU).
+/// in `alpha` too (a parametric ReLU). Its derivative in `x` at `0` is `alpha`, the side of
+/// `x <= 0`, as for [`relu`].
 ///
 /// ```
 /// use ad_nn::prelude::*;
 /// use nalgebra::SVector;
 ///
-/// let x = SVector::from([-2.0f32, 3.0]);
-/// assert_eq!(leaky_relu(x, 0.1), SVector::from([-0.2, 3.0]));
+/// let x = SVector::from([-2.0f32, 0.0, 3.0]);
+/// assert_eq!(leaky_relu(x, 0.1), SVector::from([-0.2, 0.0, 3.0]));
+/// let (_, pullback) = leaky_relu_vjp(x, 0.1);
+/// let (dx, _) = pullback(SVector::from([1.0, 1.0, 1.0]));
+/// assert_eq!(dx, SVector::from([0.1, 0.1, 1.0]));
 /// ```
 #[differentiable]
 pub fn leaky_relu<const N: usize>(x: SVector<f32, N>, alpha: f32) -> SVector<f32, N> {
-    x.map(|t| t.max(0.0)) + x.map(|t| t.min(0.0)) * alpha
+    let positive = x.map(|t| if t > 0.0 { t } else { 0.0 });
+    let negative = x.map(|t| if t > 0.0 { 0.0 } else { t });
+    positive + negative * alpha
 }
 
 /// The logistic function `1 / (1 + e^-x)`, element-wise, computed as `(1 + tanh(x/2)) / 2`,

@@ -3,7 +3,10 @@
 //! An optimizer keeps its state (momentum, moment estimates) inside, as tangents of the
 //! model created at the first [`step`](Sgd::step), and updates the model in place through
 //! [`Differentiable::apply_tangent`]. Nothing is allocated when the tangent is made of
-//! statically sized matrices, as the tangents of [`Dense`](crate::layers::Dense) layers are.
+//! statically sized matrices, as the tangents of [`Dense`] layers are.
+//!
+//! [`Adam::weight_decay`] turns Adam into AdamW. It needs the model's weights as a tangent,
+//! which the [`WeightDecay`] trait provides.
 //!
 //! ```
 //! use ad_nn::prelude::*;
@@ -20,7 +23,9 @@
 //! ```
 
 use ad::prelude::*;
-use nalgebra::ComplexField;
+use nalgebra::{ComplexField, SMatrix, SVector};
+
+use crate::layers::Dense;
 
 /// The scalar type of a model's tangent: the type of learning rates and other hyperparameters.
 ///
@@ -99,6 +104,11 @@ impl<M: Differentiable> Sgd<M> {
     /// assert!(x.abs() < 1e-9);
     /// ```
     pub fn step(&mut self, params: &mut M, grad: &Tangent<M>) {
+        if self.momentum == <Scalar<M> as Real>::lit(0.0) {
+            // Plain gradient descent: one pass over the parameters, no velocity kept.
+            params.apply_scaled_tangent(-self.lr, grad);
+            return;
+        }
         let velocity = match &mut self.velocity {
             Some(v) => {
                 v.scale(self.momentum);
@@ -107,8 +117,7 @@ impl<M: Differentiable> Sgd<M> {
             }
             None => self.velocity.insert(grad.clone()),
         };
-        let lr = self.lr;
-        params.apply_tangent(&velocity.map_scalars(|v| -lr * v));
+        params.apply_scaled_tangent(-self.lr, velocity);
     }
 }
 
@@ -126,6 +135,8 @@ impl<M: Differentiable> Sgd<M> {
 /// adam.step(&mut x, &SVector::from([100.0, -0.001]));
 /// assert!((x - SVector::from([0.99, 1.01])).norm() < 1e-5);
 /// ```
+///
+/// With [`weight_decay`](Adam::weight_decay) it is AdamW.
 #[derive(Clone, Debug)]
 pub struct Adam<M: Differentiable> {
     lr: Scalar<M>,
@@ -137,6 +148,10 @@ pub struct Adam<M: Differentiable> {
     beta2_t: Scalar<M>,
     /// The first and second moment estimates.
     moments: Option<(Tangent<M>, Tangent<M>)>,
+    /// The coefficient of decoupled weight decay, and [`WeightDecay::weights`] of `M` once
+    /// [`weight_decay`](Adam::weight_decay) has set it.
+    weight_decay: Scalar<M>,
+    weights: Option<fn(&M) -> Tangent<M>>,
 }
 
 impl<M: Differentiable> Adam<M> {
@@ -159,6 +174,8 @@ impl<M: Differentiable> Adam<M> {
             beta1_t: one,
             beta2_t: one,
             moments: None,
+            weight_decay: <Scalar<M> as VectorSpace>::zero(),
+            weights: None,
         }
     }
 
@@ -189,7 +206,9 @@ impl<M: Differentiable> Adam<M> {
         self
     }
 
-    /// One Adam step; `grad` is the gradient of the loss at `params`.
+    /// One Adam step; `grad` is the gradient of the loss at `params`. With
+    /// [`weight_decay`](Adam::weight_decay) `wd`, the step also moves `params` by
+    /// `-lr wd params.weights()`, computed from the parameters before the step.
     ///
     /// ```
     /// use ad_nn::prelude::*;
@@ -217,7 +236,114 @@ impl<M: Differentiable> Adam<M> {
         let c1 = one - self.beta1_t;
         let c2 = one - self.beta2_t;
         let (lr, eps) = (self.lr, self.eps);
-        let update = m.zip_map(v, |m, v| -lr * (m / c1) / ((v / c2).sqrt() + eps));
+        let mut update = m.zip_map(v, |m, v| -lr * (m / c1) / ((v / c2).sqrt() + eps));
+        if let Some(weights) = self.weights {
+            update.axpy(-lr * self.weight_decay, &weights(params));
+        }
         params.apply_tangent(&update);
+    }
+}
+
+impl<M: WeightDecay> Adam<M> {
+    /// Sets the coefficient `wd` of decoupled weight decay (AdamW, Loshchilov and Hutter,
+    /// 2019): every step first shrinks the weights by the factor `1 - lr wd`, then takes the
+    /// Adam step. The decay is not part of the gradient, so the moment estimates never see it.
+    /// Which parameters count as weights is up to [`WeightDecay`]: for a
+    /// [`Dense`] layer the matrix `w` decays and the biases do not. The default, `0`, is plain
+    /// Adam.
+    ///
+    /// ```
+    /// use ad_nn::prelude::*;
+    /// use nalgebra::SVector;
+    ///
+    /// // With a zero gradient Adam stays put, and only the decay acts: x *= 1 - 0.1 * 0.5.
+    /// let mut x = SVector::from([2.0f32, -4.0]);
+    /// let mut adamw = Adam::new(0.1).weight_decay(0.5);
+    /// adamw.step(&mut x, &SVector::zeros());
+    /// assert!((x - SVector::from([1.9, -3.8])).norm() < 1e-6);
+    /// ```
+    pub fn weight_decay(mut self, wd: Scalar<M>) -> Self {
+        self.weight_decay = wd;
+        self.weights = Some(M::weights);
+        self
+    }
+}
+
+/// The parameters of a model that weight decay shrinks, as a tangent:
+/// [`Adam::weight_decay`] adds `-lr wd self.weights()` at every step.
+///
+/// Implemented for `f32`, `f64` and statically sized matrices (the whole value), arrays of
+/// such models, and [`Dense`] (the weight matrix `w`; the biases get zero, as is usual). For a
+/// model struct, build the tangent field by field from the fields' `weights`:
+///
+/// ```
+/// use ad::prelude::*;
+/// use ad_nn::prelude::*;
+///
+/// #[derive(Differentiable, Clone, Debug)]
+/// struct Mlp {
+///     l1: Dense<4, 8>,
+///     l2: Dense<8, 3>,
+/// }
+///
+/// impl WeightDecay for Mlp {
+///     fn weights(&self) -> MlpTangent {
+///         MlpTangent { l1: self.l1.weights(), l2: self.l2.weights() }
+///     }
+/// }
+///
+/// let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+/// let mlp = Mlp { l1: Dense::new(&mut rng), l2: Dense::glorot(&mut rng) };
+/// assert_eq!(mlp.weights().l1.w, mlp.l1.w);
+/// assert_eq!(mlp.weights().l2.b, nalgebra::SVector::<f32, 3>::zeros());
+/// let adamw = Adam::<Mlp>::new(1e-3).weight_decay(1e-2);
+/// # let _ = adamw;
+/// ```
+pub trait WeightDecay: Differentiable + Sized {
+    /// The weights as a tangent: the direction in which weight decay shrinks the model.
+    ///
+    /// ```
+    /// use ad_nn::prelude::*;
+    /// use nalgebra::{SMatrix, SVector};
+    ///
+    /// let layer = Dense::<2, 1> { w: SMatrix::from([[1.0], [2.0]]), b: SVector::from([3.0]) };
+    /// let decay = layer.weights();
+    /// assert_eq!(decay.w, layer.w);
+    /// assert_eq!(decay.b, SVector::from([0.0]));
+    /// assert_eq!(2.5f64.weights(), 2.5);
+    /// ```
+    fn weights(&self) -> Tangent<Self>;
+}
+
+impl WeightDecay for f32 {
+    fn weights(&self) -> f32 {
+        *self
+    }
+}
+
+impl WeightDecay for f64 {
+    fn weights(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Real, const R: usize, const C: usize> WeightDecay for SMatrix<T, R, C> {
+    fn weights(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: WeightDecay, const N: usize> WeightDecay for [A; N] {
+    fn weights(&self) -> Tangent<Self> {
+        core::array::from_fn(|i| self[i].weights())
+    }
+}
+
+impl<const I: usize, const O: usize> WeightDecay for Dense<I, O> {
+    fn weights(&self) -> Tangent<Self> {
+        crate::layers::DenseTangent {
+            w: self.w,
+            b: SVector::zeros(),
+        }
     }
 }

@@ -126,10 +126,19 @@ fn activation_values() {
         s.component_mul(&s.map(|t| 1.0 - t))
     ));
     assert!(close(softplus_vjp(x).1(w), s));
-    assert!(close(
+    // relu'(0) = 0 (SPEC), and leaky_relu'(0) = alpha: the side of x <= 0.
+    assert_eq!(
         relu_vjp(x).1(w),
-        SVector::from([0.0, 0.0, 0.5, 1.0, 1.0, 1.0])
-    ));
+        SVector::from([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    );
+    assert_eq!(
+        relu_jvp(x, w).1,
+        SVector::from([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    );
+    assert_eq!(
+        leaky_relu_vjp(x, 0.1).1(w).0,
+        SVector::from([0.1, 0.1, 0.1, 1.0, 1.0, 1.0])
+    );
 }
 
 #[test]

@@ -35,6 +35,15 @@ impl Mlp {
     }
 }
 
+impl WeightDecay for Mlp {
+    fn weights(&self) -> MlpTangent {
+        MlpTangent {
+            l1: self.l1.weights(),
+            l2: self.l2.weights(),
+        }
+    }
+}
+
 fn a_training_step_does_not_allocate() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let mut mlp = Mlp {
@@ -42,9 +51,11 @@ fn a_training_step_does_not_allocate() {
         l2: Dense::glorot(&mut rng),
     };
     let mut other = mlp.clone();
+    let mut third = mlp.clone();
     let x = SVector::from([0.5f32, -1.0, 2.0, 0.1]);
     let mut adam = Adam::new(1e-3);
     let mut sgd = Sgd::new(1e-2).momentum(0.9);
+    let mut adamw = Adam::new(1e-3).weight_decay(1e-2);
     let mut sink = 0.0f32;
     // The optimizers create their state at the first step, inside the region too.
     let region = Region::new(GLOBAL);
@@ -54,6 +65,9 @@ fn a_training_step_does_not_allocate() {
         sink += loss;
         let (loss, (grad, _)) = other.loss_grad(black_box(x), i % 3);
         sgd.step(&mut other, &grad);
+        sink += loss;
+        let (loss, (grad, _)) = third.loss_grad(black_box(x), i % 3);
+        adamw.step(&mut third, &grad);
         sink += loss;
         let (y, pullback) = mlp.forward_vjp(black_box(x));
         let (g, _) = pullback(y);
