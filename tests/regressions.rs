@@ -199,3 +199,27 @@ fn constant_map_closures_and_wrt_excluded_arguments() {
     assert_eq!(passes_constant_vector_grad(3.0, v), (24.0, 8.0));
     assert_eq!(passes_constant_vector_jvp(3.0, v, 1.0), (24.0, 8.0));
 }
+
+// Arrays and tuples of integers are not differentiated ------------------------------------------
+//
+// A `[usize; N]` parameter (class labels of a batch) was taken for a differentiated one: the
+// error was `usize: Differentiable` at the attribute, and a loop over it was rejected.
+
+#[differentiable]
+fn picked_sum(x: nalgebra::SVector<f64, 4>, picks: [usize; 3], span: (usize, usize)) -> f64 {
+    let mut total = 0.0;
+    for &i in picks.iter() {
+        total += x[i] * x[i];
+    }
+    total + x[span.0] * x[span.1]
+}
+
+#[test]
+fn integer_arrays_and_tuples_are_not_differentiated() {
+    let x = nalgebra::SVector::<f64, 4>::new(1.0, 2.0, 3.0, 4.0);
+    let (y, g) = picked_sum_grad(x, [0, 2, 2], (1, 3));
+    assert_eq!(y, 1.0 + 9.0 + 9.0 + 8.0);
+    assert_eq!(g, nalgebra::SVector::<f64, 4>::new(2.0, 4.0, 12.0, 2.0));
+    let (_, dy) = picked_sum_jvp(x, [0, 2, 2], (1, 3), nalgebra::SVector::repeat(1.0));
+    assert_eq!(dy, g.sum());
+}

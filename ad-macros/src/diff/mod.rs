@@ -235,7 +235,7 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> TokenSt
             #(#cfg_attrs)*
             #[doc = #doc]
             #allow
-            #[inline]
+            #[inline(always)]
             #vis fn #vjp #generics (#(#inputs),*) -> (#output, impl Fn(::ad::Tangent<#output>) -> #cotangent) #where_clause {
                 #mark_used
                 #body
@@ -251,7 +251,7 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> TokenSt
                 #(#cfg_attrs)*
                 #[doc = #doc]
                 #allow
-                #[inline]
+                #[inline(always)]
                 #vis fn #grad #generics (#(#inputs),*) -> (#output, #cotangent) #where_clause {
                     #mark_used
                     #body

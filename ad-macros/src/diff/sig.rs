@@ -33,11 +33,15 @@ const NON_DIFFERENTIABLE: &[&str] = &[
     "u32", "u64", "u128", "usize",
 ];
 
-/// `bool`, `char`, the integer types, `str`, and references to them are never differentiated.
+/// `bool`, `char`, the integer types, `str`, and references, arrays, slices and tuples of
+/// them are never differentiated.
 pub fn plainly_non_differentiable(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) => plainly_non_differentiable(&r.elem),
         Type::Paren(p) => plainly_non_differentiable(&p.elem),
+        Type::Array(a) => plainly_non_differentiable(&a.elem),
+        Type::Slice(s) => plainly_non_differentiable(&s.elem),
+        Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(plainly_non_differentiable),
         Type::Path(p) if p.qself.is_none() => p
             .path
             .get_ident()

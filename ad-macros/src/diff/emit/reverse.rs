@@ -58,7 +58,7 @@ impl Emitter<'_> {
         quote! {
             #forward
             let #out = #yv;
-            (#out, move |#seed: ::ad::Tangent<#tangent_y>| {
+            (#out, #[inline(always)] move |#seed: ::ad::Tangent<#tangent_y>| {
                 #backward
                 #result
             })
@@ -190,7 +190,7 @@ impl Emitter<'_> {
         let iteration = quote! {
             #forward
             let #next = (#(#nexts,)*);
-            #tape.push(move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
+            #tape.push(#[inline(always)] move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
                 #code
                 (#(#results,)*)
             });
@@ -205,7 +205,7 @@ impl Emitter<'_> {
                     #forward
                     let #next = (#(#nexts,)*);
                     #tape[#count] = ::core::option::Option::Some(
-                        move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
+                        #[inline(always)] move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
                             #code
                             (#(#results,)*)
                         },
@@ -294,7 +294,7 @@ impl Emitter<'_> {
                 let pullback = variant(
                     k,
                     arms.len(),
-                    quote!(move |(#(#seeds,)*)| {
+                    quote!(#[inline(always)] move |(#(#seeds,)*)| {
                         #code
                         (#(#results,)*)
                     }),
