@@ -1,11 +1,15 @@
-//! Activation functions on vectors, written with `#[differentiable]`.
+//! Activation functions, written with `#[differentiable]`.
+//!
+//! The element-wise ones (`relu`, `leaky_relu`, `sigmoid`, `tanh`, `softplus`, `gelu`) take
+//! any `SMatrix<f32, R, C>`: a vector, or a batch with one example per column. `softmax` and
+//! `log_softmax` take a vector.
 //!
 //! Each function `f` comes with the companions the macro generates: `f_jvp` (forward mode) and
 //! `f_vjp` (reverse mode); `f_grad` is absent since the outputs are vectors.
 //!
 //! ```
 //! use ad_nn::prelude::*;
-//! use nalgebra::SVector;
+//! use nalgebra::{SMatrix, SVector};
 //!
 //! let x = SVector::from([-1.0f32, 0.5, 2.0]);
 //! let (y, dy) = sigmoid_jvp(x, SVector::from([1.0, 0.0, 0.0]));
@@ -14,7 +18,7 @@
 //! ```
 
 use ad::prelude::*;
-use nalgebra::SVector;
+use nalgebra::{SMatrix, SVector};
 
 /// The rectified linear unit `max(x, 0)`, element-wise. Its derivative at `0` is `0`, the
 /// convention of PyTorch, JAX and TensorFlow (the SPEC's `relu'(0) = 0`).
@@ -27,9 +31,13 @@ use nalgebra::SVector;
 /// assert_eq!(relu(x), SVector::from([0.0, 0.0, 2.0]));
 /// let (_, pullback) = relu_vjp(x);
 /// assert_eq!(pullback(SVector::from([1.0, 1.0, 1.0])), SVector::from([0.0, 0.0, 1.0]));
+///
+/// // A batch of two examples, one per column.
+/// let xs = nalgebra::Matrix2::new(-1.0f32, 3.0, 2.0, -4.0);
+/// assert_eq!(relu(xs), nalgebra::Matrix2::new(0.0, 3.0, 2.0, 0.0));
 /// ```
 #[differentiable]
-pub fn relu<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
+pub fn relu<const R: usize, const C: usize>(x: SMatrix<f32, R, C>) -> SMatrix<f32, R, C> {
     x.map(|t| if t > 0.0 { t } else { 0.0 })
 }
 
@@ -48,7 +56,10 @@ pub fn relu<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
 /// assert_eq!(dx, SVector::from([0.1, 0.1, 1.0]));
 /// ```
 #[differentiable]
-pub fn leaky_relu<const N: usize>(x: SVector<f32, N>, alpha: f32) -> SVector<f32, N> {
+pub fn leaky_relu<const R: usize, const C: usize>(
+    x: SMatrix<f32, R, C>,
+    alpha: f32,
+) -> SMatrix<f32, R, C> {
     let positive = x.map(|t| if t > 0.0 { t } else { 0.0 });
     let negative = x.map(|t| if t > 0.0 { 0.0 } else { t });
     positive + negative * alpha
@@ -65,7 +76,7 @@ pub fn leaky_relu<const N: usize>(x: SVector<f32, N>, alpha: f32) -> SVector<f32
 /// assert_eq!(y, SVector::from([0.5, 1.0, 0.0]));
 /// ```
 #[differentiable]
-pub fn sigmoid<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
+pub fn sigmoid<const R: usize, const C: usize>(x: SMatrix<f32, R, C>) -> SMatrix<f32, R, C> {
     x.map(|t| 0.5 + 0.5 * (0.5 * t).tanh())
 }
 
@@ -78,7 +89,7 @@ pub fn sigmoid<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
 /// assert_eq!(tanh(SVector::from([0.0f32])), SVector::from([0.0]));
 /// ```
 #[differentiable]
-pub fn tanh<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
+pub fn tanh<const R: usize, const C: usize>(x: SMatrix<f32, R, C>) -> SMatrix<f32, R, C> {
     x.map(|t| t.tanh())
 }
 
@@ -94,7 +105,7 @@ pub fn tanh<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
 /// assert_eq!(y[1], 1000.0);
 /// ```
 #[differentiable]
-pub fn softplus<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
+pub fn softplus<const R: usize, const C: usize>(x: SMatrix<f32, R, C>) -> SMatrix<f32, R, C> {
     x.map(|t| t.max(0.0) + (-t.abs()).exp().ln_1p())
 }
 
@@ -111,7 +122,7 @@ pub fn softplus<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
 /// assert!(y[2].abs() < 1e-6);
 /// ```
 #[differentiable]
-pub fn gelu<const N: usize>(x: SVector<f32, N>) -> SVector<f32, N> {
+pub fn gelu<const R: usize, const C: usize>(x: SMatrix<f32, R, C>) -> SMatrix<f32, R, C> {
     x.map(|t| 0.5 * t * (1.0 + (0.797_884_6 * (t + 0.044_715 * t * t * t)).tanh()))
 }
 

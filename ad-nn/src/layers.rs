@@ -100,4 +100,28 @@ impl<const I: usize, const O: usize> Dense<I, O> {
     pub fn forward(&self, x: SVector<f32, I>) -> SVector<f32, O> {
         self.w * x + self.b
     }
+
+    /// The outputs of a batch of `B` inputs, one per column: `W X + b 1ᵀ`, one matrix product
+    /// for the whole batch (the bias is added to every column as the outer product with a row
+    /// of ones).
+    ///
+    /// Training on a batch as the columns of a matrix is faster than summing `B` per-example
+    /// gradients: the weight gradient is one product `G Xᵀ` instead of `B` outer products
+    /// added one by one (about 3× at `B = 32` for a 64-32-10 network, see the README).
+    ///
+    /// ```
+    /// use ad_nn::prelude::*;
+    /// use nalgebra::{Matrix2, SMatrix, SVector};
+    ///
+    /// let layer = Dense::<2, 2> { w: SMatrix::identity() * 2.0, b: SVector::from([1.0, -1.0]) };
+    /// let xs = Matrix2::new(1.0, 3.0, 2.0, 4.0); // the inputs (1, 2) and (3, 4)
+    /// let ys = layer.forward_batch(xs);
+    /// assert_eq!(ys.column(0), layer.forward(SVector::from([1.0, 2.0])));
+    /// assert_eq!(ys.column(1), layer.forward(SVector::from([3.0, 4.0])));
+    /// ```
+    #[differentiable]
+    pub fn forward_batch<const B: usize>(&self, xs: SMatrix<f32, I, B>) -> SMatrix<f32, O, B> {
+        let ones = SMatrix::<f32, 1, B>::repeat(1.0);
+        self.w * xs + self.b * ones
+    }
 }

@@ -192,3 +192,89 @@ fn losses_match_finite_differences() {
     assert!((l - 1000.0).abs() < 1e-3);
     assert!(g.iter().all(|t| t.is_finite()));
 }
+
+// Batches: one example per column ------------------------------------------------------------
+
+/// A deterministic 5×4 batch with distinct, non-round entries.
+fn batch(seed: f32) -> SMatrix<f32, 5, 4> {
+    SMatrix::from_fn(|i, j| ((i * 4 + j) as f32 * seed).sin() * 1.5 + 0.1)
+}
+
+#[test]
+fn dense_forward_batch_matches_finite_differences_and_the_columns() {
+    let d = layer();
+    let xs = batch(0.83);
+    let w = SMatrix::<f32, 3, 4>::from_fn(|i, j| ((i + 3 * j) as f32 * 0.61).cos());
+    let (ys, pullback) = d.forward_batch_vjp(xs);
+    for j in 0..4 {
+        assert_eq!(ys.column(j), d.forward(xs.column(j).into_owned()));
+    }
+    let (gd, gxs) = pullback(w);
+    // The batch's gradient is the sum of the columns' gradients.
+    let mut sum = DenseTangent::<5, 3>::zero();
+    for j in 0..4 {
+        let (gdj, _) = d.forward_vjp(xs.column(j).into_owned()).1(w.column(j).into_owned());
+        sum.add_assign_vs(&gdj);
+    }
+    assert!((gd.w - sum.w).norm() < 1e-5 && (gd.b - sum.b).norm() < 1e-5);
+    let inner = |y: SMatrix<f32, 3, 4>| y.component_mul(&w).sum();
+    check_gradient(|d: &Dense<5, 3>| inner(d.forward_batch(xs)), &d, &gd, H, TOL);
+    check_gradient(|xs: &SMatrix<f32, 5, 4>| inner(d.forward_batch(*xs)), &xs, &gxs, H, TOL);
+    let dd = DenseTangent::<5, 3> {
+        w: SMatrix::from_fn(|i, j| ((i * 5 + j) as f32 * 0.37).cos()),
+        b: direction(0.4),
+    };
+    let dxs = batch(-0.47);
+    let (_, dys) = d.forward_batch_jvp(xs, &dd, dxs);
+    assert_dot_test(
+        inner(dys),
+        VectorSpace::dot(&dd, &gd) + dxs.component_mul(&gxs).sum(),
+        dys.norm() * w.norm(),
+    );
+}
+
+#[test]
+fn activations_on_batches_are_column_wise() {
+    let xs = batch(1.21);
+    let w = SMatrix::<f32, 5, 4>::from_fn(|i, j| ((i * 4 + j) as f32 * 0.29).cos());
+    let inner = |y: SMatrix<f32, 5, 4>| y.component_mul(&w).sum();
+    let (y, pb) = relu_vjp(xs);
+    assert_eq!(y, xs.map(|t| t.max(0.0)));
+    check_gradient(|x: &SMatrix<f32, 5, 4>| inner(relu(*x)), &xs, &pb(w), H, TOL);
+    let (y, pb) = gelu_vjp(xs);
+    for j in 0..4 {
+        assert_eq!(y.column(j), gelu(xs.column(j).into_owned()));
+    }
+    check_gradient(|x: &SMatrix<f32, 5, 4>| inner(gelu(*x)), &xs, &pb(w), H, TOL);
+    let (loss, (gp, gt)) = mse_grad(xs, batch(0.5));
+    assert_eq!(loss, mse(xs, batch(0.5)));
+    check_gradient(|p: &SMatrix<f32, 5, 4>| mse(*p, batch(0.5)), &xs, &gp, H, TOL);
+    assert_eq!(gt, -gp);
+}
+
+#[test]
+fn cross_entropy_batch_is_the_mean_of_the_columns() {
+    let logits = batch(0.77) * 3.0;
+    let classes = [4, 0, 2, 2];
+    let (loss, grad) = cross_entropy_batch_grad(logits, classes);
+    let mut mean = 0.0;
+    for (j, &c) in classes.iter().enumerate() {
+        let (l, g) = cross_entropy_grad(logits.column(j).into_owned(), c);
+        mean += l / 4.0;
+        assert!((grad.column(j) - g / 4.0).norm() < 1e-6);
+    }
+    assert!((loss - mean).abs() < 1e-6);
+    check_gradient(
+        |z: &SMatrix<f32, 5, 4>| cross_entropy_batch(*z, classes),
+        &logits,
+        &grad,
+        H,
+        TOL,
+    );
+    let v = batch(-0.31);
+    let (_, dy) = cross_entropy_batch_jvp(logits, classes, v);
+    assert_dot_test(dy, v.component_mul(&grad).sum(), v.norm() * grad.norm());
+    // Stable for large logits.
+    let (big, g) = cross_entropy_batch_grad(logits * 1000.0, classes);
+    assert!(big.is_finite() && g.iter().all(|t| t.is_finite()));
+}

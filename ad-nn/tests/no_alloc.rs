@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use ad::prelude::*;
 use ad_nn::prelude::*;
-use nalgebra::SVector;
+use nalgebra::{SMatrix, SVector};
 use rand::SeedableRng;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -32,6 +32,13 @@ impl Mlp {
     #[differentiable]
     fn loss(&self, x: SVector<f32, 4>, class: usize) -> f32 {
         cross_entropy(self.forward(x), class)
+    }
+
+    /// A batch of 16 examples as the columns of a matrix.
+    #[differentiable(wrt(self))]
+    fn batch_loss(&self, xs: SMatrix<f32, 4, 16>, classes: [usize; 16]) -> f32 {
+        let hidden = relu(self.l1.forward_batch(xs));
+        cross_entropy_batch(self.l2.forward_batch(hidden), classes)
     }
 }
 
@@ -57,6 +64,10 @@ fn a_training_step_does_not_allocate() {
     let mut sgd = Sgd::new(1e-2).momentum(0.9);
     let mut adamw = Adam::new(1e-3).weight_decay(1e-2);
     let mut sink = 0.0f32;
+    let mut batch = mlp.clone();
+    let mut sgd_batch = Sgd::new(1e-2).momentum(0.9);
+    let xs = SMatrix::<f32, 4, 16>::from_fn(|i, j| ((i * 16 + j) as f32 * 0.37).sin());
+    let classes: [usize; 16] = core::array::from_fn(|j| j % 3);
     // The optimizers create their state at the first step, inside the region too.
     let region = Region::new(GLOBAL);
     for i in 0..100 {
@@ -68,6 +79,9 @@ fn a_training_step_does_not_allocate() {
         sink += loss;
         let (loss, (grad, _)) = third.loss_grad(black_box(x), i % 3);
         adamw.step(&mut third, &grad);
+        sink += loss;
+        let (loss, grad) = batch.batch_loss_grad(black_box(xs), classes);
+        sgd_batch.step(&mut batch, &grad);
         sink += loss;
         let (y, pullback) = mlp.forward_vjp(black_box(x));
         let (g, _) = pullback(y);
