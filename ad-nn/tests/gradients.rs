@@ -218,8 +218,20 @@ fn dense_forward_batch_matches_finite_differences_and_the_columns() {
     }
     assert!((gd.w - sum.w).norm() < 1e-5 && (gd.b - sum.b).norm() < 1e-5);
     let inner = |y: SMatrix<f32, 3, 4>| y.component_mul(&w).sum();
-    check_gradient(|d: &Dense<5, 3>| inner(d.forward_batch(xs)), &d, &gd, H, TOL);
-    check_gradient(|xs: &SMatrix<f32, 5, 4>| inner(d.forward_batch(*xs)), &xs, &gxs, H, TOL);
+    check_gradient(
+        |d: &Dense<5, 3>| inner(d.forward_batch(xs)),
+        &d,
+        &gd,
+        H,
+        TOL,
+    );
+    check_gradient(
+        |xs: &SMatrix<f32, 5, 4>| inner(d.forward_batch(*xs)),
+        &xs,
+        &gxs,
+        H,
+        TOL,
+    );
     let dd = DenseTangent::<5, 3> {
         w: SMatrix::from_fn(|i, j| ((i * 5 + j) as f32 * 0.37).cos()),
         b: direction(0.4),
@@ -240,15 +252,33 @@ fn activations_on_batches_are_column_wise() {
     let inner = |y: SMatrix<f32, 5, 4>| y.component_mul(&w).sum();
     let (y, pb) = relu_vjp(xs);
     assert_eq!(y, xs.map(|t| t.max(0.0)));
-    check_gradient(|x: &SMatrix<f32, 5, 4>| inner(relu(*x)), &xs, &pb(w), H, TOL);
+    check_gradient(
+        |x: &SMatrix<f32, 5, 4>| inner(relu(*x)),
+        &xs,
+        &pb(w),
+        H,
+        TOL,
+    );
     let (y, pb) = gelu_vjp(xs);
     for j in 0..4 {
         assert_eq!(y.column(j), gelu(xs.column(j).into_owned()));
     }
-    check_gradient(|x: &SMatrix<f32, 5, 4>| inner(gelu(*x)), &xs, &pb(w), H, TOL);
+    check_gradient(
+        |x: &SMatrix<f32, 5, 4>| inner(gelu(*x)),
+        &xs,
+        &pb(w),
+        H,
+        TOL,
+    );
     let (loss, (gp, gt)) = mse_grad(xs, batch(0.5));
     assert_eq!(loss, mse(xs, batch(0.5)));
-    check_gradient(|p: &SMatrix<f32, 5, 4>| mse(*p, batch(0.5)), &xs, &gp, H, TOL);
+    check_gradient(
+        |p: &SMatrix<f32, 5, 4>| mse(*p, batch(0.5)),
+        &xs,
+        &gp,
+        H,
+        TOL,
+    );
     assert_eq!(gt, -gp);
 }
 
