@@ -3,6 +3,8 @@
 //! them, and so that the hand-written gradients are checked against the macro's.
 #![forbid(unsafe_code)]
 
+pub mod nn;
+
 use ad::prelude::*;
 use nalgebra::{SVector, Vector2, Vector3};
 
