@@ -357,33 +357,37 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
 }
 
 /// `aᵀ g` as dot products of contiguous columns, each with eight partial sums (which
-/// vectorizes), inlined: nalgebra's `tr_mul` is the same computation, but as a call the
-/// optimizer keeps even when its result is unused (the cotangent of an input the caller drops).
+/// vectorizes), inlined and free of bounds checks: nalgebra's `tr_mul` is the same
+/// computation, but as a call that the optimizer keeps even when its result is unused (the
+/// cotangent of an input the caller drops).
 #[inline(always)]
 fn tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
     a: &SMatrix<T, R, K>,
     g: &SMatrix<T, R, C>,
 ) -> SMatrix<T, K, C> {
-    let (a, g) = (a.as_slice(), g.as_slice());
-    let mut out = SMatrix::<T, K, C>::zeros();
-    for (c, out_c) in out.as_mut_slice().chunks_exact_mut(K).enumerate() {
-        let g_c = &g[c * R..(c + 1) * R];
-        for (k, o) in out_c.iter_mut().enumerate() {
-            let a_k = &a[k * R..(k + 1) * R];
-            let mut acc = [<T as crate::VectorSpace>::zero(); 8];
-            let (a_8, a_rest) = a_k.split_at(R - R % 8);
-            let (g_8, g_rest) = g_c.split_at(R - R % 8);
-            for (x, y) in a_8.chunks_exact(8).zip(g_8.chunks_exact(8)) {
-                for i in 0..8 {
-                    acc[i] += x[i] * y[i];
+    let zero = <T as crate::VectorSpace>::zero();
+    let mut out = SMatrix::<T, K, C>::from_element(zero);
+    for (out_c, g_c) in out
+        .as_mut_slice()
+        .chunks_exact_mut(K.max(1))
+        .zip(g.as_slice().chunks_exact(R.max(1)))
+    {
+        for (o, a_k) in out_c.iter_mut().zip(a.as_slice().chunks_exact(R.max(1))) {
+            let mut acc = [zero; 8];
+            let (a_8, g_8) = (a_k.chunks_exact(8), g_c.chunks_exact(8));
+            let rest: T = a_8
+                .remainder()
+                .iter()
+                .zip(g_8.remainder())
+                .fold(zero, |s, (x, y)| s + *x * *y);
+            for (x, y) in a_8.zip(g_8) {
+                for ((acc, x), y) in acc.iter_mut().zip(x).zip(y) {
+                    *acc += *x * *y;
                 }
             }
-            let mut sum =
-                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-            for (x, y) in a_rest.iter().zip(g_rest) {
-                sum += *x * *y;
-            }
-            *o = sum;
+            *o = ((acc[0] + acc[4]) + (acc[1] + acc[5]))
+                + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+                + rest;
         }
     }
     out

@@ -251,7 +251,7 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> TokenSt
                 #(#cfg_attrs)*
                 #[doc = #doc]
                 #allow
-                #[inline(always)]
+                #[inline]
                 #vis fn #grad #generics (#(#inputs),*) -> (#output, #cotangent) #where_clause {
                     #mark_used
                     #body

@@ -190,7 +190,7 @@ impl Emitter<'_> {
         let iteration = quote! {
             #forward
             let #next = (#(#nexts,)*);
-            #tape.push(#[inline(always)] move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
+            #tape.push(move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
                 #code
                 (#(#results,)*)
             });
@@ -205,7 +205,7 @@ impl Emitter<'_> {
                     #forward
                     let #next = (#(#nexts,)*);
                     #tape[#count] = ::core::option::Option::Some(
-                        #[inline(always)] move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
+                        move |(#(#seeds,)*), (#(#accumulators,)*): (#(#acc_types,)*)| {
                             #code
                             (#(#results,)*)
                         },
