@@ -1,5 +1,5 @@
 //! Handwritten digits: a multilayer perceptron on 8×8 images, trained with Adam on mini-batches
-//! in about a second. Its layers are plain structs, its forward pass and loss are
+//! (each one the columns of a matrix) in a fraction of a second. Its layers are plain structs, its forward pass and loss are
 //! `#[differentiable]` methods, and every gradient is code the compiler wrote: no tape, no
 //! allocation per step.
 //!
@@ -16,7 +16,7 @@ use ad::prelude::*;
 use ad_nn::data::Example;
 use ad_nn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
-use nalgebra::SVector;
+use nalgebra::{SMatrix, SVector};
 use plotters::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -37,6 +37,35 @@ impl Mlp {
     #[differentiable]
     fn loss(&self, x: SVector<f32, 64>, class: usize) -> f32 {
         cross_entropy(self.forward(x), class)
+    }
+
+    /// The mean loss of a batch given as the columns of a matrix: one matrix product per layer
+    /// for the whole batch, about twice as fast as 32 per-example gradients. Differentiated
+    /// with respect to the model only.
+    #[differentiable(wrt(self))]
+    fn batch_loss(&self, xs: SMatrix<f32, 64, BATCH>, classes: [usize; BATCH]) -> f32 {
+        let hidden = relu(self.hidden.forward_batch(xs));
+        cross_entropy_batch(self.output.forward_batch(hidden), classes)
+    }
+
+    /// The mean loss and gradient of a batch: as matrix columns when the batch is full, one
+    /// example at a time for the shorter last batch of an epoch.
+    fn batch_grad(&self, batch: &[Example<64>]) -> (f32, MlpTangent) {
+        if batch.len() == BATCH {
+            let xs = SMatrix::<f32, 64, BATCH>::from_fn(|i, j| batch[j].0[i]);
+            let classes = core::array::from_fn(|j| batch[j].1);
+            return self.batch_loss_grad(xs, classes);
+        }
+        let mut grad = MlpTangent::zero();
+        let mut total = 0.0;
+        for &(x, class) in batch {
+            let (loss, (g, _)) = self.loss_grad(x, class);
+            grad.add_assign_vs(&g);
+            total += loss;
+        }
+        let scale = 1.0 / batch.len() as f32;
+        grad.scale(scale);
+        (total * scale, grad)
     }
 
     fn accuracy(&self, data: &[Example<64>]) -> f32 {
@@ -86,14 +115,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut total = 0.0;
         for batch in train.chunks(BATCH) {
             // The mean gradient of the batch, then one Adam step.
-            let mut grad = MlpTangent::zero();
-            for &(x, class) in batch {
-                let (loss, (g, _)) = mlp.loss_grad(x, class);
-                grad.add_assign_vs(&g);
-                total += loss;
-            }
-            grad.scale(1.0 / batch.len() as f32);
+            let (loss, grad) = mlp.batch_grad(batch);
             adam.step(&mut mlp, &grad);
+            total += loss * batch.len() as f32;
         }
         seconds += start.elapsed().as_secs_f64();
         // Measured outside the timed training: the curves of the plot.
