@@ -26,6 +26,13 @@ pub(super) struct Backward<'a, 'b> {
     /// since: a contribution to a path that no written path overlaps is an assignment, not an
     /// addition to zero.
     zeroed: HashMap<Var, Vec<Vec<String>>>,
+    /// The `self` parameter of a method, whose adjoint can be built as a struct literal.
+    self_var: Option<Var>,
+    /// While nothing but whole fields of `self` (`self.l1`, each once) has contributed to its
+    /// adjoint: those fields' adjoints, held in locals. The adjoint of `self` is then the
+    /// literal `Tangent::<Self> { l1: .., ..zero }` rather than a zeroed struct whose fields
+    /// are overwritten, which saves a pass over, say, every weight of a model.
+    deferred: Vec<(syn::Member, Ident)>,
 }
 
 /// A place inside the adjoint of `root`: `adjoint(root).path[0].path[1]...`.
@@ -63,8 +70,17 @@ impl<'a, 'b> Backward<'a, 'b> {
                 _ => None,
             })
             .collect();
+        let self_var = e
+            .sig
+            .params
+            .first()
+            .filter(|p| p.is_self && p.differentiated)
+            .map(|_| e.param_var(0))
+            .filter(|v| !external.contains(v));
         Backward {
             e,
+            self_var,
+            deferred: Vec::new(),
             declared: external.iter().copied().collect(),
             code: TokenStream::new(),
             escaping,
@@ -94,9 +110,36 @@ impl<'a, 'b> Backward<'a, 'b> {
         Some(place)
     }
 
+    /// The adjoint of `self` as a struct literal of its deferred fields over zero.
+    fn self_literal(&self) -> TokenStream {
+        let root = self.self_var.expect("fields are deferred only for `self`");
+        let r = self.r(root);
+        let fields = self.deferred.iter().map(|(m, local)| quote!(#m: #local));
+        quote!(::ad::Tangent::<Self> { #(#fields,)* ..::ad::__rt::zero_like(#r) })
+    }
+
+    /// Declares the adjoint of `self` from its deferred fields, before anything else adds
+    /// to it or reads it.
+    fn materialize(&mut self, root: Var) {
+        if self.self_var != Some(root) || self.deferred.is_empty() {
+            return;
+        }
+        let literal = self.self_literal();
+        let gr = g(root);
+        self.code.extend(quote!(let mut #gr = #literal;));
+        self.declared.insert(root);
+        let written = self
+            .deferred
+            .drain(..)
+            .map(|(m, _)| vec![quote!(#m).to_string()])
+            .collect();
+        self.zeroed.insert(root, written);
+    }
+
     /// Declares the root of `place` (zero) if needed, records the path as written, and tells
     /// whether the place was still untouched zero.
     fn touch(&mut self, place: &Place) -> bool {
+        self.materialize(place.root);
         if !self.declared.contains(&place.root) {
             self.declare_zero(place.root);
             self.zeroed.insert(place.root, Vec::new());
@@ -142,6 +185,9 @@ impl<'a, 'b> Backward<'a, 'b> {
     /// The adjoint of `var` where the backward pass ends: its accumulator, or zero if nothing
     /// contributed to it.
     pub(super) fn adjoint_or_zero(&self, var: Var) -> TokenStream {
+        if self.self_var == Some(var) && !self.deferred.is_empty() {
+            return self.self_literal();
+        }
         if self.declared.contains(&var) {
             let gv = g(var);
             quote!(#gv)
@@ -287,6 +333,20 @@ impl<'a, 'b> Backward<'a, 'b> {
         }
         if let Some(place) = self.place(target) {
             self.declared.insert(target);
+            let key = place.key();
+            if place.path.len() == 1
+                && self.self_var == Some(place.root)
+                && !self.declared.contains(&place.root)
+                && !self
+                    .deferred
+                    .iter()
+                    .any(|(m, _)| quote!(#m).to_string() == key[0])
+            {
+                let local = mixed(&format!("__gself_{}", self.deferred.len()));
+                self.code.extend(quote!(let #local = #contribution;));
+                self.deferred.push((place.path[0].clone(), local));
+                return;
+            }
             let fresh = self.touch(&place);
             let t = place.tokens();
             self.code.extend(if fresh {
@@ -296,6 +356,7 @@ impl<'a, 'b> Backward<'a, 'b> {
             });
             return;
         }
+        self.materialize(target);
         let gt = g(target);
         // A whole contribution: later field contributions must add to it.
         self.zeroed.remove(&target);
@@ -321,6 +382,7 @@ impl<'a, 'b> Backward<'a, 'b> {
     /// Declares the adjoint of `base` as zero if nothing has contributed to it yet, for a
     /// contribution added in place.
     pub(super) fn declare_zero(&mut self, base: Var) -> Ident {
+        self.materialize(base);
         let gb = g(base);
         if self.declared.insert(base) {
             let r = self.r(base);

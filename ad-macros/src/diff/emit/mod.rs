@@ -337,7 +337,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn param_var(&self, i: usize) -> Var {
+    pub(super) fn param_var(&self, i: usize) -> Var {
         self.body
             .stmts
             .iter()
