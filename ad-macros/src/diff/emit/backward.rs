@@ -25,7 +25,7 @@ pub(super) struct Backward<'a, 'b> {
     /// Struct adjoints declared zero for a field contribution, with the field paths written
     /// since: a contribution to a path that no written path overlaps is an assignment, not an
     /// addition to zero.
-    zeroed: HashMap<Var, Vec<Vec<String>>>,
+    zeroed: HashMap<Var, Vec<Vec<syn::Member>>>,
     /// The `self` parameter of a method, whose adjoint can be built as a struct literal.
     self_var: Option<Var>,
     /// While nothing but whole fields of `self` (`self.l1`, each once) has contributed to its
@@ -42,9 +42,6 @@ struct Place {
 }
 
 impl Place {
-    fn key(&self) -> Vec<String> {
-        self.path.iter().map(|m| quote!(#m).to_string()).collect()
-    }
     fn tokens(&self) -> TokenStream {
         let (root, path) = (g(self.root), &self.path);
         quote!(#root #(.#path)*)
@@ -128,11 +125,7 @@ impl<'a, 'b> Backward<'a, 'b> {
         let gr = g(root);
         self.code.extend(quote!(let mut #gr = #literal;));
         self.declared.insert(root);
-        let written = self
-            .deferred
-            .drain(..)
-            .map(|(m, _)| vec![quote!(#m).to_string()])
-            .collect();
+        let written = self.deferred.drain(..).map(|(m, _)| vec![m]).collect();
         self.zeroed.insert(root, written);
     }
 
@@ -144,13 +137,13 @@ impl<'a, 'b> Backward<'a, 'b> {
             self.declare_zero(place.root);
             self.zeroed.insert(place.root, Vec::new());
         }
-        let key = place.key();
+        let path = &place.path;
         match self.zeroed.get_mut(&place.root) {
             Some(written) => {
                 let fresh = !written
                     .iter()
-                    .any(|w| w.starts_with(&key) || key.starts_with(w));
-                written.push(key);
+                    .any(|w| w.starts_with(path) || path.starts_with(w));
+                written.push(path.clone());
                 fresh
             }
             None => false,
@@ -333,14 +326,10 @@ impl<'a, 'b> Backward<'a, 'b> {
         }
         if let Some(place) = self.place(target) {
             self.declared.insert(target);
-            let key = place.key();
             if place.path.len() == 1
                 && self.self_var == Some(place.root)
                 && !self.declared.contains(&place.root)
-                && !self
-                    .deferred
-                    .iter()
-                    .any(|(m, _)| quote!(#m).to_string() == key[0])
+                && !self.deferred.iter().any(|(m, _)| *m == place.path[0])
             {
                 let local = mixed(&format!("__gself_{}", self.deferred.len()));
                 self.code.extend(quote!(let #local = #contribution;));
