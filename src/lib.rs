@@ -96,6 +96,25 @@ pub mod __rt {
         <T as nalgebra::ComplexField>::from_real(<T as num_traits::One>::one())
     }
 
+    /// `m.map(f)` and the derivative of `f` at every element, in one pass: `f(x, 1)` is the
+    /// closure's forward mode seeded with the unit tangent, returning `(value, derivative)`.
+    /// Reverse mode keeps the derivatives for the pullback, an element-wise product.
+    #[inline(always)]
+    pub fn map_with_derivative<T, R, C, S>(
+        m: &nalgebra::Matrix<T, R, C, S>,
+        f: impl Fn(T, T) -> (T, T),
+    ) -> (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>)
+    where
+        T: ad_core::Real,
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        S: nalgebra::Storage<T, R, C>,
+        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+    {
+        let pairs = m.map(|x| f(x, one()));
+        (pairs.map(|p| p.0), pairs.map(|p| p.1))
+    }
+
     /// Passes a tangent to a method's `self` tangent parameter, which is `&Tangent<Self>` for
     /// `&self` and `Tangent<Self>` for `self`: rustc picks the form from the callee.
     pub trait TangentArg<'a, T> {

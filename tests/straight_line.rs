@@ -526,3 +526,43 @@ fn map_with_a_differentiable_closure() {
     let (_, dy) = activations_jvp(v, 1.5, dv, 0.5);
     assert_close_scalar(dy, dv.dot(&gv) + 0.5 * gs, 1e-12);
 }
+
+/// `map` whose closure calls `tanh` or `exp` keeps the element-wise derivative from the
+/// forward pass; a closure of arithmetic and branches is recomputed in the backward pass. Both
+/// inside loop iterations and `if` arms, whose pullbacks outlive the forward pass.
+#[differentiable]
+fn maps_in_loop_and_branch(v: SVector<f64, 3>, k: f64) -> f64 {
+    let mut acc = v;
+    for _ in 0..3 {
+        acc = acc.map(|t| (0.5 * t).tanh()) * k + v;
+    }
+    let out = if k > 0.0 {
+        acc.map(|t| t.exp())
+    } else {
+        acc.map(|t| if t > 0.0 { t * t } else { 0.1 * t })
+    };
+    out.sum()
+}
+
+#[test]
+fn map_derivatives_kept_or_recomputed_in_loops_and_branches() {
+    let v = SVector::<f64, 3>::new(-1.0, 0.3, 2.0);
+    for k in [1.3, -0.7] {
+        let (y, (gv, gk)) = maps_in_loop_and_branch_grad(v, k);
+        assert_eq!(y, maps_in_loop_and_branch(v, k));
+        let x = SVector::<f64, 4>::new(v[0], v[1], v[2], k);
+        let fd = fd_gradient(
+            |x| maps_in_loop_and_branch(x.fixed_rows::<3>(0).into_owned(), x[3]),
+            x,
+        );
+        let g = SVector::<f64, 4>::new(gv[0], gv[1], gv[2], gk);
+        assert_close(&g, &fd, 1e-7);
+        let (_, pullback) = maps_in_loop_and_branch_vjp(v, k);
+        let (pv, pk) = pullback(2.0);
+        assert_close(&pv, &(gv * 2.0), 1e-14);
+        assert_close_scalar(pk, gk * 2.0, 1e-14);
+        let dv = SVector::<f64, 3>::new(0.1, -0.2, 0.3);
+        let (_, dy) = maps_in_loop_and_branch_jvp(v, k, dv, 0.5);
+        assert_close_scalar(dy, dv.dot(&gv) + 0.5 * gk, 1e-12);
+    }
+}

@@ -75,7 +75,7 @@ proptest! {
         check_rule(
             |a: &Matrix2x3<f64>| -a,
             neg::jvp0,
-            neg::vjp0,
+            |a, y, g| neg::vjp0(a, y, g),
             &a, &v, &w,
         )?;
     }
@@ -319,19 +319,19 @@ proptest! {
         check_rule(
             |m: &Matrix2x3<f64>| m.transpose(),
             transpose::jvp0,
-            transpose::vjp0,
+            |a, y, g| transpose::vjp0(a, y, g),
             &m, &vm, &wt,
         )?;
         check_rule(
             |m: &Matrix2x3<f64>| m.sum(),
             sum::jvp0,
-            sum::vjp0,
+            |a, y, g| sum::vjp0(a, y, g),
             &m, &vm, &w,
         )?;
         check_rule(
             |m: &Matrix2x3<f64>| m.mean(),
             mean::jvp0,
-            mean::vjp0,
+            |a, y, g| mean::vjp0(a, y, g),
             &m, &vm, &w,
         )?;
         check_rule(

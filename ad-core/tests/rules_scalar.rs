@@ -346,7 +346,7 @@ proptest! {
         check_rule(
             |a: &f64| -a,
             neg::jvp0,
-            neg::vjp0,
+            |a, y, g| neg::vjp0(a, y, g),
             &a, &v, &w,
         )?;
     }

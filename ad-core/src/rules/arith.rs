@@ -22,6 +22,7 @@
 
 use nalgebra::SMatrix;
 
+use super::Of;
 use crate::Real;
 
 // Add -----------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ impl<T: Real, const R: usize, const C: usize> AddRule<SMatrix<T, R, C>> for SMat
 
 /// Rule of `a + b` (scalar + scalar, matrix + matrix): `d(a + b) = da + db`.
 pub mod add {
-    use super::AddRule;
+    use super::{AddRule, Of};
 
     /// Tangent contribution of `a`: `da`.
     #[inline(always)]
@@ -111,12 +112,22 @@ pub mod add {
     }
     /// Cotangent of `a`: `g`.
     #[inline(always)]
-    pub fn vjp0<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> A {
+    pub fn vjp0<A: AddRule<B>, B>(
+        _a: impl Of<A>,
+        _b: impl Of<B>,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> A {
         A::vjp_lhs(g)
     }
     /// Cotangent of `b`: `g`.
     #[inline(always)]
-    pub fn vjp1<A: AddRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
+    pub fn vjp1<A: AddRule<B>, B>(
+        _a: impl Of<A>,
+        _b: impl Of<B>,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> B {
         A::vjp_rhs(g)
     }
     /// The value `a + b` from references: the primal of an operator whose operands are read
@@ -200,7 +211,7 @@ impl<T: Real, const R: usize, const C: usize> SubRule<SMatrix<T, R, C>> for SMat
 
 /// Rule of `a - b` (scalar - scalar, matrix - matrix): `d(a - b) = da - db`.
 pub mod sub {
-    use super::SubRule;
+    use super::{Of, SubRule};
 
     /// Tangent contribution of `a`: `da`.
     #[inline(always)]
@@ -214,12 +225,22 @@ pub mod sub {
     }
     /// Cotangent of `a`: `g`.
     #[inline(always)]
-    pub fn vjp0<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> A {
+    pub fn vjp0<A: SubRule<B>, B>(
+        _a: impl Of<A>,
+        _b: impl Of<B>,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> A {
         A::vjp_lhs(g)
     }
     /// Cotangent of `b`: `-g`.
     #[inline(always)]
-    pub fn vjp1<A: SubRule<B>, B>(_a: &A, _b: &B, _y: &A::Output, g: &A::Output) -> B {
+    pub fn vjp1<A: SubRule<B>, B>(
+        _a: impl Of<A>,
+        _b: impl Of<B>,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> B {
         A::vjp_rhs(g)
     }
     /// The value `a - b` from references: the primal of an operator whose operands are read
@@ -242,10 +263,12 @@ pub trait MulRule<Rhs>: Sized {
     fn jvp_lhs(&self, rhs: &Rhs, d: &Self) -> Self::Output;
     /// Tangent of the product from the tangent `d` of the right operand.
     fn jvp_rhs(&self, rhs: &Rhs, d: &Rhs) -> Self::Output;
-    /// Cotangent of the left operand given the cotangent `g` of the product.
-    fn vjp_lhs(&self, rhs: &Rhs, g: &Self::Output) -> Self;
-    /// Cotangent of the right operand given the cotangent `g` of the product.
-    fn vjp_rhs(&self, rhs: &Rhs, g: &Self::Output) -> Rhs;
+    /// Cotangent of the left operand given the right operand and the cotangent `g` of the
+    /// product (the product is bilinear: the left operand itself is not needed).
+    fn vjp_lhs(rhs: &Rhs, g: &Self::Output) -> Self;
+    /// Cotangent of the right operand given the left operand and the cotangent `g` of the
+    /// product.
+    fn vjp_rhs(lhs: &Self, g: &Self::Output) -> Rhs;
     /// The product `self * rhs` from references (no copy of the operands).
     fn value(&self, rhs: &Rhs) -> Self::Output;
 }
@@ -263,12 +286,12 @@ impl<T: Real> MulRule<T> for T {
         *self * *d
     }
     #[inline(always)]
-    fn vjp_lhs(&self, rhs: &T, g: &T) -> T {
+    fn vjp_lhs(rhs: &T, g: &T) -> T {
         *g * *rhs
     }
     #[inline(always)]
-    fn vjp_rhs(&self, _rhs: &T, g: &T) -> T {
-        *self * *g
+    fn vjp_rhs(lhs: &T, g: &T) -> T {
+        *lhs * *g
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> T {
@@ -289,12 +312,12 @@ impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
         d * *self
     }
     #[inline(always)]
-    fn vjp_lhs(&self, rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> T {
+    fn vjp_lhs(rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> T {
         g.dot(rhs)
     }
     #[inline(always)]
-    fn vjp_rhs(&self, _rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
-        g * *self
+    fn vjp_rhs(lhs: &T, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+        g * *lhs
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
@@ -315,12 +338,12 @@ impl<T: Real, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
         self * *d
     }
     #[inline(always)]
-    fn vjp_lhs(&self, rhs: &T, g: &Self) -> Self {
+    fn vjp_lhs(rhs: &T, g: &Self) -> Self {
         g * *rhs
     }
     #[inline(always)]
-    fn vjp_rhs(&self, _rhs: &T, g: &Self) -> T {
-        g.dot(self)
+    fn vjp_rhs(lhs: &Self, g: &Self) -> T {
+        g.dot(lhs)
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> Self {
@@ -343,12 +366,12 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
         self * d
     }
     #[inline(always)]
-    fn vjp_lhs(&self, rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> Self {
+    fn vjp_lhs(rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> Self {
         g * rhs.transpose()
     }
     #[inline(always)]
-    fn vjp_rhs(&self, _rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
-        tr_mul(self, g)
+    fn vjp_rhs(lhs: &Self, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
+        tr_mul(lhs, g)
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, K, C>) -> SMatrix<T, R, C> {
@@ -396,7 +419,7 @@ fn tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
 /// Rule of `a * b` (scalar × scalar, scalar × matrix, matrix × scalar, matrix × matrix):
 /// `d(a*b) = da*b + a*db`.
 pub mod mul {
-    use super::MulRule;
+    use super::{MulRule, Of};
 
     /// Tangent contribution of `a`: `da * b`.
     #[inline(always)]
@@ -410,13 +433,23 @@ pub mod mul {
     }
     /// Cotangent of `a` (`g * bᵀ` for matrices, `<g, b>` for a scalar `a`).
     #[inline(always)]
-    pub fn vjp0<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, g: &A::Output) -> A {
-        a.vjp_lhs(b, g)
+    pub fn vjp0<A: MulRule<B>, B>(
+        _a: impl Of<A>,
+        b: &B,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> A {
+        A::vjp_lhs(b, g)
     }
     /// Cotangent of `b` (`aᵀ * g` for matrices, `<a, g>` for a scalar `b`).
     #[inline(always)]
-    pub fn vjp1<A: MulRule<B>, B>(a: &A, b: &B, _y: &A::Output, g: &A::Output) -> B {
-        a.vjp_rhs(b, g)
+    pub fn vjp1<A: MulRule<B>, B>(
+        a: &A,
+        _b: impl Of<B>,
+        _y: impl Of<A::Output>,
+        g: &A::Output,
+    ) -> B {
+        A::vjp_rhs(a, g)
     }
     /// The value `a * b` from references: the primal of an operator whose operands are read
     /// through references (a field of `&self`), without copying them first.
@@ -568,7 +601,7 @@ impl<T: Real, const R: usize, const C: usize> NegRule for SMatrix<T, R, C> {
 
 /// Rule of `-a` (scalar or matrix): `d(-a) = -da`.
 pub mod neg {
-    use super::NegRule;
+    use super::{NegRule, Of};
 
     /// Tangent contribution of `a`: `-da`.
     #[inline(always)]
@@ -577,7 +610,7 @@ pub mod neg {
     }
     /// Cotangent of `a`: `-g`.
     #[inline(always)]
-    pub fn vjp0<A: NegRule>(_a: &A, _y: &A, g: &A) -> A {
+    pub fn vjp0<A: NegRule>(_a: impl Of<A>, _y: impl Of<A>, g: &A) -> A {
         A::vjp(g)
     }
 }

@@ -20,7 +20,7 @@
 
 use nalgebra::{DMatrix, SMatrix};
 
-use super::{c, one, zero};
+use super::{Of, c, one, zero};
 use crate::Real;
 
 /// Rule of `a.dot(&b)` (same-shape matrices, the sum of the products of their entries):
@@ -168,8 +168,8 @@ pub mod transpose {
     /// Cotangent of `a`: `gᵀ`.
     #[inline(always)]
     pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, C, R>,
+        _a: impl Of<SMatrix<T, R, C>>,
+        _y: impl Of<SMatrix<T, C, R>>,
         g: &SMatrix<T, C, R>,
     ) -> SMatrix<T, R, C> {
         g.transpose()
@@ -203,9 +203,9 @@ pub mod component_mul {
     /// Cotangent of `a`: `g∘b`.
     #[inline(always)]
     pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
+        _a: impl Of<SMatrix<T, R, C>>,
         b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
+        _y: impl Of<SMatrix<T, R, C>>,
         g: &SMatrix<T, R, C>,
     ) -> SMatrix<T, R, C> {
         g.component_mul(b)
@@ -214,8 +214,8 @@ pub mod component_mul {
     #[inline(always)]
     pub fn vjp1<T: Real, const R: usize, const C: usize>(
         a: &SMatrix<T, R, C>,
-        _b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
+        _b: impl Of<SMatrix<T, R, C>>,
+        _y: impl Of<SMatrix<T, R, C>>,
         g: &SMatrix<T, R, C>,
     ) -> SMatrix<T, R, C> {
         g.component_mul(a)
@@ -285,8 +285,8 @@ pub mod sum {
     /// Cotangent of `a`: `g` in every entry.
     #[inline(always)]
     pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &T,
+        _a: impl Of<SMatrix<T, R, C>>,
+        _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
         SMatrix::from_element(*g)
@@ -309,8 +309,8 @@ pub mod mean {
     /// Cotangent of `a`: `g / (R·C)` in every entry.
     #[inline(always)]
     pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &T,
+        _a: impl Of<SMatrix<T, R, C>>,
+        _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
         SMatrix::from_element(*g / c((R * C) as f64))

@@ -24,10 +24,17 @@
 //! the `SMatrix::new` constructor). All of them are re-exported here flat, so the rule for
 //! `x.sin()` is `rules::sin` and the one for `a * b` is `rules::mul`.
 //!
+//! Arguments that a `vjp{i}` does not read (the operands of `add`, the result of `mul`) are
+//! taken as `impl Of<X>`: either a reference `&X` or the zero-sized [`Ty<X>`], which names
+//! only the type. Generated pullbacks that outlive the forward pass pass `Ty` for them, so
+//! that the closure does not capture (copy) matrices it never reads.
+//!
 //! Conventions at points where an operation is not differentiable are documented on each module
 //! (for example `abs'(0) = 0`, and ties of `max` split the derivative equally).
 
 pub mod arith;
+mod ty;
+pub use ty::{Of, Ty};
 pub mod elementary;
 pub mod indexing;
 pub mod linalg;

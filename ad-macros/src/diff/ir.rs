@@ -288,6 +288,43 @@ pub struct Body {
 }
 
 impl Body {
+    /// The body computes with arithmetic, `min`/`max`/`abs`-like rules and branches only: it
+    /// is cheap enough (and vectorizable) that reverse mode recomputes it element by element
+    /// in the backward pass rather than storing its derivative. A body that calls `exp`,
+    /// `tanh` or another function is not.
+    pub fn is_cheap_elementwise(&self) -> bool {
+        fn cheap(stmts: &[Stmt]) -> bool {
+            stmts.iter().all(|s| match s {
+                Stmt::Verbatim(_) | Stmt::Alias { .. } => true,
+                Stmt::Let { op, .. } => match op {
+                    Op::Param(_)
+                    | Op::Const(_)
+                    | Op::Ref(_)
+                    | Op::Deref(_)
+                    | Op::Identity { .. } => true,
+                    Op::Rule { rule, .. } => matches!(
+                        *rule,
+                        "add"
+                            | "sub"
+                            | "mul"
+                            | "div"
+                            | "neg"
+                            | "min"
+                            | "max"
+                            | "abs"
+                            | "signum"
+                            | "clamp"
+                            | "mul_add"
+                    ),
+                    _ => false,
+                },
+                Stmt::If { arms, .. } => arms.iter().all(|a| cheap(&a.stmts)),
+                Stmt::Loop { .. } => false,
+            })
+        }
+        cheap(&self.stmts)
+    }
+
     pub fn info(&self, v: Var) -> &VarInfo {
         &self.vars[v.0]
     }

@@ -431,9 +431,28 @@ impl<'a, 'b> Backward<'a, 'b> {
                         continue;
                     }
                     let f = format_ident!("vjp{}", i);
+                    // Arguments read only for their type go as markers, so that a pullback
+                    // closure does not capture them.
+                    let by_type = type_only_args(&rule.to_string(), i);
+                    let args =
+                        operands
+                            .iter()
+                            .map(|o| o.var)
+                            .chain([var])
+                            .enumerate()
+                            .map(|(k, a)| {
+                                if by_type.contains(&k) && e.markers.contains(&a) {
+                                    let t = ty(a);
+                                    quote!(#t)
+                                } else if k < operands.len() {
+                                    refs[k].clone()
+                                } else {
+                                    quote!(&#x)
+                                }
+                            });
                     self.contribute(
                         o.var,
-                        quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* &#x, &#gx)),
+                        quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#args),*, &#gx)),
                     );
                 }
             }
@@ -494,7 +513,7 @@ impl<'a, 'b> Backward<'a, 'b> {
             Op::Ref(a) | Op::Deref(a) | Op::Identity { var: a, .. } => {
                 self.contribute(*a, quote!(#gx))
             }
-            Op::Map { recv, closure, .. } => {
+            Op::Map { recv, closure, .. } if closure.1.is_cheap_elementwise() => {
                 // Element by element: the closure's own reverse mode, seeded with the element
                 // of the cotangent.
                 let (sig, body) = &**closure;
@@ -510,6 +529,14 @@ impl<'a, 'b> Backward<'a, 'b> {
                         #backward
                         #result
                     })),
+                );
+            }
+            Op::Map { recv, .. } => {
+                // The forward sweep kept the derivative of each element.
+                let p = pb(var);
+                self.contribute(
+                    recv.var,
+                    quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::component_mul(&#gx, &#p)),
                 );
             }
         }

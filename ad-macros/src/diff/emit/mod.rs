@@ -140,6 +140,58 @@ pub struct Emitter<'a> {
     /// In `_grad`, where no pullback outlives the function: function-level values that loop
     /// iterations' pullbacks read through a reference (`__lrN`) instead of copying them.
     loop_refs: std::cell::RefCell<HashSet<Var>>,
+    /// Values that some rule's pullback reads only for their type: the forward pass defines
+    /// a zero-sized `__tyN = Ty::of(&__vN)` after each, which pullbacks capture instead.
+    markers: HashSet<Var>,
+}
+
+fn ty(var: Var) -> Ident {
+    Ident::new(&format!("__ty{}", var.0), Span::mixed_site())
+}
+
+/// The arguments of `rules::<rule>::vjp{i}` (operands, then the result) that it takes as
+/// `impl Of<X>`, reading only their type. This must agree with the signatures in `ad-core`;
+/// a disagreement is a type error in generated code, never a wrong derivative.
+pub(super) fn type_only_args(rule: &str, i: usize) -> &'static [usize] {
+    match (rule, i) {
+        ("add" | "sub", _) => &[0, 1, 2],
+        ("neg" | "sum" | "mean" | "transpose", 0) => &[0, 1],
+        ("mul" | "component_mul", 0) => &[0, 2],
+        ("mul" | "component_mul", 1) => &[1, 2],
+        _ => &[],
+    }
+}
+
+/// The values `type_only_args` names in `stmts` that a `let` defines (a marker is defined
+/// right after the `let`; values defined by branches and loops keep being passed by reference).
+fn collect_markers(stmts: &[Stmt], defined: &mut HashSet<Var>, wanted: &mut HashSet<Var>) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Let { var, op } => {
+                defined.insert(*var);
+                if let Op::Rule {
+                    rule,
+                    operands,
+                    diff,
+                    ..
+                } = op
+                {
+                    for (i, _) in diff.iter().enumerate().filter(|(_, d)| **d) {
+                        for &k in type_only_args(rule, i) {
+                            wanted.insert(operands.get(k).map_or(*var, |o| o.var));
+                        }
+                    }
+                }
+            }
+            Stmt::If { arms, .. } => {
+                for a in arms {
+                    collect_markers(&a.stmts, defined, wanted);
+                }
+            }
+            Stmt::Loop { body, .. } => collect_markers(body, defined, wanted),
+            Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
+        }
+    }
 }
 
 fn lr(var: Var) -> Ident {
@@ -148,10 +200,13 @@ fn lr(var: Var) -> Ident {
 
 impl<'a> Emitter<'a> {
     pub fn new(body: &'a Body, sig: &'a Sig) -> Self {
+        let (mut defined, mut wanted) = (HashSet::new(), HashSet::new());
+        collect_markers(&body.stmts, &mut defined, &mut wanted);
         Emitter {
             body,
             sig,
             loop_refs: Default::default(),
+            markers: wanted.intersection(&defined).copied().collect(),
         }
     }
 

@@ -91,6 +91,10 @@ impl Emitter<'_> {
                 Stmt::Alias { name, var } => out.extend(self.alias(name, *var)),
                 Stmt::Let { var, op } => {
                     out.extend(self.vjp_forward_let(*var, op, escaping));
+                    if self.markers.contains(var) {
+                        let (t, r) = (ty(*var), self.r(*var));
+                        out.extend(quote!(let #t = ::ad::__rt::Ty::of(#r);));
+                    }
                     if self.loop_refs.borrow().contains(var) {
                         let (r, x) = (lr(*var), v(*var));
                         out.extend(quote!(let #r = &#x;));
@@ -385,6 +389,26 @@ impl Emitter<'_> {
             let p = pb(var);
             let call = self.call(var, op, Some("vjp"), false);
             return quote!(let (#x, #p) = #call;);
+        }
+        if let Op::Map { recv, closure, .. } = op
+            && self.active(var)
+            && !closure.1.is_cheap_elementwise()
+        {
+            // The value and the element-wise derivative in one pass, from the closure's
+            // forward mode seeded with 1: the backward pass is then one product per element,
+            // and `exp` or `tanh` is evaluated once, not again in the pullback. (A cheap body
+            // such as `relu` is recomputed in the backward pass instead: two vectorized passes
+            // beat one pass that writes pairs.)
+            let (sig, body) = &**closure;
+            let jvp = Emitter::new(body, sig).jvp_body();
+            let e = &sig.params[0].name;
+            let de = tangent_param(e);
+            let r = self.r(recv.var);
+            let p = pb(var);
+            let span = self.span(var);
+            return quote_spanned!(span=>
+                let (#x, #p) = ::ad::__rt::map_with_derivative(#r, |#e, #de| { #jvp });
+            );
         }
         let primal = self.primal(var, op);
         quote!(let #x = #primal;)
