@@ -7,8 +7,9 @@
 //! loss and the accuracy per epoch) into the current directory.
 //!
 //! The architecture and the training settings were chosen on a validation set held out from
-//! the training images (the first 1150 images for training, the other 287 for validation), not
-//! on the test set.
+//! the training images (1150 for training, 287 for validation) of an earlier, unstratified
+//! split with the same seed, not on the test set. They were kept unchanged when the split
+//! became stratified.
 
 use std::time::Instant;
 

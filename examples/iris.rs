@@ -5,13 +5,18 @@
 //! cross-validation on the 120 training flowers only; the model is then trained once on all of
 //! them, and the 30 test flowers are looked at once, at the end.
 //!
-//! Run it with `cargo run --release --example iris`. It writes `iris.svg` (the training loss
-//! and the accuracy per epoch of the final training) into the current directory.
+//! The split is stratified (10 test flowers of each species) with a fixed seed. With
+//! `-- --splits N` the example then runs the same protocol on N other splits and prints the
+//! mean and spread of their test accuracies: with 30 test flowers, one flower is 3.3 points.
+//!
+//! Run it with `cargo run --release --example iris` (add `-- --splits 20` for the repeated
+//! splits). It writes `iris.svg` (the training loss and the accuracy per epoch of the final
+//! training) into the current directory.
 
 use std::time::Instant;
 
 use ad::prelude::*;
-use ad_nn::data::Example;
+use ad_nn::data::{Example, iris_split};
 use ad_nn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use nalgebra::SVector;
@@ -166,9 +171,15 @@ struct Candidate {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--splits N`: afterwards, the whole protocol again on N other stratified splits.
+    let args: Vec<String> = std::env::args().collect();
+    let splits: u64 = match args.iter().position(|a| a == "--splits") {
+        Some(i) => args.get(i + 1).ok_or("--splits needs a number")?.parse()?,
+        None => 0,
+    };
     let split = iris();
     println!(
-        "iris: {} training and {} test flowers, 4 features, 3 species",
+        "iris: {} training and {} test flowers (10 of each species), 4 features, 3 species",
         split.train.len(),
         split.test.len()
     );
@@ -182,41 +193,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "selecting H, weight decay and epochs by {FOLDS}-fold cross-validation on the training \
          set, repeated {REPEATS} times:"
     );
-    let fits = HIDDEN.len() * WEIGHT_DECAY.len() * REPEATS * FOLDS;
-    let bar = ProgressBar::new(fits as u64);
-    bar.set_style(ProgressStyle::with_template(
-        "{bar:24} fit {pos:>3}/{len}  {msg}",
-    )?);
     let start = Instant::now();
-    let mut candidates = Vec::new();
-    for &hidden in &HIDDEN {
-        for &weight_decay in &WEIGHT_DECAY {
-            bar.set_message(format!("H = {hidden}, weight decay {weight_decay}"));
-            let scores = match hidden {
-                8 => cross_validate::<8>(&split.train, weight_decay, &bar),
-                16 => cross_validate::<16>(&split.train, weight_decay, &bar),
-                32 => cross_validate::<32>(&split.train, weight_decay, &bar),
-                _ => unreachable!("every hidden size in HIDDEN has an arm"),
-            };
-            for (&epochs, &score) in EPOCHS.iter().zip(&scores) {
-                candidates.push(Candidate {
-                    hidden,
-                    weight_decay,
-                    epochs,
-                    score,
-                });
-            }
-        }
-    }
-    bar.finish_and_clear();
+    let candidates = cross_validate_all(&split.train, true)?;
     print_table(&candidates);
-    let best = *candidates
-        .iter()
-        .min_by(|a, b| a.score.loss.total_cmp(&b.score.loss))
-        .expect("at least one candidate");
+    let best = best_of(&candidates);
     println!(
-        "{fits} fits in {:.1} s; selected (lowest cross-validated loss): H = {}, weight decay {}, \
+        "{} fits in {:.1} s; selected (lowest cross-validated loss): H = {}, weight decay {}, \
          {} epochs (CV loss {:.3}, CV accuracy {:.1}%)",
+        candidates.len() / EPOCHS.len() * REPEATS * FOLDS,
         start.elapsed().as_secs_f64(),
         best.hidden,
         best.weight_decay,
@@ -233,9 +217,116 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => unreachable!("every hidden size in HIDDEN has an arm"),
     }?;
     println!("wrote iris.svg");
+    if splits > 0 {
+        repeat_on_other_splits(splits)?;
+    }
     println!("train accuracy: {:.1}%", train_accuracy * 100.0);
     println!("test accuracy: {:.1}%", test_accuracy * 100.0);
     Ok(())
+}
+
+/// Cross-validates every candidate on `train`, with a progress bar if `show`.
+fn cross_validate_all(
+    train: &[Example<4>],
+    show: bool,
+) -> Result<Vec<Candidate>, Box<dyn std::error::Error>> {
+    let fits = HIDDEN.len() * WEIGHT_DECAY.len() * REPEATS * FOLDS;
+    let bar = if show {
+        ProgressBar::new(fits as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:24} fit {pos:>3}/{len}  {msg}",
+    )?);
+    let mut candidates = Vec::new();
+    for &hidden in &HIDDEN {
+        for &weight_decay in &WEIGHT_DECAY {
+            bar.set_message(format!("H = {hidden}, weight decay {weight_decay}"));
+            let scores = match hidden {
+                8 => cross_validate::<8>(train, weight_decay, &bar),
+                16 => cross_validate::<16>(train, weight_decay, &bar),
+                32 => cross_validate::<32>(train, weight_decay, &bar),
+                _ => unreachable!("every hidden size in HIDDEN has an arm"),
+            };
+            for (&epochs, &score) in EPOCHS.iter().zip(&scores) {
+                candidates.push(Candidate {
+                    hidden,
+                    weight_decay,
+                    epochs,
+                    score,
+                });
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(candidates)
+}
+
+/// The candidate with the lowest cross-validated loss.
+fn best_of(candidates: &[Candidate]) -> Candidate {
+    *candidates
+        .iter()
+        .min_by(|a, b| a.score.loss.total_cmp(&b.score.loss))
+        .expect("at least one candidate")
+}
+
+/// The test accuracy of the same protocol (selection by cross-validation on the training set,
+/// one final training, one look at the test set) on the stratified splits with seeds
+/// `1..=splits`: how much the one split's figure owes to which 30 flowers it holds.
+fn repeat_on_other_splits(splits: u64) -> Result<(), Box<dyn std::error::Error>> {
+    println!("the same protocol on {splits} other stratified splits (seeds 1 to {splits}):");
+    let bar = ProgressBar::new(splits);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:24} split {pos:>3}/{len}",
+    )?);
+    let mut accuracies = Vec::new();
+    for seed in 1..=splits {
+        let split = iris_split(seed);
+        let best = best_of(&cross_validate_all(&split.train, false)?);
+        let accuracy = match best.hidden {
+            8 => final_fit::<8>(&split, best).1,
+            16 => final_fit::<16>(&split, best).1,
+            32 => final_fit::<32>(&split, best).1,
+            _ => unreachable!("every hidden size in HIDDEN has an arm"),
+        };
+        accuracies.push(accuracy);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let n = accuracies.len() as f32;
+    let mean = accuracies.iter().sum::<f32>() / n;
+    let sd =
+        (accuracies.iter().map(|a| (a - mean).powi(2)).sum::<f32>() / (n - 1.0).max(1.0)).sqrt();
+    let (min, max) = accuracies
+        .iter()
+        .fold((1.0f32, 0.0f32), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+    let each: Vec<String> = accuracies
+        .iter()
+        .map(|a| format!("{:.1}", a * 100.0))
+        .collect();
+    println!("  test accuracy per split (%): {}", each.join(" "));
+    println!(
+        "  mean {:.1}%, standard deviation {:.1} points, min {:.1}%, max {:.1}%",
+        mean * 100.0,
+        sd * 100.0,
+        min * 100.0,
+        max * 100.0
+    );
+    Ok(())
+}
+
+/// Trains the selected candidate on the whole training set (no plot, no progress bar) and
+/// returns its training and test accuracy.
+fn final_fit<const H: usize>(split: &Split<4>, best: Candidate) -> (f32, f32) {
+    let mlp = fit::<H>(
+        &split.train,
+        best.weight_decay,
+        best.epochs,
+        7,
+        |_, _, _| {},
+    );
+    (mlp.evaluate(&split.train).1, mlp.evaluate(&split.test).1)
 }
 
 /// Trains the selected candidate on the whole training set with a progress bar, plots its

