@@ -82,8 +82,9 @@ pub fn cross_entropy_batch<const N: usize, const B: usize>(
     let shift = SMatrix::<f32, N, 1>::repeat(1.0) * ad::stop_gradient(column_max(&logits));
     let shifted = logits - shift;
     let sums = SMatrix::<f32, 1, N>::repeat(1.0) * shifted.map(|t| t.exp());
-    let picked = shifted.component_mul(&ad::stop_gradient(one_hot::<N, B>(&classes)));
-    (sums.map(|s| s.ln()).sum() - picked.sum()) / B as f32
+    // The sum of the shifted logits of the classes, as one (vectorized) dot product.
+    let picked = shifted.dot(&ad::stop_gradient(one_hot::<N, B>(&classes)));
+    (sums.map(|s| s.ln()).sum() - picked) / B as f32
 }
 
 /// The largest element of each column.

@@ -51,9 +51,9 @@ pub mod dot {
     /// Cotangent of `a`: `g b`.
     #[inline(always)]
     pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
+        _a: impl Of<SMatrix<T, R, C>>,
         b: &SMatrix<T, R, C>,
-        _y: &T,
+        _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
         b * *g
@@ -62,8 +62,8 @@ pub mod dot {
     #[inline(always)]
     pub fn vjp1<T: Real, const R: usize, const C: usize>(
         a: &SMatrix<T, R, C>,
-        _b: &SMatrix<T, R, C>,
-        _y: &T,
+        _b: impl Of<SMatrix<T, R, C>>,
+        _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
         a * *g
