@@ -208,3 +208,28 @@ fn order_two_gives_hessian_vector_products_and_hessians() {
     assert!((g3 - g2).norm() < 1e-12);
     assert!((hh - h).norm() < 1e-12, "{hh} vs {h}");
 }
+
+/// `map` in a function generic over `T: Real`: reverse mode keeps the derivatives of the `exp`
+/// closure and recomputes the branchy one, on `f64` and on the dual numbers of `order = 2`.
+#[differentiable(order = 2)]
+fn mapped<T: Real, const N: usize>(x: SVector<T, N>) -> T {
+    let e = x.map(|t| (t * T::lit(0.5)).exp());
+    let c = x.map(|t| if t > T::lit(0.0) { t * t } else { T::lit(0.0) });
+    e.sum() + c.dot(&x)
+}
+
+#[test]
+fn map_closures_on_dual_numbers_give_the_hessian() {
+    let x = SVector::<f64, 3>::new(0.5, -1.0, 2.0);
+    // f = Σ exp(x/2) + Σ_{x_i > 0} x_i³: a diagonal Hessian exp(x/2)/4 + 6 x [x > 0].
+    let g_exact = x.map(|t| 0.5 * (0.5 * t).exp() + if t > 0.0 { 3.0 * t * t } else { 0.0 });
+    let h_exact = nalgebra::SMatrix::<f64, 3, 3>::from_diagonal(
+        &x.map(|t| 0.25 * (0.5 * t).exp() + if t > 0.0 { 6.0 * t } else { 0.0 }),
+    );
+    let (y, g) = mapped_grad(x);
+    assert_eq!(y, mapped(x));
+    assert!((g - g_exact).norm() < 1e-12, "{g} vs {g_exact}");
+    let (_, g2, h) = mapped_hessian(x);
+    assert!((g2 - g_exact).norm() < 1e-12);
+    assert!((h - h_exact).norm() < 1e-12, "{h} vs {h_exact}");
+}
