@@ -1,7 +1,7 @@
 //! Forward mode, reverse mode, finite differences and num-dual agree, on random inputs.
 //!
-//! For each of eight generated functions (scalar, vector, matrix and struct parameters,
-//! reference parameters, tuple outputs, a `wrt` subset), proptest draws 64 points and checks:
+//! For each of nine generated functions (scalar, vector, matrix and struct parameters,
+//! reference parameters, tuple outputs, a `wrt` subset, element-wise maps), proptest draws 64 points and checks:
 //! (a) `_grad` (or the rows of the pullback) against central finite differences, relative
 //!     tolerance 1e-6;
 //! (b) forward against reverse mode with the dot-product test `<J v, w> == <v, Jᵀ w>` for random
@@ -242,6 +242,33 @@ fn subset_nd<T: RealField + Copy>(a: Vector3<T>, b: Vector3<T>, c: T, n: i32) ->
 }
 
 // The properties -------------------------------------------------------------------------------
+
+// 9. Element-wise maps: derivatives kept from the forward pass (`exp`, `tanh`) and closures
+// recomputed in the backward pass (arithmetic and a branch), also inside a loop --------------
+
+#[differentiable]
+fn mapped(x: Vector4<f64>, s: f64) -> Vector3<f64> {
+    let soft = x.map(|t| (1.0 + t.exp()).ln());
+    // Continuously differentiable at 0: slope 1 on both sides.
+    let bent = x.map(|t| if t > 0.0 { t * t + t } else { t });
+    let mut h = soft.component_mul(&bent) * s;
+    for _ in 0..2 {
+        h = h.map(|t| t.tanh()) + x;
+    }
+    Vector3::new(h[0] + h[1], h.dot(&bent), h.sum() * s)
+}
+
+fn mapped_nd<T: RealField + Copy>(x: Vector4<T>, s: T) -> Vector3<T> {
+    let zero: T = c(0.0);
+    let one: T = c(1.0);
+    let soft = x.map(|t| (one + t.exp()).ln());
+    let bent = x.map(|t| if t > zero { t * t + t } else { t });
+    let mut h = soft.component_mul(&bent) * s;
+    for _ in 0..2 {
+        h = h.map(|t| t.tanh()) + x;
+    }
+    Vector3::new(h[0] + h[1], h.dot(&bent), h.sum() * s)
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
@@ -530,5 +557,39 @@ proptest! {
             &x,
         );
         assert_close(&g, &nd_g, DUAL_TOL);
+    }
+
+    #[test]
+    fn elementwise_maps(
+        x in vector::<4>(-2.0, 2.0),
+        s in -1.5..1.5f64,
+        v in vector::<5>(-1.0, 1.0),
+        w in vector::<3>(-1.0, 1.0),
+    ) {
+        let y5 = concat::<4, 1, 5>(&x, &SVector::<f64, 1>::new(s));
+        let f = |y: SVector<f64, 5>| mapped(part(&y, 0), y[4]);
+        let fd = fd_jacobian(f, y5);
+        let (y, pb) = mapped_vjp(x, s);
+        prop_assert_eq!(y, mapped(x, s));
+        // (a) each row of the Jacobian from the pullback.
+        let mut jac = SMatrix::<f64, 3, 5>::zeros();
+        for row in 0..3 {
+            let (gx, gs) = pb(Vector3::ith(row, 1.0));
+            let g = concat::<4, 1, 5>(&gx, &SVector::<f64, 1>::new(gs));
+            jac.set_row(row, &g.transpose());
+        }
+        assert_close(&jac, &fd, FD_TOL);
+        // (b) the dot-product test.
+        let (_, jv) = mapped_jvp(x, s, part(&v, 0), v[4]);
+        let (gx, gs) = pb(w);
+        let jtw = concat::<4, 1, 5>(&gx, &SVector::<f64, 1>::new(gs));
+        assert_agree(jv.dot(&w), v.dot(&jtw), v.norm() * jtw.norm(), MODE_TOL);
+        // (c) num-dual's Jacobian.
+        let (nd_y, nd_jac) = num_dual::jacobian(
+            |y: SVector<DualSVec64<5>, 5>| mapped_nd(dpart(&y, 0), y[4]),
+            &y5,
+        );
+        assert_close(&y, &nd_y, DUAL_TOL);
+        assert_close(&jac, &nd_jac, DUAL_TOL);
     }
 }
