@@ -1,7 +1,8 @@
 //! Forward mode, reverse mode, finite differences and num-dual agree, on random inputs.
 //!
 //! For each of nine generated functions (scalar, vector, matrix and struct parameters,
-//! reference parameters, tuple outputs, a `wrt` subset, element-wise maps), proptest draws 64 points and checks:
+//! reference parameters, tuple outputs, a `wrt` subset, element-wise maps), proptest draws 64
+//! points and checks:
 //! (a) `_grad` (or the rows of the pullback) against central finite differences, relative
 //!     tolerance 1e-6;
 //! (b) forward against reverse mode with the dot-product test `<J v, w> == <v, Jᵀ w>` for random
