@@ -285,9 +285,9 @@ fn repeat_on_other_splits(splits: u64) -> Result<(), Box<dyn std::error::Error>>
         let split = iris_split(seed);
         let best = best_of(&cross_validate_all(&split.train, false)?);
         let accuracy = match best.hidden {
-            8 => final_fit::<8>(&split, best).1,
-            16 => final_fit::<16>(&split, best).1,
-            32 => final_fit::<32>(&split, best).1,
+            8 => final_fit::<8>(&split, best, |_, _, _| {}).1,
+            16 => final_fit::<16>(&split, best, |_, _, _| {}).1,
+            32 => final_fit::<32>(&split, best, |_, _, _| {}).1,
             _ => unreachable!("every hidden size in HIDDEN has an arm"),
         };
         accuracies.push(accuracy);
@@ -316,16 +316,14 @@ fn repeat_on_other_splits(splits: u64) -> Result<(), Box<dyn std::error::Error>>
     Ok(())
 }
 
-/// Trains the selected candidate on the whole training set (no plot, no progress bar) and
-/// returns its training and test accuracy.
-fn final_fit<const H: usize>(split: &Split<4>, best: Candidate) -> (f32, f32) {
-    let mlp = fit::<H>(
-        &split.train,
-        best.weight_decay,
-        best.epochs,
-        7,
-        |_, _, _| {},
-    );
+/// Trains the selected candidate on the whole training set (the final training, with the same
+/// seed everywhere) and returns its training and test accuracy; `after_epoch` as in [`fit`].
+fn final_fit<const H: usize>(
+    split: &Split<4>,
+    best: Candidate,
+    after_epoch: impl FnMut(usize, &Mlp<H>, f32),
+) -> (f32, f32) {
+    let mlp = fit::<H>(&split.train, best.weight_decay, best.epochs, 7, after_epoch);
     (mlp.evaluate(&split.train).1, mlp.evaluate(&split.test).1)
 }
 
@@ -342,25 +340,19 @@ fn train_and_test<const H: usize>(
     let mut history = Vec::with_capacity(best.epochs);
     let mut seconds = 0.0;
     let mut lap = Instant::now();
-    let mlp = fit::<H>(
-        &split.train,
-        best.weight_decay,
-        best.epochs,
-        7,
-        |_, mlp, loss| {
-            seconds += lap.elapsed().as_secs_f64();
-            // The curves are recorded for the plot only; nothing is chosen from them.
-            let (_, train) = mlp.evaluate(&split.train);
-            let (_, test) = mlp.evaluate(&split.test);
-            history.push((loss, train, test));
-            bar.set_message(format!(
-                "loss {loss:.4}  train accuracy {:.1}%",
-                train * 100.0
-            ));
-            bar.inc(1);
-            lap = Instant::now();
-        },
-    );
+    let accuracies = final_fit::<H>(split, best, |_, mlp, loss| {
+        seconds += lap.elapsed().as_secs_f64();
+        // The curves are recorded for the plot only; nothing is chosen from them.
+        let (_, train) = mlp.evaluate(&split.train);
+        let (_, test) = mlp.evaluate(&split.test);
+        history.push((loss, train, test));
+        bar.set_message(format!(
+            "loss {loss:.4}  train accuracy {:.1}%",
+            train * 100.0
+        ));
+        bar.inc(1);
+        lap = Instant::now();
+    });
     bar.finish();
     let examples = best.epochs * split.train.len();
     println!(
@@ -372,7 +364,7 @@ fn train_and_test<const H: usize>(
         seconds * 1e6 / examples as f64
     );
     plot(&history)?;
-    Ok((mlp.evaluate(&split.train).1, mlp.evaluate(&split.test).1))
+    Ok(accuracies)
 }
 
 /// The cross-validation results, one row per hidden size and weight decay, one column per
