@@ -70,18 +70,11 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __rt {
     pub use ad_core::rules::*;
-    pub use ad_core::{Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like};
+    pub use ad_core::{
+        Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like, zero_of,
+    };
+    pub use arrayvec::ArrayVec as ArrayTape;
     pub use nalgebra;
-
-    /// An accumulator for the adjoint of `like`: pins the type of a closure parameter
-    /// `&mut _` to `&mut Tangent<V>` before the closure's body reads its fields.
-    #[inline(always)]
-    pub fn typed_acc<'a, V: ad_core::Differentiable + ?Sized>(
-        acc: &'a mut V::Tangent,
-        _like: &V,
-    ) -> &'a mut V::Tangent {
-        acc
-    }
 
     /// `a + b` for tangents, through `VectorSpace` (arrays and tuples have no `+`).
     #[inline(always)]
@@ -172,7 +165,8 @@ pub mod __rt {
         (y.re, g.map(|d| d.re), h)
     }
 
-    /// The pullback of the arm an `if` took: each arm's closure has its own type.
+    /// The record of the arm an `if` or `match` took, which the backward sweep matches on:
+    /// each arm saves values of its own types.
     pub enum Branch2<A, B> {
         First(A),
         Second(B),

@@ -16,4 +16,4 @@ pub use dual::{
     Dual, Dual2, Dual2Vec, DualVec, HyperDual, derivative, gradient, hessian, jacobian,
     second_derivative,
 };
-pub use tangent::{Differentiable, Real, Tangent, VectorSpace, accumulate, zero_like};
+pub use tangent::{Differentiable, Real, Tangent, VectorSpace, accumulate, zero_like, zero_of};

@@ -452,6 +452,19 @@ pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Tangent {
     x.zero_tangent()
 }
 
+/// The zero tangent of the type a marker names: what reverse mode starts an accumulator from
+/// when it keeps only the type of a value (a zero-sized [`Ty`](crate::rules::Ty)).
+///
+/// ```
+/// use ad_core::rules::Ty;
+/// use nalgebra::Vector2;
+/// assert_eq!(ad_core::zero_of(Ty::of(&Vector2::new(1.0, 2.0))), Vector2::zeros());
+/// ```
+#[inline(always)]
+pub fn zero_of<T: Differentiable + ?Sized>(_marker: crate::rules::Ty<T>) -> T::Tangent {
+    <T::Tangent as VectorSpace>::zero()
+}
+
 /// `acc += contribution`, the adjoint accumulation of reverse mode.
 ///
 /// ```

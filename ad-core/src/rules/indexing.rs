@@ -32,8 +32,8 @@ pub trait IndexRule<I>: Sized {
     fn jvp(&self, i: &I, d: &Self) -> Self::Output;
     /// Cotangent of `self` given the cotangent `g` of `self[i]`: zero except `g` at `i`.
     fn vjp(&self, i: &I, g: &Self::Output) -> Self;
-    /// Adds the cotangent of `self` into `acc` in place: `acc[i] += g`.
-    fn acc(&self, i: &I, g: &Self::Output, acc: &mut Self);
+    /// Adds the cotangent of the container into `acc` in place: `acc[i] += g`.
+    fn acc(i: &I, g: &Self::Output, acc: &mut Self);
 }
 
 // Matrix[usize] (linear, column-major)
@@ -51,7 +51,7 @@ impl<T: Real, const R: usize, const C: usize> IndexRule<usize> for SMatrix<T, R,
         z
     }
     #[inline(always)]
-    fn acc(&self, i: &usize, g: &T, acc: &mut Self) {
+    fn acc(i: &usize, g: &T, acc: &mut Self) {
         acc[*i] += *g;
     }
 }
@@ -71,7 +71,7 @@ impl<T: Real, const R: usize, const C: usize> IndexRule<(usize, usize)> for SMat
         z
     }
     #[inline(always)]
-    fn acc(&self, i: &(usize, usize), g: &T, acc: &mut Self) {
+    fn acc(i: &(usize, usize), g: &T, acc: &mut Self) {
         acc[*i] += *g;
     }
 }
@@ -93,7 +93,7 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexR
         z
     }
     #[inline(always)]
-    fn acc(&self, i: &usize, g: &A, acc: &mut Self) {
+    fn acc(i: &usize, g: &A, acc: &mut Self) {
         crate::accumulate(&mut acc[*i], g.clone());
     }
 }
@@ -115,10 +115,11 @@ pub mod index {
         v.vjp(i, g)
     }
     /// `vjp0` added into `acc` in place, which reverse mode uses to avoid building a whole
-    /// zero cotangent per index read.
+    /// zero cotangent per index read. It reads only the index, so the backward sweep of a
+    /// loop keeps nothing else of the read.
     #[inline(always)]
-    pub fn acc0<V: IndexRule<I>, I>(acc: &mut V, v: &V, i: &I, _y: &V::Output, g: &V::Output) {
-        v.acc(i, g, acc)
+    pub fn acc0<V: IndexRule<I>, I>(acc: &mut V, i: &I, g: &V::Output) {
+        V::acc(i, g, acc)
     }
 }
 
@@ -153,9 +154,7 @@ pub mod column {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize>(
         acc: &mut SMatrix<T, R, C>,
-        _m: &SMatrix<T, R, C>,
         j: &usize,
-        _y: &SMatrix<T, R, 1>,
         g: &SMatrix<T, R, 1>,
     ) {
         let mut col = acc.column_mut(*j);
@@ -194,9 +193,7 @@ pub mod row {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize>(
         acc: &mut SMatrix<T, R, C>,
-        _m: &SMatrix<T, R, C>,
         i: &usize,
-        _y: &SMatrix<T, 1, C>,
         g: &SMatrix<T, 1, C>,
     ) {
         let mut row = acc.row_mut(*i);
@@ -236,9 +233,7 @@ pub mod fixed_rows {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize, const K: usize>(
         acc: &mut SMatrix<T, R, C>,
-        _m: &SMatrix<T, R, C>,
         i: &usize,
-        _y: &SMatrix<T, K, C>,
         g: &SMatrix<T, K, C>,
     ) {
         let mut rows = acc.fixed_rows_mut::<K>(*i);
@@ -280,10 +275,8 @@ pub mod fixed_view {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize, const R2: usize, const C2: usize>(
         acc: &mut SMatrix<T, R, C>,
-        _m: &SMatrix<T, R, C>,
         i: &usize,
         j: &usize,
-        _y: &SMatrix<T, R2, C2>,
         g: &SMatrix<T, R2, C2>,
     ) {
         let mut block = acc.fixed_view_mut::<R2, C2>(*i, *j);
@@ -318,6 +311,11 @@ pub trait IndexSetRule<I>: Sized {
     fn only(like: &Self, i: &I, e: &Self::Element) -> Self;
     /// Element `i` of `g`.
     fn element(g: &Self, i: &I) -> Self::Element;
+    /// Element `i` of `g`, taken out: `g` keeps zero there. The backward sweep of `v[i] = e`
+    /// gives it to `e` and passes the rest of `g` on to `v`, in place.
+    fn take(g: &mut Self, i: &I) -> Self::Element;
+    /// Sets element `i` of `g` to zero (the backward sweep of `v[i] = c` for a constant `c`).
+    fn zero_at(g: &mut Self, i: &I);
 }
 
 macro_rules! index_set_matrix {
@@ -339,6 +337,14 @@ macro_rules! index_set_matrix {
             #[inline(always)]
             fn element(g: &Self, i: &$index) -> T {
                 g[*i]
+            }
+            #[inline(always)]
+            fn take(g: &mut Self, i: &$index) -> T {
+                core::mem::replace(&mut g[*i], super::zero())
+            }
+            #[inline(always)]
+            fn zero_at(g: &mut Self, i: &$index) {
+                g[*i] = super::zero();
             }
         }
     };
@@ -365,6 +371,14 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexS
     #[inline(always)]
     fn element(g: &Self, i: &usize) -> A {
         g[*i].clone()
+    }
+    #[inline(always)]
+    fn take(g: &mut Self, i: &usize) -> A {
+        core::mem::replace(&mut g[*i], <A as crate::VectorSpace>::zero())
+    }
+    #[inline(always)]
+    fn zero_at(g: &mut Self, i: &usize) {
+        g[*i] = <A as crate::VectorSpace>::zero();
     }
 }
 
@@ -409,5 +423,16 @@ pub mod index_set {
         g: &V,
     ) -> V::Element {
         V::element(g, i)
+    }
+    /// Element `i` of the adjoint `g`, taken out in place (zero left there): the cotangent of
+    /// `e`, with what stays in `g` the cotangent of `v`.
+    #[inline(always)]
+    pub fn take<V: IndexSetRule<I>, I>(g: &mut V, i: &I) -> V::Element {
+        V::take(g, i)
+    }
+    /// Zero at element `i` of `g`, in place.
+    #[inline(always)]
+    pub fn zero_at<V: IndexSetRule<I>, I>(g: &mut V, i: &I) {
+        V::zero_at(g, i)
     }
 }

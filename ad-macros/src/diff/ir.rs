@@ -158,7 +158,7 @@ pub enum Stmt {
         arms: Vec<Arm>,
         outs: Vec<Var>,
     },
-    /// A `for` or `while` loop; after it, each carried variable's value is its `start`.
+    /// A `for` or `while` loop; after it, each carried variable's value is its `after`.
     Loop {
         id: usize,
         kind: LoopKind,
@@ -179,20 +179,26 @@ pub enum Head {
     },
 }
 
-/// A variable a loop re-binds: its value before the loop, at the start of each iteration
-/// (and after the loop), and at the end of the body.
+/// A variable a loop re-binds: its value before the loop, at the start of each iteration, at
+/// the end of the body, and after the loop.
 #[derive(Clone, Copy, Debug)]
 pub struct Carried {
     pub before: Var,
     pub start: Var,
     pub end: Var,
+    pub after: Var,
 }
 
 /// What drives a loop.
 #[derive(Clone, Debug)]
 pub enum LoopKind {
-    /// `for pat in iter` (the iterable is inactive).
-    For { pat: TokenStream, iter: TokenStream },
+    /// `for pat in iter` (the iterable is inactive), leaving early when `exit` holds at the
+    /// start of an iteration (the flag of a desugared `break`).
+    For {
+        pat: TokenStream,
+        iter: TokenStream,
+        exit: Option<TokenStream>,
+    },
     /// `while cond`, with the aliases the condition needs evaluated before it.
     While { head: Vec<Stmt>, cond: TokenStream },
 }
@@ -263,7 +269,7 @@ pub fn free_vars(stmts: &[Stmt], outs: &[Var]) -> Vec<Var> {
                     for c in carried {
                         read(c.end, &inner, free);
                     }
-                    defined.extend(carried.iter().map(|c| c.start));
+                    defined.extend(carried.iter().map(|c| c.after));
                 }
             }
         }
@@ -435,13 +441,11 @@ impl Body {
                     body,
                     ..
                 } => {
-                    let carried = list(
-                        carried
-                            .iter()
-                            .map(|c| format!("{} <- {} | {}", c.start, c.before, c.end)),
-                    );
+                    let carried = list(carried.iter().map(|c| {
+                        format!("{} <- {} | {} -> {}", c.start, c.before, c.end, c.after)
+                    }));
                     match kind {
-                        LoopKind::For { pat, iter } => {
+                        LoopKind::For { pat, iter, .. } => {
                             writeln!(f, "{pad}for `{pat}` in `{iter}` carrying [{carried}]")?
                         }
                         LoopKind::While { cond, .. } => {

@@ -367,8 +367,9 @@ fn loops_carry_the_variables_they_rebind() {
         }
     });
     // `s` starts as a verbatim constant and becomes active in the body, so it is carried
-    // (%6 at each iteration's start, %9 at its end); the integer `count` stays verbatim. The
-    // first lowering of the body, before `s` was known to be carried, used %2 to %5.
+    // (%6 at each iteration's start, %9 at its end, %11 after the loop); the integer `count`
+    // stays verbatim. The first lowering of the body, before `s` was known to be carried, used
+    // %2 to %5.
     let expected = "\
 %0 = param 0 active
 %1 = param 1
@@ -376,12 +377,12 @@ verbatim `let mut s = 0.0 ;`
 verbatim `let mut count = 0 ;`
 alias n = %1
 %10 = const `s`
-for `i` in `0 .. n` carrying [%6 <- %10 | %9]
+for `i` in `0 .. n` carrying [%6 <- %10 | %9 -> %11]
     %7 = const `(i as f64)`
     %8 = mul(%0, %7) active
     %9 = add(%6, %8) active
     verbatim `count += 1 ;`
-return %6
+return %11
 ";
     assert_eq!(ir, expected);
 }

@@ -361,6 +361,7 @@ impl Lowerer<'_> {
                     LoopKind::For {
                         pat: pat.to_token_stream(),
                         iter: iter.clone(),
+                        exit: None,
                     }
                 }
                 Err(cond) => {
@@ -377,15 +378,19 @@ impl Lowerer<'_> {
             self.pop_scope();
             let body_stmts = std::mem::replace(&mut self.body.stmts, outer_stmts);
             let env_after = self.env.clone();
-            // A verbatim variable the body makes active becomes carried; a carried variable
-            // whose end value is active must be active from the start.
+            // A verbatim variable the body re-binds to a value of its own becomes carried,
+            // whatever that value's activity: after the loop, and in the next iteration, the
+            // name must hold what the body assigned, not what the verbatim variable held
+            // before the loop. A carried variable whose end value is active must be active
+            // from the start: activity is a fixed point over the loop.
             let mut changed = false;
             for n in &assigned {
+                let rebound = matches!(env_after.get(n), Some(Binding::Ssa(_)));
                 let after_active =
                     matches!(env_after.get(n), Some(Binding::Ssa(v)) if self.active(*v));
-                if !carried.contains(n) && after_active {
+                if !carried.contains(n) && rebound {
                     carried.push(n.clone());
-                    start_active.insert(n.clone(), true);
+                    start_active.insert(n.clone(), after_active);
                     changed = true;
                 } else if carried.contains(n) && after_active && !start_active[n] {
                     start_active.insert(n.clone(), true);
@@ -420,24 +425,28 @@ impl Lowerer<'_> {
                 Some(Binding::Ssa(v)) => *v,
                 _ => *start,
             };
+            let info = self.body.info(*start).clone();
+            let after = self.body.new_var(info);
             items.push(Carried {
                 before,
                 start: *start,
                 end,
+                after,
             });
         }
         let id = self.region_id();
+        self.env = env_before;
+        self.aliased = aliased_before;
+        let afters: Vec<Var> = items.iter().map(|c| c.after).collect();
         self.body.stmts.push(Stmt::Loop {
             id,
             kind,
             carried: items,
             body: body_stmts,
         });
-        self.env = env_before;
-        self.aliased = aliased_before;
-        for (n, start) in carried.iter().zip(&starts) {
+        for (n, after) in carried.iter().zip(&afters) {
             self.aliased.remove(n);
-            self.env.insert(n.clone(), Binding::Ssa(*start));
+            self.env.insert(n.clone(), Binding::Ssa(*after));
         }
     }
 }

@@ -1,0 +1,868 @@
+//! Emission: the one place that knows the Rust syntax of generated code. A [`Program`] becomes
+//! a function body; every derivative is a call to a rule of `::ad::__rt`, spanned at the
+//! user's expression so that a type error points there.
+//!
+//! Values of the forward sweep are owned variables (`__v3`), or references where the user's
+//! code holds one. In the backward sweep of reverse mode every value it reads from the forward
+//! sweep (a top-level value, or one bound from a record) is a reference, so that a pullback
+//! can run any number of times without moving what it captured.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use super::ir::{Body, CallArg, Callee, Head, Op, Operand, Syntax, Var};
+use super::prog::{Arg, PLoop, POp, PStmt, Place, Program, Role, TangentEntry};
+use super::sig::Sig;
+use super::transform::{adjoint, tangent};
+
+/// The name of the tangent parameter of `name` in `_jvp`.
+pub fn tangent_param(name: &Ident) -> Ident {
+    format_ident!("d_{}", name)
+}
+
+/// The companion of a callee path: `a::b::<T>` becomes `a::b_jvp::<T>`.
+pub fn companion_path(path: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
+    let mut p = path.clone();
+    if let Some(last) = p.path.segments.last_mut() {
+        last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
+    }
+    p
+}
+
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// The value (or pattern) that tells arm `k` of `n` apart: `First(x)`, `Second(First(x))`,
+/// ..., `Second(..Second(x))` for the last; one arm needs no wrapper.
+fn variant(k: usize, n: usize, inner: TokenStream) -> TokenStream {
+    if n == 1 {
+        return inner;
+    }
+    let mut out = if k + 1 == n {
+        inner
+    } else {
+        quote!(::ad::__rt::Branch2::First(#inner))
+    };
+    for _ in 0..k {
+        out = quote!(::ad::__rt::Branch2::Second(#out));
+    }
+    out
+}
+
+/// Which sweep a statement belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Forward,
+    Backward,
+}
+
+pub struct Emitter<'a> {
+    pub prog: &'a Program,
+    pub sig: &'a Sig,
+}
+
+/// The statements and result of a function body.
+pub struct Emitted {
+    pub stmts: TokenStream,
+    /// The returned value: the results, then the pullback closure or the inline backward
+    /// sweep's value.
+    pub value: TokenStream,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(prog: &'a Program, sig: &'a Sig) -> Self {
+        Emitter { prog, sig }
+    }
+
+    /// The body of a companion, as a block.
+    pub fn function_body(&self, seed_type: Option<&syn::Type>) -> TokenStream {
+        let e = self.emit(seed_type);
+        let (stmts, value) = (e.stmts, e.value);
+        quote!({ #stmts #value })
+    }
+
+    pub fn emit(&self, seed_type: Option<&syn::Type>) -> Emitted {
+        let stmts = self.stmts(&self.prog.stmts, Mode::Forward);
+        let results: Vec<TokenStream> = self
+            .prog
+            .results
+            .iter()
+            .map(|r| self.name(*r).to_token_stream())
+            .collect();
+        let value = match &self.prog.closure {
+            None => tuple_or_bare(&results),
+            Some(c) => {
+                let back = self.stmts(&c.stmts, Mode::Backward);
+                let cots: Vec<TokenStream> = c
+                    .results
+                    .iter()
+                    .map(|r| self.name(*r).to_token_stream())
+                    .collect();
+                let cot = tuple_or_bare(&cots);
+                if c.inline {
+                    quote!((#(#results,)* { #back #cot }))
+                } else {
+                    let params = c.params.iter().map(|p| self.name(*p));
+                    let ty = seed_type.map(|t| quote!(: ::ad::Tangent<#t>));
+                    quote!((#(#results,)* #[inline(always)] move |#(#params #ty),*| { #back #cot }))
+                }
+            }
+        };
+        Emitted { stmts, value }
+    }
+
+    fn name(&self, v: Var) -> Ident {
+        self.prog.name(v)
+    }
+
+    fn span(&self, v: Var) -> Span {
+        self.prog.var(v).span
+    }
+
+    /// The variable holds a reference: a reference or place value, or in the backward sweep a
+    /// value read from the forward sweep.
+    fn borrowed(&self, v: Var, mode: Mode) -> bool {
+        let p = self.prog.var(v);
+        p.is_ref
+            || p.place
+            || (mode == Mode::Backward
+                && matches!(p.role, Role::Value | Role::Pullback(_) | Role::Record(_)))
+    }
+
+    /// `&value` for a rule argument.
+    fn r(&self, v: Var, mode: Mode) -> TokenStream {
+        let id = self.name(v);
+        if self.borrowed(v, mode) {
+            quote!(#id)
+        } else {
+            quote!(&#id)
+        }
+    }
+
+    /// An owned value of the user's type (a reference value is the reference itself).
+    fn owned(&self, v: Var, mode: Mode) -> TokenStream {
+        let id = self.name(v);
+        let p = self.prog.var(v);
+        if p.is_ref && !p.place {
+            quote!(#id)
+        } else if self.borrowed(v, mode) {
+            quote!(::core::clone::Clone::clone(#id))
+        } else {
+            quote!(::core::clone::Clone::clone(&#id))
+        }
+    }
+
+    /// The value of an operand written the way the user wrote it (`x` or `&x`).
+    fn o(&self, o: &Operand, mode: Mode) -> TokenStream {
+        let id = self.name(o.var);
+        let borrowed = self.borrowed(o.var, mode);
+        let p = self.prog.var(o.var);
+        match (o.addr_of, borrowed) {
+            (true, true) => quote!(#id),
+            (true, false) => quote!(&#id),
+            (false, true) if p.is_ref && !p.place => quote!(#id),
+            (false, true) => quote!(::core::clone::Clone::clone(#id)),
+            (false, false) => quote!(#id),
+        }
+    }
+
+    /// The receiver of a method call: autoref and autoderef make `x` right in every case.
+    fn recv(&self, o: &Operand, mode: Mode) -> TokenStream {
+        if self.borrowed(o.var, mode) && !o.addr_of {
+            let id = self.name(o.var);
+            quote!(#id)
+        } else {
+            self.o(o, mode)
+        }
+    }
+
+    fn place(&self, p: &Place) -> TokenStream {
+        let root = self.name(p.root);
+        let path = &p.path;
+        quote!(#root #(.#path)*)
+    }
+
+    /// An index as a value (a reference in the backward sweep is dereferenced).
+    fn index(&self, v: Var, mode: Mode) -> TokenStream {
+        let id = self.name(v);
+        if self.borrowed(v, mode) {
+            quote!(*#id)
+        } else {
+            quote!(#id)
+        }
+    }
+
+    fn stmts(&self, stmts: &[PStmt], mode: Mode) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in stmts {
+            out.extend(self.stmt(s, mode));
+        }
+        out
+    }
+
+    fn stmt(&self, s: &PStmt, mode: Mode) -> TokenStream {
+        match s {
+            PStmt::Let { var, op, mutable } => {
+                let id = self.name(*var);
+                let e = self.op(*var, op, mode);
+                if *mutable {
+                    quote!(let mut #id = #e;)
+                } else {
+                    quote!(let #id = #e;)
+                }
+            }
+            PStmt::LetTuple { vars, op } => {
+                let first = vars.iter().flatten().next().copied().unwrap_or(Var(0));
+                let e = self.op(first, op, mode);
+                let pats = vars.iter().map(|v| match v {
+                    Some(v) => {
+                        let id = self.name(*v);
+                        quote!(#id)
+                    }
+                    None => quote!(_),
+                });
+                quote!(let (#(#pats),*) = #e;)
+            }
+            PStmt::Declare(v) => {
+                let id = self.name(*v);
+                quote!(let #id;)
+            }
+            PStmt::Assign { var, op } => {
+                let id = self.name(*var);
+                let e = self.op(*var, op, mode);
+                quote!(#id = #e;)
+            }
+            PStmt::AssignMany(pairs) => {
+                let targets = pairs.iter().map(|(s, _)| self.name(*s));
+                let values = pairs.iter().map(|(_, e)| self.owned(*e, mode));
+                quote!((#(#targets,)*) = (#(#values,)*);)
+            }
+            PStmt::SetIndex {
+                place,
+                index,
+                value,
+                span,
+            } => {
+                let p = self.place(place);
+                let i = self.index(*index, mode);
+                match value {
+                    Some(v) => {
+                        let v = self.owned(*v, mode);
+                        quote_spanned!(*span=> #p[#i] = #v;)
+                    }
+                    None => {
+                        let i = self.r(*index, mode);
+                        quote_spanned!(*span=> ::ad::__rt::index_set::zero_at(&mut #p, #i);)
+                    }
+                }
+            }
+            PStmt::Accumulate { place, value } => {
+                let p = self.place(place);
+                let v = self.name(*value);
+                quote!(::ad::__rt::accumulate(&mut #p, #v);)
+            }
+            PStmt::AccumulatePart {
+                rule,
+                place,
+                args,
+                g,
+                span,
+            } => {
+                let rule = mixed(rule);
+                let p = self.place(place);
+                let args = args.iter().map(|a| self.r(*a, mode));
+                let g = self.name(*g);
+                quote_spanned!(*span=> ::ad::__rt::#rule::acc0(&mut #p, #(#args,)* &#g);)
+            }
+            PStmt::Verbatim(t) => t.clone(),
+            PStmt::Alias { name, var } => {
+                let p = self.prog.var(*var);
+                let id = self.name(*var);
+                if p.is_ref && !p.place {
+                    quote!(let #name = #id;)
+                } else {
+                    let x = self.owned(*var, mode);
+                    quote!(#[allow(unused_mut)] let mut #name = #x;)
+                }
+            }
+            PStmt::Branch { head, arms } => {
+                let arms: Vec<TokenStream> = arms
+                    .iter()
+                    .map(|a| {
+                        let s = self.stmts(a, mode);
+                        quote!({ #s })
+                    })
+                    .collect();
+                match head {
+                    Head::If(cond) => {
+                        let (then, els) = (&arms[0], &arms[1]);
+                        quote!(if #cond #then else #els)
+                    }
+                    Head::Match {
+                        scrutinee,
+                        patterns,
+                    } => quote!(match #scrutinee { #(#patterns => #arms,)* }),
+                }
+            }
+            PStmt::MatchRecord { record, arms } => {
+                let rec = self.name(*record);
+                let n = arms.len();
+                let cases = arms.iter().enumerate().map(|(k, (saved, body))| {
+                    let names = saved.iter().map(|s| self.name(*s));
+                    let pattern = variant(k, n, quote!((#(#names,)*)));
+                    let derefs = self.derefs(saved);
+                    let body = self.stmts(body, mode);
+                    quote!(#pattern => { #derefs #body })
+                });
+                quote!(match #rec { #(#cases)* })
+            }
+            PStmt::Loop { kind, body } => {
+                let body = self.stmts(body, mode);
+                match kind {
+                    PLoop::For {
+                        pat,
+                        iter,
+                        exit,
+                        sized_tape,
+                    } => {
+                        let exit = exit.as_ref().map(|e| quote!(if #e { break; }));
+                        match sized_tape {
+                            Some(t) => {
+                                let t = self.name(*t);
+                                let it = mixed("__iter");
+                                quote! {
+                                    let #it = ::core::iter::IntoIterator::into_iter(#iter);
+                                    let mut #t = ::std::vec::Vec::with_capacity(
+                                        ::core::iter::Iterator::size_hint(&#it).0,
+                                    );
+                                    for #pat in #it { #exit #body }
+                                }
+                            }
+                            None => quote!(for #pat in #iter { #exit #body }),
+                        }
+                    }
+                    PLoop::While { head, cond, tape } => {
+                        let head = self.stmts(head, mode);
+                        let decl = tape.map(|t| {
+                            let t = self.name(t);
+                            quote!(let mut #t = ::std::vec::Vec::new();)
+                        });
+                        quote!(#decl loop { #head if !(#cond) { break; } #body })
+                    }
+                }
+            }
+            PStmt::Reverse {
+                tape,
+                count,
+                cursor,
+                index,
+                saved,
+                body,
+            } => {
+                let (tape, index) = (self.name(*tape), self.name(*index));
+                let names = saved.iter().map(|s| self.name(*s));
+                let derefs = self.derefs(saved);
+                let body = self.stmts(body, mode);
+                let read = quote!(let (#(#names,)*) = &#tape[#index]; #derefs);
+                match count {
+                    None => quote! {
+                        for #index in (0..#tape.len()).rev() { #read #body }
+                    },
+                    Some(c) => {
+                        let (c, cur) = (self.name(*c), self.name(*cursor));
+                        quote! {
+                            #cur -= #c;
+                            for #index in (#cur..#cur + #c).rev() { #read #body }
+                        }
+                    }
+                }
+            }
+            PStmt::CursorInit { cursor, tape } => {
+                let (c, t) = (self.name(*cursor), self.name(*tape));
+                quote!(let mut #c = #t.len();)
+            }
+            PStmt::Push { tape, values } => {
+                let t = self.name(*tape);
+                let vs = values.iter().map(|v| self.saved_value(*v, mode));
+                quote!(#t.push((#(#vs,)*));)
+            }
+            PStmt::BorrowSaved(v) => {
+                let id = self.name(*v);
+                quote!(let #id = &#id;)
+            }
+        }
+    }
+
+    /// What a record keeps of a variable: a copy of a value, the marker or count itself, the
+    /// pullback or record moved.
+    fn saved_value(&self, v: Var, mode: Mode) -> TokenStream {
+        let p = self.prog.var(v);
+        match p.role {
+            // A reference (or a place through one) is kept as the reference.
+            Role::Value if !(p.is_ref || p.place) => self.owned(v, mode),
+            _ => {
+                let id = self.name(v);
+                quote!(#id)
+            }
+        }
+    }
+
+    /// After binding a record by reference: markers and counts are read by value, and a
+    /// reference value is the reference itself.
+    fn derefs(&self, saved: &[Var]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in saved {
+            let p = self.prog.var(*s);
+            let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_))
+                || (p.role == Role::Value && (p.is_ref || p.place));
+            if by_value {
+                let id = self.name(*s);
+                out.extend(quote!(let #id = *#id;));
+            }
+        }
+        out
+    }
+
+    fn entry(&self, e: &TangentEntry, mode: Mode) -> TokenStream {
+        match e {
+            TangentEntry::Of {
+                d,
+                by_ref,
+                receiver,
+                ..
+            } => {
+                if *receiver {
+                    let r = self.r(*d, mode);
+                    quote!(::ad::__rt::tangent_arg(#r))
+                } else if *by_ref {
+                    self.r(*d, mode)
+                } else {
+                    self.owned(*d, mode)
+                }
+            }
+            TangentEntry::Zero {
+                of,
+                by_ref,
+                receiver,
+            } => {
+                let r = self.r(*of, mode);
+                let z = quote!(::ad::__rt::zero_like(#r));
+                if *receiver {
+                    quote!(::ad::__rt::tangent_arg(&#z))
+                } else if *by_ref {
+                    quote!(&#z)
+                } else {
+                    z
+                }
+            }
+        }
+    }
+
+    fn op(&self, var: Var, op: &POp, mode: Mode) -> TokenStream {
+        let span = self.span(var);
+        match op {
+            POp::Src(op) => self.primal(var, op, mode),
+            POp::Recompute(op) => match op {
+                Op::Const(t) => quote_spanned!(span=> &(#t)),
+                Op::Rule { operands, .. } => {
+                    let base = self.name(operands[0].var);
+                    let i = self.index(operands[1].var, mode);
+                    quote_spanned!(span=> &#base[#i])
+                }
+                _ => unreachable!("only literals and index reads are recomputed"),
+            },
+            POp::Copy(v) => self.owned(*v, mode),
+            POp::Move(v) => {
+                let id = self.name(*v);
+                quote!(#id)
+            }
+            POp::Marker(v) => {
+                let r = self.r(*v, mode);
+                quote!(::ad::__rt::Ty::of(#r))
+            }
+            POp::Zero(m) => {
+                let m = self.name(*m);
+                quote!(::ad::__rt::zero_of(#m))
+            }
+            POp::ZeroLike(v) => {
+                let r = self.r(*v, mode);
+                quote!(::ad::__rt::zero_like(#r))
+            }
+            POp::One => quote!(::ad::__rt::one()),
+            POp::Named(i) => quote!(#i),
+            POp::TangentParam(i) => {
+                let d = tangent_param(&self.sig.params[*i].name);
+                quote!(#d)
+            }
+            POp::RuleJvp {
+                rule,
+                i,
+                operands,
+                y,
+                d,
+            } => {
+                let rule = mixed(rule);
+                let f = format_ident!("jvp{}", i);
+                let refs = operands.iter().map(|o| self.r(*o, mode));
+                let (y, d) = (self.r(*y, mode), self.r(*d, mode));
+                quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* #y, #d))
+            }
+            POp::RuleVjp { rule, i, args, g } => {
+                let rule = mixed(rule);
+                let f = format_ident!("vjp{}", i);
+                let args = args.iter().map(|a| match a {
+                    Arg::Ref(v) => self.r(*v, mode),
+                    Arg::Type(m) => {
+                        let m = self.name(*m);
+                        quote!(#m)
+                    }
+                });
+                let g = self.name(*g);
+                quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#args,)* &#g))
+            }
+            POp::AddTangents(a, b) => {
+                let (a, b) = (self.name(*a), self.name(*b));
+                quote!(::ad::__rt::add_tangents(#a, #b))
+            }
+            POp::TangentField(g, m) => {
+                let g = self.name(*g);
+                quote!(::core::clone::Clone::clone(&#g.#m))
+            }
+            POp::FieldOfTangent(d, m) => {
+                let id = self.name(*d);
+                if self.borrowed(*d, mode) {
+                    quote_spanned!(span=> &#id.#m)
+                } else {
+                    quote_spanned!(span=> ::core::clone::Clone::clone(&#id.#m))
+                }
+            }
+            POp::DerefTangent(d) => {
+                let d = self.name(*d);
+                quote!(::core::clone::Clone::clone(#d))
+            }
+            POp::TupleField(t, k) => {
+                let t = self.name(*t);
+                let k = syn::Index::from(*k);
+                quote!(::core::clone::Clone::clone(&#t.#k))
+            }
+            POp::ArrayElem(t, k) => {
+                let t = self.name(*t);
+                quote!(::core::clone::Clone::clone(&#t[#k]))
+            }
+            POp::CtorArg(g, i) => {
+                let g = self.name(*g);
+                quote_spanned!(span=> ::ad::__rt::ctor::vjp_arg(&#g, #i))
+            }
+            POp::TangentTuple(es) => {
+                let es = es.iter().map(|e| self.entry(e, mode));
+                quote!((#(#es,)*))
+            }
+            POp::TangentArray(es) => {
+                let es = es.iter().map(|e| self.entry(e, mode));
+                quote!([#(#es),*])
+            }
+            POp::TangentTupleOf(vs) => {
+                let vs = vs.iter().map(|v| self.name(*v));
+                quote!((#(#vs),*))
+            }
+            POp::TangentStruct { like, fields } => {
+                let t = mixed("__tangent");
+                let r = self.r(*like, mode);
+                let sets = fields.iter().map(|(m, d)| {
+                    let e = self.owned(*d, mode);
+                    quote_spanned!(span=> #t.#m = #e;)
+                });
+                quote!({ let mut #t = ::ad::__rt::zero_like(#r); #(#sets)* #t })
+            }
+            POp::TangentCtor { path, args } => {
+                let es = args.iter().map(|e| self.entry(e, mode));
+                quote_spanned!(span=> #path(#(#es),*))
+            }
+            POp::TangentRef(d) => {
+                let id = self.name(*d);
+                if self.prog.var(*d).place {
+                    quote!(#id)
+                } else {
+                    quote!(&#id)
+                }
+            }
+            POp::Companion {
+                call,
+                suffix,
+                tangents,
+            } => self.companion(var, call, suffix, tangents, mode),
+            POp::Pullback { pb, g } => {
+                let (pb, g) = (self.name(*pb), self.name(*g));
+                quote_spanned!(span=> #pb(#g))
+            }
+            POp::MapWithDerivative { op } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let jvp = closure_forward(body, sig);
+                let e = &sig.params[0].name;
+                let de = tangent_param(e);
+                let r = self.r(recv.var, mode);
+                quote_spanned!(span=>
+                    ::ad::__rt::map_with_derivative(#r, |#e, #de| #jvp)
+                )
+            }
+            POp::MapVjpKept { g, derivatives } => {
+                let g = self.name(*g);
+                let d = self.r(*derivatives, mode);
+                quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::component_mul(&#g, #d))
+            }
+            POp::MapVjpRecompute { op, g } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let x = &sig.params[0].name;
+                let seed = mixed("__seed");
+                let grad = closure_reverse(body, sig, &seed);
+                let r = self.r(recv.var, mode);
+                let g = self.name(*g);
+                quote_spanned!(span=>
+                    ::ad::__rt::nalgebra::Matrix::zip_map(#r, &#g, |#x, #seed| #grad)
+                )
+            }
+            POp::MapJvp { op, d } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let jvp = closure_forward(body, sig);
+                let x = &sig.params[0].name;
+                let dx = tangent_param(x);
+                let r = self.r(recv.var, mode);
+                let dr = self.r(*d, mode);
+                quote_spanned!(span=>
+                    ::ad::__rt::nalgebra::Matrix::zip_map(#r, #dr, |#x, #dx| #jvp.1)
+                )
+            }
+            POp::TapeNew { array, capacity } => match (array, capacity) {
+                (Some(n), _) => quote!(::ad::__rt::ArrayTape::<_, #n>::new()),
+                (None, Some(c)) => quote!(::std::vec::Vec::with_capacity(#c)),
+                (None, None) => quote!(::std::vec::Vec::new()),
+            },
+            POp::TapeLen(t) => {
+                let t = self.name(*t);
+                quote!(#t.len())
+            }
+            POp::CountSince { tape, start } => {
+                let (t, s) = (self.name(*tape), self.name(*start));
+                quote!(#t.len() - #s)
+            }
+            POp::Record { k, n, values } => {
+                let vs = values.iter().map(|v| self.saved_value(*v, mode));
+                variant(*k, *n, quote!((#(#vs,)*)))
+            }
+            POp::TakeIndex { g, index } => {
+                let g = self.name(*g);
+                let i = self.r(*index, mode);
+                quote_spanned!(span=> ::ad::__rt::index_set::take(&mut #g, #i))
+            }
+        }
+    }
+
+    /// The primal of an operation, written as the user wrote it.
+    fn primal(&self, var: Var, op: &Op, mode: Mode) -> TokenStream {
+        let span = self.span(var);
+        match op {
+            Op::Param(i) => {
+                let name = &self.sig.params[*i].name;
+                quote!(#name)
+            }
+            Op::Const(t) => t.clone(),
+            Op::Rule {
+                rule,
+                operands,
+                syntax,
+                ..
+            } => {
+                let os: Vec<TokenStream> = operands.iter().map(|o| self.o(o, mode)).collect();
+                match syntax {
+                    Syntax::Binary { .. }
+                        if self.prog.var(var).active
+                            && operands.iter().all(|o| !o.addr_of)
+                            && operands.iter().any(|o| self.prog.var(o.var).place) =>
+                    {
+                        // An operand read through a reference (a field of `&self`): the rule's
+                        // `value` takes references, where `a * b` would copy the operand first.
+                        let rule = mixed(rule);
+                        let refs = operands.iter().map(|o| self.r(o.var, mode));
+                        quote_spanned!(span=> ::ad::__rt::#rule::value(#(#refs),*))
+                    }
+                    Syntax::Binary { op } => {
+                        let (a, b) = (&os[0], &os[1]);
+                        quote_spanned!(span=> #a #op #b)
+                    }
+                    Syntax::Neg => {
+                        let a = &os[0];
+                        quote_spanned!(span=> -#a)
+                    }
+                    Syntax::Method {
+                        method,
+                        turbofish,
+                        suffix,
+                    } => {
+                        let recv = &self.recv(&operands[0], mode);
+                        let args = &os[1..];
+                        quote_spanned!(span=> #recv.#method #turbofish (#(#args),*) #suffix)
+                    }
+                    Syntax::Path { path } => quote_spanned!(span=> #path(#(#os),*)),
+                    Syntax::Index => {
+                        let (a, i) = (&self.recv(&operands[0], mode), &os[1]);
+                        quote_spanned!(span=> #a[#i])
+                    }
+                    Syntax::IndexSet => unreachable!("index assignments are statements"),
+                }
+            }
+            Op::Call { .. } => self.call(var, op, None, mode),
+            Op::Tuple(vs) => {
+                let es = vs.iter().map(|x| self.owned(*x, mode));
+                quote!((#(#es,)*))
+            }
+            Op::Array(vs) => {
+                let es = vs.iter().map(|x| self.owned(*x, mode));
+                quote!([#(#es),*])
+            }
+            Op::Field { base, member } => {
+                let id = self.name(*base);
+                if self.borrowed(*base, mode) {
+                    quote_spanned!(span=> &#id.#member)
+                } else {
+                    quote_spanned!(span=> ::core::clone::Clone::clone(&#id.#member))
+                }
+            }
+            Op::Struct { path, fields } => {
+                let fs = fields.iter().map(|(m, x)| {
+                    let e = self.owned(*x, mode);
+                    quote!(#m: #e)
+                });
+                quote_spanned!(span=> #path { #(#fs),* })
+            }
+            Op::Ctor { path, args } => {
+                let es = args.iter().map(|x| self.owned(*x, mode));
+                quote_spanned!(span=> #path(#(#es),*))
+            }
+            Op::Ref(x) => {
+                let id = self.name(*x);
+                if self.borrowed(*x, mode) {
+                    quote!(#id)
+                } else {
+                    quote!(&#id)
+                }
+            }
+            Op::Deref(x) => {
+                let x = self.name(*x);
+                quote_spanned!(span=> *#x)
+            }
+            Op::Identity { var: x, method } => {
+                let x = self.name(*x);
+                quote_spanned!(span=> #x.#method())
+            }
+            Op::Map { recv, tokens, .. } => {
+                let r = self.recv(recv, mode);
+                quote_spanned!(span=> #r.map(#tokens))
+            }
+        }
+    }
+
+    /// The arguments of a call as the user wrote them; in the backward sweep (a call made
+    /// again), copies of the values it reads by reference.
+    fn call_args(&self, args: &[CallArg], mode: Mode) -> Vec<TokenStream> {
+        args.iter()
+            .map(|a| {
+                if mode == Mode::Backward && !a.operand.addr_of {
+                    self.owned(a.operand.var, mode)
+                } else {
+                    self.o(&a.operand, mode)
+                }
+            })
+            .collect()
+    }
+
+    /// `callee(args)` or `recv.method(args)`, with `suffix` added to the callee's name.
+    fn call(&self, var: Var, op: &Op, suffix: Option<&str>, mode: Mode) -> TokenStream {
+        self.call_with(var, op, suffix, &[], mode)
+    }
+
+    fn call_with(
+        &self,
+        var: Var,
+        op: &Op,
+        suffix: Option<&str>,
+        extra: &[TokenStream],
+        mode: Mode,
+    ) -> TokenStream {
+        let Op::Call {
+            callee,
+            receiver,
+            args,
+        } = op
+        else {
+            unreachable!("a call")
+        };
+        let span = self.span(var);
+        let args = self.call_args(args, mode);
+        match callee {
+            Callee::Path(path) => {
+                let path = match suffix {
+                    Some(s) => companion_path(path, s),
+                    None => path.clone(),
+                };
+                quote_spanned!(span=> #path(#(#args,)* #(#extra),*))
+            }
+            Callee::Method { method, turbofish } => {
+                let r = receiver.as_ref().expect("a method call has a receiver");
+                let m = match suffix {
+                    Some(s) => format_ident!("{}_{}", method, s, span = method.span()),
+                    None => method.clone(),
+                };
+                let recv = self.recv(r, mode);
+                quote_spanned!(span=> #recv.#m #turbofish (#(#args,)* #(#extra),*))
+            }
+        }
+    }
+
+    fn companion(
+        &self,
+        var: Var,
+        call: &Op,
+        suffix: &str,
+        tangents: &[TangentEntry],
+        mode: Mode,
+    ) -> TokenStream {
+        let extra: Vec<TokenStream> = tangents.iter().map(|t| self.entry(t, mode)).collect();
+        self.call_with(var, call, Some(suffix), &extra, mode)
+    }
+}
+
+use quote::ToTokens;
+
+fn tuple_or_bare(items: &[TokenStream]) -> TokenStream {
+    if items.len() == 1 {
+        items[0].clone()
+    } else {
+        quote!((#(#items),*))
+    }
+}
+
+/// The forward mode of a `map` closure's body, as a block giving `(value, tangent)`.
+fn closure_forward(body: &Body, sig: &Sig) -> TokenStream {
+    let prog = tangent::forward(body);
+    Emitter::new(&prog, sig).function_body(None)
+}
+
+/// The reverse mode of a `map` closure's body seeded with `seed`, as a block giving the
+/// cotangent of its argument.
+fn closure_reverse(body: &Body, sig: &Sig, seed: &Ident) -> TokenStream {
+    let prog = adjoint::reverse_seeded(body, sig, seed);
+    let e = Emitter::new(&prog, sig).emit(None);
+    let (stmts, value) = (e.stmts, e.value);
+    quote!({ #stmts #value.1 })
+}

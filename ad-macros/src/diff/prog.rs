@@ -1,0 +1,705 @@
+//! The program IR: what the transformations produce and the emitter turns into Rust.
+//!
+//! The lowered body ([`super::ir::Body`]) is in SSA form with structured regions: each value is
+//! defined once, and loops and branches say which values they carry and yield. That is the form
+//! in which the transformations reason. What they *produce* is a small imperative language,
+//! close to the Rust that is finally written: mutable variables updated in place (a loop's
+//! carried values, an adjoint accumulator, an index assignment that reuses its matrix), tapes
+//! that the forward sweep of reverse mode pushes to and the backward sweep reads, and reversed
+//! loops. Transformations map IR to IR: forward mode is a [`Program`] to [`Program`] map, so it
+//! applies to the output of reverse mode as well as to a primal program.
+//!
+//! Variables share the numbering of the lowered body: variable `%n` of the body is variable
+//! `%n` here, and the transformations append their own (tangents, adjoints, tapes, records).
+
+use std::fmt;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::{Ident, Member};
+
+use super::ir::{self, Head, Op, Var};
+
+/// What a variable of the program holds; it decides the variable's name in generated code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The value of body variable `%n` (`__vn`).
+    Value,
+    /// The tangent of `%n` (`__dn`).
+    Tangent(Var),
+    /// The adjoint accumulator of `%n` (`__gn`).
+    Adjoint(Var),
+    /// `Ty::of(&%n)`: the type of `%n`, zero-sized (`__tyn`).
+    Marker(Var),
+    /// The pullback of the call that defines `%n` (`__pbn`).
+    Pullback(Var),
+    /// The tape of loop `n` (`__tapen`).
+    Tape(usize),
+    /// The record of the arm an `if` or `match` took (`__recn`).
+    Record(usize),
+    /// The number of records of loop `n` on its tape before one instance of the loop ran
+    /// (`__startn`), and the number the instance pushed (`__countn`).
+    Start(usize),
+    Count(usize),
+    /// The position in the tape of loop `n` of the backward sweep (`__curn`), and the index of
+    /// the record being read (`__kn`).
+    Cursor(usize),
+    Index(usize),
+    /// A temporary (`__tn`).
+    Temp,
+}
+
+/// What the program knows of one variable.
+#[derive(Clone, Debug)]
+pub struct PVar {
+    pub role: Role,
+    pub span: Span,
+    /// The Rust variable holds a reference `&T` that the user's code reads as `&T` (a
+    /// reference parameter, `&x`).
+    pub is_ref: bool,
+    /// The Rust variable holds `&T` where the user's code has a `T` (a field of `&self`).
+    pub place: bool,
+    /// Holds a derivative or depends on a differentiated input (decided by the transformation
+    /// that creates it).
+    pub active: bool,
+}
+
+/// How an argument is passed to a rule of `ad-core`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// `&value` (a reference variable is passed as it is).
+    Ref(Var),
+    /// The marker `Ty` of the value: the rule reads only its type.
+    Type(Var),
+}
+
+/// A place an adjoint is added into: a variable, or a field path inside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    pub root: Var,
+    pub path: Vec<Member>,
+}
+
+impl Place {
+    pub fn var(root: Var) -> Place {
+        Place {
+            root,
+            path: Vec::new(),
+        }
+    }
+}
+
+/// An operation that defines a variable.
+#[derive(Clone, Debug)]
+pub enum POp {
+    /// A primal operation of the lowered body, on the values of its operands (as the user
+    /// wrote it).
+    Src(Op),
+    /// A primal operation evaluated again by the backward sweep (a literal, an index read),
+    /// bound by reference like every value the backward sweep reads.
+    Recompute(Op),
+    /// A copy of the value of a variable (`clone` of an owned value, the reference itself).
+    Copy(Var),
+    /// The value, moved.
+    Move(Var),
+    /// `Ty::of(&v)`.
+    Marker(Var),
+    /// The zero tangent of the type `marker` names.
+    Zero(Var),
+    /// The zero tangent of the value of `v` (read in the forward sweep, where it exists).
+    ZeroLike(Var),
+    /// `1` in the scalar type of the result: the seed of `_grad`.
+    One,
+    /// A variable of the code around the generated statements.
+    Named(Ident),
+    /// The tangent parameter of parameter `i` (`d_x`).
+    TangentParam(usize),
+    /// The contribution of operand `i` of `rule` to the tangent of its result `y`:
+    /// `rule::jvp{i}(&operands.., &y, &d)`.
+    RuleJvp {
+        rule: &'static str,
+        i: usize,
+        operands: Vec<Var>,
+        y: Var,
+        d: Var,
+    },
+    /// The cotangent of operand `i` of `rule` given the cotangent `g` of its result:
+    /// `rule::vjp{i}(args.., &g)`; `args` are the operands and then the result.
+    RuleVjp {
+        rule: &'static str,
+        i: usize,
+        args: Vec<Arg>,
+        g: Var,
+    },
+    /// `a + b` for tangents.
+    AddTangents(Var, Var),
+    /// `g.member` of a cotangent (owned).
+    TangentField(Var, Member),
+    /// `d.member` of the tangent `d` of a value whose field is read (by reference when `d` is
+    /// a reference).
+    FieldOfTangent(Var, Member),
+    /// `*d`, owned, of a tangent held by reference.
+    DerefTangent(Var),
+    /// Element `k` of a tuple (`t.k`) or an array (`t[k]`), owned.
+    TupleField(Var, usize),
+    ArrayElem(Var, usize),
+    /// The cotangent of argument `i` of a constructor `Type::new(..)` given the cotangent `g`
+    /// of the matrix.
+    CtorArg(Var, usize),
+    /// `(a, b, ..)` and `[a, b, ..]` of tangents.
+    TangentTuple(Vec<TangentEntry>),
+    TangentArray(Vec<TangentEntry>),
+    /// A tuple of owned cotangents (the result of a pullback with several parameters).
+    TangentTupleOf(Vec<Var>),
+    /// The tangent of a struct literal `like`: zero, with the given fields set.
+    TangentStruct {
+        like: Var,
+        fields: Vec<(Member, Var)>,
+    },
+    /// The tangent of `Type::new(a, b, ..)`: the same constructor on the arguments' tangents.
+    TangentCtor {
+        path: syn::ExprPath,
+        args: Vec<TangentEntry>,
+    },
+    /// `&t` of a tangent.
+    TangentRef(Var),
+    /// A call to a companion (`g_jvp`, `g_vjp`) of the function a lowered call `call` names,
+    /// with one extra tangent argument per differentiated slot (the receiver first) for
+    /// forward mode.
+    Companion {
+        call: Op,
+        suffix: &'static str,
+        tangents: Vec<TangentEntry>,
+    },
+    /// The pullback `pb` applied to the cotangent `g`.
+    Pullback {
+        pb: Var,
+        g: Var,
+    },
+    /// `recv.map(closure)` with the closure's derivative at every element (`(values,
+    /// derivatives)`), from the closure's forward mode.
+    MapWithDerivative {
+        op: Op,
+    },
+    /// The cotangent of the receiver of an element-wise `map` whose derivatives were kept:
+    /// `g ∘ derivatives`.
+    MapVjpKept {
+        g: Var,
+        derivatives: Var,
+    },
+    /// The cotangent of the receiver of an element-wise `map`, recomputed element by element
+    /// from the closure's reverse mode.
+    MapVjpRecompute {
+        op: Op,
+        g: Var,
+    },
+    /// The tangent of `recv.map(closure)`: the closure's forward mode zipped over the
+    /// receiver's tangent `d`.
+    MapJvp {
+        op: Op,
+        d: Var,
+    },
+    /// A new, empty tape: an array of `array` records on the stack, or a vector with room for
+    /// `capacity` records.
+    TapeNew {
+        array: Option<usize>,
+        capacity: Option<TokenStream>,
+    },
+    /// The number of records on a tape.
+    TapeLen(Var),
+    /// `tape.len() - start`.
+    CountSince {
+        tape: Var,
+        start: Var,
+    },
+    /// The record of arm `k` of `n`: `Branch2::First((values..))`, ...
+    Record {
+        k: usize,
+        n: usize,
+        values: Vec<Var>,
+    },
+    /// Element `index` of the adjoint `g`, taken out (leaving zero in `g`).
+    TakeIndex {
+        g: Var,
+        index: Var,
+    },
+}
+
+/// A tangent argument or entry: a tangent variable, or the zero tangent of a value.
+#[derive(Clone, Debug)]
+pub enum TangentEntry {
+    /// The tangent `d`, passed the way the primal argument is (`&d` for `&x`; for a method's
+    /// receiver, by reference or by value as the callee's `self` is).
+    Of {
+        d: Var,
+        by_ref: bool,
+        receiver: bool,
+    },
+    /// The zero tangent of the value `of`, passed the same way.
+    Zero {
+        of: Var,
+        by_ref: bool,
+        receiver: bool,
+    },
+}
+
+impl TangentEntry {
+    pub fn plain(d: Option<Var>, of: Var) -> TangentEntry {
+        match d {
+            Some(d) => TangentEntry::Of {
+                d,
+                by_ref: false,
+                receiver: false,
+            },
+            None => TangentEntry::Zero {
+                of,
+                by_ref: false,
+                receiver: false,
+            },
+        }
+    }
+}
+
+/// A statement of the program.
+#[derive(Clone, Debug)]
+pub enum PStmt {
+    /// `let [mut] var = op;`
+    Let { var: Var, op: POp, mutable: bool },
+    /// `let (a, b, ..) = op;` (`None` for `_`).
+    LetTuple { vars: Vec<Option<Var>>, op: POp },
+    /// `let var;`, assigned in every arm of a branch that follows.
+    Declare(Var),
+    /// `var = op;`
+    Assign { var: Var, op: POp },
+    /// `(a, b, ..) = (copy of x, copy of y, ..);`: the carried values of a loop, updated at
+    /// once at the end of an iteration.
+    AssignMany(Vec<(Var, Var)>),
+    /// `place[index] = value;` (or a zero of the element when `value` is `None`); `place`
+    /// names the storage variable, updated in place.
+    SetIndex {
+        place: Place,
+        index: Var,
+        value: Option<Var>,
+        span: Span,
+    },
+    /// `accumulate(&mut place, value)`: `place += value`.
+    Accumulate { place: Place, value: Var },
+    /// `rule::acc0(&mut place, &args.., &g)`: the cotangent of the whole added, in place, from
+    /// the cotangent `g` of a part read from it (`index`, `column`, ...).
+    AccumulatePart {
+        rule: &'static str,
+        place: Place,
+        args: Vec<Var>,
+        g: Var,
+        span: Span,
+    },
+    /// A statement of inactive user code, unchanged.
+    Verbatim(TokenStream),
+    /// `let name = value;`: a user's name for a value, for verbatim code that reads it.
+    Alias { name: Ident, var: Var },
+    /// `if` / `match` on primal values; each arm assigns the variables declared before it.
+    Branch { head: Head, arms: Vec<Vec<PStmt>> },
+    /// `match record { arm k => .. }` on the record of the arm the forward sweep took, binding
+    /// the values the arm saved.
+    MatchRecord {
+        record: Var,
+        arms: Vec<(Vec<Var>, Vec<PStmt>)>,
+    },
+    /// A primal loop.
+    Loop { kind: PLoop, body: Vec<PStmt> },
+    /// The backward sweep of a loop: the records of the instance, last first. `count` is the
+    /// number of records of this instance (`None`: every record on the tape, for a loop run
+    /// once); `cursor` is where the instance's records end.
+    Reverse {
+        tape: Var,
+        count: Option<Var>,
+        cursor: Var,
+        index: Var,
+        saved: Vec<Var>,
+        body: Vec<PStmt>,
+    },
+    /// `let cursor = tape.len();` before the backward sweep of a loop nested in another
+    /// region.
+    CursorInit { cursor: Var, tape: Var },
+    /// `tape.push((values..))`.
+    Push { tape: Var, values: Vec<Var> },
+    /// Rebinds `var` as a reference to itself (`let v = &v;`), at the start of a backward
+    /// sweep that reads values of the forward sweep.
+    BorrowSaved(Var),
+}
+
+/// What drives a primal loop.
+#[derive(Clone, Debug)]
+pub enum PLoop {
+    /// `for pat in iter`, leaving early when `exit` (a flag of a desugared `break`) holds at
+    /// the start of an iteration. `sized_tape` is declared right before the loop, with the
+    /// capacity the iterator announces.
+    For {
+        pat: TokenStream,
+        iter: TokenStream,
+        exit: Option<TokenStream>,
+        sized_tape: Option<Var>,
+    },
+    /// `loop { head; if !cond { break } body }`; `tape` is declared right before the loop.
+    While {
+        head: Vec<PStmt>,
+        cond: TokenStream,
+        tape: Option<Var>,
+    },
+}
+
+/// A generated function body: statements, then the returned values, and possibly a closure
+/// (the pullback) returned after them.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub vars: Vec<PVar>,
+    pub stmts: Vec<PStmt>,
+    /// Returned as a tuple (one value is returned bare).
+    pub results: Vec<Var>,
+    pub closure: Option<Closure>,
+}
+
+/// The backward sweep of reverse mode: a closure the body returns after its results,
+/// `move |params| { stmts; results }`, or (`inline`, in `_grad`) a block whose value the body
+/// returns after its results.
+#[derive(Clone, Debug)]
+pub struct Closure {
+    pub params: Vec<Var>,
+    pub stmts: Vec<PStmt>,
+    pub results: Vec<Var>,
+    pub inline: bool,
+}
+
+impl Program {
+    /// A program over the variables of a lowered body.
+    pub fn over(body: &ir::Body) -> Program {
+        Program {
+            vars: body
+                .vars
+                .iter()
+                .map(|i| PVar {
+                    role: Role::Value,
+                    span: i.span,
+                    is_ref: i.is_ref,
+                    place: i.place,
+                    active: i.active,
+                })
+                .collect(),
+            stmts: Vec::new(),
+            results: Vec::new(),
+            closure: None,
+        }
+    }
+
+    pub fn var(&self, v: Var) -> &PVar {
+        &self.vars[v.0]
+    }
+
+    pub fn new_var(&mut self, role: Role, span: Span) -> Var {
+        self.vars.push(PVar {
+            role,
+            span,
+            is_ref: false,
+            place: false,
+            active: false,
+        });
+        Var(self.vars.len() - 1)
+    }
+
+    /// The Rust name of `v`.
+    pub fn name(&self, v: Var) -> Ident {
+        let text = match self.vars[v.0].role {
+            Role::Value => format!("__v{}", v.0),
+            Role::Tangent(s) => format!("__d{}", s.0),
+            Role::Adjoint(s) => format!("__g{}", s.0),
+            Role::Marker(s) => format!("__ty{}", s.0),
+            Role::Pullback(s) => format!("__pb{}", s.0),
+            Role::Tape(n) => format!("__tape{n}"),
+            Role::Record(n) => format!("__rec{n}"),
+            Role::Start(n) => format!("__start{n}"),
+            Role::Count(n) => format!("__count{n}"),
+            Role::Cursor(n) => format!("__cur{n}"),
+            Role::Index(n) => format!("__k{n}"),
+            Role::Temp => format!("__t{}", v.0),
+        };
+        Ident::new(&text, Span::mixed_site())
+    }
+}
+
+// Display: the text form unit tests compare against -------------------------------------------
+
+fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+struct Named<'a>(&'a Program, Var);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.0.name(self.1).to_string();
+        write!(f, "{}", name.trim_start_matches("__"))
+    }
+}
+
+impl Program {
+    fn n(&self, v: Var) -> Named<'_> {
+        Named(self, v)
+    }
+
+    fn names(&self, vs: &[Var]) -> String {
+        list(vs.iter().map(|v| self.n(*v)))
+    }
+
+    fn place(&self, p: &Place) -> String {
+        let mut s = self.n(p.root).to_string();
+        for m in &p.path {
+            s.push('.');
+            s.push_str(&m.to_token_stream().to_string());
+        }
+        s
+    }
+
+    fn op(&self, op: &POp) -> String {
+        let n = |v: &Var| self.n(*v).to_string();
+        let entry = |e: &TangentEntry| match e {
+            TangentEntry::Of { d, .. } => n(d),
+            TangentEntry::Zero { of, .. } => format!("zero_like({})", n(of)),
+        };
+        match op {
+            POp::Src(op) => src_op(self, op),
+            POp::Recompute(op) => format!("again {}", src_op(self, op)),
+            POp::Copy(v) => format!("copy {}", n(v)),
+            POp::Move(v) => n(v),
+            POp::Marker(v) => format!("type_of {}", n(v)),
+            POp::Zero(m) => format!("zero {}", n(m)),
+            POp::ZeroLike(v) => format!("zero_like {}", n(v)),
+            POp::One => "one".into(),
+            POp::Named(i) => i.to_string(),
+            POp::TangentParam(i) => format!("tangent of param {i}"),
+            POp::RuleJvp {
+                rule,
+                i,
+                operands,
+                y,
+                d,
+            } => format!(
+                "{rule}.jvp{i}({}; {}; {})",
+                self.names(operands),
+                n(y),
+                n(d)
+            ),
+            POp::RuleVjp { rule, i, args, g } => {
+                let args = list(args.iter().map(|a| match a {
+                    Arg::Ref(v) => n(v),
+                    Arg::Type(v) => format!("type {}", n(v)),
+                }));
+                format!("{rule}.vjp{i}({args}; {})", n(g))
+            }
+            POp::AddTangents(a, b) => format!("{} + {}", n(a), n(b)),
+            POp::TangentField(g, m) | POp::FieldOfTangent(g, m) => {
+                format!("{}.{}", n(g), m.to_token_stream())
+            }
+            POp::DerefTangent(d) => format!("*{}", n(d)),
+            POp::TupleField(t, k) => format!("{}.{k}", n(t)),
+            POp::ArrayElem(t, k) => format!("{}[{k}]", n(t)),
+            POp::CtorArg(g, i) => format!("ctor_arg({}, {i})", n(g)),
+            POp::TangentTuple(es) => format!("({})", list(es.iter().map(entry))),
+            POp::TangentArray(es) => format!("[{}]", list(es.iter().map(entry))),
+            POp::TangentTupleOf(vs) => format!("({})", self.names(vs)),
+            POp::TangentStruct { like, fields } => format!(
+                "zero_like {} with {{ {} }}",
+                n(like),
+                list(
+                    fields
+                        .iter()
+                        .map(|(m, v)| format!("{}: {}", m.to_token_stream(), n(v)))
+                )
+            ),
+            POp::TangentCtor { path, args } => format!(
+                "new {}({})",
+                path.to_token_stream(),
+                list(args.iter().map(entry))
+            ),
+            POp::TangentRef(v) => format!("&{}", n(v)),
+            POp::Companion {
+                call,
+                suffix,
+                tangents,
+            } => format!(
+                "{suffix} of {}; tangents ({})",
+                src_op(self, call),
+                list(tangents.iter().map(entry))
+            ),
+            POp::Pullback { pb, g } => format!("{}({})", n(pb), n(g)),
+            POp::MapWithDerivative { op } => format!("with derivative {}", src_op(self, op)),
+            POp::MapVjpKept { g, derivatives } => format!("{} * {}", n(g), n(derivatives)),
+            POp::MapVjpRecompute { op, g } => format!("vjp {} ({})", src_op(self, op), n(g)),
+            POp::MapJvp { op, d } => format!("jvp {} ({})", src_op(self, op), n(d)),
+            POp::TapeNew { array, capacity } => match (array, capacity) {
+                (Some(n), _) => format!("tape array {n}"),
+                (None, Some(c)) => format!("tape capacity `{c}`"),
+                (None, None) => "tape".into(),
+            },
+            POp::TapeLen(t) => format!("len {}", n(t)),
+            POp::CountSince { tape, start } => format!("len {} - {}", n(tape), n(start)),
+            POp::Record { k, values, .. } => format!("arm {k} ({})", self.names(values)),
+            POp::TakeIndex { g, index } => format!("take {}[{}]", n(g), n(index)),
+        }
+    }
+
+    fn fmt_stmts(&self, stmts: &[PStmt], indent: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pad = "    ".repeat(indent);
+        let n = |v: &Var| self.n(*v).to_string();
+        for s in stmts {
+            match s {
+                PStmt::Let { var, op, mutable } => {
+                    let m = if *mutable { "mut " } else { "" };
+                    writeln!(f, "{pad}let {m}{} = {}", n(var), self.op(op))?
+                }
+                PStmt::LetTuple { vars, op } => {
+                    let vs = list(vars.iter().map(|v| v.map_or("_".into(), |v| n(&v))));
+                    writeln!(f, "{pad}let ({vs}) = {}", self.op(op))?
+                }
+                PStmt::Declare(v) => writeln!(f, "{pad}let {}", n(v))?,
+                PStmt::Assign { var, op } => writeln!(f, "{pad}{} = {}", n(var), self.op(op))?,
+                PStmt::AssignMany(pairs) => {
+                    let (l, r): (Vec<Var>, Vec<Var>) = pairs.iter().copied().unzip();
+                    writeln!(f, "{pad}({}) = ({})", self.names(&l), self.names(&r))?
+                }
+                PStmt::SetIndex {
+                    place,
+                    index,
+                    value,
+                    ..
+                } => {
+                    let value = value.map_or("0".into(), |v| n(&v));
+                    writeln!(f, "{pad}{}[{}] = {value}", self.place(place), n(index))?
+                }
+                PStmt::Accumulate { place, value } => {
+                    writeln!(f, "{pad}{} += {}", self.place(place), n(value))?
+                }
+                PStmt::AccumulatePart {
+                    rule,
+                    place,
+                    args,
+                    g,
+                    ..
+                } => writeln!(
+                    f,
+                    "{pad}{} += {rule}.acc0({}; {})",
+                    self.place(place),
+                    self.names(args),
+                    n(g)
+                )?,
+                PStmt::Verbatim(t) => writeln!(f, "{pad}verbatim `{t}`")?,
+                PStmt::Alias { name, var } => writeln!(f, "{pad}alias {name} = {}", n(var))?,
+                PStmt::Branch { head, arms } => {
+                    match head {
+                        Head::If(c) => writeln!(f, "{pad}if `{c}`")?,
+                        Head::Match { scrutinee, .. } => writeln!(f, "{pad}match `{scrutinee}`")?,
+                    }
+                    for arm in arms {
+                        writeln!(f, "{pad}  arm:")?;
+                        self.fmt_stmts(arm, indent + 1, f)?;
+                    }
+                }
+                PStmt::MatchRecord { record, arms } => {
+                    writeln!(f, "{pad}match record {}", n(record))?;
+                    for (k, (saved, body)) in arms.iter().enumerate() {
+                        writeln!(f, "{pad}  arm {k} ({}):", self.names(saved))?;
+                        self.fmt_stmts(body, indent + 1, f)?;
+                    }
+                }
+                PStmt::Loop { kind, body } => {
+                    match kind {
+                        PLoop::For {
+                            pat, iter, exit, ..
+                        } => {
+                            writeln!(f, "{pad}for `{pat}` in `{iter}`")?;
+                            if let Some(e) = exit {
+                                writeln!(f, "{pad}  until `{e}`")?;
+                            }
+                        }
+                        PLoop::While { head, cond, .. } => {
+                            writeln!(f, "{pad}while")?;
+                            self.fmt_stmts(head, indent + 1, f)?;
+                            writeln!(f, "{pad}  `{cond}`")?;
+                        }
+                    }
+                    self.fmt_stmts(body, indent + 1, f)?;
+                }
+                PStmt::Reverse {
+                    tape,
+                    count,
+                    cursor,
+                    index,
+                    saved,
+                    body,
+                } => {
+                    let count = count.map_or("all".into(), |c| n(&c));
+                    writeln!(
+                        f,
+                        "{pad}reverse {} ({count} before {}) as {}: ({})",
+                        n(tape),
+                        n(cursor),
+                        n(index),
+                        self.names(saved)
+                    )?;
+                    self.fmt_stmts(body, indent + 1, f)?;
+                }
+                PStmt::CursorInit { cursor, tape } => {
+                    writeln!(f, "{pad}let mut {} = len {}", n(cursor), n(tape))?
+                }
+                PStmt::Push { tape, values } => {
+                    writeln!(f, "{pad}push {} ({})", n(tape), self.names(values))?
+                }
+                PStmt::BorrowSaved(v) => writeln!(f, "{pad}borrow {}", n(v))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn src_op(p: &Program, op: &Op) -> String {
+    // The lowered body's own text form, with this program's names.
+    let text = op.to_string();
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            match digits.parse::<usize>() {
+                Ok(i) if i < p.vars.len() => out.push_str(&p.n(Var(i)).to_string()),
+                _ => {
+                    out.push('%');
+                    out.push_str(&digits);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_stmts(&self.stmts, 0, f)?;
+        writeln!(f, "return ({})", self.names(&self.results))?;
+        if let Some(c) = &self.closure {
+            let what = if c.inline { "then" } else { "closure" };
+            writeln!(f, "{what} ({}):", self.names(&c.params))?;
+            self.fmt_stmts(&c.stmts, 1, f)?;
+            writeln!(f, "    return ({})", self.names(&c.results))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,762 @@
+//! Reverse mode: a forward sweep that runs the primal and keeps what the backward sweep reads
+//! (planned by [`Plan`]), then a backward sweep that walks the body from the last statement to
+//! the first, accumulating adjoints in place.
+//!
+//! - A value's adjoint is a mutable accumulator, declared at its first contribution in the
+//!   backward sweep, or zero (from the value's type) before a loop or branch that adds into it.
+//!   A field read's adjoint is the place of that field inside the adjoint of its base, a
+//!   reference's or copy's adjoint is the adjoint of what it refers to: nothing is copied to be
+//!   added back.
+//! - A loop's backward sweep reads the records of its tape, last first. The adjoint of each
+//!   carried variable lives across iterations: each iteration moves it to the adjoint of the
+//!   value the body ended with, and what the body's start value accumulates becomes the
+//!   carried adjoint of the previous iteration. An index assignment `y = v[i] <- e` passes the
+//!   adjoint of `y` on to `v` after taking out element `i` for `e`: no whole matrix is copied or
+//!   added per element.
+//! - A branch's backward sweep matches on the record of the arm the forward sweep took.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+
+use super::super::ir::{Body, Op, Stmt, Var, free_vars};
+use super::super::prog::{Arg, Closure, POp, PStmt, Place, Program, Role};
+use super::super::sig::Sig;
+use super::primal::Sweep;
+use super::{CallMode, PART_RULES, Plan, Region, type_only_args};
+
+/// Where the adjoint of a value accumulates.
+#[derive(Clone, Debug)]
+enum Loc {
+    /// Its own accumulator.
+    Own(Var),
+    /// A field inside the adjoint of another value.
+    Place(Place),
+}
+
+/// The state of an accumulator at a point of the backward sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Declared and holding the adjoint so far.
+    Live,
+    /// Declared, but moved out: the next contribution is assigned, not added.
+    Empty,
+}
+
+struct Backward<'a> {
+    body: &'a Body,
+    plan: &'a Plan,
+    prog: &'a mut Program,
+    loc: HashMap<Var, Loc>,
+    state: HashMap<Var, State>,
+    defs: HashMap<Var, Op>,
+    /// The marker of each value whose type the backward sweep needs.
+    markers_of: HashMap<Var, Var>,
+}
+
+/// What seeds the backward sweep.
+enum Seed {
+    /// The parameter of the pullback closure (`_vjp`).
+    Param,
+    /// `1`, inline (`_grad`).
+    One,
+    /// A variable of the surrounding code, inline (the element cotangent of a `map`).
+    Named(syn::Ident),
+}
+
+/// The body of `_vjp` (the backward sweep in a closure, `escaping`) or of `_grad` (the
+/// backward sweep inline, seeded with `1`).
+pub fn reverse(body: &Body, sig: &Sig, escaping: bool) -> Program {
+    reverse_with(body, sig, if escaping { Seed::Param } else { Seed::One })
+}
+
+/// Reverse mode seeded with the variable `seed`, inline: the backward sweep of a `map`
+/// closure's body for one element.
+pub fn reverse_seeded(body: &Body, sig: &Sig, seed: &syn::Ident) -> Program {
+    reverse_with(body, sig, Seed::Named(seed.clone()))
+}
+
+fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
+    let escaping = matches!(seed_kind, Seed::Param);
+    let mut prog = Program::over(body);
+    let plan = Plan::new(body, &mut prog, escaping);
+    let forward = Sweep {
+        body,
+        plan: Some(&plan),
+    }
+    .program(&mut prog);
+    let output = body.output.expect("a lowered body has an output");
+    let span = body.info(output).span;
+    let value = prog.new_var(Role::Temp, span);
+    let mut stmts = forward;
+    stmts.push(PStmt::Let {
+        var: value,
+        op: POp::Copy(output),
+        mutable: false,
+    });
+
+    let mut defs = HashMap::new();
+    collect_ops(&body.stmts, &mut defs);
+    let markers_of = plan.marker.clone();
+    let seed = prog.new_var(Role::Temp, span);
+    let mut bw = Backward {
+        body,
+        plan: &plan,
+        prog: &mut prog,
+        loc: HashMap::new(),
+        state: HashMap::new(),
+        defs,
+        markers_of,
+    };
+    let mut back = Vec::new();
+    for v in &plan.top_needed {
+        let pv = bw.prog.var(*v);
+        if !(pv.is_ref || pv.place) || pv.role != Role::Value {
+            back.push(PStmt::BorrowSaved(*v));
+        }
+    }
+    // The cursors of loops nested in other regions.
+    let mut cursors: Vec<(usize, Var)> = plan
+        .tape
+        .iter()
+        .filter(|(id, _)| plan.count.contains_key(id))
+        .map(|(id, t)| (*id, *t))
+        .collect();
+    cursors.sort();
+    let mut cursor_vars = HashMap::new();
+    for (id, tape) in cursors {
+        let cursor = bw.prog.new_var(Role::Cursor(id), Span::call_site());
+        cursor_vars.insert(id, cursor);
+        back.push(PStmt::CursorInit { cursor, tape });
+    }
+    match seed_kind {
+        Seed::Param => {}
+        Seed::One => back.push(PStmt::Let {
+            var: seed,
+            op: POp::One,
+            mutable: false,
+        }),
+        Seed::Named(name) => back.push(PStmt::Let {
+            var: seed,
+            op: POp::Named(name),
+            mutable: false,
+        }),
+    }
+    bw.contribute(output, seed, &mut back);
+    bw.region(&body.stmts, &cursor_vars, &mut back);
+    let mut results = Vec::new();
+    for (i, p) in sig.params.iter().enumerate() {
+        if !p.differentiated {
+            continue;
+        }
+        let var = param_var(body, i);
+        results.push(bw.result(var, &mut back));
+    }
+    let cotangent = if results.len() == 1 {
+        results[0]
+    } else {
+        let t = bw.prog.new_var(Role::Temp, span);
+        back.push(PStmt::Let {
+            var: t,
+            op: POp::TangentTupleOf(results),
+            mutable: false,
+        });
+        t
+    };
+    drop(bw);
+    prog.stmts = stmts;
+    prog.results = vec![value];
+    prog.closure = Some(Closure {
+        params: if escaping { vec![seed] } else { Vec::new() },
+        stmts: back,
+        results: vec![cotangent],
+        inline: !escaping,
+    });
+    prog
+}
+
+/// The variable of parameter `i` in a lowered body.
+pub fn param_var(body: &Body, i: usize) -> Var {
+    body.stmts
+        .iter()
+        .find_map(|s| match s {
+            Stmt::Let {
+                var,
+                op: Op::Param(j),
+            } if *j == i => Some(*var),
+            _ => None,
+        })
+        .expect("every parameter is lowered")
+}
+
+fn collect_ops(stmts: &[Stmt], out: &mut HashMap<Var, Op>) {
+    for s in stmts {
+        match s {
+            Stmt::Let { var, op } => {
+                out.insert(*var, op.clone());
+            }
+            Stmt::If { arms, .. } => arms.iter().for_each(|a| collect_ops(&a.stmts, out)),
+            Stmt::Loop { body, .. } => collect_ops(body, out),
+            _ => {}
+        }
+    }
+}
+
+impl Backward<'_> {
+    fn active(&self, v: Var) -> bool {
+        self.body.active(v)
+    }
+
+    fn span(&self, v: Var) -> Span {
+        self.body.info(v).span
+    }
+
+    fn temp(&mut self, span: Span) -> Var {
+        self.prog.new_var(Role::Temp, span)
+    }
+
+    /// The zero adjoint of `v`: from its marker, or from the value where the backward sweep
+    /// reads the value anyway (the plan keeps a marker only for values it does not read).
+    fn zero(&self, v: Var) -> POp {
+        match self.markers_of.get(&v) {
+            Some(m) => POp::Zero(*m),
+            None => POp::ZeroLike(v),
+        }
+    }
+
+    /// An argument a rule reads only for its type: the marker, or the value itself.
+    fn type_arg(&self, v: Var) -> Arg {
+        match self.markers_of.get(&v) {
+            Some(m) => Arg::Type(*m),
+            None => Arg::Ref(v),
+        }
+    }
+
+    /// The adjoint location of `v`.
+    fn loc(&mut self, v: Var) -> Loc {
+        if let Some(l) = self.loc.get(&v) {
+            return l.clone();
+        }
+        let l = match self.defs.get(&v).cloned() {
+            Some(Op::Field { base, member }) if self.active(base) => match self.loc(base) {
+                Loc::Own(r) => Loc::Place(Place {
+                    root: r,
+                    path: vec![member],
+                }),
+                Loc::Place(mut p) => {
+                    p.path.push(member);
+                    Loc::Place(p)
+                }
+            },
+            Some(Op::Ref(a) | Op::Deref(a) | Op::Identity { var: a, .. }) if self.active(a) => {
+                self.loc(a)
+            }
+            _ => {
+                let span = self.span(v);
+                Loc::Own(self.prog.new_var(Role::Adjoint(v), span))
+            }
+        };
+        self.loc.insert(v, l.clone());
+        l
+    }
+
+    /// The source value whose adjoint accumulator is `acc`.
+    fn owner(&self, acc: Var) -> Var {
+        match self.prog.var(acc).role {
+            Role::Adjoint(v) => v,
+            _ => unreachable!("accumulators are adjoints"),
+        }
+    }
+
+    /// Makes the accumulator `acc` live: declared zero if it is not yet, set to zero if it was
+    /// moved out.
+    fn ensure_live(&mut self, acc: Var, out: &mut Vec<PStmt>) {
+        match self.state.get(&acc) {
+            Some(State::Live) => {}
+            Some(State::Empty) => {
+                let op = self.zero(self.owner(acc));
+                out.push(PStmt::Assign { var: acc, op });
+                self.state.insert(acc, State::Live);
+            }
+            None => {
+                let op = self.zero(self.owner(acc));
+                out.push(PStmt::Let {
+                    var: acc,
+                    op,
+                    mutable: true,
+                });
+                self.state.insert(acc, State::Live);
+            }
+        }
+    }
+
+    /// The accumulator of `v` where it holds a value (its own, live), if it has one.
+    fn adjoint(&mut self, v: Var) -> Option<Var> {
+        match self.loc(v) {
+            Loc::Own(a) if self.state.get(&a) == Some(&State::Live) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// `adjoint(target) += value` (`value` is an owned cotangent, moved).
+    fn contribute(&mut self, target: Var, value: Var, out: &mut Vec<PStmt>) {
+        if !self.active(target) {
+            return;
+        }
+        match self.loc(target) {
+            Loc::Own(a) => match self.state.get(&a) {
+                Some(State::Live) => out.push(PStmt::Accumulate {
+                    place: Place::var(a),
+                    value,
+                }),
+                Some(State::Empty) => {
+                    out.push(PStmt::Assign {
+                        var: a,
+                        op: POp::Move(value),
+                    });
+                    self.state.insert(a, State::Live);
+                }
+                None => {
+                    out.push(PStmt::Let {
+                        var: a,
+                        op: POp::Move(value),
+                        mutable: true,
+                    });
+                    self.state.insert(a, State::Live);
+                }
+            },
+            Loc::Place(p) => {
+                self.ensure_live(p.root, out);
+                out.push(PStmt::Accumulate { place: p, value });
+            }
+        }
+    }
+
+    /// Makes the adjoint of every value in `vars` live before a region that adds into it.
+    fn prepare(&mut self, vars: &[Var], out: &mut Vec<PStmt>) {
+        for v in vars {
+            if !self.active(*v) {
+                continue;
+            }
+            match self.loc(*v) {
+                Loc::Own(a) => self.ensure_live(a, out),
+                Loc::Place(p) => self.ensure_live(p.root, out),
+            }
+        }
+    }
+
+    /// A differentiated parameter's cotangent at the end of the backward sweep.
+    fn result(&mut self, param: Var, out: &mut Vec<PStmt>) -> Var {
+        if let Some(a) = self.adjoint(param) {
+            return a;
+        }
+        let t = self.temp(self.span(param));
+        let op = self.zero(param);
+        out.push(PStmt::Let {
+            var: t,
+            op,
+            mutable: false,
+        });
+        t
+    }
+
+    /// The values of a region the backward sweep computes again, in the order they were
+    /// defined.
+    fn recompute(&mut self, stmts: &[Stmt], out: &mut Vec<PStmt>) {
+        for s in stmts {
+            if let Stmt::Let { var, op } = s
+                && self.plan.recompute.contains(var)
+            {
+                out.push(PStmt::Let {
+                    var: *var,
+                    op: POp::Recompute(op.clone()),
+                    mutable: false,
+                });
+            }
+        }
+    }
+
+    /// The backward sweep of the statements of one region, last first.
+    fn region(&mut self, stmts: &[Stmt], cursors: &HashMap<usize, Var>, out: &mut Vec<PStmt>) {
+        for stmt in stmts.iter().rev() {
+            match stmt {
+                Stmt::Let { var, op } => self.let_stmt(*var, op, out),
+                Stmt::If { id, arms, outs, .. } => {
+                    if !self.plan.live_regions.contains(id) {
+                        continue;
+                    }
+                    let seeds: Vec<Option<Var>> = outs.iter().map(|o| self.adjoint(*o)).collect();
+                    if seeds.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    let mut free = Vec::new();
+                    for arm in arms {
+                        for f in free_vars(&arm.stmts, &arm.outs) {
+                            if !free.contains(&f) {
+                                free.push(f);
+                            }
+                        }
+                    }
+                    self.prepare(&free, out);
+                    let outer_state = self.state.clone();
+                    let mut cases = Vec::new();
+                    for (k, arm) in arms.iter().enumerate() {
+                        self.state = outer_state.clone();
+                        let mut s = Vec::new();
+                        self.recompute(&arm.stmts, &mut s);
+                        for (o, seed) in arm.outs.iter().zip(&seeds) {
+                            if let Some(seed) = seed {
+                                self.contribute(*o, *seed, &mut s);
+                            }
+                        }
+                        self.region(&arm.stmts, cursors, &mut s);
+                        let saved = self.plan.saved_in(Region::Arm(*id, k));
+                        cases.push((saved, s));
+                    }
+                    self.state = outer_state;
+                    out.push(PStmt::MatchRecord {
+                        record: self.plan.record[id],
+                        arms: cases,
+                    });
+                }
+                Stmt::Loop {
+                    id, carried, body, ..
+                } => {
+                    if !self.plan.live_regions.contains(id) {
+                        continue;
+                    }
+                    let active: Vec<_> = carried.iter().filter(|c| self.active(c.start)).collect();
+                    let seeds: Vec<Option<Var>> =
+                        active.iter().map(|c| self.adjoint(c.after)).collect();
+                    if seeds.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    // The carried accumulators: the adjoints of the values after the loop.
+                    let mut accs = Vec::new();
+                    for (c, seed) in active.iter().zip(&seeds) {
+                        let acc = match self.loc(c.start) {
+                            Loc::Own(a) => a,
+                            Loc::Place(_) => unreachable!("a carried value has its own adjoint"),
+                        };
+                        match seed {
+                            Some(s) => out.push(PStmt::Let {
+                                var: acc,
+                                op: POp::Move(*s),
+                                mutable: true,
+                            }),
+                            None => out.push(PStmt::Let {
+                                var: acc,
+                                op: self.zero(c.start),
+                                mutable: true,
+                            }),
+                        }
+                        self.state.insert(acc, State::Live);
+                        accs.push(acc);
+                    }
+                    let ends: Vec<Var> = carried.iter().map(|c| c.end).collect();
+                    let free: Vec<Var> = free_vars(body, &ends)
+                        .into_iter()
+                        .filter(|f| !carried.iter().any(|c| c.start == *f))
+                        .collect();
+                    self.prepare(&free, out);
+
+                    let outer_state = self.state.clone();
+                    let mut s = Vec::new();
+                    self.recompute(body, &mut s);
+                    // Each iteration hands the carried adjoints to the values the body ended
+                    // with; the adjoints of the start values then accumulate from zero.
+                    let links: Vec<(Var, Var)> = active
+                        .iter()
+                        .zip(&accs)
+                        .filter(|(c, _)| c.end != c.start)
+                        .map(|(c, a)| (c.end, *a))
+                        .collect();
+                    let swapped = links
+                        .iter()
+                        .any(|(end, _)| active.iter().any(|c| c.start == *end));
+                    if swapped {
+                        let mut moved = Vec::new();
+                        for (end, acc) in &links {
+                            let t = self.temp(self.span(*end));
+                            s.push(PStmt::Let {
+                                var: t,
+                                op: POp::Move(*acc),
+                                mutable: false,
+                            });
+                            self.state.insert(*acc, State::Empty);
+                            moved.push((*end, t));
+                        }
+                        for (end, t) in moved {
+                            self.contribute(end, t, &mut s);
+                        }
+                    } else {
+                        for (end, acc) in &links {
+                            self.state.insert(*acc, State::Empty);
+                            self.contribute(*end, *acc, &mut s);
+                        }
+                    }
+                    self.region(body, cursors, &mut s);
+                    for acc in &accs {
+                        if self.state.get(acc) == Some(&State::Empty) {
+                            self.ensure_live(*acc, &mut s);
+                        }
+                    }
+                    self.state = outer_state;
+                    let tape = self.plan.tape[id];
+                    let count = self.plan.count.get(id).copied();
+                    let cursor = match count {
+                        Some(_) => cursors[id],
+                        None => self.prog.new_var(Role::Cursor(*id), Span::call_site()),
+                    };
+                    let index = self.prog.new_var(Role::Index(*id), Span::call_site());
+                    out.push(PStmt::Reverse {
+                        tape,
+                        count,
+                        cursor,
+                        index,
+                        saved: self.plan.saved_in(Region::Loop(*id)),
+                        body: s,
+                    });
+                    for (c, acc) in active.iter().zip(&accs) {
+                        self.state.insert(*acc, State::Empty);
+                        self.contribute(c.before, *acc, out);
+                    }
+                }
+                Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
+            }
+        }
+    }
+
+    fn let_stmt(&mut self, var: Var, op: &Op, out: &mut Vec<PStmt>) {
+        if !self.active(var) {
+            return;
+        }
+        let span = self.span(var);
+        match op {
+            Op::Param(_) | Op::Const(_) => {}
+            // The adjoint of a field read is a place in its base's adjoint; of a reference or
+            // a copy, the adjoint of what it refers to: contributions are already there.
+            Op::Field { .. } | Op::Ref(_) | Op::Deref(_) | Op::Identity { .. } => {}
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                ..
+            } => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                if PART_RULES.contains(rule) {
+                    let base = operands[0].var;
+                    if !self.active(base) {
+                        return;
+                    }
+                    let place = match self.loc(base) {
+                        Loc::Own(a) => {
+                            self.ensure_live(a, out);
+                            Place::var(a)
+                        }
+                        Loc::Place(p) => {
+                            self.ensure_live(p.root, out);
+                            p
+                        }
+                    };
+                    out.push(PStmt::AccumulatePart {
+                        rule,
+                        place,
+                        args: operands[1..].iter().map(|o| o.var).collect(),
+                        g,
+                        span,
+                    });
+                    return;
+                }
+                if *rule == "index_set" {
+                    let (base, index, value) = (operands[0].var, operands[1].var, operands[2].var);
+                    if self.active(value) {
+                        let t = self.temp(span);
+                        out.push(PStmt::Let {
+                            var: t,
+                            op: POp::TakeIndex { g, index },
+                            mutable: false,
+                        });
+                        self.contribute(value, t, out);
+                    } else {
+                        out.push(PStmt::SetIndex {
+                            place: Place::var(g),
+                            index,
+                            value: None,
+                            span,
+                        });
+                    }
+                    self.state.insert(g, State::Empty);
+                    self.contribute(base, g, out);
+                    return;
+                }
+                for (i, o) in operands.iter().enumerate() {
+                    if !diff[i] || !self.active(o.var) {
+                        continue;
+                    }
+                    let by_type = type_only_args(rule, i);
+                    let args = operands
+                        .iter()
+                        .map(|o| o.var)
+                        .chain([var])
+                        .enumerate()
+                        .map(|(k, a)| {
+                            if by_type.contains(&k) {
+                                self.type_arg(a)
+                            } else {
+                                Arg::Ref(a)
+                            }
+                        })
+                        .collect();
+                    let t = self.temp(span);
+                    out.push(PStmt::Let {
+                        var: t,
+                        op: POp::RuleVjp { rule, i, args, g },
+                        mutable: false,
+                    });
+                    self.contribute(o.var, t, out);
+                }
+            }
+            Op::Call { receiver, args, .. } => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                let slots: Vec<Var> = receiver
+                    .iter()
+                    .map(|r| r.var)
+                    .chain(args.iter().filter(|a| a.slot).map(|a| a.operand.var))
+                    .collect();
+                let pb = match self.plan.call_mode[&var] {
+                    CallMode::Store => self.plan.pullback[&var],
+                    CallMode::Recompute => {
+                        // A copy of an owned receiver is bound first, in this scope, so that
+                        // a pullback borrowing it lives as long as it is used.
+                        let mut call = op.clone();
+                        if let Op::Call {
+                            receiver: Some(r), ..
+                        } = &mut call
+                        {
+                            let pv = self.prog.var(r.var);
+                            if !(pv.is_ref || pv.place) {
+                                let t = self.temp(span);
+                                out.push(PStmt::Let {
+                                    var: t,
+                                    op: POp::Copy(r.var),
+                                    mutable: false,
+                                });
+                                r.var = t;
+                            }
+                        }
+                        let pb = self.temp(span);
+                        out.push(PStmt::LetTuple {
+                            vars: vec![None, Some(pb)],
+                            op: POp::Companion {
+                                call,
+                                suffix: "vjp",
+                                tangents: Vec::new(),
+                            },
+                        });
+                        pb
+                    }
+                };
+                let cots: Vec<Var> = slots.iter().map(|s| self.temp(self.span(*s))).collect();
+                if cots.len() == 1 {
+                    out.push(PStmt::Let {
+                        var: cots[0],
+                        op: POp::Pullback { pb, g },
+                        mutable: false,
+                    });
+                } else {
+                    out.push(PStmt::LetTuple {
+                        vars: cots.iter().map(|c| Some(*c)).collect(),
+                        op: POp::Pullback { pb, g },
+                    });
+                }
+                for (s, c) in slots.iter().zip(&cots) {
+                    self.contribute(*s, *c, out);
+                }
+            }
+            Op::Tuple(vs) | Op::Array(vs) => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                let is_tuple = matches!(op, Op::Tuple(_));
+                for (k, e) in vs.iter().enumerate() {
+                    if !self.active(*e) {
+                        continue;
+                    }
+                    let t = self.temp(span);
+                    let op = if is_tuple {
+                        POp::TupleField(g, k)
+                    } else {
+                        POp::ArrayElem(g, k)
+                    };
+                    out.push(PStmt::Let {
+                        var: t,
+                        op,
+                        mutable: false,
+                    });
+                    self.contribute(*e, t, out);
+                }
+            }
+            Op::Struct { fields, .. } => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                for (m, f) in fields {
+                    if !self.active(*f) {
+                        continue;
+                    }
+                    let t = self.temp(span);
+                    out.push(PStmt::Let {
+                        var: t,
+                        op: POp::TangentField(g, m.clone()),
+                        mutable: false,
+                    });
+                    self.contribute(*f, t, out);
+                }
+            }
+            Op::Ctor { args, .. } => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                for (i, a) in args.iter().enumerate() {
+                    if !self.active(*a) {
+                        continue;
+                    }
+                    let t = self.temp(span);
+                    out.push(PStmt::Let {
+                        var: t,
+                        op: POp::CtorArg(g, i),
+                        mutable: false,
+                    });
+                    self.contribute(*a, t, out);
+                }
+            }
+            Op::Map { recv, .. } => {
+                let Some(g) = self.adjoint(var) else {
+                    return;
+                };
+                if !self.active(recv.var) {
+                    return;
+                }
+                let t = self.temp(span);
+                let op = match self.plan.pullback.get(&var) {
+                    Some(pb) => POp::MapVjpKept {
+                        g,
+                        derivatives: *pb,
+                    },
+                    None => POp::MapVjpRecompute { op: op.clone(), g },
+                };
+                out.push(PStmt::Let {
+                    var: t,
+                    op,
+                    mutable: false,
+                });
+                self.contribute(recv.var, t, out);
+            }
+        }
+    }
+}
