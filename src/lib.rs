@@ -165,6 +165,20 @@ pub mod __rt {
         (y.re, g.map(|d| d.re), h)
     }
 
+    /// The `k`-th value of a range loop's counter that starts at `first`: the backward sweep
+    /// binds the counter again from a record's position instead of saving it.
+    #[inline(always)]
+    pub fn nth_counter<T>(first: T, k: usize) -> T
+    where
+        T: Copy + core::ops::Add<Output = T> + TryFrom<usize>,
+    {
+        match T::try_from(k) {
+            Ok(k) => first + k,
+            // The forward sweep ran `k` iterations from `first`, so `k` fits the counter's type.
+            Err(_) => unreachable!("a loop counter that the forward sweep reached"),
+        }
+    }
+
     /// The record of the arm an `if` or `match` took, which the backward sweep matches on:
     /// each arm saves values of its own types.
     pub enum Branch2<A, B> {

@@ -3,6 +3,7 @@
 //! them, and so that the hand-written gradients are checked against the macro's.
 #![forbid(unsafe_code)]
 
+pub mod det;
 pub mod nn;
 
 use ad::prelude::*;

@@ -603,6 +603,11 @@ impl<T: Real, const R: usize, const C: usize> NegRule for SMatrix<T, R, C> {
 pub mod neg {
     use super::{NegRule, Of};
 
+    /// The value `-a` from a reference (the backward sweep recomputes it from saved values).
+    #[inline(always)]
+    pub fn value<A: NegRule>(a: &A) -> A {
+        A::jvp(a)
+    }
     /// Tangent contribution of `a`: `-da`.
     #[inline(always)]
     pub fn jvp0<A: NegRule>(_a: &A, _y: &A, d: &A) -> A {

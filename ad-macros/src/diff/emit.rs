@@ -207,7 +207,7 @@ impl<'a> Emitter<'a> {
             PStmt::Let { var, op, mutable } => {
                 let id = self.name(*var);
                 let e = self.op(*var, op, mode);
-                if *mutable {
+                if *mutable || self.prog.var(*var).mutated {
                     quote!(let mut #id = #e;)
                 } else {
                     quote!(let #id = #e;)
@@ -227,7 +227,11 @@ impl<'a> Emitter<'a> {
             }
             PStmt::Declare(v) => {
                 let id = self.name(*v);
-                quote!(let #id;)
+                if matches!(self.prog.var(*v).role, Role::Adjoint(_)) {
+                    quote!(let mut #id;)
+                } else {
+                    quote!(let #id;)
+                }
             }
             PStmt::Assign { var, op } => {
                 let id = self.name(*var);
@@ -326,8 +330,20 @@ impl<'a> Emitter<'a> {
                         iter,
                         exit,
                         sized_tape,
+                        first,
                     } => {
                         let exit = exit.as_ref().map(|e| quote!(if #e { break; }));
+                        let iter = match first {
+                            Some((f, end, inclusive)) => {
+                                let f = self.name(*f);
+                                if *inclusive {
+                                    quote!(#f..=#end)
+                                } else {
+                                    quote!(#f..#end)
+                                }
+                            }
+                            None => iter.clone(),
+                        };
                         match sized_tape {
                             Some(t) => {
                                 let t = self.name(*t);
@@ -359,22 +375,38 @@ impl<'a> Emitter<'a> {
                 cursor,
                 index,
                 saved,
+                counter,
                 body,
             } => {
                 let (tape, index) = (self.name(*tape), self.name(*index));
                 let names = saved.iter().map(|s| self.name(*s));
                 let derefs = self.derefs(saved);
                 let body = self.stmts(body, mode);
-                let read = quote!(let (#(#names,)*) = &#tape[#index]; #derefs);
+                let read = if saved.is_empty() {
+                    TokenStream::new()
+                } else {
+                    quote!(let (#(#names,)*) = &#tape[#index]; #derefs)
+                };
+                let base = match count {
+                    None => quote!(0),
+                    Some(_) => {
+                        let cur = self.name(*cursor);
+                        quote!(#cur)
+                    }
+                };
+                let counter = counter.as_ref().map(|(name, first)| {
+                    let first = self.name(*first);
+                    quote!(let #name = ::ad::__rt::nth_counter(#first, #index - #base);)
+                });
                 match count {
                     None => quote! {
-                        for #index in (0..#tape.len()).rev() { #read #body }
+                        for #index in (0..#tape.len()).rev() { #read #counter #body }
                     },
                     Some(c) => {
                         let (c, cur) = (self.name(*c), self.name(*cursor));
                         quote! {
                             #cur -= #c;
-                            for #index in (#cur..#cur + #c).rev() { #read #body }
+                            for #index in (#cur..#cur + #c).rev() { #read #counter #body }
                         }
                     }
                 }
@@ -415,7 +447,7 @@ impl<'a> Emitter<'a> {
         let mut out = TokenStream::new();
         for s in saved {
             let p = self.prog.var(*s);
-            let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_))
+            let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_) | Role::First(_))
                 || (p.role == Role::Value && (p.is_ref || p.place));
             if by_value {
                 let id = self.name(*s);
@@ -466,12 +498,21 @@ impl<'a> Emitter<'a> {
             POp::Src(op) => self.primal(var, op, mode),
             POp::Recompute(op) => match op {
                 Op::Const(t) => quote_spanned!(span=> &(#t)),
-                Op::Rule { operands, .. } => {
+                Op::Rule {
+                    rule: "index",
+                    operands,
+                    ..
+                } => {
                     let base = self.name(operands[0].var);
                     let i = self.index(operands[1].var, mode);
                     quote_spanned!(span=> &#base[#i])
                 }
-                _ => unreachable!("only literals and index reads are recomputed"),
+                Op::Rule { rule, operands, .. } => {
+                    let rule = mixed(rule);
+                    let refs = operands.iter().map(|o| self.r(o.var, mode));
+                    quote_spanned!(span=> &::ad::__rt::#rule::value(#(#refs),*))
+                }
+                _ => unreachable!("only literals, index reads and arithmetic are recomputed"),
             },
             POp::Copy(v) => self.owned(*v, mode),
             POp::Move(v) => {

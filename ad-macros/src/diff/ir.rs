@@ -198,9 +198,22 @@ pub enum LoopKind {
         pat: TokenStream,
         iter: TokenStream,
         exit: Option<TokenStream>,
+        /// `for i in a..b` with an immutable `i` that the body never re-binds: the `k`-th
+        /// iteration has `i == a + k`, so the backward sweep recomputes `i` rather than
+        /// saving it.
+        counter: Option<Counter>,
     },
     /// `while cond`, with the aliases the condition needs evaluated before it.
     While { head: Vec<Stmt>, cond: TokenStream },
+}
+
+/// The counter of a loop over a range: `for name in start..end` (or `..=end`).
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub name: Ident,
+    pub start: TokenStream,
+    pub end: TokenStream,
+    pub inclusive: bool,
 }
 
 /// One arm of an `if`: its statements, and what it gives each output of the `if`.

@@ -41,6 +41,8 @@ pub enum Role {
     /// (`__startn`), and the number the instance pushed (`__countn`).
     Start(usize),
     Count(usize),
+    /// The first value of the counter of a loop over a range (`__firstn`).
+    First(usize),
     /// The position in the tape of loop `n` of the backward sweep (`__curn`), and the index of
     /// the record being read (`__kn`).
     Cursor(usize),
@@ -62,6 +64,11 @@ pub struct PVar {
     /// Holds a derivative or depends on a differentiated input (decided by the transformation
     /// that creates it).
     pub active: bool,
+    /// The variable whose Rust variable holds this value too (an index assignment written in
+    /// place on the matrix it updates, a branch output that every arm left in one variable).
+    pub storage: Option<Var>,
+    /// Updated in place: declared `let mut`.
+    pub mutated: bool,
 }
 
 /// How an argument is passed to a rule of `ad-core`.
@@ -316,6 +323,8 @@ pub enum PStmt {
         cursor: Var,
         index: Var,
         saved: Vec<Var>,
+        /// The loop's counter, bound again from the record's position: `name = first + k`.
+        counter: Option<(Ident, Var)>,
         body: Vec<PStmt>,
     },
     /// `let cursor = tape.len();` before the backward sweep of a loop nested in another
@@ -339,6 +348,9 @@ pub enum PLoop {
         iter: TokenStream,
         exit: Option<TokenStream>,
         sized_tape: Option<Var>,
+        /// A range loop whose first counter value the backward sweep reads: the loop runs
+        /// over `first..end`, with `first` evaluated before it.
+        first: Option<(Var, TokenStream, bool)>,
     },
     /// `loop { head; if !cond { break } body }`; `tape` is declared right before the loop.
     While {
@@ -383,6 +395,8 @@ impl Program {
                     is_ref: i.is_ref,
                     place: i.place,
                     active: i.active,
+                    storage: None,
+                    mutated: false,
                 })
                 .collect(),
             stmts: Vec::new(),
@@ -402,12 +416,23 @@ impl Program {
             is_ref: false,
             place: false,
             active: false,
+            storage: None,
+            mutated: false,
         });
         Var(self.vars.len() - 1)
     }
 
+    /// The variable whose Rust variable holds `v`.
+    pub fn storage(&self, v: Var) -> Var {
+        match self.vars[v.0].storage {
+            Some(s) if s != v => self.storage(s),
+            _ => v,
+        }
+    }
+
     /// The Rust name of `v`.
     pub fn name(&self, v: Var) -> Ident {
+        let v = self.storage(v);
         let text = match self.vars[v.0].role {
             Role::Value => format!("__v{}", v.0),
             Role::Tangent(s) => format!("__d{}", s.0),
@@ -418,6 +443,7 @@ impl Program {
             Role::Record(n) => format!("__rec{n}"),
             Role::Start(n) => format!("__start{n}"),
             Role::Count(n) => format!("__count{n}"),
+            Role::First(n) => format!("__first{n}"),
             Role::Cursor(n) => format!("__cur{n}"),
             Role::Index(n) => format!("__k{n}"),
             Role::Temp => format!("__t{}", v.0),
@@ -639,6 +665,7 @@ impl Program {
                     index,
                     saved,
                     body,
+                    ..
                 } => {
                     let count = count.map_or("all".into(), |c| n(&c));
                     writeln!(

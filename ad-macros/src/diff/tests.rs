@@ -25,6 +25,7 @@ fn rosenbrock_lowers_to_ssa() {
             a * a + 100.0 * b * b
         }
     });
+    // `x[0]` is read once: the same rule on the same operands is the same value.
     let expected = "\
 %0 = param 0 active
 %1 = const `1.0`
@@ -33,18 +34,14 @@ fn rosenbrock_lowers_to_ssa() {
 %4 = sub(%1, %3) active
 %5 = const `1`
 %6 = index(%0, %5) active
-%7 = const `0`
-%8 = index(%0, %7) active
-%9 = const `0`
-%10 = index(%0, %9) active
-%11 = mul(%8, %10) active
-%12 = sub(%6, %11) active
-%13 = mul(%4, %4) active
-%14 = const `100.0`
-%15 = mul(%14, %12) active
-%16 = mul(%15, %12) active
-%17 = add(%13, %16) active
-return %17
+%7 = mul(%3, %3) active
+%8 = sub(%6, %7) active
+%9 = mul(%4, %4) active
+%10 = const `100.0`
+%11 = mul(%10, %8) active
+%12 = mul(%11, %8) active
+%13 = add(%9, %12) active
+return %13
 ";
     assert_eq!(ir, expected);
 }

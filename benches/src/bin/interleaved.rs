@@ -1,5 +1,5 @@
-//! The training steps of `nn_step_b1` and `nn_step_b32` timed in turn, round after round, in
-//! one process, keeping each variant's fastest round.
+//! Variants of one computation timed in turn, round after round, in one process, keeping each
+//! variant's fastest round.
 //!
 //! Criterion measures one function after another, seconds apart. On a shared machine the load
 //! changes in between, and a ratio of two medians moves with it (this project's runs of the
@@ -7,19 +7,43 @@
 //! back to back, so the variants see the same machine, and the minimum over rounds drops the
 //! rounds that another process slowed down. It complements criterion; it does not replace it.
 //!
-//! `cargo run --release -p ad-benches --bin interleaved [rounds]`
+//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det] [rounds]`
+//!
+//! - `nn`: the training steps of `nn_step_b1` and `nn_step_b32`, against hand-written steps;
+//! - `loops`: Rosenbrock (N = 32) written as a loop and the 1000-step projectile, against
+//!   hand-written adjoints;
+//! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
+//!   primal, for sizes 5 to 9.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use ad::prelude::*;
+use ad_benches::det::*;
 use ad_benches::nn::*;
+use ad_benches::*;
 use ad_nn::prelude::*;
+use nalgebra::{SVector, Vector2};
 
-/// One variant: its name, its baseline's index, the steps per timed round and the step.
-type Variant = (&'static str, usize, u32, fn(&mut State) -> f32);
+/// One variant: its name, its baseline's index, the calls per timed round, and one call
+/// (which returns something to keep the optimizer honest).
+struct Variant {
+    name: String,
+    baseline: usize,
+    calls: u32,
+    run: Box<dyn FnMut() -> f64>,
+}
 
-/// What a step changes: the model, the optimizer and the hand-written gradient buffer.
+fn variant(name: &str, baseline: usize, calls: u32, run: impl FnMut() -> f64 + 'static) -> Variant {
+    Variant {
+        name: name.into(),
+        baseline,
+        calls,
+        run: Box::new(run),
+    }
+}
+
+/// What an NN step changes: the model, the optimizer and the hand-written gradient buffer.
 struct State {
     mlp: Mlp,
     sgd: Sgd<Mlp>,
@@ -30,56 +54,141 @@ struct State {
     classes: [usize; BATCH],
 }
 
-const VARIANTS: [Variant; 5] = [
-    ("batch 1, hand-written", 0, 200, |s| {
-        hand_step_b1(&mut s.mlp, &mut s.grad, black_box(&s.x), s.class)
-    }),
-    ("batch 1, ad `loss`", 0, 200, |s| {
-        macro_step_b1(&mut s.mlp, &mut s.sgd, black_box(&s.x), s.class)
-    }),
-    ("batch 1, ad `wrt(self)`", 0, 200, |s| {
-        macro_step_b1_wrt_self(&mut s.mlp, &mut s.sgd, black_box(&s.x), s.class)
-    }),
-    ("batch 32, hand-written matrices", 3, 10, |s| {
-        hand_step_b32_matrix(&mut s.mlp, black_box(&s.xs), &s.classes)
-    }),
-    ("batch 32, ad columns", 3, 10, |s| {
-        macro_step_b32_columns(&mut s.mlp, &mut s.sgd, black_box(&s.xs), &s.classes)
-    }),
-];
+impl State {
+    fn new() -> State {
+        let (x, class, xs, classes) = inputs(3);
+        State {
+            mlp: Mlp::new(1),
+            sgd: Sgd::new(LR),
+            grad: MlpTangent::zero(),
+            x,
+            class,
+            xs,
+            classes,
+        }
+    }
+}
+
+/// An NN variant: every round starts from the same model, so every variant does the same
+/// work.
+fn nn_variant(
+    name: &str,
+    baseline: usize,
+    calls: u32,
+    step: fn(&mut State) -> f32,
+) -> Variant {
+    variant(name, baseline, calls, move || {
+        let mut state = State::new();
+        let mut out = 0.0;
+        for _ in 0..calls {
+            out = step(&mut state);
+        }
+        f64::from(out)
+    })
+}
+
+fn nn() -> Vec<Variant> {
+    // An NN variant runs all its steps in one call, from a fresh model.
+    vec![
+        nn_variant("batch 1, hand-written", 0, 200, |s| {
+            hand_step_b1(&mut s.mlp, &mut s.grad, black_box(&s.x), s.class)
+        }),
+        nn_variant("batch 1, ad `loss`", 0, 200, |s| {
+            macro_step_b1(&mut s.mlp, &mut s.sgd, black_box(&s.x), s.class)
+        }),
+        nn_variant("batch 1, ad `wrt(self)`", 0, 200, |s| {
+            macro_step_b1_wrt_self(&mut s.mlp, &mut s.sgd, black_box(&s.x), s.class)
+        }),
+        nn_variant("batch 32, hand-written matrices", 3, 10, |s| {
+            hand_step_b32_matrix(&mut s.mlp, black_box(&s.xs), &s.classes)
+        }),
+        nn_variant("batch 32, ad columns", 3, 10, |s| {
+            macro_step_b32_columns(&mut s.mlp, &mut s.sgd, black_box(&s.xs), &s.classes)
+        }),
+    ]
+}
+
+fn loops() -> Vec<Variant> {
+    let x = SVector::<f64, 32>::from_fn(|i, _| 0.5 + 0.03 * i as f64);
+    let v0 = Vector2::new(10.0, 12.0);
+    vec![
+        variant("rosenbrock32 loop, hand-written (fused)", 0, 1000, move || {
+            rosenbrock_grad_hand(black_box(&x)).1[3]
+        }),
+        variant("rosenbrock32 loop, ad _grad", 0, 1000, move || {
+            rosenbrock_loop_grad(black_box(x)).1[3]
+        }),
+        variant("rosenbrock32 loop, primal", 0, 1000, move || {
+            rosenbrock_loop(black_box(x))
+        }),
+        variant("projectile 1000 steps, hand-written", 3, 10, move || {
+            projectile_grad_hand(black_box(&v0), black_box(0.02), black_box(1000)).1.1
+        }),
+        variant("projectile 1000 steps, ad _grad", 3, 10, move || {
+            projectile_grad(black_box(v0), black_box(0.02), black_box(1000)).1.1
+        }),
+        variant("projectile 1000 steps, primal", 3, 10, move || {
+            projectile(black_box(v0), black_box(0.02), black_box(1000))
+        }),
+    ]
+}
+
+fn det() -> Vec<Variant> {
+    macro_rules! pair {
+        ($out:ident, $n:literal, $det:ident, $grad:ident, $calls:literal) => {
+            let a = test_matrix::<$n>();
+            let base = $out.len();
+            $out.push(variant(concat!("det ", $n, "x", $n, ", primal"), base, $calls, move || {
+                $det(black_box(a))
+            }));
+            $out.push(variant(concat!("det ", $n, "x", $n, ", ad _grad"), base, $calls, move || {
+                $grad(black_box(a)).1[(0, 1)]
+            }));
+        };
+    }
+    let mut out = Vec::new();
+    pair!(out, 5, det5, det5_grad, 200);
+    pair!(out, 6, det6, det6_grad, 40);
+    pair!(out, 7, det7, det7_grad, 6);
+    pair!(out, 8, det8, det8_grad, 1);
+    pair!(out, 9, det9, det9_grad, 1);
+    out
+}
 
 fn main() {
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .map_or(300, |r| r.parse().expect("rounds: a number"));
-    let (x, class, xs, classes) = inputs(3);
-    let mut best = [f64::MAX; VARIANTS.len()];
+    let mut args = std::env::args().skip(1);
+    let group = args.next().unwrap_or_else(|| "nn".into());
+    let rounds: usize = args
+        .next()
+        .map_or(100, |r| r.parse().expect("rounds: a number"));
+    let mut variants = match group.as_str() {
+        "nn" => nn(),
+        "loops" => loops(),
+        "det" => det(),
+        other => panic!("unknown group `{other}`: nn, loops or det"),
+    };
+    let mut best = vec![f64::MAX; variants.len()];
+    let mut sink = 0.0;
     for _ in 0..rounds {
-        for (k, &(_, _, steps, step)) in VARIANTS.iter().enumerate() {
-            // Every round starts from the same model, so every variant does the same work.
-            let mut state = State {
-                mlp: Mlp::new(1),
-                sgd: Sgd::new(LR),
-                grad: MlpTangent::zero(),
-                x,
-                class,
-                xs,
-                classes,
-            };
+        for (k, v) in variants.iter_mut().enumerate() {
+            let calls = if group == "nn" { 1 } else { v.calls };
             let start = Instant::now();
-            for _ in 0..steps {
-                black_box(step(&mut state));
+            for _ in 0..calls {
+                sink += black_box((v.run)());
             }
-            let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(steps);
+            let per_call = if group == "nn" { v.calls } else { 1 };
+            let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(calls * per_call);
             best[k] = best[k].min(ns);
         }
     }
-    println!("fastest of {rounds} interleaved rounds, per step:");
-    for (k, &(name, base, _, _)) in VARIANTS.iter().enumerate() {
+    black_box(sink);
+    println!("{group}: fastest of {rounds} interleaved rounds, per call:");
+    for (k, v) in variants.iter().enumerate() {
         println!(
-            "{name:<34} {:>9.2} µs   ÷ hand {:.2}",
+            "{:<42} {:>12.3} µs   ÷ baseline {:.2}",
+            v.name,
             best[k] / 1e3,
-            best[k] / best[base]
+            best[k] / best[v.baseline]
         );
     }
 }

@@ -180,6 +180,8 @@ impl Lowerer<'_> {
             regions: 0,
             name: self.name.clone(),
             errors: &mut *self.errors,
+            cse: vec![HashMap::new()],
+            epoch: 0,
         };
         let x = inner.def(
             Op::Param(0),

@@ -293,7 +293,7 @@ impl Lowerer<'_> {
                 } else {
                     Kind::Unknown
                 };
-                Ok((f.pat.clone(), f.expr.to_token_stream(), index_kind))
+                Ok((f.pat.clone(), f.expr.to_token_stream(), index_kind, counter(f)))
             }
             Expr::While(w) => {
                 if let Expr::Let(l) = &*w.cond {
@@ -355,13 +355,16 @@ impl Lowerer<'_> {
             }
             let outer_stmts = std::mem::take(&mut self.body.stmts);
             self.push_scope();
+            // The body runs again: constants read before the loop may have changed.
+            self.epoch += 1;
             let kind = match &kind_source {
-                Ok((pat, iter, index_kind)) => {
+                Ok((pat, iter, index_kind, counter)) => {
                     self.bind_verbatim(pat, *index_kind);
                     LoopKind::For {
                         pat: pat.to_token_stream(),
                         iter: iter.clone(),
                         exit: None,
+                        counter: counter.clone(),
                     }
                 }
                 Err(cond) => {
@@ -503,6 +506,43 @@ fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
             let #pat = #element;
             #(#body)*
         }
+    })
+}
+
+/// The counter of `for i in a..b` (or `a..=b`) when `i` is a plain immutable name that the body
+/// never binds again.
+fn counter(f: &syn::ExprForLoop) -> Option<super::super::ir::Counter> {
+    let Pat::Ident(pi) = &*f.pat else {
+        return None;
+    };
+    if pi.by_ref.is_some() || pi.mutability.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let Expr::Range(r) = &*f.expr else {
+        return None;
+    };
+    let (Some(start), Some(end)) = (&r.start, &r.end) else {
+        return None;
+    };
+    struct Binds<'a>(&'a Ident, bool);
+    impl<'ast> syn::visit::Visit<'ast> for Binds<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.ident == *self.0 {
+                self.1 = true;
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut binds = Binds(&pi.ident, false);
+    syn::visit::Visit::visit_block(&mut binds, &f.body);
+    if binds.1 {
+        return None;
+    }
+    Some(super::super::ir::Counter {
+        name: pi.ident.clone(),
+        start: start.to_token_stream(),
+        end: end.to_token_stream(),
+        inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
     })
 }
 

@@ -46,6 +46,14 @@ pub struct Lowerer<'a> {
     /// The function's own name: a call to it is recursion.
     name: String,
     errors: &'a mut Errors,
+    /// Per open block, the values of pure operations already lowered in it (by rule and
+    /// operands, or by the tokens of a constant and the epoch it was read in): the same
+    /// operation again is that value, so `x[i] * x[i]` reads `x[i]` once.
+    cse: Vec<HashMap<String, Var>>,
+    /// Counts the points after which a constant's tokens may mean another value: verbatim
+    /// statements (which may assign), re-aliased names, loop bodies (which run again) and the
+    /// ends of regions.
+    epoch: usize,
 }
 
 /// Lowers the body of a function with signature `sig`.
@@ -58,6 +66,8 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         regions: 0,
         name: name.to_string(),
         errors,
+        cse: vec![HashMap::new()],
+        epoch: 0,
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
@@ -93,6 +103,26 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         ));
     }
     l.body
+}
+
+/// What tells two rule applications with the same operands apart: how they are written
+/// (`a.max(b)` and `a.min(b)` differ by rule; `m.fixed_rows::<2>(0)` and `::<3>` by turbofish).
+fn syntax_key(s: &Syntax) -> String {
+    match s {
+        Syntax::Binary { op } => op.to_token_stream().to_string(),
+        Syntax::Neg => "-".into(),
+        Syntax::Method {
+            method,
+            turbofish,
+            suffix,
+        } => format!(
+            ".{method}{}{suffix}",
+            turbofish.as_ref().map(|t| t.to_string()).unwrap_or_default()
+        ),
+        Syntax::Path { path } => path.to_string(),
+        Syntax::Index => "[]".into(),
+        Syntax::IndexSet => "[]=".into(),
+    }
 }
 
 /// The error for a construct `node` that cannot be differentiated, spanning all of it.
@@ -148,9 +178,23 @@ impl Lowerer<'_> {
 
     fn push_scope(&mut self) {
         self.scopes.push(Vec::new());
+        self.cse.push(HashMap::new());
+    }
+
+    /// The value of a pure operation lowered before in an open block, by its key.
+    fn reuse(&self, key: &str) -> Option<Var> {
+        self.cse.iter().rev().find_map(|t| t.get(key).copied())
+    }
+
+    fn remember(&mut self, key: String, var: Var) {
+        if let Some(t) = self.cse.last_mut() {
+            t.insert(key, var);
+        }
     }
 
     fn pop_scope(&mut self) {
+        self.cse.pop();
+        self.epoch += 1;
         let scope = self.scopes.pop().expect("scopes are balanced");
         for (name, previous) in scope.into_iter().rev() {
             self.aliased.remove(&name);
@@ -488,6 +532,7 @@ impl Lowerer<'_> {
     fn verbatim(&mut self, tokens: TokenStream) {
         self.alias_names_in(&tokens);
         self.body.stmts.push(Stmt::Verbatim(tokens));
+        self.epoch += 1;
     }
 
     fn alias_names_in(&mut self, tokens: &TokenStream) {
@@ -503,6 +548,7 @@ impl Lowerer<'_> {
                     var,
                 });
                 self.aliased.insert(name, var);
+                self.epoch += 1;
             }
         }
     }
@@ -605,7 +651,11 @@ impl Lowerer<'_> {
         let kind = self.guess_kind(e);
         let tokens = e.to_token_stream();
         self.alias_names_in(&tokens);
-        self.def(
+        let key = format!("const {} {tokens}", self.epoch);
+        if let Some(v) = self.reuse(&key) {
+            return v;
+        }
+        let var = self.def(
             Op::Const(tokens),
             VarInfo {
                 active: false,
@@ -614,7 +664,9 @@ impl Lowerer<'_> {
                 kind,
                 span: e.span(),
             },
-        )
+        );
+        self.remember(key, var);
+        var
     }
 
     /// An operand: `x` or `&x` as the user wrote it.
@@ -662,7 +714,21 @@ impl Lowerer<'_> {
         } else {
             Kind::Unknown
         };
-        self.def(
+        // A rule is a pure function of its operands (SSA values): the same rule on the same
+        // operands, in a block where the first is visible, is the same value.
+        let key = format!(
+            "{rule}({}) {}",
+            operands
+                .iter()
+                .map(|o| o.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            syntax_key(&syntax)
+        );
+        if let Some(v) = self.reuse(&key) {
+            return v;
+        }
+        let var = self.def(
             Op::Rule {
                 rule,
                 operands,
@@ -676,7 +742,9 @@ impl Lowerer<'_> {
                 kind,
                 span,
             },
-        )
+        );
+        self.remember(key, var);
+        var
     }
 
     fn field(&mut self, base: Var, member: Member, span: Span) -> Var {

@@ -80,11 +80,7 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
     let escaping = matches!(seed_kind, Seed::Param);
     let mut prog = Program::over(body);
     let plan = Plan::new(body, &mut prog, escaping);
-    let forward = Sweep {
-        body,
-        plan: Some(&plan),
-    }
-    .program(&mut prog);
+    let forward = Sweep::new(body, Some(&plan)).program(&mut prog);
     let output = body.output.expect("a lowered body has an output");
     let span = body.info(output).span;
     let value = prog.new_var(Role::Temp, span);
@@ -109,9 +105,18 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
         markers_of,
     };
     let mut back = Vec::new();
+    let mut borrowed = std::collections::HashSet::new();
     for v in &plan.top_needed {
+        if !borrowed.insert(bw.prog.storage(*v)) {
+            continue;
+        }
         let pv = bw.prog.var(*v);
-        if !(pv.is_ref || pv.place) || pv.role != Role::Value {
+        let borrow = match pv.role {
+            Role::Value => !(pv.is_ref || pv.place),
+            Role::Pullback(_) | Role::Record(_) => true,
+            _ => false,
+        };
+        if borrow {
             back.push(PStmt::BorrowSaved(*v));
         }
     }
@@ -397,7 +402,29 @@ impl Backward<'_> {
                             }
                         }
                     }
-                    self.prepare(&free, out);
+                    // The accumulators the arms add into: one that holds nothing yet (moved
+                    // out, or not declared) is left to the arms, each of which assigns it (its
+                    // first contribution, or zero at its end), rather than zeroed here and
+                    // added to.
+                    let mut pending = Vec::new();
+                    for f in &free {
+                        if !self.active(*f) {
+                            continue;
+                        }
+                        let acc = match self.loc(*f) {
+                            Loc::Own(a) => a,
+                            Loc::Place(p) => p.root,
+                        };
+                        match self.state.get(&acc) {
+                            Some(State::Live) => {}
+                            Some(State::Empty) => pending.push(acc),
+                            None => {
+                                out.push(PStmt::Declare(acc));
+                                self.state.insert(acc, State::Empty);
+                                pending.push(acc);
+                            }
+                        }
+                    }
                     let outer_state = self.state.clone();
                     let mut cases = Vec::new();
                     for (k, arm) in arms.iter().enumerate() {
@@ -410,10 +437,18 @@ impl Backward<'_> {
                             }
                         }
                         self.region(&arm.stmts, cursors, &mut s);
+                        for acc in &pending {
+                            if self.state.get(acc) != Some(&State::Live) {
+                                self.ensure_live(*acc, &mut s);
+                            }
+                        }
                         let saved = self.plan.saved_in(Region::Arm(*id, k));
                         cases.push((saved, s));
                     }
                     self.state = outer_state;
+                    for acc in &pending {
+                        self.state.insert(*acc, State::Live);
+                    }
                     out.push(PStmt::MatchRecord {
                         record: self.plan.record[id],
                         arms: cases,
@@ -509,12 +544,14 @@ impl Backward<'_> {
                         None => self.prog.new_var(Role::Cursor(*id), Span::call_site()),
                     };
                     let index = self.prog.new_var(Role::Index(*id), Span::call_site());
+                    let counter = self.plan.first.get(id).map(|(f, name)| (name.clone(), *f));
                     out.push(PStmt::Reverse {
                         tape,
                         count,
                         cursor,
                         index,
                         saved: self.plan.saved_in(Region::Loop(*id)),
+                        counter,
                         body: s,
                     });
                     for (c, acc) in active.iter().zip(&accs) {

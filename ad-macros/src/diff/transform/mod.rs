@@ -9,6 +9,7 @@
 //! it (an iteration of a loop, pushed on the loop's tape; the arm an `if` took).
 
 pub mod adjoint;
+mod live;
 pub mod primal;
 pub mod tangent;
 
@@ -16,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use super::ir::{Body, Op, Stmt, Syntax, Var, free_vars};
+use super::ir::{Body, LoopKind, Op, Stmt, Syntax, Var, free_vars};
 use super::prog::{Program, Role};
 
 /// Where a value is defined: at the top level of the function, in an iteration of a loop, or
@@ -77,6 +78,13 @@ pub struct Plan {
     pub count: HashMap<usize, Var>,
     /// Per branch id with a backward sweep: its record variable.
     pub record: HashMap<usize, Var>,
+    /// Per range loop with a backward sweep: the variable holding the counter's first value,
+    /// and the counter's name.
+    pub first: HashMap<usize, (Var, syn::Ident)>,
+    /// The counters bound around each constant (by the loops it is in).
+    scope: HashMap<Var, Vec<String>>,
+    /// The number of arms of each branch with a record.
+    arms: HashMap<usize, usize>,
     /// What each region other than the top level saves, in order: values (bound by reference
     /// in the backward sweep), markers, pullbacks, records and counts.
     pub saved: HashMap<Region, Vec<Var>>,
@@ -88,14 +96,15 @@ pub struct Plan {
     pub parents: HashMap<usize, Region>,
 }
 
-/// A literal or a path of constants: the backward sweep can evaluate it again.
-pub fn is_closed(tokens: &TokenStream) -> bool {
+/// An expression of literals, paths of constants and the names `bound` (the counters of the
+/// loops around it, which the backward sweep binds again): it can be evaluated again there.
+pub fn is_closed_under(tokens: &TokenStream, bound: &[String]) -> bool {
     let tts: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for (k, tt) in tts.iter().enumerate() {
         match tt {
             TokenTree::Ident(i) => {
                 let s = i.to_string();
-                if s == "true" || s == "false" || s == "as" {
+                if s == "true" || s == "false" || s == "as" || bound.contains(&s) {
                     continue;
                 }
                 let joint_before = k >= 2
@@ -113,7 +122,7 @@ pub fn is_closed(tokens: &TokenStream) -> bool {
                     return false;
                 }
             }
-            TokenTree::Group(g) if !is_closed(&g.stream()) => return false,
+            TokenTree::Group(g) if !is_closed_under(&g.stream(), bound) => return false,
             _ => {}
         }
     }
@@ -135,6 +144,9 @@ impl Plan {
             start: HashMap::new(),
             count: HashMap::new(),
             record: HashMap::new(),
+            first: HashMap::new(),
+            scope: HashMap::new(),
+            arms: HashMap::new(),
             saved: HashMap::new(),
             live_regions: HashSet::new(),
             top_needed: Vec::new(),
@@ -146,7 +158,13 @@ impl Plan {
             plan.region.entry(Var(i)).or_insert(Region::Top);
         }
         let mut needs = Needs::default();
-        plan.walk(body, &body.stmts, Region::Top, escaping, &mut needs, prog);
+        let ctx = Ctx {
+            region: Region::Top,
+            escaping,
+            counters: Vec::new(),
+            in_loop: false,
+        };
+        plan.walk(body, &body.stmts, &ctx, &mut needs, prog);
         // Parameters: their adjoint is returned, zero when nothing contributed.
         for s in &body.stmts {
             if let Stmt::Let {
@@ -166,16 +184,19 @@ impl Plan {
         &mut self,
         body: &Body,
         stmts: &[Stmt],
-        region: Region,
-        escaping: bool,
+        ctx: &Ctx,
         needs: &mut Needs,
         prog: &mut Program,
     ) {
+        let (region, counters) = (ctx.region, ctx.counters.as_slice());
         for stmt in stmts {
             match stmt {
                 Stmt::Let { var, op } => {
+                    if matches!(op, Op::Const(_)) && !counters.is_empty() {
+                        self.scope.insert(*var, counters.to_vec());
+                    }
                     if body.active(*var) {
-                        self.needs_of(body, *var, op, region, escaping, needs, prog);
+                        self.needs_of(body, *var, op, ctx, needs, prog);
                     }
                 }
                 Stmt::If { id, arms, outs, .. } => {
@@ -183,6 +204,7 @@ impl Plan {
                         continue;
                     }
                     self.live_regions.insert(*id);
+                    self.arms.insert(*id, arms.len());
                     let record = prog.new_var(Role::Record(*id), proc_macro2::Span::call_site());
                     self.record.insert(*id, record);
                     needs.structural.push((record, region));
@@ -193,14 +215,19 @@ impl Plan {
                                 needs.types.insert(f);
                             }
                         }
-                        self.walk(body, &arm.stmts, Region::Arm(*id, k), escaping, needs, prog);
+                        let inner = Ctx {
+                            region: Region::Arm(*id, k),
+                            counters: counters.to_vec(),
+                            ..*ctx
+                        };
+                        self.walk(body, &arm.stmts, &inner, needs, prog);
                     }
                 }
                 Stmt::Loop {
                     id,
                     carried,
                     body: b,
-                    ..
+                    kind,
                 } => {
                     self.parents.insert(*id, region);
                     if !carried.iter().any(|c| body.active(c.start)) {
@@ -231,7 +258,23 @@ impl Plan {
                             needs.marker_region.insert(c.start, region);
                         }
                     }
-                    self.walk(body, b, Region::Loop(*id), escaping, needs, prog);
+                    let mut inner = counters.to_vec();
+                    if let LoopKind::For {
+                        counter: Some(c), ..
+                    } = kind
+                    {
+                        let first = prog.new_var(Role::First(*id), c.name.span());
+                        self.first.insert(*id, (first, c.name.clone()));
+                        needs.structural.push((first, region));
+                        inner.push(c.name.to_string());
+                    }
+                    let inner = Ctx {
+                        region: Region::Loop(*id),
+                        counters: inner,
+                        in_loop: true,
+                        ..*ctx
+                    };
+                    self.walk(body, b, &inner, needs, prog);
                 }
                 Stmt::Verbatim(_) | Stmt::Alias { .. } => {}
             }
@@ -239,17 +282,16 @@ impl Plan {
     }
 
     /// What the backward sweep of the active value `var = op` reads.
-    #[allow(clippy::too_many_arguments)]
     fn needs_of(
         &mut self,
         body: &Body,
         var: Var,
         op: &Op,
-        region: Region,
-        escaping: bool,
+        ctx: &Ctx,
         needs: &mut Needs,
         prog: &mut Program,
     ) {
+        let region = ctx.region;
         match op {
             Op::Rule {
                 rule,
@@ -294,7 +336,14 @@ impl Plan {
                             && !body.info(a.operand.var).is_ref
                             && !body.info(a.operand.var).place
                     });
-                let mode = if borrows && (escaping || region != Region::Top) {
+                // A call inside a loop is checkpointed: the forward sweep keeps its arguments
+                // and calls the primal, the backward sweep calls `_vjp` and applies the pullback
+                // at once. Storing every iteration's pullback would keep the tapes of all the
+                // calls below (one allocation each, or closures that grow with the depth of the
+                // calls); checkpointing keeps memory to one call path, for one more forward run
+                // of the callee. A call that borrows a local is checkpointed wherever its
+                // pullback would outlive the local.
+                let mode = if ctx.in_loop || (borrows && (ctx.escaping || region != Region::Top)) {
                     CallMode::Recompute
                 } else {
                     CallMode::Store
@@ -361,6 +410,7 @@ impl Plan {
             }
         };
         // Values: recomputed when cheap and their inputs are at hand, else saved.
+        let mut memo = HashMap::new();
         let mut pending = values;
         while let Some(v) = pending.pop() {
             if self.needed.contains(&v) {
@@ -374,12 +424,11 @@ impl Plan {
                 }
                 continue;
             }
-            match defs.get(&v).map(|op| self.recomputable(op)) {
-                Some(Some(inputs)) => {
-                    self.recompute.insert(v);
-                    pending.extend(inputs);
-                }
-                _ => add(region, v, &mut saved),
+            if self.can_recompute(v, defs, &mut memo) {
+                self.recompute.insert(v);
+                pending.extend(recompute_inputs(defs[&v]));
+            } else {
+                add(region, v, &mut saved);
             }
         }
         for t in types {
@@ -405,27 +454,83 @@ impl Plan {
         self.saved = saved;
     }
 
-    /// The inputs of a value the backward sweep can compute again from them, if it can: a
-    /// literal, an index read of a value that is alive or itself recomputed.
-    fn recomputable(&self, op: &Op) -> Option<Vec<Var>> {
-        match op {
-            Op::Const(t) if is_closed(t) => Some(Vec::new()),
-            Op::Rule {
-                rule: "index",
-                operands,
-                syntax: Syntax::Index,
-                ..
-            } if self.region[&operands[0].var] == Region::Top && !operands[0].addr_of => {
-                Some(vec![operands[0].var, operands[1].var])
-            }
-            _ => None,
+    /// Whether the backward sweep can compute `v` again where it needs it: a value of the top
+    /// level is alive; a literal (or an expression of the counters of the loops around it),
+    /// and an index read or arithmetic of such values, are computed again rather than saved.
+    fn can_recompute(
+        &self,
+        v: Var,
+        defs: &HashMap<Var, &Op>,
+        memo: &mut HashMap<Var, bool>,
+    ) -> bool {
+        if self.region.get(&v) == Some(&Region::Top) {
+            return true;
         }
+        if let Some(r) = memo.get(&v) {
+            return *r;
+        }
+        memo.insert(v, false);
+        let result = match defs.get(&v) {
+            Some(Op::Const(t)) => {
+                let bound = self.scope.get(&v).map(Vec::as_slice).unwrap_or(&[]);
+                is_closed_under(t, bound)
+            }
+            Some(op @ Op::Rule { .. }) if !recompute_inputs(op).is_empty() => recompute_inputs(op)
+                .into_iter()
+                .all(|u| self.can_recompute(u, defs, memo)),
+            _ => false,
+        };
+        memo.insert(v, result);
+        result
     }
 
     /// The variables a region saves (empty for the top level).
     pub fn saved_in(&self, region: Region) -> Vec<Var> {
         self.saved.get(&region).cloned().unwrap_or_default()
     }
+
+    /// The region saves only small things: indices and other inactive values, counts,
+    /// markers, and records of branches that save the same. A loop whose records are small
+    /// may keep more of them in an array on the stack.
+    pub fn small_records(&self, body: &Body, prog: &Program, region: Region) -> bool {
+        self.saved_in(region).iter().all(|v| match prog.var(*v).role {
+            Role::Marker(_) | Role::Count(_) | Role::First(_) => true,
+            Role::Value => v.0 < body.vars.len() && !body.active(*v),
+            Role::Record(id) => (0..self.arms.get(&id).copied().unwrap_or(0))
+                .all(|k| self.small_records(body, prog, Region::Arm(id, k))),
+            _ => false,
+        })
+    }
+}
+
+/// The operands of a cheap operation the backward sweep may compute again: an index read
+/// (`x[i]`) and scalar-or-matrix arithmetic (`+ - * /` and negation) written as operators.
+/// Empty for anything else.
+fn recompute_inputs(op: &Op) -> Vec<Var> {
+    match op {
+        Op::Rule {
+            rule,
+            operands,
+            syntax,
+            ..
+        } if operands.iter().all(|o| !o.addr_of) => match (*rule, syntax) {
+            ("index", Syntax::Index)
+            | ("add" | "sub" | "mul" | "div", Syntax::Binary { .. })
+            | ("neg", Syntax::Neg) => operands.iter().map(|o| o.var).collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Where the walk of the plan is.
+struct Ctx {
+    region: Region,
+    escaping: bool,
+    /// The counters of the range loops around.
+    counters: Vec<String>,
+    /// Inside a loop body (at any depth of branches).
+    in_loop: bool,
 }
 
 #[derive(Default)]

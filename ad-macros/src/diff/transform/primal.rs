@@ -4,6 +4,7 @@
 
 use super::super::ir::{Body, LoopKind, Op, Stmt, Syntax, Var};
 use super::super::prog::{PLoop, POp, PStmt, Place, Program, Role};
+use super::live::{Liveness, liveness};
 use super::{CallMode, Plan, Region};
 
 /// The largest constant trip count whose tape is an array on the stack rather than one heap
@@ -11,14 +12,26 @@ use super::{CallMode, Plan, Region};
 /// the stack.
 pub const MAX_ARRAY_TAPE: usize = 64;
 
+/// The same for records that hold only indices, counts and the arms taken (a few words each).
+pub const MAX_ARRAY_TAPE_SMALL: usize = 512;
+
 /// The trip count of `a..b` (or `a..=b`) with integer literal bounds.
 pub fn constant_trip_count(iter: &proc_macro2::TokenStream) -> Option<usize> {
+    /// The expression inside parentheses and the invisible groups of `macro_rules!`
+    /// fragments (`0..$n`).
+    fn bare(e: &syn::Expr) -> &syn::Expr {
+        match e {
+            syn::Expr::Group(g) => bare(&g.expr),
+            syn::Expr::Paren(p) => bare(&p.expr),
+            other => other,
+        }
+    }
     let expr: syn::Expr = syn::parse2(iter.clone()).ok()?;
-    let syn::Expr::Range(r) = expr else {
+    let syn::Expr::Range(r) = bare(&expr) else {
         return None;
     };
     let bound = |e: &Option<Box<syn::Expr>>| -> Option<usize> {
-        match e.as_deref() {
+        match e.as_deref().map(bare) {
             Some(syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Int(i),
                 ..
@@ -38,9 +51,49 @@ pub fn constant_trip_count(iter: &proc_macro2::TokenStream) -> Option<usize> {
 pub struct Sweep<'a> {
     pub body: &'a Body,
     pub plan: Option<&'a Plan>,
+    live: Liveness,
 }
 
-impl Sweep<'_> {
+impl<'a> Sweep<'a> {
+    pub fn new(body: &'a Body, plan: Option<&'a Plan>) -> Sweep<'a> {
+        let end_uses = |region: Region| -> Vec<Var> {
+            match (plan, region) {
+                (Some(p), Region::Top) => p.top_needed.clone(),
+                (Some(p), r) => p.saved_in(r),
+                (None, _) => Vec::new(),
+            }
+        };
+        let out: Vec<Var> = body.output.into_iter().collect();
+        let live = liveness(body, &end_uses, &out);
+        Sweep { body, plan, live }
+    }
+
+    /// `var`'s Rust variable can be updated in place: it holds an owned value that no
+    /// reference points into, and no value live after `at` shares it.
+    fn reusable(&self, prog: &Program, var: Var, at: Var) -> bool {
+        let s = prog.storage(var);
+        let pv = prog.var(s);
+        if pv.is_ref || pv.place || pv.role != Role::Value || s.0 >= self.body.vars.len() {
+            return false;
+        }
+        if self.live.borrowed.contains(&var) || self.live.borrowed.contains(&s) {
+            return false;
+        }
+        match self.live.after.get(&at) {
+            Some(live) => !live.iter().any(|v| prog.storage(*v) == s),
+            None => false,
+        }
+    }
+
+    /// `var` lives in `storage`'s Rust variable from now on.
+    fn share(&self, prog: &mut Program, var: Var, storage: Var) {
+        let s = prog.storage(storage);
+        prog.vars[var.0].storage = Some(s);
+        if prog.var(var).active {
+            prog.vars[s.0].active = true;
+        }
+    }
+
     /// The statements of the whole body (with a plan, the tapes are declared first).
     pub fn program(&self, prog: &mut Program) -> Vec<PStmt> {
         let mut out = Vec::new();
@@ -50,10 +103,11 @@ impl Sweep<'_> {
             for (id, tape) in loops {
                 // A loop at the top level declares its tape right before it, sized by the
                 // iterator; the others are declared here, for every instance of the loop.
-                if plan.parents.get(id) == Some(&Region::Top) && !self.array_tape(*id) {
+                if plan.parents.get(id) == Some(&Region::Top) && !self.array_tape(prog, *id) {
                     continue;
                 }
-                let array = self.total_trip_count(*id).filter(|n| *n <= MAX_ARRAY_TAPE);
+                let limit = self.array_limit(prog, *id);
+                let array = self.total_trip_count(*id).filter(|n| *n <= limit);
                 let capacity = if array.is_some() {
                     None
                 } else {
@@ -89,9 +143,16 @@ impl Sweep<'_> {
         }
     }
 
-    fn array_tape(&self, id: usize) -> bool {
-        self.total_trip_count(id)
-            .is_some_and(|n| n <= MAX_ARRAY_TAPE)
+    fn array_limit(&self, prog: &Program, id: usize) -> usize {
+        match self.plan {
+            Some(p) if p.small_records(self.body, prog, Region::Loop(id)) => MAX_ARRAY_TAPE_SMALL,
+            _ => MAX_ARRAY_TAPE,
+        }
+    }
+
+    fn array_tape(&self, prog: &Program, id: usize) -> bool {
+        let limit = self.array_limit(prog, id);
+        self.total_trip_count(id).is_some_and(|n| n <= limit)
     }
 
     fn trip_count(&self, id: usize) -> Option<usize> {
@@ -159,24 +220,39 @@ impl Sweep<'_> {
                     outs,
                 } => {
                     let record = self.plan.and_then(|p| p.record.get(id).copied());
-                    for o in outs {
-                        out.push(PStmt::Declare(*o));
+                    let n = arms.len();
+                    let mut bodies: Vec<Vec<PStmt>> =
+                        arms.iter().map(|arm| self.stmts(prog, &arm.stmts)).collect();
+                    // An output that every arm left in the same variable stays there.
+                    for (i, o) in outs.iter().enumerate() {
+                        let first = prog.storage(arms[0].outs[i]);
+                        let taken = outs[..i].iter().any(|p| prog.storage(*p) == first);
+                        let shared = !taken
+                            && arms.iter().all(|a| prog.storage(a.outs[i]) == first)
+                            && first.0 < self.body.vars.len()
+                            && prog.var(first).role == Role::Value
+                            && !prog.var(first).is_ref
+                            && !prog.var(first).place
+                            && !self.live.borrowed.contains(&first);
+                        if shared {
+                            self.share(prog, *o, first);
+                        } else {
+                            out.push(PStmt::Declare(*o));
+                            for (body, arm) in bodies.iter_mut().zip(arms) {
+                                body.push(PStmt::Assign {
+                                    var: *o,
+                                    op: POp::Copy(arm.outs[i]),
+                                });
+                            }
+                        }
                     }
                     if let Some(r) = record {
                         out.push(PStmt::Declare(r));
                     }
-                    let n = arms.len();
-                    let arms = arms
-                        .iter()
+                    let arms = bodies
+                        .into_iter()
                         .enumerate()
-                        .map(|(k, arm)| {
-                            let mut s = self.stmts(prog, &arm.stmts);
-                            for (o, a) in outs.iter().zip(&arm.outs) {
-                                s.push(PStmt::Assign {
-                                    var: *o,
-                                    op: POp::Copy(*a),
-                                });
-                            }
+                        .map(|(k, mut s)| {
                             if let (Some(r), Some(plan)) = (record, self.plan) {
                                 s.push(PStmt::Assign {
                                     var: r,
@@ -206,11 +282,32 @@ impl Sweep<'_> {
                 } => {
                     let plan = self.plan.filter(|p| p.tape.contains_key(id));
                     for c in carried {
-                        out.push(PStmt::Let {
-                            var: c.start,
-                            op: POp::Copy(c.before),
-                            mutable: true,
-                        });
+                        // The carried value takes over the variable of its initial value when
+                        // nothing reads that after the loop starts.
+                        let b = prog.storage(c.before);
+                        let pb = prog.var(b);
+                        let free = b.0 < self.body.vars.len()
+                            && pb.role == Role::Value
+                            && !pb.is_ref
+                            && !pb.place
+                            && !self.live.borrowed.contains(&b)
+                            && !carried.iter().any(|o| o.start != c.start && prog.storage(o.before) == b)
+                            && self.live.across.get(id).is_some_and(|across| {
+                                !across.iter().any(|v| prog.storage(*v) == b)
+                            });
+                        if free {
+                            self.share(prog, c.start, b);
+                            prog.vars[b.0].mutated = true;
+                            if prog.var(c.start).active {
+                                prog.vars[b.0].active = true;
+                            }
+                        } else {
+                            out.push(PStmt::Let {
+                                var: c.start,
+                                op: POp::Copy(c.before),
+                                mutable: true,
+                            });
+                        }
                         // The marker of the carried value, for its accumulator.
                         if let Some(m) = self.plan.and_then(|p| p.marker.get(&c.start)) {
                             out.push(PStmt::Let {
@@ -239,7 +336,7 @@ impl Sweep<'_> {
                     }
                     let updates: Vec<(Var, Var)> = carried
                         .iter()
-                        .filter(|c| c.end != c.start)
+                        .filter(|c| prog.storage(c.end) != prog.storage(c.start))
                         .map(|c| (c.start, c.end))
                         .collect();
                     if !updates.is_empty() {
@@ -247,18 +344,36 @@ impl Sweep<'_> {
                     }
                     let sized_tape = match (plan, tape) {
                         (Some(p), Some(t))
-                            if p.parents.get(id) == Some(&Region::Top) && !self.array_tape(*id) =>
+                            if p.parents.get(id) == Some(&Region::Top)
+                                && !self.array_tape(prog, *id) =>
                         {
                             Some(t)
                         }
                         _ => None,
                     };
+                    let first = self.plan.and_then(|p| p.first.get(id));
                     let kind = match kind {
-                        LoopKind::For { pat, iter, exit } => PLoop::For {
+                        LoopKind::For {
+                            pat,
+                            iter,
+                            exit,
+                            counter,
+                        } => PLoop::For {
                             pat: pat.clone(),
                             iter: iter.clone(),
                             exit: exit.clone(),
                             sized_tape,
+                            first: match (first, counter) {
+                                (Some((var, _)), Some(c)) => {
+                                    out.push(PStmt::Let {
+                                        var: *var,
+                                        op: POp::Src(Op::Const(c.start.clone())),
+                                        mutable: false,
+                                    });
+                                    Some((*var, c.end.clone(), c.inclusive))
+                                }
+                                _ => None,
+                            },
                         },
                         LoopKind::While { head, cond } => PLoop::While {
                             head: self.stmts(prog, head),
@@ -280,11 +395,8 @@ impl Sweep<'_> {
                         });
                     }
                     for c in carried {
-                        out.push(PStmt::Let {
-                            var: c.after,
-                            op: POp::Move(c.start),
-                            mutable: false,
-                        });
+                        // After the loop, the carried variable holds the value.
+                        self.share(prog, c.after, c.start);
                         self.marker(prog, c.after, &mut out);
                     }
                 }
@@ -329,14 +441,22 @@ impl Sweep<'_> {
                 syntax: Syntax::IndexSet,
                 ..
             } => {
-                // `let mut y = v; y[i] = e;`.
-                out.push(PStmt::Let {
-                    var,
-                    op: POp::Copy(operands[0].var),
-                    mutable: true,
-                });
+                let base = operands[0].var;
+                if self.reusable(prog, base, var) {
+                    // `v[i] = e;` on `v`'s own variable, which `y` then is.
+                    self.share(prog, var, base);
+                    let s = prog.storage(var);
+                    prog.vars[s.0].mutated = true;
+                } else {
+                    // `let mut y = v; y[i] = e;`.
+                    out.push(PStmt::Let {
+                        var,
+                        op: POp::Copy(base),
+                        mutable: true,
+                    });
+                }
                 out.push(PStmt::SetIndex {
-                    place: Place::var(var),
+                    place: Place::var(prog.storage(var)),
                     index: operands[1].var,
                     value: Some(operands[2].var),
                     span: self.body.info(var).span,
@@ -345,7 +465,6 @@ impl Sweep<'_> {
             }
             _ => {}
         }
-        let _ = prog.var(var).role == Role::Value;
         out.push(PStmt::Let {
             var,
             op: POp::Src(op.clone()),

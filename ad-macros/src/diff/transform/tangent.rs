@@ -13,7 +13,7 @@ use super::primal::Sweep;
 /// the value and the tangent of the result.
 pub fn forward(body: &Body) -> Program {
     let mut prog = Program::over(body);
-    let primal = Sweep { body, plan: None }.program(&mut prog);
+    let primal = Sweep::new(body, None).program(&mut prog);
     let mut t = Tangent {
         body,
         prog: &mut prog,
@@ -52,12 +52,16 @@ struct Tangent<'a> {
 }
 
 impl Tangent<'_> {
+    /// The Rust variable holding `v` holds a derivative: `v` is active, or shares its variable
+    /// with a value that is (an index assignment of an active value into a constant matrix).
     fn active(&self, v: Var) -> bool {
-        v.0 < self.body.vars.len() && self.body.active(v)
+        let s = self.prog.storage(v);
+        s.0 < self.body.vars.len() && self.prog.var(s).active
     }
 
-    /// The tangent variable of `v`, created at its first use.
+    /// The tangent variable of `v` (of its Rust variable), created at its first use.
     fn tangent_var(&mut self, v: Var) -> Var {
+        let v = self.prog.storage(v);
         if let Some(d) = self.tangents.get(&v) {
             return *d;
         }
@@ -67,6 +71,8 @@ impl Tangent<'_> {
         dv.is_ref = pv.is_ref;
         dv.place = pv.place;
         dv.active = true;
+        // The tangent of a variable updated in place is updated with it.
+        dv.mutated = pv.mutated;
         self.tangents.insert(v, d);
         d
     }
@@ -140,6 +146,7 @@ impl Tangent<'_> {
                 });
                 if self.active(root) {
                     let d = self.tangent_var(root);
+                    self.prog.vars[d.0].mutated = true;
                     let dvalue = value.and_then(|v| self.tangent(v));
                     out.push(PStmt::SetIndex {
                         place: Place::var(d),
@@ -269,6 +276,16 @@ impl Tangent<'_> {
             mutable,
         });
         if !active {
+            return;
+        }
+        if !self.body.active(var) {
+            // An inactive value in a variable that later holds active ones.
+            let d = self.tangent_var(var);
+            out.push(PStmt::Let {
+                var: d,
+                op: POp::ZeroLike(var),
+                mutable: true,
+            });
             return;
         }
         let tangent = match &op {
