@@ -179,6 +179,63 @@ pub mod __rt {
         }
     }
 
+    /// `Some(x)`: the value of a `return` inside a loop, kept for the end of the function. The
+    /// desugaring of exits writes calls to it; its companions make it differentiable like any
+    /// other call.
+    #[inline(always)]
+    pub fn ret_some<T>(x: T) -> Option<T> {
+        Some(x)
+    }
+
+    /// Forward mode of [`ret_some`].
+    #[inline(always)]
+    pub fn ret_some_jvp<T: ad_core::Differentiable>(
+        x: T,
+        dx: T::Tangent,
+    ) -> (Option<T>, Option<T::Tangent>) {
+        (Some(x), Some(dx))
+    }
+
+    /// Reverse mode of [`ret_some`]: a `None` cotangent is zero.
+    #[inline(always)]
+    pub fn ret_some_vjp<T: ad_core::Differentiable>(
+        x: T,
+    ) -> (Option<T>, impl Fn(Option<T::Tangent>) -> T::Tangent) {
+        let zero = x.zero_tangent();
+        (Some(x), move |g: Option<T::Tangent>| {
+            g.unwrap_or_else(|| zero.clone())
+        })
+    }
+
+    /// The value a `return` inside a loop kept: the end of the function reads it only after
+    /// such a `return` ran.
+    #[inline(always)]
+    pub fn ret_get<T>(x: Option<T>) -> T {
+        match x {
+            Some(x) => x,
+            None => unreachable!("read only after a `return` stored it"),
+        }
+    }
+
+    /// Forward mode of [`ret_get`].
+    #[inline(always)]
+    pub fn ret_get_jvp<T: ad_core::Differentiable>(
+        x: Option<T>,
+        dx: Option<T::Tangent>,
+    ) -> (T, T::Tangent) {
+        let x = ret_get(x);
+        let dx = dx.unwrap_or_else(|| x.zero_tangent());
+        (x, dx)
+    }
+
+    /// Reverse mode of [`ret_get`].
+    #[inline(always)]
+    pub fn ret_get_vjp<T: ad_core::Differentiable>(
+        x: Option<T>,
+    ) -> (T, impl Fn(T::Tangent) -> Option<T::Tangent>) {
+        (ret_get(x), |g: T::Tangent| Some(g))
+    }
+
     /// The record of the arm an `if` or `match` took, which the backward sweep matches on:
     /// each arm saves values of its own types.
     pub enum Branch2<A, B> {

@@ -442,6 +442,92 @@ impl_tuple!(A, B, C, D, E, F; 0, 1, 2, 3, 4, 5);
 impl_tuple!(A, B, C, D, E, F, G; 0, 1, 2, 3, 4, 5, 6);
 impl_tuple!(A, B, C, D, E, F, G, H; 0, 1, 2, 3, 4, 5, 6, 7);
 
+// Options --------------------------------------------------------------------------------------
+
+/// An optional value: the value a `return` inside a loop leaves for the end of the function
+/// (generated code only). Its tangent is optional too, `None` standing for zero.
+///
+/// ```
+/// use ad_core::{Differentiable, VectorSpace};
+/// let mut x = Some(1.0_f64);
+/// x.apply_tangent(&Some(0.5));
+/// assert_eq!(x, Some(1.5));
+/// let mut t: Option<f64> = VectorSpace::zero();
+/// t.add_assign_vs(&Some(2.0));
+/// assert_eq!(t, Some(2.0));
+/// ```
+impl<T: Differentiable> Differentiable for Option<T> {
+    type Tangent = Option<T::Tangent>;
+    #[inline(always)]
+    fn zero_tangent(&self) -> Self::Tangent {
+        None
+    }
+    #[inline(always)]
+    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+        if let (Some(x), Some(t)) = (self, tangent) {
+            x.apply_tangent(t);
+        }
+    }
+}
+
+impl<V: VectorSpace> VectorSpace for Option<V> {
+    type Scalar = V::Scalar;
+    #[inline(always)]
+    fn zero() -> Self {
+        None
+    }
+    #[inline(always)]
+    fn add_assign_vs(&mut self, other: &Self) {
+        match (self.as_mut(), other) {
+            (Some(a), Some(b)) => a.add_assign_vs(b),
+            (None, Some(b)) => *self = Some(b.clone()),
+            (_, None) => {}
+        }
+    }
+    #[inline(always)]
+    fn scale(&mut self, s: Self::Scalar) {
+        if let Some(a) = self {
+            a.scale(s);
+        }
+    }
+    #[inline(always)]
+    fn axpy(&mut self, a: Self::Scalar, x: &Self) {
+        match (self.as_mut(), x) {
+            (Some(s), Some(x)) => s.axpy(a, x),
+            (None, Some(x)) => {
+                let mut t = x.clone();
+                t.scale(a);
+                *self = Some(t);
+            }
+            (_, None) => {}
+        }
+    }
+    #[inline(always)]
+    fn dot(&self, other: &Self) -> Self::Scalar {
+        match (self, other) {
+            (Some(a), Some(b)) => a.dot(b),
+            _ => <Self::Scalar as VectorSpace>::zero(),
+        }
+    }
+    #[inline(always)]
+    fn map_scalars(&self, f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self {
+        self.as_ref().map(|a| a.map_scalars(f))
+    }
+    #[inline(always)]
+    fn zip_map(
+        &self,
+        other: &Self,
+        f: impl FnMut(Self::Scalar, Self::Scalar) -> Self::Scalar,
+    ) -> Self {
+        match (self, other) {
+            (Some(a), Some(b)) => Some(a.zip_map(b, f)),
+            (Some(a), None) => Some(a.clone()),
+            (None, Some(b)) => Some(b.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
 /// The zero tangent at `x`; generated code uses it where a value contributes no derivative.
 ///
 /// ```

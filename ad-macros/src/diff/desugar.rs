@@ -1,44 +1,519 @@
 //! Early exits rewritten into structured control flow before lowering.
 //!
-//! Lowering knows `if`/`else` and loops whose every iteration runs to its end. The common early
-//! exits become exactly that:
+//! Lowering knows `if`/`else`, `match` and loops whose every iteration runs to the end of its
+//! body. Exits become exactly that, in two steps:
 //!
-//! - `S1; if c { A; return e; } S2; tail` becomes `S1; if c { A; e } else { S2; tail }`;
-//! - in a loop body, `S1; if c { A; continue; } S2` becomes `S1; if c { A } else { S2 }`;
-//! - in a loop body, `S1; if c { A; break; } S2` becomes `S1; if c { A; done = true }
-//!   else { S2 }` with a primal flag `done` declared before the loop: a `while` loop tests it
-//!   in its condition, a `for` loop skips its remaining iterations.
+//! 1. The common function-level pattern needs no flag:
+//!    `S1; if c { A; return e; } S2; tail` becomes `S1; if c { A; e } else { S2; tail }`.
+//! 2. Every other exit sets flags, and the statements an exit skips are guarded by them:
+//!    - each loop `L` that an exit leaves or skips gets `__ad_brk_L` (the loop is over) and
+//!      `__ad_skip_L` (the rest of this iteration is skipped), declared before the loop;
+//!    - `continue` sets the skip flag of its loop; `break` also its end flag; a labelled exit
+//!      to an outer loop sets the flags of every loop it leaves; `return e` inside a loop or a
+//!      nested block stores `Some(e)` (`ad::__rt::ret_some`) and sets `__ad_returned` and the
+//!      flags of every loop around it;
+//!    - after a statement that may exit, the rest of its block runs under
+//!      `if !flag { .. }`, where the flag is the skip flag of the innermost loop (or
+//!      `__ad_returned` outside loops);
+//!    - `for` loops start every iteration with `if __ad_brk_L { break; }` (lowering reads it
+//!      as the loop's exit condition), `while c` becomes `while !__ad_brk_L && (c)`, `loop`
+//!      becomes `while !__ad_brk_L`;
+//!    - the function's tail becomes `if __ad_returned { ret_get(__ad_ret) } else { tail }`.
 //!
-//! An exit anywhere else is left in place, and lowering reports it.
+//! The loops' flags are primal booleans, so the derivative follows the iterations the
+//! function ran. What cannot be rewritten (an exit inside an expression, `break` with a value)
+//! is left in place for lowering to report.
 
-use proc_macro2::Span;
-use quote::quote;
-use syn::visit_mut::VisitMut;
+use proc_macro2::{Span, TokenStream};
+use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body.
 pub fn desugar(block: &mut Block) {
-    Loops { count: 0 }.visit_block_mut(block);
     let stmts = std::mem::take(&mut block.stmts);
-    block.stmts = rewrite_returns(stmts);
+    let stmts = rewrite_returns(stmts);
+    let mut d = Desugar {
+        loops: Vec::new(),
+        count: 0,
+        returns: false,
+    };
+    let mut stmts = d.block(stmts);
+    if d.returns {
+        let (returned, ret) = (returned_flag(), ret_value());
+        let mut out: Vec<Stmt> = vec![
+            syn::parse_quote!(let mut #returned = false;),
+            syn::parse_quote!(let mut #ret = ::core::option::Option::None;),
+        ];
+        // A body that ends in a loop left only by `return` has its value in the flag's value.
+        let has_tail = matches!(stmts.last(), Some(Stmt::Expr(_, None)))
+            && !matches!(
+                stmts.last(),
+                Some(Stmt::Expr(
+                    Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_),
+                    None
+                ))
+            );
+        out.append(&mut stmts);
+        if !has_tail {
+            out.push(Stmt::Expr(
+                syn::parse_quote!(::ad::__rt::ret_get(#ret)),
+                None,
+            ));
+        }
+        stmts = out;
+    }
+    block.stmts = stmts;
 }
+
+fn returned_flag() -> Ident {
+    Ident::new("__ad_returned", Span::mixed_site())
+}
+
+fn ret_value() -> Ident {
+    Ident::new("__ad_ret", Span::mixed_site())
+}
+
+/// A loop being rewritten: its label, and its flags once an exit needs them.
+struct Loop {
+    label: Option<String>,
+    id: usize,
+    /// Some exit leaves or skips this loop.
+    used: bool,
+}
+
+impl Loop {
+    fn brk(&self) -> Ident {
+        Ident::new(&format!("__ad_brk{}", self.id), Span::mixed_site())
+    }
+    fn skip(&self) -> Ident {
+        Ident::new(&format!("__ad_skip{}", self.id), Span::mixed_site())
+    }
+}
+
+struct Desugar {
+    /// The loops around the current statement, outermost first.
+    loops: Vec<Loop>,
+    count: usize,
+    /// A `return` was rewritten: the function needs its flag and value.
+    returns: bool,
+}
+
+/// Whether a statement contains an exit (outside closures and nested functions).
+fn has_exit(tokens: &Stmt) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    f.visit_stmt(tokens);
+    f.0
+}
+
+impl Desugar {
+    /// The flag that says the rest of the current block is skipped.
+    fn guard(&self) -> Ident {
+        match self.loops.last() {
+            Some(l) => l.skip(),
+            None => returned_flag(),
+        }
+    }
+
+    /// The statements of a block, with the statements after one that may exit guarded by the
+    /// current skip flag. At function level, a guarded rest that ends with the function's value
+    /// gives the value a `return` stored otherwise.
+    fn block(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        let mut rest = stmts.into_iter();
+        while let Some(stmt) = rest.next() {
+            if !has_exit(&stmt) {
+                out.push(stmt);
+                continue;
+            }
+            let (rewritten, exits) = self.stmt(stmt);
+            out.extend(rewritten);
+            if exits {
+                let remaining: Vec<Stmt> = rest.collect();
+                if remaining.is_empty() {
+                    break;
+                }
+                let guard = self.guard();
+                let tail_is_value = matches!(remaining.last(), Some(Stmt::Expr(_, None)));
+                let inner = self.block(remaining);
+                if tail_is_value && self.loops.is_empty() {
+                    let ret = ret_value();
+                    out.push(Stmt::Expr(
+                        syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret) }),
+                        None,
+                    ));
+                } else {
+                    out.push(Stmt::Expr(
+                        syn::parse_quote!(if !#guard { #(#inner)* }),
+                        None,
+                    ));
+                }
+                break;
+            }
+        }
+        out
+    }
+
+    /// A statement that contains an exit, rewritten, and whether it may exit.
+    fn stmt(&mut self, stmt: Stmt) -> (Vec<Stmt>, bool) {
+        match stmt {
+            Stmt::Expr(e, semi) => {
+                let (e, pre, exits) = self.expr_stmt(e);
+                let mut out = pre;
+                if let Some(e) = e {
+                    out.push(Stmt::Expr(e, semi));
+                }
+                (out, exits)
+            }
+            // An exit inside a `let` (`let y = if c { return 1.0 } else { x };`) or a macro is
+            // left for lowering to report.
+            other => (vec![other], false),
+        }
+    }
+
+    /// An expression statement: the rewritten expression (`None` when it became only flag
+    /// assignments), statements before it, and whether it may exit.
+    fn expr_stmt(&mut self, e: Expr) -> (Option<Expr>, Vec<Stmt>, bool) {
+        match e {
+            Expr::Break(b) if b.expr.is_none() => {
+                let label = b.label.as_ref().map(|l| l.ident.to_string());
+                match self.exit(label.as_deref(), true) {
+                    Some(sets) => (None, sets, true),
+                    None => (Some(Expr::Break(b)), Vec::new(), false),
+                }
+            }
+            Expr::Continue(c) => {
+                let label = c.label.as_ref().map(|l| l.ident.to_string());
+                match self.exit(label.as_deref(), false) {
+                    Some(sets) => (None, sets, true),
+                    None => (Some(Expr::Continue(c)), Vec::new(), false),
+                }
+            }
+            Expr::Return(r) => match r.expr {
+                Some(value) => {
+                    self.returns = true;
+                    let (returned, ret) = (returned_flag(), ret_value());
+                    let mut sets: Vec<Stmt> = vec![
+                        syn::parse_quote!(#ret = ::ad::__rt::ret_some(#value);),
+                        syn::parse_quote!(#returned = true;),
+                    ];
+                    for l in &mut self.loops {
+                        l.used = true;
+                        let (b, s) = (l.brk(), l.skip());
+                        sets.push(syn::parse_quote!(#b = true;));
+                        sets.push(syn::parse_quote!(#s = true;));
+                    }
+                    (None, sets, true)
+                }
+                None => (Some(Expr::Return(r)), Vec::new(), false),
+            },
+            Expr::If(i) => {
+                let (i, exits) = self.if_expr(i);
+                (Some(Expr::If(i)), Vec::new(), exits)
+            }
+            Expr::Match(mut m) => {
+                let mut exits = false;
+                for arm in &mut m.arms {
+                    let body =
+                        std::mem::replace(&mut *arm.body, Expr::Verbatim(TokenStream::new()));
+                    let block = match body {
+                        Expr::Block(b) if b.label.is_none() => b.block,
+                        other => syn::parse_quote!({ #other }),
+                    };
+                    let (block, e) = self.sub_block(block);
+                    exits |= e;
+                    *arm.body = Expr::Block(syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block,
+                    });
+                }
+                (Some(Expr::Match(m)), Vec::new(), exits)
+            }
+            Expr::Block(mut b) if b.label.is_none() => {
+                let (block, exits) = self.sub_block(b.block);
+                b.block = block;
+                (Some(Expr::Block(b)), Vec::new(), exits)
+            }
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.loop_expr(e),
+            other => (Some(other), Vec::new(), false),
+        }
+    }
+
+    fn sub_block(&mut self, block: Block) -> (Block, bool) {
+        let exits = block.stmts.iter().any(has_exit);
+        let stmts = self.block(block.stmts);
+        (
+            Block {
+                brace_token: block.brace_token,
+                stmts,
+            },
+            exits,
+        )
+    }
+
+    fn if_expr(&mut self, mut i: ExprIf) -> (ExprIf, bool) {
+        let (then, mut exits) = self.sub_block(i.then_branch);
+        i.then_branch = then;
+        if let Some((else_token, els)) = i.else_branch.take() {
+            let els = match *els {
+                Expr::If(inner) => {
+                    let (inner, e) = self.if_expr(inner);
+                    exits |= e;
+                    Expr::If(inner)
+                }
+                Expr::Block(mut b) => {
+                    let (block, e) = self.sub_block(b.block);
+                    exits |= e;
+                    b.block = block;
+                    Expr::Block(b)
+                }
+                other => other,
+            };
+            i.else_branch = Some((else_token, Box::new(els)));
+        }
+        (i, exits)
+    }
+
+    /// The flag assignments of `break` (`leave`) or `continue` to the loop labelled `label`
+    /// (the innermost without one), or `None` when no enclosing loop has that label.
+    fn exit(&mut self, label: Option<&str>, leave: bool) -> Option<Vec<Stmt>> {
+        let target = match label {
+            None => self.loops.len().checked_sub(1)?,
+            Some(l) => self
+                .loops
+                .iter()
+                .rposition(|x| x.label.as_deref() == Some(l))?,
+        };
+        let mut sets = Vec::new();
+        for (k, l) in self.loops.iter_mut().enumerate().skip(target) {
+            l.used = true;
+            let (b, s) = (l.brk(), l.skip());
+            sets.push(syn::parse_quote!(#s = true;));
+            if k > target || leave {
+                sets.push(syn::parse_quote!(#b = true;));
+            }
+        }
+        Some(sets)
+    }
+
+    /// A loop: its body rewritten with the loop's flags, and the flags declared before it.
+    fn loop_expr(&mut self, e: Expr) -> (Option<Expr>, Vec<Stmt>, bool) {
+        let (label, body) = match &e {
+            Expr::ForLoop(f) => (&f.label, &f.body),
+            Expr::While(w) => (&w.label, &w.body),
+            Expr::Loop(l) => (&l.label, &l.body),
+            _ => unreachable!("called for loops"),
+        };
+        // A `break` with a value makes the loop an expression: left for lowering to report.
+        if breaks_with_value(body) {
+            return (Some(e), Vec::new(), false);
+        }
+        self.count += 1;
+        let id = self.count;
+        let label_name = label.as_ref().map(|l| l.name.ident.to_string());
+        self.loops.push(Loop {
+            label: label_name,
+            id,
+            used: false,
+        });
+        let body_stmts = body.stmts.clone();
+        let stmts = self.block(body_stmts);
+        let lp = self.loops.pop().expect("pushed above");
+        // An exit inside that leaves to an outer loop, or returns, may exit the block around
+        // the loop.
+        let outward = has_return(body) || has_outward_exit(body, &lp);
+        let (brk, skip) = (lp.brk(), lp.skip());
+        let mut pre: Vec<Stmt> = Vec::new();
+        if lp.used {
+            pre.push(syn::parse_quote!(let mut #brk = false;));
+            pre.push(syn::parse_quote!(let mut #skip = false;));
+        }
+        let reset: Vec<Stmt> = if lp.used {
+            vec![syn::parse_quote!(#skip = false;)]
+        } else {
+            Vec::new()
+        };
+        let new = match e {
+            Expr::ForLoop(mut f) => {
+                f.label = None;
+                let head: Vec<Stmt> = if lp.used {
+                    vec![syn::parse_quote!(if #brk { break; })]
+                } else {
+                    Vec::new()
+                };
+                f.body = syn::parse_quote!({ #(#head)* #(#reset)* #(#stmts)* });
+                Expr::ForLoop(f)
+            }
+            Expr::While(mut w) => {
+                w.label = None;
+                if lp.used {
+                    let cond = &w.cond;
+                    *w.cond = syn::parse_quote!(!#brk && (#cond));
+                }
+                w.body = syn::parse_quote!({ #(#reset)* #(#stmts)* });
+                Expr::While(w)
+            }
+            Expr::Loop(l) => {
+                let span = l.loop_token.span;
+                let while_token = syn::Token![while](span);
+                let cond: Expr = if lp.used {
+                    syn::parse_quote!(!#brk)
+                } else {
+                    // A `loop` that nothing leaves: lowering reports it.
+                    return (Some(Expr::Loop(l)), Vec::new(), false);
+                };
+                Expr::While(syn::ExprWhile {
+                    attrs: l.attrs,
+                    label: None,
+                    while_token,
+                    cond: Box::new(cond),
+                    body: syn::parse_quote!({ #(#reset)* #(#stmts)* }),
+                })
+            }
+            _ => unreachable!("called for loops"),
+        };
+        (Some(new), pre, outward)
+    }
+}
+
+fn breaks_with_value(body: &Block) -> bool {
+    struct Find(bool, usize);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if b.expr.is_some() && self.1 == 0 {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.1 += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.1 -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.1 += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.1 -= 1;
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.1 += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.1 -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false, 0);
+    f.visit_block(body);
+    f.0
+}
+
+fn has_return(body: &Block) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    f.visit_block(body);
+    f.0
+}
+
+/// Whether the body of loop `lp` contains a labelled exit to a loop around it.
+fn has_outward_exit(body: &Block, lp: &Loop) -> bool {
+    struct Find<'a> {
+        own: Vec<String>,
+        lp: &'a Loop,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if let Some(l) = &b.label {
+                let name = l.ident.to_string();
+                if !self.own.contains(&name) && self.lp.label.as_deref() != Some(name.as_str()) {
+                    self.found = true;
+                }
+            }
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            if let Some(l) = &c.label {
+                let name = l.ident.to_string();
+                if !self.own.contains(&name) && self.lp.label.as_deref() != Some(name.as_str()) {
+                    self.found = true;
+                }
+            }
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            let n = f.label.as_ref().map(|l| l.name.ident.to_string());
+            if let Some(n) = &n {
+                self.own.push(n.clone());
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+            if n.is_some() {
+                self.own.pop();
+            }
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            let n = w.label.as_ref().map(|l| l.name.ident.to_string());
+            if let Some(n) = &n {
+                self.own.push(n.clone());
+            }
+            syn::visit::visit_expr_while(self, w);
+            if n.is_some() {
+                self.own.pop();
+            }
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            let n = l.label.as_ref().map(|l| l.name.ident.to_string());
+            if let Some(n) = &n {
+                self.own.push(n.clone());
+            }
+            syn::visit::visit_expr_loop(self, l);
+            if n.is_some() {
+                self.own.pop();
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find {
+        own: Vec::new(),
+        lp,
+        found: false,
+    };
+    f.visit_block(body);
+    f.found
+}
+
+// Function-level returns without a flag ------------------------------------------------------
 
 /// How an arm ends.
-enum Exit {
-    Break,
-    Continue,
-    Return(Expr),
-}
-
-/// `if c { A; exit } [else { B }]`, with the exit removed from the arm.
 struct ExitIf {
     cond: Expr,
     then: Vec<Stmt>,
-    exit: Exit,
+    value: Expr,
     els: Vec<Stmt>,
 }
 
-fn exit_if(stmt: &Stmt) -> Option<ExitIf> {
+/// `if c { A; return e; } [else { B }]` with no other exit in `A` or `B`.
+fn return_if(stmt: &Stmt) -> Option<ExitIf> {
     let Stmt::Expr(
         Expr::If(ExprIf {
             cond,
@@ -52,10 +527,8 @@ fn exit_if(stmt: &Stmt) -> Option<ExitIf> {
         return None;
     };
     let mut then = then_branch.stmts.clone();
-    let exit = match then.last()? {
-        Stmt::Expr(Expr::Break(b), _) if b.label.is_none() && b.expr.is_none() => Exit::Break,
-        Stmt::Expr(Expr::Continue(c), _) if c.label.is_none() => Exit::Continue,
-        Stmt::Expr(Expr::Return(r), _) => Exit::Return((*r.expr.clone()?).clone()),
+    let value = match then.last()? {
+        Stmt::Expr(Expr::Return(r), _) => (*r.expr.clone()?).clone(),
         _ => return None,
     };
     then.pop();
@@ -63,126 +536,48 @@ fn exit_if(stmt: &Stmt) -> Option<ExitIf> {
         None => Vec::new(),
         Some((_, e)) => match &**e {
             Expr::Block(b) => b.block.stmts.clone(),
-            other => vec![Stmt::Expr(other.clone(), None)],
+            _ => return None,
         },
     };
+    if then.iter().chain(&els).any(has_exit) {
+        return None;
+    }
     Some(ExitIf {
         cond: (**cond).clone(),
         then,
-        exit,
+        value,
         els,
     })
 }
 
-fn if_stmt(cond: &Expr, then: &[Stmt], els: &[Stmt]) -> Stmt {
-    Stmt::Expr(
-        syn::parse_quote!(if #cond { #(#then)* } else { #(#els)* }),
-        None,
-    )
-}
-
-/// Function level: `if c { A; return e; }` takes the rest of the body as its `else`.
+/// Function level: `return e;` ends the body with `e` (what follows is unreachable), and
+/// `if c { A; return e; }` takes the rest of the body as its `else`.
 fn rewrite_returns(stmts: Vec<Stmt>) -> Vec<Stmt> {
     for (i, stmt) in stmts.iter().enumerate() {
+        if let Stmt::Expr(Expr::Return(r), _) = stmt
+            && let Some(value) = &r.expr
+        {
+            let mut out = stmts[..i].to_vec();
+            out.push(Stmt::Expr((**value).clone(), None));
+            return out;
+        }
         if let Some(ExitIf {
             cond,
             mut then,
-            exit: Exit::Return(value),
+            value,
             mut els,
-        }) = exit_if(stmt)
+        }) = return_if(stmt)
         {
             then.push(Stmt::Expr(value, None));
             els.extend(stmts[i + 1..].iter().cloned());
             let els = rewrite_returns(els);
             let mut out = stmts[..i].to_vec();
-            out.push(if_stmt(&cond, &then, &els));
+            out.push(Stmt::Expr(
+                syn::parse_quote!(if #cond { #(#then)* } else { #(#els)* }),
+                None,
+            ));
             return out;
         }
     }
     stmts
-}
-
-/// Loop level: `continue` and `break` at the end of a top-level `if` of the body.
-fn rewrite_loop_exits(stmts: Vec<Stmt>, flag: &Ident, uses_flag: &mut bool) -> Vec<Stmt> {
-    for (i, stmt) in stmts.iter().enumerate() {
-        if let Some(ExitIf {
-            cond,
-            mut then,
-            exit,
-            mut els,
-        }) = exit_if(stmt)
-        {
-            match exit {
-                Exit::Continue => {}
-                Exit::Break => {
-                    *uses_flag = true;
-                    then.push(syn::parse_quote!(#flag = true;));
-                }
-                Exit::Return(_) => return stmts,
-            }
-            els.extend(stmts[i + 1..].iter().cloned());
-            let els = rewrite_loop_exits(els, flag, uses_flag);
-            let mut out = stmts[..i].to_vec();
-            out.push(if_stmt(&cond, &then, &els));
-            return out;
-        }
-    }
-    stmts
-}
-
-/// Rewrites every loop, innermost first, adding the `break` flag before a loop that needs it.
-struct Loops {
-    count: usize,
-}
-
-impl VisitMut for Loops {
-    fn visit_block_mut(&mut self, block: &mut Block) {
-        syn::visit_mut::visit_block_mut(self, block);
-        let mut out = Vec::with_capacity(block.stmts.len());
-        for stmt in std::mem::take(&mut block.stmts) {
-            let Stmt::Expr(e @ (Expr::ForLoop(_) | Expr::While(_)), semi) = stmt else {
-                out.push(stmt);
-                continue;
-            };
-            self.count += 1;
-            let flag = Ident::new(&format!("__ad_done{}", self.count), Span::mixed_site());
-            let mut uses_flag = false;
-            let mut e = e;
-            match &mut e {
-                Expr::ForLoop(f) if f.label.is_none() => {
-                    let body = rewrite_loop_exits(
-                        std::mem::take(&mut f.body.stmts),
-                        &flag,
-                        &mut uses_flag,
-                    );
-                    f.body.stmts = if uses_flag {
-                        vec![syn::parse_quote!(if !#flag { #(#body)* })]
-                    } else {
-                        body
-                    };
-                }
-                Expr::While(w) if w.label.is_none() => {
-                    let body = rewrite_loop_exits(
-                        std::mem::take(&mut w.body.stmts),
-                        &flag,
-                        &mut uses_flag,
-                    );
-                    w.body.stmts = body;
-                    if uses_flag {
-                        let cond = &w.cond;
-                        *w.cond = syn::parse_quote!(!#flag && (#cond));
-                    }
-                }
-                _ => {}
-            }
-            if uses_flag {
-                out.push(syn::parse2(quote!(let mut #flag = false;)).expect("a let statement"));
-            }
-            out.push(Stmt::Expr(e, semi));
-        }
-        block.stmts = out;
-    }
-
-    // A closure's body is its own function.
-    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 }

@@ -71,12 +71,7 @@ impl State {
 
 /// An NN variant: every round starts from the same model, so every variant does the same
 /// work.
-fn nn_variant(
-    name: &str,
-    baseline: usize,
-    calls: u32,
-    step: fn(&mut State) -> f32,
-) -> Variant {
+fn nn_variant(name: &str, baseline: usize, calls: u32, step: fn(&mut State) -> f32) -> Variant {
     variant(name, baseline, calls, move || {
         let mut state = State::new();
         let mut out = 0.0;
@@ -112,9 +107,12 @@ fn loops() -> Vec<Variant> {
     let x = SVector::<f64, 32>::from_fn(|i, _| 0.5 + 0.03 * i as f64);
     let v0 = Vector2::new(10.0, 12.0);
     vec![
-        variant("rosenbrock32 loop, hand-written (fused)", 0, 1000, move || {
-            rosenbrock_grad_hand(black_box(&x)).1[3]
-        }),
+        variant(
+            "rosenbrock32 loop, hand-written (fused)",
+            0,
+            1000,
+            move || rosenbrock_grad_hand(black_box(&x)).1[3],
+        ),
         variant("rosenbrock32 loop, ad _grad", 0, 1000, move || {
             rosenbrock_loop_grad(black_box(x)).1[3]
         }),
@@ -122,10 +120,14 @@ fn loops() -> Vec<Variant> {
             rosenbrock_loop(black_box(x))
         }),
         variant("projectile 1000 steps, hand-written", 3, 10, move || {
-            projectile_grad_hand(black_box(&v0), black_box(0.02), black_box(1000)).1.1
+            projectile_grad_hand(black_box(&v0), black_box(0.02), black_box(1000))
+                .1
+                .1
         }),
         variant("projectile 1000 steps, ad _grad", 3, 10, move || {
-            projectile_grad(black_box(v0), black_box(0.02), black_box(1000)).1.1
+            projectile_grad(black_box(v0), black_box(0.02), black_box(1000))
+                .1
+                .1
         }),
         variant("projectile 1000 steps, primal", 3, 10, move || {
             projectile(black_box(v0), black_box(0.02), black_box(1000))
@@ -138,12 +140,18 @@ fn det() -> Vec<Variant> {
         ($out:ident, $n:literal, $det:ident, $grad:ident, $calls:literal) => {
             let a = test_matrix::<$n>();
             let base = $out.len();
-            $out.push(variant(concat!("det ", $n, "x", $n, ", primal"), base, $calls, move || {
-                $det(black_box(a))
-            }));
-            $out.push(variant(concat!("det ", $n, "x", $n, ", ad _grad"), base, $calls, move || {
-                $grad(black_box(a)).1[(0, 1)]
-            }));
+            $out.push(variant(
+                concat!("det ", $n, "x", $n, ", primal"),
+                base,
+                $calls,
+                move || $det(black_box(a)),
+            ));
+            $out.push(variant(
+                concat!("det ", $n, "x", $n, ", ad _grad"),
+                base,
+                $calls,
+                move || $grad(black_box(a)).1[(0, 1)],
+            ));
         };
     }
     let mut out = Vec::new();

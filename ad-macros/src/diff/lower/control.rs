@@ -183,7 +183,7 @@ impl Lowerer<'_> {
                     Some(Binding::Ssa(v)) => *v,
                     _ => {
                         // Still a verbatim variable in this arm: read it as a constant.
-                        let ident = Ident::new(n, span);
+                        let ident = name_ident(n, span);
                         let var = self.body.new_var(VarInfo {
                             active: false,
                             is_ref: false,
@@ -248,26 +248,24 @@ impl Lowerer<'_> {
     /// iteration to the next; lowering repeats until their activity is stable (a variable
     /// that starts inactive can become active in the body).
     pub(super) fn loop_stmt(&mut self, e: &Expr) {
-        let (label, body) = match e {
-            Expr::ForLoop(f) => (&f.label, &f.body),
-            Expr::While(w) => (&w.label, &w.body),
+        let body = match e {
+            Expr::ForLoop(f) => &f.body,
+            Expr::While(w) => &w.body,
             _ => unreachable!("called for loops"),
         };
-        if let Some(l) = label {
-            self.errors.push(error_unsupported(
-                l,
-                "loop labels are",
-                "give the loop its trip count or a `while` condition",
-            ));
-            return;
-        }
-        // An exit from inside the body, even in verbatim code, would skip the pullback of
-        // the iteration: refuse it rather than differentiate wrongly.
-        if let Some(exit) = find_keyword(body.to_token_stream(), &["break", "continue", "return"]) {
+        // The exit flag that the desugaring of `break` puts first in a `for` body.
+        let (exit, body) = match e {
+            Expr::ForLoop(_) => split_exit(body),
+            _ => (None, body.clone()),
+        };
+        let body = &body;
+        // Every exit that could be rewritten into flags was; one left here sits inside an
+        // expression, where it would skip the rest of the iteration's derivative.
+        if let Some(exit) = find_exit(body) {
             self.errors.push(syn::Error::new(
                 exit.span(),
                 format!(
-                    "this `{exit}` is not supported in #[differentiable]: `break` and `continue` are, as the last statement of an `if` at the top level of the loop body, and `return` outside loops; end the loop with `break` and return after it"
+                    "this `{exit}` inside an expression is not supported in #[differentiable]; exit from a statement of its own (`if c {{ {exit}; }}`), not from inside a `let` value, a closure or a `loop` used as a value"
                 ),
             ));
             return;
@@ -278,7 +276,7 @@ impl Lowerer<'_> {
                 if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
                     // `for x in xs` / `for x in xs.iter()` over differentiated values is the
                     // loop over indices that reads `xs[k]` / `&xs[k]`.
-                    match index_loop(f) {
+                    match index_loop(f, exit.as_ref(), body) {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
@@ -293,7 +291,12 @@ impl Lowerer<'_> {
                 } else {
                     Kind::Unknown
                 };
-                Ok((f.pat.clone(), f.expr.to_token_stream(), index_kind, counter(f)))
+                Ok((
+                    f.pat.clone(),
+                    f.expr.to_token_stream(),
+                    index_kind,
+                    counter(f),
+                ))
             }
             Expr::While(w) => {
                 if let Expr::Let(l) = &*w.cond {
@@ -363,7 +366,7 @@ impl Lowerer<'_> {
                     LoopKind::For {
                         pat: pat.to_token_stream(),
                         iter: iter.clone(),
-                        exit: None,
+                        exit: exit.clone(),
                         counter: counter.clone(),
                     }
                 }
@@ -410,7 +413,7 @@ impl Lowerer<'_> {
             let before = match env_before.get(n) {
                 Some(Binding::Ssa(v)) => *v,
                 _ => {
-                    let ident = Ident::new(n, self.body.info(*start).span);
+                    let ident = name_ident(n, self.body.info(*start).span);
                     let kind = self.body.info(*start).kind;
                     self.def(
                         Op::Const(quote!(#ident)),
@@ -481,9 +484,61 @@ fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     syn::visit::Visit::visit_block(&mut Visitor(out), block);
 }
 
+/// The first exit keyword in `body` (outside closures and items), leaving out the exit checks
+/// the desugaring put first in `for` bodies.
+fn find_exit(body: &syn::Block) -> Option<Ident> {
+    struct Find(Option<Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.0
+                .get_or_insert_with(|| Ident::new("break", b.break_token.span));
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            self.0
+                .get_or_insert_with(|| Ident::new("continue", c.continue_token.span));
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.0
+                .get_or_insert_with(|| Ident::new("return", r.return_token.span));
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            let (_, rest) = split_exit(&f.body);
+            self.visit_expr(&f.expr);
+            self.visit_block(&rest);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(None);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.0
+}
+
+/// The flag `__ad_brkN` of `if __ad_brkN { break; }` as the first statement of a `for` body
+/// (written by the desugaring of `break`), and the body without it.
+fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
+    if let Some(syn::Stmt::Expr(Expr::If(i), _)) = body.stmts.first()
+        && i.else_branch.is_none()
+        && let Expr::Path(p) = &*i.cond
+        && p.path
+            .get_ident()
+            .is_some_and(|id| id.to_string().starts_with("__ad_brk"))
+        && matches!(i.then_branch.stmts.as_slice(), [syn::Stmt::Expr(Expr::Break(b), _)] if b.label.is_none() && b.expr.is_none())
+    {
+        let mut rest = body.clone();
+        rest.stmts.remove(0);
+        return (Some(i.cond.to_token_stream()), rest);
+    }
+    (None, body.clone())
+}
+
 /// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and
-/// `xs.iter()` with `&xs[k]`), for a variable `xs`.
-fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
+/// `xs.iter()` with `&xs[k]`), for a variable `xs`; the exit flag stays first.
+fn index_loop(
+    f: &syn::ExprForLoop,
+    exit: Option<&TokenStream>,
+    body: &syn::Block,
+) -> Option<syn::ExprForLoop> {
     let (base, by_ref) = match &*f.expr {
         Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
         other => (other, false),
@@ -493,7 +548,8 @@ fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
     }
     let k = Ident::new("__ad_index", Span::mixed_site());
     let pat = &f.pat;
-    let body = &f.body.stmts;
+    let body = &body.stmts;
+    let exit = exit.map(|e| quote!(if #e { break; }));
     let element = if by_ref {
         quote!(&#base[#k])
     } else {
@@ -503,6 +559,7 @@ fn index_loop(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
     Some(syn::parse_quote! {
         #(#attrs)*
         for #k in 0..#base.len() {
+            #exit
             let #pat = #element;
             #(#body)*
         }
@@ -563,22 +620,6 @@ fn assigned_place(e: &Expr) -> Option<String> {
         Expr::Index(ix) => plain_name(&ix.expr),
         other => plain_name(other),
     }
-}
-
-/// The first of `keywords` in `tokens`, at any depth.
-fn find_keyword(tokens: TokenStream, keywords: &[&str]) -> Option<Ident> {
-    for tt in tokens {
-        match tt {
-            TokenTree::Ident(i) if keywords.iter().any(|k| i == k) => return Some(i),
-            TokenTree::Group(g) => {
-                if let Some(i) = find_keyword(g.stream(), keywords) {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 fn same_binding(a: Option<&Binding>, b: Option<&Binding>) -> bool {

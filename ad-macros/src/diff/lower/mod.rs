@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
@@ -105,6 +105,16 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
     l.body
 }
 
+/// The identifier of a user's `name` re-created at `span`; the names the desugaring of exits
+/// writes (`__ad_...`) keep their own hygiene, so that the declaration it wrote sees them.
+pub(super) fn name_ident(name: &str, span: Span) -> Ident {
+    if name.starts_with("__ad_") {
+        Ident::new(name, Span::mixed_site())
+    } else {
+        Ident::new(name, span)
+    }
+}
+
 /// What tells two rule applications with the same operands apart: how they are written
 /// (`a.max(b)` and `a.min(b)` differ by rule; `m.fixed_rows::<2>(0)` and `::<3>` by turbofish).
 fn syntax_key(s: &Syntax) -> String {
@@ -117,7 +127,10 @@ fn syntax_key(s: &Syntax) -> String {
             suffix,
         } => format!(
             ".{method}{}{suffix}",
-            turbofish.as_ref().map(|t| t.to_string()).unwrap_or_default()
+            turbofish
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_default()
         ),
         Syntax::Path { path } => path.to_string(),
         Syntax::Index => "[]".into(),
@@ -544,7 +557,7 @@ impl Lowerer<'_> {
             {
                 let span = self.body.info(var).span;
                 self.body.stmts.push(Stmt::Alias {
-                    name: Ident::new(&name, span),
+                    name: name_ident(&name, span),
                     var,
                 });
                 self.aliased.insert(name, var);

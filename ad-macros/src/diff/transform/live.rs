@@ -47,7 +47,11 @@ fn borrowed(stmts: &[Stmt], out: &mut HashSet<Var>) {
                 }
                 Op::Call { receiver, args, .. } => {
                     out.extend(receiver.iter().map(|r| r.var));
-                    out.extend(args.iter().filter(|a| a.operand.addr_of).map(|a| a.operand.var));
+                    out.extend(
+                        args.iter()
+                            .filter(|a| a.operand.addr_of)
+                            .map(|a| a.operand.var),
+                    );
                 }
                 _ => {}
             },
@@ -69,7 +73,13 @@ impl Liveness {
         for stmt in stmts.iter().rev() {
             match stmt {
                 Stmt::Let { var, op } => {
-                    if matches!(op, Op::Rule { rule: "index_set", .. }) {
+                    if matches!(
+                        op,
+                        Op::Rule {
+                            rule: "index_set",
+                            ..
+                        }
+                    ) {
                         self.after.insert(*var, live.clone());
                     }
                     live.remove(var);
@@ -80,7 +90,8 @@ impl Liveness {
                 }
                 Stmt::Verbatim(_) => {}
                 Stmt::If { id, arms, outs, .. } => {
-                    let after: HashSet<Var> = live.iter().filter(|v| !outs.contains(v)).copied().collect();
+                    let after: HashSet<Var> =
+                        live.iter().filter(|v| !outs.contains(v)).copied().collect();
                     let mut before = after.clone();
                     for (k, arm) in arms.iter().enumerate() {
                         let mut out = after.clone();
@@ -96,8 +107,11 @@ impl Liveness {
                     let afters: Vec<Var> = carried.iter().map(|c| c.after).collect();
                     let starts: Vec<Var> = carried.iter().map(|c| c.start).collect();
                     let ends: Vec<Var> = carried.iter().map(|c| c.end).collect();
-                    let after: HashSet<Var> =
-                        live.iter().filter(|v| !afters.contains(v)).copied().collect();
+                    let after: HashSet<Var> = live
+                        .iter()
+                        .filter(|v| !afters.contains(v))
+                        .copied()
+                        .collect();
                     // What the body reads from before the loop is live through every iteration.
                     let invariant: Vec<Var> = free_vars(body, &ends)
                         .into_iter()

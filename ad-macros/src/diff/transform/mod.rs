@@ -493,13 +493,15 @@ impl Plan {
     /// markers, and records of branches that save the same. A loop whose records are small
     /// may keep more of them in an array on the stack.
     pub fn small_records(&self, body: &Body, prog: &Program, region: Region) -> bool {
-        self.saved_in(region).iter().all(|v| match prog.var(*v).role {
-            Role::Marker(_) | Role::Count(_) | Role::First(_) => true,
-            Role::Value => v.0 < body.vars.len() && !body.active(*v),
-            Role::Record(id) => (0..self.arms.get(&id).copied().unwrap_or(0))
-                .all(|k| self.small_records(body, prog, Region::Arm(id, k))),
-            _ => false,
-        })
+        self.saved_in(region)
+            .iter()
+            .all(|v| match prog.var(*v).role {
+                Role::Marker(_) | Role::Count(_) | Role::First(_) => true,
+                Role::Value => v.0 < body.vars.len() && !body.active(*v),
+                Role::Record(id) => (0..self.arms.get(&id).copied().unwrap_or(0))
+                    .all(|k| self.small_records(body, prog, Region::Arm(id, k))),
+                _ => false,
+            })
     }
 }
 

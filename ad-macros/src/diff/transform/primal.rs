@@ -221,8 +221,10 @@ impl<'a> Sweep<'a> {
                 } => {
                     let record = self.plan.and_then(|p| p.record.get(id).copied());
                     let n = arms.len();
-                    let mut bodies: Vec<Vec<PStmt>> =
-                        arms.iter().map(|arm| self.stmts(prog, &arm.stmts)).collect();
+                    let mut bodies: Vec<Vec<PStmt>> = arms
+                        .iter()
+                        .map(|arm| self.stmts(prog, &arm.stmts))
+                        .collect();
                     // An output that every arm left in the same variable stays there.
                     for (i, o) in outs.iter().enumerate() {
                         let first = prog.storage(arms[0].outs[i]);
@@ -291,7 +293,9 @@ impl<'a> Sweep<'a> {
                             && !pb.is_ref
                             && !pb.place
                             && !self.live.borrowed.contains(&b)
-                            && !carried.iter().any(|o| o.start != c.start && prog.storage(o.before) == b)
+                            && !carried
+                                .iter()
+                                .any(|o| o.start != c.start && prog.storage(o.before) == b)
                             && self.live.across.get(id).is_some_and(|across| {
                                 !across.iter().any(|v| prog.storage(*v) == b)
                             });
