@@ -8,6 +8,9 @@
 mod derive;
 mod diff;
 
+#[cfg(test)]
+mod corpus;
+
 use proc_macro::TokenStream;
 
 /// Writes, at compile time, the forward and reverse mode of a function next to it.
