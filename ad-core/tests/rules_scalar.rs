@@ -478,11 +478,37 @@ fn powf_at_zero_base() {
 }
 
 #[test]
-fn hypot_at_origin_is_zero_and_atan2_is_nan() {
+fn hypot_and_atan2_at_the_origin_are_zero() {
     assert_eq!(hypot::partial0(&0.0, &0.0, &0.0), 0.0);
     assert_eq!(hypot::partial1(&0.0, &0.0, &0.0), 0.0);
-    assert!(atan2::partial0(&0.0_f64, &0.0, &0.0).is_nan());
-    assert!(atan2::partial1(&0.0_f64, &0.0, &0.0).is_nan());
+    // atan2 is discontinuous at the origin: the subgradient 0, like abs'(0).
+    assert_eq!(atan2::partial0(&0.0_f64, &0.0, &0.0), 0.0);
+    assert_eq!(atan2::partial1(&0.0_f64, &0.0, &0.0), 0.0);
+    // Elsewhere the formula: d atan2(a, b)/da = b / (a² + b²).
+    assert_eq!(atan2::partial0(&1.0_f64, &1.0, &0.0), 0.5);
+}
+
+/// The strong zero: a zero (co)tangent through an infinite or NaN partial derivative
+/// contributes zero; a nonzero one keeps the partial's infinity.
+#[test]
+fn a_zero_seed_through_a_singular_partial_is_zero() {
+    // sqrt'(0) = +inf.
+    assert_eq!(sqrt::jvp0(&0.0, &0.0, &0.0), 0.0);
+    assert_eq!(sqrt::vjp0(&0.0, &0.0, &0.0), 0.0);
+    assert_eq!(sqrt::jvp0(&0.0, &0.0, &1.0), f64::INFINITY);
+    // cbrt'(0) = +inf, ln'(0) = +inf.
+    assert_eq!(cbrt::vjp0(&0.0, &0.0, &0.0), 0.0);
+    assert_eq!(ln::jvp0(&0.0, &f64::NEG_INFINITY, &0.0), 0.0);
+    // Products: a zero factor wins over an infinite one.
+    assert_eq!(mul::jvp0(&2.0, &f64::INFINITY, &f64::INFINITY, &0.0), 0.0);
+    assert_eq!(mul::vjp1(&0.0, &f64::INFINITY, &0.0, &f64::INFINITY), 0.0);
+    // Quotients: a zero numerator over a zero denominator.
+    assert_eq!(div::jvp0(&1.0, &0.0, &f64::INFINITY, &0.0), 0.0);
+    // Dual numbers: zero means every part is zero, so a zero value that varies keeps its
+    // derivative through a product.
+    let varying_zero = ad_core::Dual::new(0.0, 1.0);
+    let p = ad_core::rules::strong_mul(varying_zero, ad_core::Dual::constant(3.0));
+    assert_eq!((p.re, p.eps), (0.0, 3.0));
 }
 
 #[test]

@@ -276,22 +276,23 @@ pub trait MulRule<Rhs>: Sized {
 // Scalar × Scalar
 // d(a*b) = da*b + a*db
 impl<T: Real> MulRule<T> for T {
+    // Strong zero: an exact zero factor wins over an infinite other factor.
     type Output = T;
     #[inline(always)]
     fn jvp_lhs(&self, rhs: &T, d: &T) -> T {
-        *d * *rhs
+        super::strong_mul(*d, *rhs)
     }
     #[inline(always)]
     fn jvp_rhs(&self, _rhs: &T, d: &T) -> T {
-        *self * *d
+        super::strong_mul(*self, *d)
     }
     #[inline(always)]
     fn vjp_lhs(rhs: &T, g: &T) -> T {
-        *g * *rhs
+        super::strong_mul(*g, *rhs)
     }
     #[inline(always)]
     fn vjp_rhs(lhs: &T, g: &T) -> T {
-        *lhs * *g
+        super::strong_mul(*lhs, *g)
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> T {
@@ -300,24 +301,24 @@ impl<T: Real> MulRule<T> for T {
 }
 
 // Scalar × Matrix
-// d(a*B) = B*da + a*dB;  ā = <G, B>,  B̄ = a*G
+// d(a*B) = B*da + a*dB;  ā = <G, B>,  B̄ = a*G   (products with the strong zero)
 impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
     type Output = SMatrix<T, R, C>;
     #[inline(always)]
     fn jvp_lhs(&self, rhs: &SMatrix<T, R, C>, d: &T) -> SMatrix<T, R, C> {
-        rhs * *d
+        rhs.map(|b| super::strong_mul(b, *d))
     }
     #[inline(always)]
     fn jvp_rhs(&self, _rhs: &SMatrix<T, R, C>, d: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
-        d * *self
+        d.map(|e| super::strong_mul(e, *self))
     }
     #[inline(always)]
     fn vjp_lhs(rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> T {
-        g.dot(rhs)
+        strong_dot(g, rhs)
     }
     #[inline(always)]
     fn vjp_rhs(lhs: &T, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
-        g * *lhs
+        g.map(|e| super::strong_mul(e, *lhs))
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
@@ -326,29 +327,40 @@ impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
 }
 
 // Matrix × Scalar
-// d(A*b) = dA*b + A*db;  Ā = G*b,  b̄ = <G, A>
+// d(A*b) = dA*b + A*db;  Ā = G*b,  b̄ = <G, A>   (products with the strong zero)
 impl<T: Real, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
     type Output = SMatrix<T, R, C>;
     #[inline(always)]
     fn jvp_lhs(&self, rhs: &T, d: &Self) -> Self {
-        d * *rhs
+        d.map(|e| super::strong_mul(e, *rhs))
     }
     #[inline(always)]
     fn jvp_rhs(&self, _rhs: &T, d: &T) -> Self {
-        self * *d
+        self.map(|a| super::strong_mul(a, *d))
     }
     #[inline(always)]
     fn vjp_lhs(rhs: &T, g: &Self) -> Self {
-        g * *rhs
+        g.map(|e| super::strong_mul(e, *rhs))
     }
     #[inline(always)]
     fn vjp_rhs(lhs: &Self, g: &Self) -> T {
-        g.dot(lhs)
+        strong_dot(g, lhs)
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> Self {
         self * *rhs
     }
+}
+
+/// `<a, b>` with the strong zero in every product.
+#[inline(always)]
+fn strong_dot<T: Real, const R: usize, const C: usize>(
+    a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+) -> T {
+    a.iter()
+        .zip(b.iter())
+        .fold(super::zero(), |acc, (x, y)| acc + super::strong_mul(*x, *y))
 }
 
 // Matrix × Matrix (R×K times K×C; also Matrix × Vector, Row × Matrix, outer products)
@@ -484,19 +496,19 @@ impl<T: Real> DivRule<T> for T {
     type Output = T;
     #[inline(always)]
     fn jvp_lhs(&self, rhs: &T, _y: &T, d: &T) -> T {
-        *d / *rhs
+        super::strong_div(*d, *rhs)
     }
     #[inline(always)]
     fn jvp_rhs(&self, rhs: &T, y: &T, d: &T) -> T {
-        -(*y * *d) / *rhs
+        super::strong_div(-super::strong_mul(*y, *d), *rhs)
     }
     #[inline(always)]
     fn vjp_lhs(&self, rhs: &T, _y: &T, g: &T) -> T {
-        *g / *rhs
+        super::strong_div(*g, *rhs)
     }
     #[inline(always)]
     fn vjp_rhs(&self, rhs: &T, y: &T, g: &T) -> T {
-        -(*g * *y) / *rhs
+        super::strong_div(-super::strong_mul(*g, *y), *rhs)
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> T {

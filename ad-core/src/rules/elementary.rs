@@ -26,9 +26,11 @@ use nalgebra::ComplexField;
 
 /// The chain rule of a scalar function: the contribution of a tangent (or cotangent) `seed`
 /// through the partial derivative `partial`. Forward and reverse mode coincide for scalars.
+/// A zero seed contributes zero even where the partial is infinite or NaN (the strong zero
+/// convention of [`strong_mul`](super::strong_mul)).
 #[inline(always)]
 fn chain<T: Real>(partial: T, seed: &T) -> T {
-    partial * *seed
+    super::strong_mul(partial, *seed)
 }
 
 /// Derivative of `|x|`: the sign of `x`, with `abs'(0) = 0` (NaN stays NaN).
@@ -304,13 +306,13 @@ scalar_rule! {
     /// Rule of `y.atan2(x)` (operands `(y, x)`, named `(a, b)` here):
     /// `d atan2(a, b) = (b da - a db) / (a² + b²)`.
     ///
-    /// At the origin, where `atan2` is discontinuous, the derivative is the plain formula's
-    /// NaN.
+    /// At the origin, where `atan2` is discontinuous, the derivative is 0 (a subgradient, like
+    /// `abs'(0) = 0`), not the plain formula's `0 / 0`.
     atan2(a: T, b: T) -> y = a.atan2(b);
     /// The derivative with respect to the receiver `a` (the `y` coordinate).
-    partial0, jvp0, vjp0, 0 => b / (a * a + b * b);
+    partial0, jvp0, vjp0, 0 => crate::rules::strong_div(b, a * a + b * b);
     /// The derivative with respect to the argument `b` (the `x` coordinate).
-    partial1, jvp1, vjp1, 1 => -a / (a * a + b * b);
+    partial1, jvp1, vjp1, 1 => crate::rules::strong_div(-a, a * a + b * b);
 }
 
 scalar_rule! {

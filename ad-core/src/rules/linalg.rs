@@ -333,49 +333,50 @@ pub mod trace {
     }
 }
 
+/// The cross product of 3-vectors, columns (`SMatrix<T, 3, 1>`) or rows (`SMatrix<T, 1, 3>`),
+/// as nalgebra defines it for both.
+pub trait CrossRule: Sized {
+    /// `a × b`.
+    fn cross_of(a: &Self, b: &Self) -> Self;
+}
+
+impl<T: Real> CrossRule for SMatrix<T, 3, 1> {
+    #[inline(always)]
+    fn cross_of(a: &Self, b: &Self) -> Self {
+        a.cross(b)
+    }
+}
+
+impl<T: Real> CrossRule for SMatrix<T, 1, 3> {
+    #[inline(always)]
+    fn cross_of(a: &Self, b: &Self) -> Self {
+        a.cross(b)
+    }
+}
+
 /// Rule of `a.cross(&b)` (3-vectors): `d(a×b) = da×b + a×db`.
 pub mod cross {
-    use super::*;
+    use super::CrossRule;
 
     /// Tangent contribution of `a`: `da×b`.
     #[inline(always)]
-    pub fn jvp0<T: Real>(
-        _a: &SMatrix<T, 3, 1>,
-        b: &SMatrix<T, 3, 1>,
-        _y: &SMatrix<T, 3, 1>,
-        d: &SMatrix<T, 3, 1>,
-    ) -> SMatrix<T, 3, 1> {
-        d.cross(b)
+    pub fn jvp0<V: CrossRule>(_a: &V, b: &V, _y: &V, d: &V) -> V {
+        V::cross_of(d, b)
     }
     /// Tangent contribution of `b`: `a×db`.
     #[inline(always)]
-    pub fn jvp1<T: Real>(
-        a: &SMatrix<T, 3, 1>,
-        _b: &SMatrix<T, 3, 1>,
-        _y: &SMatrix<T, 3, 1>,
-        d: &SMatrix<T, 3, 1>,
-    ) -> SMatrix<T, 3, 1> {
-        a.cross(d)
+    pub fn jvp1<V: CrossRule>(a: &V, _b: &V, _y: &V, d: &V) -> V {
+        V::cross_of(a, d)
     }
     /// Cotangent of `a`: `b×g` (since `<g, da×b> = <da, b×g>`).
     #[inline(always)]
-    pub fn vjp0<T: Real>(
-        _a: &SMatrix<T, 3, 1>,
-        b: &SMatrix<T, 3, 1>,
-        _y: &SMatrix<T, 3, 1>,
-        g: &SMatrix<T, 3, 1>,
-    ) -> SMatrix<T, 3, 1> {
-        b.cross(g)
+    pub fn vjp0<V: CrossRule>(_a: &V, b: &V, _y: &V, g: &V) -> V {
+        V::cross_of(b, g)
     }
     /// Cotangent of `b`: `g×a` (since `<g, a×db> = <db, g×a>`).
     #[inline(always)]
-    pub fn vjp1<T: Real>(
-        a: &SMatrix<T, 3, 1>,
-        _b: &SMatrix<T, 3, 1>,
-        _y: &SMatrix<T, 3, 1>,
-        g: &SMatrix<T, 3, 1>,
-    ) -> SMatrix<T, 3, 1> {
-        g.cross(a)
+    pub fn vjp1<V: CrossRule>(a: &V, _b: &V, _y: &V, g: &V) -> V {
+        V::cross_of(g, a)
     }
 }
 

@@ -49,8 +49,8 @@ pub use indexing::{
     IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row,
 };
 pub use linalg::{
-    component_div, component_mul, cross, determinant, dot, inverse, mean, norm, norm_squared,
-    normalize, sum, trace, transpose,
+    CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,
+    norm_squared, normalize, sum, trace, transpose,
 };
 
 use crate::Real;
@@ -66,6 +66,40 @@ fn zero<T: Real>() -> T {
 #[inline(always)]
 fn one<T: Real>() -> T {
     <T as num_traits::One>::one()
+}
+
+/// `a * b`, exactly zero when either factor is exactly zero, even against an infinite or NaN
+/// other factor (for dual numbers, zero means every part is zero). This is the *strong zero*
+/// convention of every product of a derivative with a (co)tangent: a value that does not vary
+/// contributes no variation, and a result that does not depend on an operand at a point passes
+/// no cotangent back to it, even where the other factor is singular (`sqrt'(0) = +inf` times a
+/// zero tangent is `0`, not NaN).
+///
+/// ```
+/// use ad_core::rules::strong_mul;
+/// assert_eq!(strong_mul(0.0, f64::INFINITY), 0.0);
+/// assert_eq!(strong_mul(f64::NAN, 0.0), 0.0);
+/// assert_eq!(strong_mul(2.0, 3.0), 6.0);
+/// assert!(strong_mul(1.0, f64::INFINITY).is_infinite());
+/// ```
+#[inline(always)]
+pub fn strong_mul<T: Real>(a: T, b: T) -> T {
+    if num_traits::Zero::is_zero(&a) || num_traits::Zero::is_zero(&b) {
+        zero()
+    } else {
+        a * b
+    }
+}
+
+/// `a / b` with the strong zero convention: a zero numerator gives zero, even over a zero or
+/// infinite denominator.
+#[inline(always)]
+pub(crate) fn strong_div<T: Real>(a: T, b: T) -> T {
+    if num_traits::Zero::is_zero(&a) {
+        zero()
+    } else {
+        a / b
+    }
 }
 
 /// An `f64` constant as a `T`.

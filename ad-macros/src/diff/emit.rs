@@ -207,10 +207,18 @@ impl<'a> Emitter<'a> {
             PStmt::Let { var, op, mutable } => {
                 let id = self.name(*var);
                 let e = self.op(*var, op, mode);
+                // The user's type of a primal value (a reference to it in the backward sweep).
+                let ty = match (op, self.prog.types.get(var)) {
+                    (POp::Src(_) | POp::Copy(_), Some(t)) if mode == Mode::Forward => {
+                        Some(quote!(: #t))
+                    }
+                    (POp::Recompute(_), Some(t)) => Some(quote!(: &#t)),
+                    _ => None,
+                };
                 if *mutable || self.prog.var(*var).mutated {
-                    quote!(let mut #id = #e;)
+                    quote!(let mut #id #ty = #e;)
                 } else {
-                    quote!(let #id = #e;)
+                    quote!(let #id #ty = #e;)
                 }
             }
             PStmt::LetTuple { vars, op } => {
@@ -229,6 +237,8 @@ impl<'a> Emitter<'a> {
                 let id = self.name(*v);
                 if matches!(self.prog.var(*v).role, Role::Adjoint(_)) {
                     quote!(let mut #id;)
+                } else if let Some(t) = self.prog.types.get(v) {
+                    quote!(let #id: #t;)
                 } else {
                     quote!(let #id;)
                 }
@@ -512,6 +522,11 @@ impl<'a> Emitter<'a> {
                     let refs = operands.iter().map(|o| self.r(o.var, mode));
                     quote_spanned!(span=> &::ad::__rt::#rule::value(#(#refs),*))
                 }
+                // The referent is a reference already in the backward sweep.
+                Op::Ref(a) => {
+                    let a = self.name(*a);
+                    quote!(#a)
+                }
                 _ => unreachable!("only literals, index reads and arithmetic are recomputed"),
             },
             POp::Copy(v) => self.owned(*v, mode),
@@ -531,7 +546,11 @@ impl<'a> Emitter<'a> {
                 let r = self.r(*v, mode);
                 quote!(::ad::__rt::zero_like(#r))
             }
-            POp::One => quote!(::ad::__rt::one()),
+            // Typed by the result, which may hold no derivative (a constant function).
+            POp::One => {
+                let out = &self.sig.output;
+                quote!(::ad::__rt::one::<::ad::Tangent<#out>>())
+            }
             POp::Named(i) => quote!(#i),
             POp::TangentParam(i) => {
                 let d = tangent_param(&self.sig.params[*i].name);

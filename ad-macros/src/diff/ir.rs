@@ -304,6 +304,9 @@ pub struct Body {
     pub vars: Vec<VarInfo>,
     pub stmts: Vec<Stmt>,
     pub output: Option<Var>,
+    /// The types the user wrote for values (`let x: f64 = ..`, and what is later assigned to
+    /// such a variable): generated code states them, so that a literal keeps its type.
+    pub types: std::collections::HashMap<Var, syn::Type>,
 }
 
 impl Body {

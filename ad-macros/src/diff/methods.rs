@@ -115,8 +115,6 @@ pub fn is_zero_derivative(name: &str) -> bool {
             | "imin"
             | "iamax"
             | "iamin"
-            | "argmax"
-            | "argmin"
             | "to_string"
     )
 }
@@ -126,6 +124,26 @@ pub fn zero_derivative_is_float(name: &str) -> bool {
     matches!(
         name,
         "floor" | "ceil" | "round" | "round_ties_even" | "trunc"
+    )
+}
+
+/// Methods that return a view into a matrix: as a constant operand of a rule it is made an
+/// owned matrix, whose type the rules know.
+pub fn is_view(name: &str) -> bool {
+    matches!(
+        name,
+        "column"
+            | "row"
+            | "columns"
+            | "rows"
+            | "fixed_rows"
+            | "fixed_columns"
+            | "fixed_view"
+            | "view"
+            | "view_range"
+            | "rows_range"
+            | "columns_range"
+            | "as_view"
     )
 }
 
@@ -146,6 +164,10 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => "call `sin()` and `cos()` separately",
+        // The value half of `(index, value)` depends on the vector: it is not a constant.
+        "argmax" | "argmin" | "iargmax" => {
+            "its `(index, value)` result mixes an index with a differentiable value; take the index with `imax()` / `imin()` and read the value with `v[i]`"
+        }
         "svd"
         | "symmetric_eigen"
         | "eigenvalues"

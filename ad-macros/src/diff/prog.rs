@@ -365,6 +365,8 @@ pub enum PLoop {
 #[derive(Clone, Debug)]
 pub struct Program {
     pub vars: Vec<PVar>,
+    /// The user's types of values of the lowered body (see [`ir::Body::types`]).
+    pub types: std::collections::HashMap<Var, syn::Type>,
     pub stmts: Vec<PStmt>,
     /// Returned as a tuple (one value is returned bare).
     pub results: Vec<Var>,
@@ -399,6 +401,7 @@ impl Program {
                     mutated: false,
                 })
                 .collect(),
+            types: body.types.clone(),
             stmts: Vec::new(),
             results: Vec::new(),
             closure: None,

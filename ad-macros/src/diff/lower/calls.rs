@@ -182,6 +182,7 @@ impl Lowerer<'_> {
             errors: &mut *self.errors,
             cse: vec![HashMap::new()],
             epoch: 0,
+            declared: HashMap::new(),
         };
         let x = inner.def(
             Op::Param(0),

@@ -54,6 +54,8 @@ pub struct Lowerer<'a> {
     /// statements (which may assign), re-aliased names, loop bodies (which run again) and the
     /// ends of regions.
     epoch: usize,
+    /// The type a user's variable was declared with (`let mut a: [f64; 2] = ..`).
+    declared: HashMap<String, syn::Type>,
 }
 
 /// Lowers the body of a function with signature `sig`.
@@ -68,6 +70,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         errors,
         cse: vec![HashMap::new()],
         epoch: 0,
+        declared: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
@@ -103,6 +106,15 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         ));
     }
     l.body
+}
+
+/// The name a pattern binds when it binds exactly one (`x`, `mut x`).
+fn pattern_single_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        Pat::Paren(p) => pattern_single_name(&p.pat),
+        _ => None,
+    }
 }
 
 /// The identifier of a user's `name` re-created at `span`; the names the desugaring of exits
@@ -151,6 +163,13 @@ impl Lowerer<'_> {
         let var = self.body.new_var(info);
         self.body.stmts.push(Stmt::Let { var, op });
         var
+    }
+
+    /// Records the user's type of a value, when it is the value's own type (not `_`).
+    fn annotate(&mut self, var: Var, ty: &syn::Type) {
+        if !matches!(ty, syn::Type::Infer(_)) && var.0 < self.body.vars.len() {
+            self.body.types.entry(var).or_insert_with(|| ty.clone());
+        }
     }
 
     fn err(&mut self, e: syn::Error) -> Var {
@@ -288,11 +307,22 @@ impl Lowerer<'_> {
                 _ => None,
             };
             let kind = annotated.unwrap_or_else(|| self.guess_kind(&init.expr));
+            if let Pat::Type(pt) = &local.pat
+                && let Some(name) = pattern_single_name(&pt.pat)
+            {
+                self.declared.insert(name, (*pt.ty).clone());
+            }
             self.verbatim(local.to_token_stream());
             self.bind_verbatim(&local.pat, kind);
             return;
         }
         let var = self.expr(&init.expr);
+        if let Pat::Type(pt) = &local.pat {
+            self.annotate(var, &pt.ty);
+            if let Some(name) = pattern_single_name(&pt.pat) {
+                self.declared.insert(name, (*pt.ty).clone());
+            }
+        }
         self.bind(&local.pat, var);
     }
 
@@ -399,6 +429,9 @@ impl Lowerer<'_> {
                     return;
                 }
                 let var = self.expr(&a.right);
+                if let Some(ty) = self.declared.get(&name).cloned() {
+                    self.annotate(var, &ty);
+                }
                 self.aliased.remove(&name);
                 self.env.insert(name, Binding::Ssa(var));
             }
@@ -639,6 +672,19 @@ impl Lowerer<'_> {
                     }
                 }
             },
+            // A nalgebra constructor (`Vector2::<f64>::new(..)`, `Matrix3::identity()`) is a
+            // value of a differentiable type.
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if p.path.segments.len() >= 2
+                        && methods::is_nalgebra_constructor_type(
+                            &p.path.segments[p.path.segments.len() - 2].ident.to_string(),
+                        ) =>
+                {
+                    Kind::Float
+                }
+                _ => Kind::Unknown,
+            },
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if methods::is_zero_derivative(&name) {
@@ -662,7 +708,13 @@ impl Lowerer<'_> {
     /// An inactive expression, kept verbatim.
     fn constant(&mut self, e: &Expr) -> Var {
         let kind = self.guess_kind(e);
-        let tokens = e.to_token_stream();
+        let tokens = match e {
+            // A view of a constant matrix: owned, so that rules see a matrix type.
+            Expr::MethodCall(m) if methods::is_view(&m.method.to_string()) => {
+                quote!((#e).into_owned())
+            }
+            _ => e.to_token_stream(),
+        };
         self.alias_names_in(&tokens);
         let key = format!("const {} {tokens}", self.epoch);
         if let Some(v) = self.reuse(&key) {
@@ -715,10 +767,14 @@ impl Lowerer<'_> {
                 ));
             }
         }
-        let active = operands
-            .iter()
-            .zip(&diff)
-            .any(|(o, d)| *d && self.active(o.var));
+        // `a - a` of one value is exactly zero: no derivative, where the rules would give
+        // `inf - inf` through a singular point (`(x - x).sqrt()`).
+        let cancels = rule == "sub" && operands.len() == 2 && operands[0].var == operands[1].var;
+        let active = !cancels
+            && operands
+                .iter()
+                .zip(&diff)
+                .any(|(o, d)| *d && self.active(o.var));
         let kind = if operands
             .iter()
             .any(|o| self.body.info(o.var).kind == Kind::Float)

@@ -471,6 +471,9 @@ impl Plan {
         }
         memo.insert(v, false);
         let result = match defs.get(&v) {
+            // A reference is taken again from its referent, which is saved or recomputed: a
+            // reference into a loop iteration's value cannot be kept.
+            Some(Op::Ref(_)) => true,
             Some(Op::Const(t)) => {
                 let bound = self.scope.get(&v).map(Vec::as_slice).unwrap_or(&[]);
                 is_closed_under(t, bound)
@@ -510,6 +513,7 @@ impl Plan {
 /// Empty for anything else.
 fn recompute_inputs(op: &Op) -> Vec<Var> {
     match op {
+        Op::Ref(a) => vec![*a],
         Op::Rule {
             rule,
             operands,

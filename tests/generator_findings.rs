@@ -1,0 +1,305 @@
+//! Regression tests: the defects the random-program generator (`ad-testgen`) found in the
+//! macro, each minimised to its smallest program (`ad-testgen/FINDINGS.md` has the history).
+//! Every program here compiles as plain Rust; each must compile under `#[differentiable]`,
+//! agree with its primal, and have the analytic derivative.
+
+// The programs are the generator's reproducers, kept in the shapes that broke the macro.
+#![allow(clippy::assign_op_pattern, clippy::eq_op, unused_assignments)]
+
+mod common;
+
+use ad::prelude::*;
+use nalgebra::{Matrix2, RowVector3, Vector2, Vector3};
+
+// 1. A loop-carried variable that starts constant and ends the body with a constant. --------
+
+#[differentiable]
+fn carried_constant(x: f64, n: usize) -> f64 {
+    let mut acc: f64 = 1.0;
+    for _ in 0..n {
+        acc = acc * x;
+        acc = 2.0;
+    }
+    acc * x
+}
+
+#[test]
+fn a_loop_carried_constant_keeps_the_loops_effect() {
+    assert_eq!(carried_constant(0.5, 2), 1.0);
+    assert_eq!(carried_constant_grad(0.5, 2), (1.0, 2.0));
+    assert_eq!(carried_constant_jvp(0.5, 2, 1.0), (1.0, 2.0));
+    let (y, pb) = carried_constant_vjp(0.5, 2);
+    assert_eq!((y, pb(1.0)), (1.0, 2.0));
+    // No iteration: the constant 1 times x.
+    assert_eq!(carried_constant_grad(0.5, 0), (0.5, 1.0));
+}
+
+// 3. Exactly singular points: the strong zero convention. ----------------------------------
+
+#[differentiable]
+fn sqrt_of_zero(x: f64) -> f64 {
+    (x - x).sqrt() + x
+}
+
+#[differentiable]
+fn cbrt_of_zero_entries(x: f64) -> f64 {
+    (Matrix2::<f64>::identity() * x).map(|t| t.cbrt()).sum()
+}
+
+#[differentiable]
+fn atan2_at_origin(x: f64) -> f64 {
+    (x - x).atan2(x - x) + x
+}
+
+/// A zero that is not `a - a` of one value: forward mode passes the zero tangent through
+/// `sqrt'(0) = +inf` as zero; reverse mode multiplies the infinite partial by the product's
+/// zero factor, also zero.
+#[differentiable]
+fn sqrt_of_a_zero_product(x: f64) -> f64 {
+    (0.0 * x).sqrt() + x
+}
+
+#[test]
+fn singular_points_give_finite_derivatives() {
+    assert_eq!(sqrt_of_zero_grad(1.0), (1.0, 1.0));
+    assert_eq!(sqrt_of_zero_jvp(1.0, 1.0), (1.0, 1.0));
+    let (y, g) = cbrt_of_zero_entries_grad(8.0);
+    assert_eq!(y, 4.0);
+    assert!((g - 2.0 / 12.0).abs() < 1e-15, "{g}");
+    assert!((cbrt_of_zero_entries_jvp(8.0, 1.0).1 - 2.0 / 12.0).abs() < 1e-15);
+    assert_eq!(atan2_at_origin_grad(1.0), (1.0, 1.0));
+    assert_eq!(atan2_at_origin_jvp(1.0, 1.0), (1.0, 1.0));
+    assert_eq!(sqrt_of_a_zero_product_grad(2.0), (2.0, 1.0));
+    assert_eq!(sqrt_of_a_zero_product_jvp(2.0, 1.0), (2.0, 1.0));
+    // Away from zero the conventions change nothing: d sqrt(x) = 1 / (2 sqrt x).
+    #[differentiable]
+    fn plain_sqrt(x: f64) -> f64 {
+        x.sqrt()
+    }
+    assert_eq!(plain_sqrt_grad(4.0), (2.0, 0.25));
+    // At an exact zero that varies, sqrt'(0) = +inf as documented.
+    assert_eq!(plain_sqrt_grad(0.0), (0.0, f64::INFINITY));
+}
+
+// 4. A constant argument of a call. ------------------------------------------------------
+
+#[differentiable]
+fn first_times(a: Vector2<f64>, b: f64) -> f64 {
+    a[0] * b
+}
+
+#[differentiable]
+fn constant_vector_argument(x: f64) -> f64 {
+    first_times(Vector2::<f64>::new(1.0, 2.0), x)
+}
+
+#[test]
+fn a_constant_vector_passed_to_a_callee() {
+    assert_eq!(constant_vector_argument_grad(3.0), (3.0, 1.0));
+    assert_eq!(constant_vector_argument_jvp(3.0, 1.0), (3.0, 1.0));
+}
+
+// 5. A result that depends on no input. ----------------------------------------------------
+
+#[differentiable]
+fn constant_result(x: f64) -> f64 {
+    let _ = x;
+    0.5
+}
+
+#[differentiable]
+fn constant_norm(x: f64) -> f64 {
+    let _unused = x;
+    Matrix2::<f64>::identity().norm()
+}
+
+#[test]
+fn a_constant_function_has_derivative_zero() {
+    assert_eq!(constant_result_grad(3.0), (0.5, 0.0));
+    assert_eq!(constant_result_jvp(3.0, 1.0), (0.5, 0.0));
+    assert_eq!(constant_norm_grad(3.0), (2f64.sqrt(), 0.0));
+}
+
+// 6. Dead values from a branch or a loop. --------------------------------------------------
+
+#[differentiable]
+#[allow(unused_assignments, unused_variables)]
+fn dead_loop_value(x: f64) -> f64 {
+    let mut p: f64 = x;
+    for _ in 0..2 {
+        p = p * x;
+    }
+    x
+}
+
+#[differentiable]
+#[allow(unused_assignments, unused_variables)]
+fn dead_branch_value(x: f64) -> f64 {
+    let mut p: f64 = x;
+    if x > 0.0 {
+        p = 2.0 * x;
+    }
+    x
+}
+
+#[differentiable]
+fn dead_if_value(x: f64, y: f64) -> f64 {
+    let b: f64 = if x > 0.0 { y } else { x };
+    let _k: f64 = b * 1.0;
+    x
+}
+
+#[test]
+fn dead_values_compile_and_add_nothing() {
+    assert_eq!(dead_loop_value_grad(2.0), (2.0, 1.0));
+    assert_eq!(dead_branch_value_grad(2.0), (2.0, 1.0));
+    assert_eq!(dead_if_value_grad(2.0, 5.0), (2.0, (1.0, 0.0)));
+    assert_eq!(dead_if_value_jvp(2.0, 5.0, 1.0, 1.0), (2.0, 1.0));
+}
+
+// 7. A branch value read in a later loop. --------------------------------------------------
+
+#[differentiable]
+fn branch_value_in_loop(x: f64) -> f64 {
+    let b: f64 = if x > 0.0 { x } else { 2.0 * x };
+    let mut s: f64 = 0.0;
+    for _ in 0..3 {
+        s += b * x;
+    }
+    s
+}
+
+#[test]
+fn a_branch_value_read_in_a_later_loop() {
+    // 3 x^2 for x > 0, 6 x^2 otherwise.
+    assert_eq!(branch_value_in_loop_grad(2.0), (12.0, 12.0));
+    assert_eq!(branch_value_in_loop_grad(-1.0), (6.0, -12.0));
+    assert_eq!(branch_value_in_loop_jvp(-1.0, 1.0), (6.0, -12.0));
+}
+
+// 8, 9. Struct values of branches and loops. ----------------------------------------------
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct P {
+    a: f64,
+    b: f64,
+}
+
+#[differentiable]
+fn struct_branch(x: f64) -> f64 {
+    let b: P = if x > 2.0 {
+        P { a: x, b: 0.25 }
+    } else {
+        P { a: x, b: x }
+    };
+    b.a * b.b
+}
+
+#[differentiable]
+fn struct_in_loop(s: P) -> f64 {
+    let mut a: P = s;
+    for _ in 0..2 {
+        a = P { a: s.b, b: s.a };
+    }
+    a.a * 3.0 + a.b
+}
+
+#[test]
+fn struct_values_of_branches_and_loops() {
+    assert_eq!(struct_branch_grad(4.0), (1.0, 0.25));
+    assert_eq!(struct_branch_grad(1.5), (2.25, 3.0));
+    let s = P { a: 1.0, b: 2.0 };
+    assert_eq!(struct_in_loop_grad(s), (7.0, PTangent { a: 1.0, b: 3.0 }));
+    assert_eq!(
+        struct_in_loop_jvp(s, PTangent { a: 1.0, b: 0.0 }),
+        (7.0, 1.0)
+    );
+}
+
+// 10, 13. Annotations. ------------------------------------------------------------------
+
+#[differentiable]
+fn array_literal_in_arm(x: f64) -> f64 {
+    let mut a: [f64; 2] = [x, x];
+    let b: f64 = if x > 0.0 {
+        a = [0.1; 2];
+        a[0].tanh()
+    } else {
+        x
+    };
+    b + a[0]
+}
+
+#[differentiable]
+fn annotated_tuple_pattern(x: f64) -> f64 {
+    let (a, b): (f64, f64) = (0.5, x);
+    a.sin() * b
+}
+
+#[test]
+fn annotations_are_kept() {
+    let (y, g) = array_literal_in_arm_grad(1.0);
+    assert_eq!(y, 0.1f64.tanh() + 0.1);
+    assert_eq!(g, 0.0);
+    assert_eq!(array_literal_in_arm_grad(-1.0), (-2.0, 2.0));
+    assert_eq!(
+        annotated_tuple_pattern_grad(2.0),
+        (2.0 * 0.5f64.sin(), 0.5f64.sin())
+    );
+}
+
+// 11. `cross` of row vectors. ------------------------------------------------------------
+
+#[differentiable]
+fn row_cross(x: RowVector3<f64>, y: RowVector3<f64>) -> f64 {
+    x.cross(&y).sum()
+}
+
+#[test]
+fn cross_of_row_vectors() {
+    let (x, y) = (
+        RowVector3::new(1.0, 2.0, 3.0),
+        RowVector3::new(-1.0, 0.5, 2.0),
+    );
+    let (v, (gx, gy)) = row_cross_grad(x, y);
+    assert_eq!(v, x.cross(&y).sum());
+    // d/dx sum(x × y) = y × (1, 1, 1); d/dy = (1, 1, 1) × x.
+    let ones = RowVector3::new(1.0, 1.0, 1.0);
+    assert_eq!(gx, y.cross(&ones));
+    assert_eq!(gy, ones.cross(&x));
+}
+
+// 12. A view of a constant matrix as an operand. -------------------------------------------
+
+#[differentiable]
+fn view_operand(x: Vector2<f64>, s: f64) -> f64 {
+    let m: Matrix2<f64> = Matrix2::<f64>::new(1.0, 2.0, 3.0, 4.0);
+    (x * s + m.column(1)).sum()
+}
+
+#[test]
+fn a_view_of_a_constant_matrix() {
+    let x = Vector2::new(1.0, 2.0);
+    assert_eq!(
+        view_operand_grad(x, 3.0),
+        (15.0, (Vector2::new(3.0, 3.0), 3.0))
+    );
+}
+
+// The argmax finding is a compile error now (`tests/ui/differentiable/argmax-value.rs`).
+
+#[test]
+fn vectors_iterated_by_reference() {
+    #[differentiable]
+    fn sum_of_squares(x: Vector3<f64>) -> f64 {
+        let mut s = 0.0;
+        for v in x.iter() {
+            s += v * v;
+        }
+        s
+    }
+    assert_eq!(
+        sum_of_squares_grad(Vector3::new(1.0, 2.0, 3.0)),
+        (14.0, Vector3::new(2.0, 4.0, 6.0))
+    );
+}
