@@ -640,6 +640,14 @@ impl<'a> Emitter<'a> {
                 let es = args.iter().map(|e| self.entry(e, mode));
                 quote_spanned!(span=> #path(#(#es),*))
             }
+            POp::SelfLiteral { fields, zero } => {
+                let fs = fields.iter().map(|(m, v)| {
+                    let v = self.name(*v);
+                    quote!(#m: #v)
+                });
+                let zero = self.op(var, zero, mode);
+                quote!(::ad::Tangent::<Self> { #(#fs,)* ..#zero })
+            }
             POp::TangentRef(d) => {
                 let id = self.name(*d);
                 if self.prog.var(*d).place {

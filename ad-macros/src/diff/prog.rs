@@ -170,6 +170,12 @@ pub enum POp {
     },
     /// `&t` of a tangent.
     TangentRef(Var),
+    /// The adjoint of `self` as a literal of its fields' adjoints over zero:
+    /// `Tangent::<Self> { field: t, .., ..zero }`.
+    SelfLiteral {
+        fields: Vec<(Member, Var)>,
+        zero: Box<POp>,
+    },
     /// A call to a companion (`g_jvp`, `g_vjp`) of the function a lowered call `call` names,
     /// with one extra tangent argument per differentiated slot (the receiver first) for
     /// forward mode.
@@ -554,6 +560,15 @@ impl Program {
                 list(args.iter().map(entry))
             ),
             POp::TangentRef(v) => format!("&{}", n(v)),
+            POp::SelfLiteral { fields, zero } => format!(
+                "Self {{ {}, ..{} }}",
+                list(
+                    fields
+                        .iter()
+                        .map(|(m, v)| format!("{}: {}", m.to_token_stream(), n(v)))
+                ),
+                self.op(zero)
+            ),
             POp::Companion {
                 call,
                 suffix,

@@ -52,6 +52,12 @@ struct Backward<'a> {
     defs: HashMap<Var, Op>,
     /// The marker of each value whose type the backward sweep needs.
     markers_of: HashMap<Var, Var>,
+    /// The accumulator of `self`, while only whole fields of it (`self.layer`) have received
+    /// contributions: those are held in locals, and the adjoint of `self` is the literal
+    /// `Tangent::<Self> { layer: .., ..zero }` when it is first needed, rather than a zeroed
+    /// struct that every field is then added into (two passes over a model's weights).
+    self_acc: Option<Var>,
+    deferred: Vec<(syn::Member, Var)>,
 }
 
 /// What seeds the backward sweep.
@@ -103,7 +109,16 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
         state: HashMap::new(),
         defs,
         markers_of,
+        self_acc: None,
+        deferred: Vec::new(),
     };
+    if let Some(p) = sig.params.first()
+        && p.is_self
+        && p.differentiated
+        && let Loc::Own(a) = bw.loc(param_var(body, 0))
+    {
+        bw.self_acc = Some(a);
+    }
     let mut back = Vec::new();
     let mut borrowed = std::collections::HashSet::new();
     for v in &plan.top_needed {
@@ -284,7 +299,13 @@ impl Backward<'_> {
                 self.state.insert(acc, State::Live);
             }
             None => {
-                let op = self.zero(self.owner(acc));
+                let mut op = self.zero(self.owner(acc));
+                if self.self_acc == Some(acc) && !self.deferred.is_empty() {
+                    op = POp::SelfLiteral {
+                        fields: std::mem::take(&mut self.deferred),
+                        zero: Box::new(op),
+                    };
+                }
                 out.push(PStmt::Let {
                     var: acc,
                     op,
@@ -308,7 +329,36 @@ impl Backward<'_> {
         if !self.active(target) {
             return;
         }
-        match self.loc(target) {
+        let loc = self.loc(target);
+        if let Loc::Own(a) = &loc
+            && self.self_acc == Some(*a)
+            && !self.deferred.is_empty()
+        {
+            self.ensure_live(*a, out);
+        }
+        if let Loc::Place(p) = &loc
+            && self.self_acc == Some(p.root)
+            && p.path.len() == 1
+            && !self.state.contains_key(&p.root)
+        {
+            match self.deferred.iter().find(|(m, _)| *m == p.path[0]) {
+                Some((_, t)) => out.push(PStmt::Accumulate {
+                    place: Place::var(*t),
+                    value,
+                }),
+                None => {
+                    let t = self.temp(self.span(target));
+                    out.push(PStmt::Let {
+                        var: t,
+                        op: POp::Move(value),
+                        mutable: true,
+                    });
+                    self.deferred.push((p.path[0].clone(), t));
+                }
+            }
+            return;
+        }
+        match loc {
             Loc::Own(a) => match self.state.get(&a) {
                 Some(State::Live) => out.push(PStmt::Accumulate {
                     place: Place::var(a),
@@ -352,6 +402,12 @@ impl Backward<'_> {
 
     /// A differentiated parameter's cotangent at the end of the backward sweep.
     fn result(&mut self, param: Var, out: &mut Vec<PStmt>) -> Var {
+        if let Loc::Own(a) = self.loc(param)
+            && self.self_acc == Some(a)
+            && !self.deferred.is_empty()
+        {
+            self.ensure_live(a, out);
+        }
         if let Some(a) = self.adjoint(param) {
             return a;
         }
