@@ -69,6 +69,7 @@ pub mod prelude {
 /// The runtime paths generated code names. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __rt {
+    pub use ad_core::lift::{lift, lift_constant, lift_type, split};
     pub use ad_core::rules::*;
     pub use ad_core::{
         Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like, zero_of,

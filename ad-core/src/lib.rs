@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod dual;
+pub mod lift;
 pub mod rules;
 mod tangent;
 

@@ -27,6 +27,19 @@ impl<T: ?Sized> Ty<T> {
     pub fn of(_x: &T) -> Self {
         Ty(PhantomData)
     }
+
+    /// The type `T`, named rather than read from a value.
+    #[inline(always)]
+    pub fn new() -> Self {
+        Ty(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for Ty<T> {
+    #[inline(always)]
+    fn default() -> Self {
+        Ty::new()
+    }
 }
 
 impl<T: ?Sized> Clone for Ty<T> {

@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::ir::{Body, CallArg, Callee, Head, Op, Operand, Syntax, Var};
-use super::prog::{Arg, PLoop, POp, PStmt, Place, Program, Role, TangentEntry};
+use super::prog::{Arg, LiftArg, PLoop, POp, PStmt, Place, Program, Role, TangentEntry};
 use super::sig::Sig;
 use super::transform::{adjoint, tangent};
 
@@ -125,10 +125,17 @@ impl<'a> Emitter<'a> {
     /// value read from the forward sweep.
     fn borrowed(&self, v: Var, mode: Mode) -> bool {
         let p = self.prog.var(v);
-        p.is_ref
-            || p.place
-            || (mode == Mode::Backward
-                && matches!(p.role, Role::Value | Role::Pullback(_) | Role::Record(_)))
+        p.is_ref || p.place || (mode == Mode::Backward && self.read_from_forward(v))
+    }
+
+    /// In the backward sweep, a variable read from the forward sweep (a value, a pullback, a
+    /// record, or the tangent of a value) is a reference.
+    fn read_from_forward(&self, v: Var) -> bool {
+        match self.prog.var(v).role {
+            Role::Value | Role::Pullback(_) | Role::Record(_) => true,
+            Role::Tangent(x) => self.read_from_forward(x),
+            _ => false,
+        }
     }
 
     /// `&value` for a rule argument.
@@ -232,6 +239,22 @@ impl<'a> Emitter<'a> {
                     None => quote!(_),
                 });
                 quote!(let (#(#pats),*) = #e;)
+            }
+            PStmt::LetPairs { value, tangent, op } => {
+                let first = value.iter().flatten().next().copied().unwrap_or(Var(0));
+                let e = self.op(first, op, mode);
+                let pat = |vs: &[Option<Var>]| {
+                    let ps = vs.iter().map(|v| match v {
+                        Some(v) => {
+                            let id = self.name(*v);
+                            quote!(#id)
+                        }
+                        None => quote!(_),
+                    });
+                    quote!((#(#ps),*))
+                };
+                let (a, b) = (pat(value), pat(tangent));
+                quote!(let (#a, #b) = #e;)
             }
             PStmt::Declare(v) => {
                 let id = self.name(*v);
@@ -443,7 +466,7 @@ impl<'a> Emitter<'a> {
         let p = self.prog.var(v);
         match p.role {
             // A reference (or a place through one) is kept as the reference.
-            Role::Value if !(p.is_ref || p.place) => self.owned(v, mode),
+            Role::Value | Role::Tangent(_) if !(p.is_ref || p.place) => self.owned(v, mode),
             _ => {
                 let id = self.name(v);
                 quote!(#id)
@@ -458,7 +481,7 @@ impl<'a> Emitter<'a> {
         for s in saved {
             let p = self.prog.var(*s);
             let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_) | Role::First(_))
-                || (p.role == Role::Value && (p.is_ref || p.place));
+                || (matches!(p.role, Role::Value | Role::Tangent(_)) && (p.is_ref || p.place));
             if by_value {
                 let id = self.name(*s);
                 out.extend(quote!(let #id = *#id;));
@@ -552,9 +575,49 @@ impl<'a> Emitter<'a> {
                 quote!(::ad::__rt::one::<::ad::Tangent<#out>>())
             }
             POp::Named(i) => quote!(#i),
-            POp::TangentParam(i) => {
-                let d = tangent_param(&self.sig.params[*i].name);
+            POp::TangentParam { index, prefix } => {
+                let d = format_ident!("{}{}", prefix, self.sig.params[*index].name);
                 quote!(#d)
+            }
+            POp::Borrow(op) => {
+                let e = self.op(var, op, mode);
+                quote!(&(#e))
+            }
+            POp::Lifted {
+                rule,
+                kind,
+                i,
+                args,
+            } => {
+                let rule = mixed(rule);
+                let f = format_ident!("{}{}", kind, i);
+                let args = args.iter().map(|a| match a {
+                    LiftArg::Dual(v, Some(d)) => {
+                        let (v, d) = (self.r(*v, mode), self.r(*d, mode));
+                        quote!(&::ad::__rt::lift(#v, #d))
+                    }
+                    LiftArg::Dual(v, None) => {
+                        let v = self.r(*v, mode);
+                        quote!(&::ad::__rt::lift_constant(#v))
+                    }
+                    LiftArg::Type(m) => {
+                        let m = self.name(*m);
+                        quote!(::ad::__rt::lift_type(#m))
+                    }
+                    LiftArg::Plain(v) => self.r(*v, mode),
+                });
+                quote_spanned!(span=> ::ad::__rt::split(::ad::__rt::#rule::#f(#(#args),*)))
+            }
+            POp::PullbackJvp { pbd, g, dg } => {
+                let (pbd, g) = (self.name(*pbd), self.name(*g));
+                let dg = match dg {
+                    Some(d) => {
+                        let d = self.name(*d);
+                        quote!(#d)
+                    }
+                    None => quote!(::ad::__rt::zero_like(&#g)),
+                };
+                quote_spanned!(span=> #pbd(#g, #dg))
             }
             POp::RuleJvp {
                 rule,
@@ -562,6 +625,7 @@ impl<'a> Emitter<'a> {
                 operands,
                 y,
                 d,
+                ..
             } => {
                 let rule = mixed(rule);
                 let f = format_ident!("jvp{}", i);
@@ -569,7 +633,9 @@ impl<'a> Emitter<'a> {
                 let (y, d) = (self.r(*y, mode), self.r(*d, mode));
                 quote_spanned!(span=> ::ad::__rt::#rule::#f(#(#refs,)* #y, #d))
             }
-            POp::RuleVjp { rule, i, args, g } => {
+            POp::RuleVjp {
+                rule, i, args, g, ..
+            } => {
                 let rule = mixed(rule);
                 let f = format_ident!("vjp{}", i);
                 let args = args.iter().map(|a| match a {

@@ -119,14 +119,38 @@ pub enum POp {
     One,
     /// A variable of the code around the generated statements.
     Named(Ident),
-    /// The tangent parameter of parameter `i` (`d_x`).
-    TangentParam(usize),
+    /// The tangent parameter of parameter `i`, named `prefix` + the parameter's name (`d_x`;
+    /// a second forward mode adds `t_x` and `t_d_x`).
+    TangentParam {
+        index: usize,
+        prefix: String,
+    },
+    /// The value of an operation, borrowed (`&(op)`): a tangent the backward sweep computes
+    /// again, bound by reference like the value it belongs to.
+    Borrow(Box<POp>),
+    /// A rule of `ad-core` (its `jvp{i}` or `vjp{i}`, `kind`) evaluated on dual numbers: each
+    /// argument with its tangent (or as a constant, or as it is for an index), giving the value
+    /// and the tangent of the rule's result. The forward mode of a derivative rule.
+    Lifted {
+        rule: &'static str,
+        kind: &'static str,
+        i: usize,
+        args: Vec<LiftArg>,
+    },
+    /// The forward mode of a pullback: `pbd(g, dg)` gives the cotangents and their tangents.
+    PullbackJvp {
+        pbd: Var,
+        g: Var,
+        dg: Option<Var>,
+    },
     /// The contribution of operand `i` of `rule` to the tangent of its result `y`:
     /// `rule::jvp{i}(&operands.., &y, &d)`.
     RuleJvp {
         rule: &'static str,
         i: usize,
         operands: Vec<Var>,
+        /// Per operand: differentiable (not an index or an integer exponent).
+        diff: Vec<bool>,
         y: Var,
         d: Var,
     },
@@ -136,6 +160,8 @@ pub enum POp {
         rule: &'static str,
         i: usize,
         args: Vec<Arg>,
+        /// Per argument: differentiable (not an index or an integer exponent).
+        diff: Vec<bool>,
         g: Var,
     },
     /// `a + b` for tangents.
@@ -238,6 +264,17 @@ pub enum POp {
     },
 }
 
+/// An argument of a rule evaluated on dual numbers.
+#[derive(Clone, Debug)]
+pub enum LiftArg {
+    /// A value and its tangent (`None`: zero).
+    Dual(Var, Option<Var>),
+    /// The marker of a value's type.
+    Type(Var),
+    /// An index, passed as it is.
+    Plain(Var),
+}
+
 /// A tangent argument or entry: a tangent variable, or the zero tangent of a value.
 #[derive(Clone, Debug)]
 pub enum TangentEntry {
@@ -280,6 +317,13 @@ pub enum PStmt {
     Let { var: Var, op: POp, mutable: bool },
     /// `let (a, b, ..) = op;` (`None` for `_`).
     LetTuple { vars: Vec<Option<Var>>, op: POp },
+    /// `let ((a, b, ..), (c, d, ..)) = op;`: the value and the tangent of a call that returns a
+    /// tuple, in forward mode.
+    LetPairs {
+        value: Vec<Option<Var>>,
+        tangent: Vec<Option<Var>>,
+        op: POp,
+    },
     /// `let var;`, assigned in every arm of a branch that follows.
     Declare(Var),
     /// `var = op;`
@@ -444,7 +488,11 @@ impl Program {
         let v = self.storage(v);
         let text = match self.vars[v.0].role {
             Role::Value => format!("__v{}", v.0),
-            Role::Tangent(s) => format!("__d{}", s.0),
+            Role::Tangent(s) => {
+                // The tangent of a variable of any role, and of a tangent again (`__ddv3`).
+                let base = self.name(s).to_string();
+                format!("__d{}", base.trim_start_matches("__"))
+            }
             Role::Adjoint(s) => format!("__g{}", s.0),
             Role::Marker(s) => format!("__ty{}", s.0),
             Role::Pullback(s) => format!("__pb{}", s.0),
@@ -514,20 +562,41 @@ impl Program {
             POp::ZeroLike(v) => format!("zero_like {}", n(v)),
             POp::One => "one".into(),
             POp::Named(i) => i.to_string(),
-            POp::TangentParam(i) => format!("tangent of param {i}"),
+            POp::TangentParam { index, prefix } => format!("tangent `{prefix}` of param {index}"),
+            POp::Borrow(op) => format!("&({})", self.op(op)),
+            POp::Lifted {
+                rule,
+                kind,
+                i,
+                args,
+            } => {
+                let args = list(args.iter().map(|a| match a {
+                    LiftArg::Dual(v, Some(d)) => format!("{} + e {}", n(v), n(d)),
+                    LiftArg::Dual(v, None) => format!("{} + e 0", n(v)),
+                    LiftArg::Type(m) => format!("type {}", n(m)),
+                    LiftArg::Plain(v) => n(v),
+                }));
+                format!("lifted {rule}.{kind}{i}({args})")
+            }
+            POp::PullbackJvp { pbd, g, dg } => {
+                format!("{}({}, {})", n(pbd), n(g), dg.map_or("0".into(), |d| n(&d)))
+            }
             POp::RuleJvp {
                 rule,
                 i,
                 operands,
                 y,
                 d,
+                ..
             } => format!(
                 "{rule}.jvp{i}({}; {}; {})",
                 self.names(operands),
                 n(y),
                 n(d)
             ),
-            POp::RuleVjp { rule, i, args, g } => {
+            POp::RuleVjp {
+                rule, i, args, g, ..
+            } => {
                 let args = list(args.iter().map(|a| match a {
                     Arg::Ref(v) => n(v),
                     Arg::Type(v) => format!("type {}", n(v)),
@@ -607,6 +676,11 @@ impl Program {
                 PStmt::LetTuple { vars, op } => {
                     let vs = list(vars.iter().map(|v| v.map_or("_".into(), |v| n(&v))));
                     writeln!(f, "{pad}let ({vs}) = {}", self.op(op))?
+                }
+                PStmt::LetPairs { value, tangent, op } => {
+                    let a = list(value.iter().map(|v| v.map_or("_".into(), |v| n(&v))));
+                    let b = list(tangent.iter().map(|v| v.map_or("_".into(), |v| n(&v))));
+                    writeln!(f, "{pad}let (({a}), ({b})) = {}", self.op(op))?
                 }
                 PStmt::Declare(v) => writeln!(f, "{pad}let {}", n(v))?,
                 PStmt::Assign { var, op } => writeln!(f, "{pad}{} = {}", n(var), self.op(op))?,

@@ -706,7 +706,13 @@ impl Backward<'_> {
                     let t = self.temp(span);
                     out.push(PStmt::Let {
                         var: t,
-                        op: POp::RuleVjp { rule, i, args, g },
+                        op: POp::RuleVjp {
+                            rule,
+                            i,
+                            args,
+                            diff: diff.iter().copied().chain([true]).collect(),
+                            g,
+                        },
                         mutable: false,
                     });
                     self.contribute(o.var, t, out);

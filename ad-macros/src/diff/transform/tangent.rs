@@ -2,11 +2,24 @@
 //! value, a statement that defines its tangent. Loops carry tangents as they carry values,
 //! branches assign them in every arm, and an index assignment updates the tangent in place as
 //! it updates the value.
+//!
+//! The transformation takes any [`Program`]: the primal program (forward mode, `f_jvp`), the
+//! forward mode program (`f_jvp_jvp`), or the reverse mode program (`f_vjp_jvp`, whose
+//! pullback maps a cotangent and its tangent to the cotangents and theirs). There,
+//! - a derivative rule (`sin::vjp0`, `mul::jvp1`, ...) is evaluated on dual numbers for that
+//!   one call ([`POp::Lifted`]): the value and tangent of each argument make one dual;
+//! - a call's companion `g_vjp` becomes `g_vjp_jvp`, and its pullback `pb(g)` becomes
+//!   `pbd(g, dg)`; `g_jvp` becomes `g_jvp_jvp`;
+//! - saved values carry their tangents in the same records, and every linear operation of the
+//!   backward sweep (accumulating, taking a part, building a tuple) applies to the tangents as
+//!   it does to the adjoints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::super::ir::{Body, Op, Syntax, Var};
-use super::super::prog::{PLoop, POp, PStmt, Place, Program, Role, TangentEntry};
+use super::super::ir::{Body, Op, Operand, Syntax, Var};
+use super::super::prog::{
+    Arg, Closure, LiftArg, PLoop, POp, PStmt, Place, Program, Role, TangentEntry,
+};
 use super::primal::Sweep;
 
 /// The body of `f_jvp`: the primal program with the tangent of each active value, returning
@@ -14,49 +27,141 @@ use super::primal::Sweep;
 pub fn forward(body: &Body) -> Program {
     let mut prog = Program::over(body);
     let primal = Sweep::new(body, None).program(&mut prog);
-    let mut t = Tangent {
-        body,
-        prog: &mut prog,
-        tangents: HashMap::new(),
-    };
-    let mut stmts = t.stmts(primal);
     let output = body.output.expect("a lowered body has an output");
+    prog.stmts = primal;
     let span = body.info(output).span;
-    let value = t.prog.new_var(Role::Temp, span);
-    stmts.push(PStmt::Let {
+    let value = prog.new_var(Role::Temp, span);
+    prog.stmts.push(PStmt::Let {
         var: value,
         op: POp::Copy(output),
         mutable: false,
     });
-    let tangent = t.prog.new_var(Role::Temp, span);
-    let op = match t.tangent(output) {
-        Some(d) => POp::Copy(d),
-        None => POp::ZeroLike(output),
+    prog.results = vec![value];
+    transform(prog, body, "d_")
+}
+
+/// Forward mode of `prog`: its statements with tangents, returning each result and then each
+/// result's tangent; a closure gets a tangent parameter per parameter and returns its results'
+/// tangents after them. Tangent parameters are named `prefix` + the name.
+pub fn transform(prog: Program, body: &Body, prefix: &str) -> Program {
+    let mut prog = prog;
+    let stmts = std::mem::take(&mut prog.stmts);
+    let results = std::mem::take(&mut prog.results);
+    let closure = prog.closure.take();
+    let mut t = Tangent {
+        body,
+        prog: &mut prog,
+        tangents: HashMap::new(),
+        prefix: prefix.to_string(),
+        temps: HashSet::new(),
+        pullbacks: HashMap::new(),
     };
-    stmts.push(PStmt::Let {
-        var: tangent,
-        op,
-        mutable: false,
+    let mut out = t.stmts(stmts);
+    let mut all = results.clone();
+    for r in &results {
+        all.push(t.owned_tangent(*r, &mut out));
+    }
+    let closure = closure.map(|c| {
+        let mut params = c.params.clone();
+        for p in &c.params {
+            t.temps.insert(*p);
+            params.push(t.tangent_var(*p));
+        }
+        let mut stmts = t.stmts(c.stmts);
+        let mut results = c.results.clone();
+        for r in &c.results {
+            results.push(t.owned_tangent(*r, &mut stmts));
+        }
+        Closure {
+            params,
+            stmts,
+            results,
+            inline: c.inline,
+        }
     });
     drop(t);
-    prog.stmts = stmts;
-    prog.results = vec![value, tangent];
+    prog.stmts = out;
+    prog.results = all;
+    prog.closure = closure;
     prog
 }
 
 struct Tangent<'a> {
     body: &'a Body,
     prog: &'a mut Program,
-    /// The tangent variable of each active value.
+    /// The tangent variable of each active value's Rust variable.
     tangents: HashMap<Var, Var>,
+    prefix: String,
+    /// The temporaries that hold derivatives (defined from active values).
+    temps: HashSet<Var>,
+    /// The forward mode of each pullback: `pb` of `g_vjp` is `pbd` of `g_vjp_jvp`.
+    pullbacks: HashMap<Var, Var>,
+}
+
+/// The variables an operation reads.
+fn inputs(op: &POp) -> Vec<Var> {
+    match op {
+        POp::Src(op) | POp::Recompute(op) => op.uses(),
+        POp::Copy(v)
+        | POp::Move(v)
+        | POp::ZeroLike(v)
+        | POp::TangentField(v, _)
+        | POp::FieldOfTangent(v, _)
+        | POp::DerefTangent(v)
+        | POp::TupleField(v, _)
+        | POp::ArrayElem(v, _)
+        | POp::CtorArg(v, _)
+        | POp::TangentRef(v) => vec![*v],
+        POp::AddTangents(a, b) => vec![*a, *b],
+        POp::RuleJvp { operands, y, d, .. } => operands.iter().copied().chain([*y, *d]).collect(),
+        POp::RuleVjp { args, g, .. } => args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Ref(v) => Some(*v),
+                Arg::Type(_) => None,
+            })
+            .chain([*g])
+            .collect(),
+        POp::TangentTuple(es) | POp::TangentArray(es) => es
+            .iter()
+            .map(|e| match e {
+                TangentEntry::Of { d, .. } => *d,
+                TangentEntry::Zero { of, .. } => *of,
+            })
+            .collect(),
+        POp::TangentTupleOf(vs) => vs.clone(),
+        POp::TangentStruct { like, fields } => {
+            let mut v: Vec<Var> = fields.iter().map(|(_, f)| *f).collect();
+            v.push(*like);
+            v
+        }
+        POp::TangentCtor { args, .. } => args
+            .iter()
+            .map(|e| match e {
+                TangentEntry::Of { d, .. } => *d,
+                TangentEntry::Zero { of, .. } => *of,
+            })
+            .collect(),
+        POp::SelfLiteral { fields, .. } => fields.iter().map(|(_, f)| *f).collect(),
+        POp::Pullback { pb, g } => vec![*pb, *g],
+        POp::TakeIndex { g, .. } => vec![*g],
+        POp::Companion { call, .. } => call.uses(),
+        _ => Vec::new(),
+    }
 }
 
 impl Tangent<'_> {
-    /// The Rust variable holding `v` holds a derivative: `v` is active, or shares its variable
-    /// with a value that is (an index assignment of an active value into a constant matrix).
+    /// The Rust variable holding `v` holds a derivative, or depends on one.
     fn active(&self, v: Var) -> bool {
         let s = self.prog.storage(v);
-        s.0 < self.body.vars.len() && self.prog.var(s).active
+        match self.prog.var(s).role {
+            Role::Value => s.0 < self.body.vars.len() && self.prog.var(s).active,
+            // In a reverse-mode program every adjoint depends on the seed.
+            Role::Adjoint(_) | Role::Tangent(_) => true,
+            Role::Temp => self.temps.contains(&s),
+            Role::Pullback(_) => self.pullbacks.contains_key(&s),
+            _ => false,
+        }
     }
 
     /// The tangent variable of `v` (of its Rust variable), created at its first use.
@@ -95,6 +200,43 @@ impl Tangent<'_> {
         }
     }
 
+    /// A variable holding an owned tangent of `v` (a new zero when `v` has none).
+    fn owned_tangent(&mut self, v: Var, out: &mut Vec<PStmt>) -> Var {
+        match self.tangent(v) {
+            Some(d) => d,
+            None => {
+                let z = self.prog.new_var(Role::Temp, self.prog.var(v).span);
+                out.push(PStmt::Let {
+                    var: z,
+                    op: POp::ZeroLike(v),
+                    mutable: false,
+                });
+                z
+            }
+        }
+    }
+
+    fn temp(&mut self, like: Var) -> Var {
+        let t = self.prog.new_var(Role::Temp, self.prog.var(like).span);
+        self.temps.insert(t);
+        t
+    }
+
+    /// A record's saved variables with their tangents: each pullback replaced by its forward
+    /// mode, then the tangents of the saved active values.
+    fn with_tangents(&mut self, saved: &[Var]) -> Vec<Var> {
+        let mut out: Vec<Var> = saved
+            .iter()
+            .map(|v| *self.pullbacks.get(v).unwrap_or(v))
+            .collect();
+        for v in saved {
+            if self.prog.var(*v).role == Role::Value && self.active(*v) {
+                out.push(self.tangent_var(*v));
+            }
+        }
+        out
+    }
+
     fn stmts(&mut self, stmts: Vec<PStmt>) -> Vec<PStmt> {
         let mut out = Vec::new();
         for s in stmts {
@@ -110,27 +252,62 @@ impl Tangent<'_> {
                 op: POp::Src(op),
                 mutable,
             } => self.src(var, op, mutable, out),
-            PStmt::Let {
-                var,
-                op: op @ (POp::Copy(x) | POp::Move(x)),
-                mutable,
-            } => {
-                let moved = matches!(op, POp::Move(_));
-                out.push(PStmt::Let { var, op, mutable });
-                if self.active(var) {
+            PStmt::Let { var, op, mutable } => {
+                let op = match op {
+                    POp::Record { k, n, values } => POp::Record {
+                        k,
+                        n,
+                        values: self.with_tangents(&values),
+                    },
+                    other => other,
+                };
+                if let POp::RuleVjp { .. } | POp::RuleJvp { .. } = &op {
+                    // The rule's value and its tangent, from one evaluation on duals.
+                    if self.prog.var(var).role == Role::Temp
+                        && inputs(&op).iter().any(|i| self.active(*i))
+                    {
+                        self.temps.insert(var);
+                        let d = self.tangent_var(var);
+                        out.push(PStmt::LetTuple {
+                            vars: vec![Some(var), Some(d)],
+                            op: self.lifted(&op),
+                        });
+                        return;
+                    }
+                }
+                if let POp::Pullback { pb, g } = op {
+                    self.pullback(vec![Some(var)], pb, g, true, out);
+                    return;
+                }
+                if self.prog.var(var).role == Role::Temp
+                    && inputs(&op).iter().any(|i| self.active(*i))
+                {
+                    self.temps.insert(var);
+                }
+                out.push(PStmt::Let {
+                    var,
+                    op: op.clone(),
+                    mutable,
+                });
+                let tangent = self.tangent_op(var, &op, out);
+                if let Some(t) = tangent {
                     let d = self.tangent_var(var);
-                    let op = match (self.tangent(x), moved) {
-                        (Some(dx), true) => POp::Move(dx),
-                        (Some(dx), false) => POp::Copy(dx),
-                        (None, _) => POp::ZeroLike(var),
-                    };
                     out.push(PStmt::Let {
                         var: d,
-                        op,
-                        mutable,
+                        op: t,
+                        mutable: true,
                     });
                 }
             }
+            PStmt::LetTuple { vars, op } => match op {
+                POp::Companion {
+                    call,
+                    suffix,
+                    tangents,
+                } => self.companion(vars, call, suffix, tangents, out),
+                POp::Pullback { pb, g } => self.pullback(vars, pb, g, false, out),
+                other => out.push(PStmt::LetTuple { vars, op: other }),
+            },
             PStmt::SetIndex {
                 place,
                 index,
@@ -138,6 +315,7 @@ impl Tangent<'_> {
                 span,
             } => {
                 let root = place.root;
+                let path = place.path.clone();
                 out.push(PStmt::SetIndex {
                     place,
                     index,
@@ -149,7 +327,7 @@ impl Tangent<'_> {
                     self.prog.vars[d.0].mutated = true;
                     let dvalue = value.and_then(|v| self.tangent(v));
                     out.push(PStmt::SetIndex {
-                        place: Place::var(d),
+                        place: Place { root: d, path },
                         index,
                         value: dvalue,
                         span,
@@ -158,23 +336,37 @@ impl Tangent<'_> {
             }
             PStmt::Declare(v) => {
                 out.push(PStmt::Declare(v));
-                if self.active(v) {
+                if self.active(v) || matches!(self.prog.var(v).role, Role::Adjoint(_)) {
                     let d = self.tangent_var(v);
                     out.push(PStmt::Declare(d));
                 }
             }
-            PStmt::Assign {
-                var,
-                op: POp::Copy(x),
-            } => {
-                out.push(PStmt::Assign {
-                    var,
-                    op: POp::Copy(x),
-                });
-                if self.active(var) {
+            PStmt::Assign { var, op } => {
+                let op = match op {
+                    POp::Record { k, n, values } => POp::Record {
+                        k,
+                        n,
+                        values: self.with_tangents(&values),
+                    },
+                    other => other,
+                };
+                let tangent = if self.active(var) {
+                    match &op {
+                        POp::Copy(x) | POp::Move(x) => Some(self.owned(*x)),
+                        other => {
+                            let mut pre = Vec::new();
+                            let t = self.tangent_op(var, other, &mut pre);
+                            out.extend(pre);
+                            t
+                        }
+                    }
+                } else {
+                    None
+                };
+                out.push(PStmt::Assign { var, op });
+                if let Some(t) = tangent {
                     let d = self.tangent_var(var);
-                    let op = self.owned(x);
-                    out.push(PStmt::Assign { var: d, op });
+                    out.push(PStmt::Assign { var: d, op: t });
                 }
             }
             PStmt::AssignMany(pairs) => {
@@ -182,27 +374,66 @@ impl Tangent<'_> {
                 for (s, e) in &pairs {
                     if self.active(*s) {
                         let ds = self.tangent_var(*s);
-                        let de = match self.tangent(*e) {
-                            Some(de) => de,
-                            None => {
-                                // A zero tangent of the value the body ended with.
-                                let z = self.prog.new_var(Role::Temp, self.prog.var(*e).span);
-                                out.push(PStmt::Let {
-                                    var: z,
-                                    op: POp::ZeroLike(*e),
-                                    mutable: false,
-                                });
-                                z
-                            }
-                        };
+                        let de = self.owned_tangent(*e, out);
                         all.push((ds, de));
                     }
                 }
                 out.push(PStmt::AssignMany(all));
             }
+            PStmt::Accumulate { place, value } => {
+                let dvalue = self.tangent(value);
+                let root = place.root;
+                let path = place.path.clone();
+                out.push(PStmt::Accumulate { place, value });
+                if let Some(dv) = dvalue {
+                    let d = self.tangent_var(root);
+                    out.push(PStmt::Accumulate {
+                        place: Place { root: d, path },
+                        value: dv,
+                    });
+                }
+            }
+            PStmt::AccumulatePart {
+                rule,
+                place,
+                args,
+                g,
+                span,
+            } => {
+                let dg = self.tangent(g);
+                let root = place.root;
+                let path = place.path.clone();
+                out.push(PStmt::AccumulatePart {
+                    rule,
+                    place,
+                    args: args.clone(),
+                    g,
+                    span,
+                });
+                if let Some(dg) = dg {
+                    let d = self.tangent_var(root);
+                    out.push(PStmt::AccumulatePart {
+                        rule,
+                        place: Place { root: d, path },
+                        args,
+                        g: dg,
+                        span,
+                    });
+                }
+            }
             PStmt::Branch { head, arms } => {
                 let arms = arms.into_iter().map(|a| self.stmts(a)).collect();
                 out.push(PStmt::Branch { head, arms });
+            }
+            PStmt::MatchRecord { record, arms } => {
+                let arms = arms
+                    .into_iter()
+                    .map(|(saved, body)| {
+                        let saved = self.with_tangents(&saved);
+                        (saved, self.stmts(body))
+                    })
+                    .collect();
+                out.push(PStmt::MatchRecord { record, arms });
             }
             PStmt::Loop { kind, body } => {
                 let kind = match kind {
@@ -216,59 +447,514 @@ impl Tangent<'_> {
                 let body = self.stmts(body);
                 out.push(PStmt::Loop { kind, body });
             }
-            other => out.push(other),
+            PStmt::Reverse {
+                tape,
+                count,
+                cursor,
+                index,
+                saved,
+                counter,
+                body,
+            } => {
+                let saved = self.with_tangents(&saved);
+                let body = self.stmts(body);
+                out.push(PStmt::Reverse {
+                    tape,
+                    count,
+                    cursor,
+                    index,
+                    saved,
+                    counter,
+                    body,
+                });
+            }
+            PStmt::Push { tape, values } => {
+                let values = self.with_tangents(&values);
+                out.push(PStmt::Push { tape, values });
+            }
+            PStmt::BorrowSaved(v) => {
+                out.push(PStmt::BorrowSaved(v));
+                if self.prog.var(v).role == Role::Value
+                    && self.active(v)
+                    && !(self.prog.var(v).is_ref || self.prog.var(v).place)
+                {
+                    let d = self.tangent_var(v);
+                    out.push(PStmt::BorrowSaved(d));
+                }
+            }
+            other @ (PStmt::Verbatim(_) | PStmt::Alias { .. } | PStmt::CursorInit { .. }) => {
+                out.push(other)
+            }
+            other @ PStmt::LetPairs { .. } => out.push(other),
+        }
+    }
+
+    /// A derivative rule evaluated on dual numbers.
+    fn lifted(&mut self, op: &POp) -> POp {
+        let dual = |t: &mut Self, v: Var, diff: bool| {
+            if diff {
+                LiftArg::Dual(v, t.tangent(v))
+            } else {
+                LiftArg::Plain(v)
+            }
+        };
+        match op {
+            POp::RuleVjp {
+                rule,
+                i,
+                args,
+                diff,
+                g,
+            } => {
+                let mut lifted: Vec<LiftArg> = args
+                    .iter()
+                    .zip(diff)
+                    .map(|(a, d)| match a {
+                        Arg::Ref(v) => dual(self, *v, *d),
+                        Arg::Type(m) => LiftArg::Type(*m),
+                    })
+                    .collect();
+                lifted.push(dual(self, *g, true));
+                POp::Lifted {
+                    rule,
+                    kind: "vjp",
+                    i: *i,
+                    args: lifted,
+                }
+            }
+            POp::RuleJvp {
+                rule,
+                i,
+                operands,
+                diff,
+                y,
+                d,
+            } => {
+                let mut lifted: Vec<LiftArg> = operands
+                    .iter()
+                    .zip(diff)
+                    .map(|(v, df)| dual(self, *v, *df))
+                    .collect();
+                lifted.push(dual(self, *y, true));
+                lifted.push(dual(self, *d, true));
+                POp::Lifted {
+                    rule,
+                    kind: "jvp",
+                    i: *i,
+                    args: lifted,
+                }
+            }
+            _ => unreachable!("a derivative rule"),
+        }
+    }
+
+    /// The tangent of a value defined by a non-primal operation, if it has one.
+    fn tangent_op(&mut self, var: Var, op: &POp, out: &mut Vec<PStmt>) -> Option<POp> {
+        if !self.active(var) {
+            return None;
+        }
+        Some(match op {
+            POp::Copy(x) | POp::Move(x) => self.owned(*x),
+            POp::Zero(m) => POp::Zero(*m),
+            POp::ZeroLike(x) => POp::ZeroLike(*x),
+            POp::One | POp::Named(_) => POp::ZeroLike(var),
+            POp::TangentParam { index, prefix } => POp::TangentParam {
+                index: *index,
+                prefix: format!("{}{prefix}", self.prefix),
+            },
+            POp::AddTangents(a, b) => match (self.tangent(*a), self.tangent(*b)) {
+                (Some(da), Some(db)) => {
+                    // Both are consumed by the addition: copies keep the tangents for later.
+                    let (ca, cb) = (self.temp(*a), self.temp(*b));
+                    out.push(PStmt::Let {
+                        var: ca,
+                        op: POp::Copy(da),
+                        mutable: false,
+                    });
+                    out.push(PStmt::Let {
+                        var: cb,
+                        op: POp::Copy(db),
+                        mutable: false,
+                    });
+                    POp::AddTangents(ca, cb)
+                }
+                (Some(da), None) => POp::Copy(da),
+                (None, Some(db)) => POp::Copy(db),
+                (None, None) => POp::ZeroLike(var),
+            },
+            POp::TangentField(g, m) => POp::TangentField(self.tangent_var(*g), m.clone()),
+            POp::FieldOfTangent(d, m) => POp::FieldOfTangent(self.tangent_var(*d), m.clone()),
+            POp::DerefTangent(d) => POp::DerefTangent(self.tangent_var(*d)),
+            POp::TupleField(t, k) => POp::TupleField(self.tangent_var(*t), *k),
+            POp::ArrayElem(t, k) => POp::ArrayElem(self.tangent_var(*t), *k),
+            POp::CtorArg(g, i) => POp::CtorArg(self.tangent_var(*g), *i),
+            POp::TangentTuple(es) => POp::TangentTuple(self.entries(es)),
+            POp::TangentArray(es) => POp::TangentArray(self.entries(es)),
+            POp::TangentTupleOf(vs) => {
+                let mut ds = Vec::new();
+                for v in vs {
+                    ds.push(self.owned_tangent(*v, out));
+                }
+                POp::TangentTupleOf(ds)
+            }
+            POp::TangentStruct { like, fields } => POp::TangentStruct {
+                like: *like,
+                fields: fields
+                    .iter()
+                    .filter(|(_, f)| self.active(*f))
+                    .map(|(m, f)| (m.clone(), *f))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|(m, f)| (m, self.tangent_var(f)))
+                    .collect(),
+            },
+            POp::TangentCtor { path, args } => POp::TangentCtor {
+                path: path.clone(),
+                args: self.entries(args),
+            },
+            POp::TangentRef(d) => POp::TangentRef(self.tangent_var(*d)),
+            POp::SelfLiteral { fields, zero } => {
+                let mut fs = Vec::new();
+                for (m, f) in fields {
+                    fs.push((m.clone(), self.owned_tangent(*f, out)));
+                }
+                POp::SelfLiteral {
+                    fields: fs,
+                    zero: zero.clone(),
+                }
+            }
+            POp::TakeIndex { g, index } => POp::TakeIndex {
+                g: self.tangent_var(*g),
+                index: *index,
+            },
+            POp::Recompute(op) => return self.recompute_tangent(var, op, out),
+            POp::Marker(_)
+            | POp::TapeNew { .. }
+            | POp::TapeLen(_)
+            | POp::CountSince { .. }
+            | POp::Record { .. } => return None,
+            other => unreachable!("no tangent rule for {other:?}"),
+        })
+    }
+
+    /// The tangent entries of a tuple, array or constructor: each entry's tangent.
+    fn entries(&mut self, es: &[TangentEntry]) -> Vec<TangentEntry> {
+        es.iter()
+            .map(|e| match e {
+                TangentEntry::Of {
+                    d,
+                    by_ref,
+                    receiver,
+                } => match self.tangent(*d) {
+                    Some(dd) => TangentEntry::Of {
+                        d: dd,
+                        by_ref: *by_ref,
+                        receiver: *receiver,
+                    },
+                    None => TangentEntry::Zero {
+                        of: *d,
+                        by_ref: *by_ref,
+                        receiver: *receiver,
+                    },
+                },
+                TangentEntry::Zero { .. } => e.clone(),
+            })
+            .collect()
+    }
+
+    /// The tangent of a value the backward sweep computes again, computed again too (by
+    /// reference, like the value).
+    fn recompute_tangent(&mut self, var: Var, op: &Op, out: &mut Vec<PStmt>) -> Option<POp> {
+        match op {
+            Op::Const(_) => None,
+            Op::Ref(a) => Some(POp::Move(self.tangent_var(*a))),
+            Op::Rule {
+                rule: "index",
+                operands,
+                syntax,
+                diff,
+            } => {
+                let base = operands[0].var;
+                let d = self.tangent(base)?;
+                Some(POp::Recompute(Op::Rule {
+                    rule: "index",
+                    operands: vec![
+                        Operand {
+                            var: d,
+                            addr_of: false,
+                        },
+                        operands[1],
+                    ],
+                    syntax: syntax.clone(),
+                    diff: diff.clone(),
+                }))
+            }
+            Op::Rule {
+                rule,
+                operands,
+                diff,
+                ..
+            } => {
+                let refs: Vec<Var> = operands.iter().map(|o| o.var).collect();
+                let mut terms = Vec::new();
+                for (i, o) in operands.iter().enumerate() {
+                    if !diff[i] || !self.active(o.var) {
+                        continue;
+                    }
+                    let d = self.tangent_var(o.var);
+                    let t = self.temp(var);
+                    out.push(PStmt::Let {
+                        var: t,
+                        op: POp::RuleJvp {
+                            rule,
+                            i,
+                            operands: refs.clone(),
+                            diff: diff.clone(),
+                            y: var,
+                            d,
+                        },
+                        mutable: false,
+                    });
+                    terms.push(t);
+                }
+                let sum = self.sum(terms, var, out)?;
+                Some(POp::Borrow(Box::new(POp::Move(sum))))
+            }
+            _ => None,
+        }
+    }
+
+    /// The sum of tangent terms (none: no tangent).
+    fn sum(&mut self, terms: Vec<Var>, like: Var, out: &mut Vec<PStmt>) -> Option<Var> {
+        let mut it = terms.into_iter();
+        let mut sum = it.next()?;
+        for t in it {
+            let s = self.temp(like);
+            out.push(PStmt::Let {
+                var: s,
+                op: POp::AddTangents(sum, t),
+                mutable: false,
+            });
+            sum = s;
+        }
+        Some(sum)
+    }
+
+    /// A call of a companion (`g_jvp`, `g_vjp`), in forward mode.
+    fn companion(
+        &mut self,
+        vars: Vec<Option<Var>>,
+        call: Op,
+        suffix: &'static str,
+        tangents: Vec<TangentEntry>,
+        out: &mut Vec<PStmt>,
+    ) {
+        let active = call.uses().iter().any(|u| self.active(*u))
+            || tangents.iter().any(|t| match t {
+                TangentEntry::Of { d, .. } => self.active(*d),
+                TangentEntry::Zero { .. } => false,
+            });
+        if !active {
+            out.push(PStmt::LetTuple {
+                vars,
+                op: POp::Companion {
+                    call,
+                    suffix,
+                    tangents,
+                },
+            });
+            return;
+        }
+        // The tangents of the companion's own arguments: the call's slots, then the tangent
+        // arguments passed to it.
+        let mut extra = tangents.clone();
+        let slot_tangents = self.call_slot_tangents(&call);
+        let tangent_tangents = self.entries(&tangents);
+        let (suffix2, shape) = match suffix {
+            "jvp" => ("jvp_jvp", 0),
+            "vjp" => ("vjp_jvp", 1),
+            other => unreachable!("a companion {other} in forward mode"),
+        };
+        extra.extend(slot_tangents);
+        if shape == 0 {
+            extra.extend(tangent_tangents);
+        }
+        match shape {
+            // `(y, dy) = g_jvp(..)`: `((y, dy), (ty, tdy)) = g_jvp_jvp(..)`.
+            0 => {
+                let tangent: Vec<Option<Var>> = vars
+                    .iter()
+                    .map(|v| {
+                        v.map(|v| {
+                            self.temps.insert(v);
+                            self.tangent_var(v)
+                        })
+                    })
+                    .collect();
+                for v in vars.iter().flatten() {
+                    self.temps.insert(*v);
+                }
+                out.push(PStmt::LetPairs {
+                    value: vars,
+                    tangent,
+                    op: POp::Companion {
+                        call,
+                        suffix: suffix2,
+                        tangents: extra,
+                    },
+                });
+            }
+            // `(y, pb) = g_vjp(..)`: `(y, dy, pbd) = g_vjp_jvp(..)`.
+            _ => {
+                let y = vars[0];
+                let pb = vars[1].expect("a pullback");
+                let dy = y.map(|y| self.tangent_var(y));
+                let pbd = self.prog.new_var(Role::Temp, self.prog.var(pb).span);
+                self.pullbacks.insert(self.prog.storage(pb), pbd);
+                out.push(PStmt::LetTuple {
+                    vars: vec![y, dy, Some(pbd)],
+                    op: POp::Companion {
+                        call,
+                        suffix: suffix2,
+                        tangents: extra,
+                    },
+                });
+            }
+        }
+    }
+
+    /// The tangents of a call's differentiated slots: the receiver, then the slot arguments.
+    fn call_slot_tangents(&mut self, call: &Op) -> Vec<TangentEntry> {
+        let Op::Call { receiver, args, .. } = call else {
+            unreachable!("a call")
+        };
+        let mut out = Vec::new();
+        if let Some(r) = receiver {
+            out.push(match self.tangent(r.var) {
+                Some(d) => TangentEntry::Of {
+                    d,
+                    by_ref: false,
+                    receiver: true,
+                },
+                None => TangentEntry::Zero {
+                    of: r.var,
+                    by_ref: false,
+                    receiver: true,
+                },
+            });
+        }
+        for a in args.iter().filter(|a| a.slot) {
+            let v = a.operand.var;
+            let by_ref = a.operand.addr_of;
+            out.push(match self.tangent(v) {
+                Some(d) => TangentEntry::Of {
+                    d,
+                    by_ref,
+                    receiver: false,
+                },
+                None => TangentEntry::Zero {
+                    of: v,
+                    by_ref,
+                    receiver: false,
+                },
+            });
+        }
+        out
+    }
+
+    /// `cots = pb(g)` in forward mode: `(cots, dcots) = pbd(g, dg)`.
+    fn pullback(
+        &mut self,
+        vars: Vec<Option<Var>>,
+        pb: Var,
+        g: Var,
+        single: bool,
+        out: &mut Vec<PStmt>,
+    ) {
+        let Some(pbd) = self.pullbacks.get(&self.prog.storage(pb)).copied() else {
+            let op = POp::Pullback { pb, g };
+            if single {
+                out.push(PStmt::Let {
+                    var: vars[0].expect("a cotangent"),
+                    op,
+                    mutable: false,
+                });
+            } else {
+                out.push(PStmt::LetTuple { vars, op });
+            }
+            return;
+        };
+        let dg = self.tangent(g);
+        for v in vars.iter().flatten() {
+            self.temps.insert(*v);
+        }
+        let tangent: Vec<Option<Var>> = vars
+            .iter()
+            .map(|v| v.map(|v| self.tangent_var(v)))
+            .collect();
+        let op = POp::PullbackJvp { pbd, g, dg };
+        if single {
+            out.push(PStmt::LetTuple {
+                vars: vec![vars[0], tangent[0]],
+                op,
+            });
+        } else {
+            out.push(PStmt::LetPairs {
+                value: vars,
+                tangent,
+                op,
+            });
         }
     }
 
     /// A primal operation, then its tangent.
     fn src(&mut self, var: Var, op: Op, mutable: bool, out: &mut Vec<PStmt>) {
         let active = self.active(var);
-        match &op {
-            Op::Call { receiver, args, .. } if active => {
-                let mut tangents = Vec::new();
-                if let Some(r) = receiver {
-                    let d = self.tangent(r.var);
-                    tangents.push(match d {
-                        Some(d) => TangentEntry::Of {
-                            d,
-                            by_ref: false,
-                            receiver: true,
-                        },
-                        None => TangentEntry::Zero {
-                            of: r.var,
-                            by_ref: false,
-                            receiver: true,
-                        },
-                    });
-                }
-                for a in args.iter().filter(|a| a.slot) {
-                    let v = a.operand.var;
-                    let by_ref = a.operand.addr_of;
-                    tangents.push(match self.tangent(v) {
-                        Some(d) => TangentEntry::Of {
-                            d,
-                            by_ref,
-                            receiver: false,
-                        },
-                        None => TangentEntry::Zero {
-                            of: v,
-                            by_ref,
-                            receiver: false,
-                        },
-                    });
-                }
-                let d = self.tangent_var(var);
-                out.push(PStmt::LetTuple {
-                    vars: vec![Some(var), Some(d)],
-                    op: POp::Companion {
-                        call: op.clone(),
-                        suffix: "jvp",
-                        tangents,
+        if let Op::Call { receiver, args, .. } = &op
+            && active
+        {
+            let mut tangents = Vec::new();
+            if let Some(r) = receiver {
+                let d = self.tangent(r.var);
+                tangents.push(match d {
+                    Some(d) => TangentEntry::Of {
+                        d,
+                        by_ref: false,
+                        receiver: true,
+                    },
+                    None => TangentEntry::Zero {
+                        of: r.var,
+                        by_ref: false,
+                        receiver: true,
                     },
                 });
-                return;
             }
-            _ => {}
+            for a in args.iter().filter(|a| a.slot) {
+                let v = a.operand.var;
+                let by_ref = a.operand.addr_of;
+                tangents.push(match self.tangent(v) {
+                    Some(d) => TangentEntry::Of {
+                        d,
+                        by_ref,
+                        receiver: false,
+                    },
+                    None => TangentEntry::Zero {
+                        of: v,
+                        by_ref,
+                        receiver: false,
+                    },
+                });
+            }
+            let d = self.tangent_var(var);
+            out.push(PStmt::LetTuple {
+                vars: vec![Some(var), Some(d)],
+                op: POp::Companion {
+                    call: op.clone(),
+                    suffix: "jvp",
+                    tangents,
+                },
+            });
+            return;
         }
         out.push(PStmt::Let {
             var,
@@ -289,7 +975,10 @@ impl Tangent<'_> {
             return;
         }
         let tangent = match &op {
-            Op::Param(i) => POp::TangentParam(*i),
+            Op::Param(i) => POp::TangentParam {
+                index: *i,
+                prefix: self.prefix.clone(),
+            },
             Op::Const(_) | Op::Call { .. } => return,
             Op::Rule {
                 rule,
@@ -305,13 +994,14 @@ impl Tangent<'_> {
                         continue;
                     }
                     let d = self.tangent_var(o.var);
-                    let t = self.prog.new_var(Role::Temp, self.prog.var(var).span);
+                    let t = self.temp(var);
                     out.push(PStmt::Let {
                         var: t,
                         op: POp::RuleJvp {
                             rule,
                             i,
                             operands: refs.clone(),
+                            diff: diff.clone(),
                             y: var,
                             d,
                         },
@@ -319,17 +1009,10 @@ impl Tangent<'_> {
                     });
                     terms.push(t);
                 }
-                let mut sum = terms[0];
-                for t in &terms[1..] {
-                    let s = self.prog.new_var(Role::Temp, self.prog.var(var).span);
-                    out.push(PStmt::Let {
-                        var: s,
-                        op: POp::AddTangents(sum, *t),
-                        mutable: false,
-                    });
-                    sum = s;
+                match self.sum(terms, var, out) {
+                    Some(s) => POp::Move(s),
+                    None => POp::ZeroLike(var),
                 }
-                POp::Move(sum)
             }
             Op::Tuple(vs) => POp::TangentTuple(vs.iter().map(|v| self.entry(*v)).collect()),
             Op::Array(vs) => POp::TangentArray(vs.iter().map(|v| self.entry(*v)).collect()),
