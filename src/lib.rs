@@ -109,6 +109,94 @@ pub mod __rt {
         (pairs.map(|p| p.0), pairs.map(|p| p.1))
     }
 
+    /// The forward mode of [`map_with_derivative`] in the direction `dm`: `f(x, dx)` is the
+    /// closure's forward mode over forward mode at `x` with the unit tangent and `dx`, giving
+    /// `(y, y', y' dx, y'' dx)`; the result is `((values, derivatives), (their tangents))`.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn map_with_derivative_jvp<T, R, C, S>(
+        m: &nalgebra::Matrix<T, R, C, S>,
+        dm: &nalgebra::OMatrix<T, R, C>,
+        f: impl Fn(T, T) -> (T, T, T, T),
+    ) -> (
+        (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>),
+        (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>),
+    )
+    where
+        T: ad_core::Real,
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        S: nalgebra::Storage<T, R, C>,
+        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+    {
+        let q = m.zip_map(dm, f);
+        (
+            (q.map(|p| p.0), q.map(|p| p.1)),
+            (q.map(|p| p.2), q.map(|p| p.3)),
+        )
+    }
+
+    /// The tangent of `g ∘ derivatives` (the pullback of a `map` whose derivatives were
+    /// kept): `dg ∘ derivatives + g ∘ dderivatives`.
+    #[inline(always)]
+    pub fn map_vjp_kept_jvp<T, R, C>(
+        g: &nalgebra::OMatrix<T, R, C>,
+        dg: &nalgebra::OMatrix<T, R, C>,
+        derivatives: &nalgebra::OMatrix<T, R, C>,
+        dderivatives: &nalgebra::OMatrix<T, R, C>,
+    ) -> nalgebra::OMatrix<T, R, C>
+    where
+        T: ad_core::Real,
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+    {
+        dg.component_mul(derivatives) + g.component_mul(dderivatives)
+    }
+
+    /// The tangent of the pullback of a `map` recomputed element by element: `f'(x) dg +
+    /// f''(x) dx g`, with `f(x, dx) = (y, y', y' dx, y'' dx)`.
+    #[inline(always)]
+    pub fn map_vjp_recompute_jvp<T, R, C, S>(
+        m: &nalgebra::Matrix<T, R, C, S>,
+        dm: &nalgebra::OMatrix<T, R, C>,
+        g: &nalgebra::OMatrix<T, R, C>,
+        dg: &nalgebra::OMatrix<T, R, C>,
+        f: impl Fn(T, T) -> (T, T, T, T),
+    ) -> nalgebra::OMatrix<T, R, C>
+    where
+        T: ad_core::Real,
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        S: nalgebra::Storage<T, R, C>,
+        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+    {
+        zip4_map(m, dm, g, dg, |x, dx, g, dg| {
+            let (_, d1, _, d2) = f(x, dx);
+            d1 * dg + d2 * g
+        })
+    }
+
+    /// `f` element by element over four matrices of one shape.
+    #[inline(always)]
+    pub fn zip4_map<T, R, C, S>(
+        a: &nalgebra::Matrix<T, R, C, S>,
+        b: &nalgebra::OMatrix<T, R, C>,
+        c: &nalgebra::OMatrix<T, R, C>,
+        d: &nalgebra::OMatrix<T, R, C>,
+        f: impl Fn(T, T, T, T) -> T,
+    ) -> nalgebra::OMatrix<T, R, C>
+    where
+        T: ad_core::Real,
+        R: nalgebra::Dim,
+        C: nalgebra::Dim,
+        S: nalgebra::Storage<T, R, C>,
+        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+    {
+        let abc = a.zip_zip_map(b, c, |x, y, z| (x, y, z));
+        abc.zip_map(d, |(x, y, z), w| f(x, y, z, w))
+    }
+
     /// Passes a tangent to a method's `self` tangent parameter, which is `&Tangent<Self>` for
     /// `&self` and `Tangent<Self>` for `self`: rustc picks the form from the callee.
     pub trait TangentArg<'a, T> {
@@ -131,39 +219,43 @@ pub mod __rt {
         A::from_ref(t)
     }
 
-    /// `f_hvp` from `f_grad` evaluated on dual numbers (forward over reverse): the value, the
-    /// gradient and the Hessian times `v`.
+    /// `f_hessian` from `f_hvp`: one Hessian-vector product per basis vector, then
+    /// `(H + Hᵀ) / 2`, which is exactly symmetric (the columns agree with the rows up to
+    /// rounding).
     #[inline]
-    pub fn hvp<T: ad_core::Real, const N: usize>(
-        grad: impl FnOnce(
-            nalgebra::SVector<ad_core::Dual<T>, N>,
-        ) -> (ad_core::Dual<T>, nalgebra::SVector<ad_core::Dual<T>, N>),
+    #[allow(clippy::type_complexity)]
+    pub fn hessian_by_columns<T: ad_core::Real, const N: usize>(
         x: nalgebra::SVector<T, N>,
-        v: nalgebra::SVector<T, N>,
-    ) -> (T, nalgebra::SVector<T, N>, nalgebra::SVector<T, N>) {
-        let seeded = x.zip_map(&v, ad_core::Dual::new);
-        let (y, g) = grad(seeded);
-        (y.re, g.map(|d| d.re), g.map(|d| d.eps))
-    }
-
-    /// `f_hessian` from `f_grad` evaluated on `DualVec` numbers seeded with the identity: the
-    /// value, the gradient and the Hessian.
-    #[inline]
-    pub fn hessian_of<T: ad_core::Real, const N: usize>(
-        grad: impl FnOnce(
-            nalgebra::SVector<ad_core::DualVec<T, N>, N>,
-        ) -> (
-            ad_core::DualVec<T, N>,
-            nalgebra::SVector<ad_core::DualVec<T, N>, N>,
-        ),
-        x: nalgebra::SVector<T, N>,
+        hvp: impl Fn(
+            nalgebra::SVector<T, N>,
+            nalgebra::SVector<T, N>,
+        ) -> (T, nalgebra::SVector<T, N>, nalgebra::SVector<T, N>),
     ) -> (T, nalgebra::SVector<T, N>, nalgebra::SMatrix<T, N, N>) {
-        let seeded = nalgebra::SVector::<ad_core::DualVec<T, N>, N>::from_fn(|i, _| {
-            ad_core::DualVec::variable(x[i], i)
-        });
-        let (y, g) = grad(seeded);
-        let h = nalgebra::SMatrix::<T, N, N>::from_fn(|i, j| g[i].eps[j]);
-        (y.re, g.map(|d| d.re), h)
+        let mut h = nalgebra::SMatrix::<T, N, N>::zeros();
+        let mut value = <T as num_traits::Zero>::zero();
+        let mut gradient = nalgebra::SVector::<T, N>::zeros();
+        for c in 0..N {
+            let mut basis = nalgebra::SVector::<T, N>::zeros();
+            basis[c] = one();
+            let (y, g, column) = hvp(x, basis);
+            h.set_column(c, &column);
+            value = y;
+            gradient = g;
+        }
+        if N == 0 {
+            let (y, g, _) = hvp(x, nalgebra::SVector::<T, N>::zeros());
+            value = y;
+            gradient = g;
+        }
+        let half = T::lit(0.5);
+        for i in 0..N {
+            for j in 0..i {
+                let s = (h[(i, j)] + h[(j, i)]) * half;
+                h[(i, j)] = s;
+                h[(j, i)] = s;
+            }
+        }
+        (value, gradient, h)
     }
 
     /// The `k`-th value of a range loop's counter that starts at `first`: the backward sweep
@@ -236,6 +328,108 @@ pub mod __rt {
     ) -> (T, impl Fn(T::Tangent) -> Option<T::Tangent>) {
         (ret_get(x), |g: T::Tangent| Some(g))
     }
+
+    /// Second-order companions of [`ret_some`]: forward mode of its forward mode, and of its
+    /// reverse mode.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn ret_some_jvp_jvp<T: ad_core::Differentiable>(
+        x: T,
+        dx: T::Tangent,
+        tx: T::Tangent,
+        tdx: T::Tangent,
+    ) -> (
+        (Option<T>, Option<T::Tangent>),
+        (Option<T::Tangent>, Option<T::Tangent>),
+    ) {
+        ((Some(x), Some(dx)), (Some(tx), Some(tdx)))
+    }
+
+    /// See [`ret_some_jvp_jvp`].
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn ret_some_vjp_jvp<T: ad_core::Differentiable>(
+        x: T,
+        dx: T::Tangent,
+    ) -> (
+        Option<T>,
+        Option<T::Tangent>,
+        impl Fn(Option<T::Tangent>, Option<T::Tangent>) -> (T::Tangent, T::Tangent),
+    ) {
+        let zero = x.zero_tangent();
+        (
+            Some(x),
+            Some(dx),
+            move |g: Option<T::Tangent>, dg: Option<T::Tangent>| {
+                (
+                    g.unwrap_or_else(|| zero.clone()),
+                    dg.unwrap_or_else(|| zero.clone()),
+                )
+            },
+        )
+    }
+
+    /// Second-order companions of [`ret_get`].
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn ret_get_jvp_jvp<T: ad_core::Differentiable>(
+        x: Option<T>,
+        dx: Option<T::Tangent>,
+        tx: Option<T::Tangent>,
+        tdx: Option<T::Tangent>,
+    ) -> ((T, T::Tangent), (T::Tangent, T::Tangent)) {
+        let x = ret_get(x);
+        let zero = || x.zero_tangent();
+        let (dx, tx, tdx) = (
+            dx.unwrap_or_else(zero),
+            tx.unwrap_or_else(zero),
+            tdx.unwrap_or_else(zero),
+        );
+        ((x, dx), (tx, tdx))
+    }
+
+    /// See [`ret_get_jvp_jvp`].
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn ret_get_vjp_jvp<T: ad_core::Differentiable>(
+        x: Option<T>,
+        dx: Option<T::Tangent>,
+    ) -> (
+        T,
+        T::Tangent,
+        impl Fn(T::Tangent, T::Tangent) -> (Option<T::Tangent>, Option<T::Tangent>),
+    ) {
+        let x = ret_get(x);
+        let dx = dx.unwrap_or_else(|| x.zero_tangent());
+        (x, dx, |g: T::Tangent, dg: T::Tangent| (Some(g), Some(dg)))
+    }
+
+    /// The cotangent of the arguments of `g_grad(x) = (y, c)` given the cotangent `(ybar,
+    /// cbar)` of its result: `ybar c + H cbar`, where `hc = H cbar` comes from `g_vjp_jvp` in
+    /// the direction `cbar`.
+    #[inline(always)]
+    pub fn grad_pullback<C: ad_core::VectorSpace>(c: &C, ybar: C::Scalar, mut hc: C) -> C {
+        hc.axpy(ybar, c);
+        hc
+    }
+
+    /// What a function that calls other differentiable functions lacks: second-order
+    /// companions (`g_vjp_jvp`, `g_jvp_jvp`). Its stubs require this trait, which nothing
+    /// implements, so that differentiating through `g_grad` or `g_jvp` says so at the call.
+    #[diagnostic::on_unimplemented(
+        message = "this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated",
+        label = "a derivative of this derivative is taken here",
+        note = "a function that calls other differentiable functions gets second-order companions only with `#[differentiable(order = 2)]`; add it to this function and to the functions it calls"
+    )]
+    pub trait SecondOrderCompanions {}
+
+    /// What derivatives of derivatives lack: third-order companions.
+    #[diagnostic::on_unimplemented(
+        message = "a derivative of a derivative cannot be differentiated again",
+        label = "this call of `_grad`, `_jvp` or `_hvp` is inside code whose own second derivative is taken",
+        note = "`ad` writes derivatives up to the second order: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), not its `_hvp` or a nested `_grad` of it"
+    )]
+    pub trait ThirdOrder {}
 
     /// The record of the arm an `if` or `match` took, which the backward sweep matches on:
     /// each arm saves values of its own types.

@@ -28,7 +28,7 @@ use crate::{Differentiable, Real};
 /// A value that can be paired with its tangent as a dual number of the same shape.
 pub trait Lift: Sized {
     /// The same shape over dual numbers.
-    type Dual: Split<Base = Self>;
+    type Dual: Split<Base = Self> + Clone;
     /// `x + ε dx`.
     fn lift(x: &Self, dx: &Self) -> Self::Dual;
 }
@@ -41,7 +41,7 @@ pub trait Split {
     fn split(self) -> (Self::Base, Self::Base);
 }
 
-impl<T: Real> Split for Dual<T> {
+impl<T> Split for Dual<T> {
     type Base = T;
     #[inline(always)]
     fn split(self) -> (T, T) {
@@ -70,22 +70,30 @@ macro_rules! lift_scalar {
 }
 lift_scalar!(f32, f64);
 
-impl<T: Real> Lift for Dual<T> {
-    type Dual = Dual<Dual<T>>;
-    #[inline(always)]
-    fn lift(x: &Self, dx: &Self) -> Self::Dual {
-        Dual::new(*x, *dx)
-    }
-}
-
-impl<T, const R: usize, const C: usize> Lift for SMatrix<T, R, C>
-where
-    T: Real + Lift<Dual = Dual<T>>,
-{
+impl<T: Real, const R: usize, const C: usize> Lift for SMatrix<T, R, C> {
     type Dual = SMatrix<Dual<T>, R, C>;
     #[inline(always)]
     fn lift(x: &Self, dx: &Self) -> Self::Dual {
         x.zip_map(dx, |a, b| Dual::new(a, b))
+    }
+}
+
+impl<T: Lift, const N: usize> Lift for [T; N] {
+    type Dual = [T::Dual; N];
+    #[inline(always)]
+    fn lift(x: &Self, dx: &Self) -> Self::Dual {
+        core::array::from_fn(|i| T::lift(&x[i], &dx[i]))
+    }
+}
+
+impl<D: Split + Clone, const N: usize> Split for [D; N] {
+    type Base = [D::Base; N];
+    #[inline(always)]
+    fn split(self) -> (Self::Base, Self::Base) {
+        (
+            core::array::from_fn(|i| self[i].clone().split().0),
+            core::array::from_fn(|i| self[i].clone().split().1),
+        )
     }
 }
 

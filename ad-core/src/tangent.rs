@@ -28,7 +28,12 @@ use nalgebra::{RealField, SMatrix};
 /// assert_eq!(half(3.0_f64), 1.5);
 /// ```
 pub trait Real:
-    RealField + Copy + Default + Differentiable<Tangent = Self> + VectorSpace<Scalar = Self>
+    RealField
+    + Copy
+    + Default
+    + Differentiable<Tangent = Self>
+    + VectorSpace<Scalar = Self>
+    + crate::lift::Lift<Dual = crate::dual::Dual<Self>>
 {
     /// Converts an `f64` constant into this scalar type.
     ///

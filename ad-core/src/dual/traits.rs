@@ -453,6 +453,14 @@ macro_rules! impl_traits {
             }
         }
 
+        impl<T: $crate::Real, $($gen)*> $crate::lift::Lift for $name<T, $($arg)*> {
+            type Dual = $crate::dual::Dual<Self>;
+            #[inline(always)]
+            fn lift(x: &Self, dx: &Self) -> Self::Dual {
+                $crate::dual::Dual::new(*x, *dx)
+            }
+        }
+
         impl<T: $crate::Real, $($gen)*> $crate::Real for $name<T, $($arg)*> {
             /// A constant.
             #[inline(always)]

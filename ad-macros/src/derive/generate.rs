@@ -22,6 +22,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
     out.extend(g.std_impls());
     out.extend(g.same_scalar_impl());
     out.extend(g.vector_space_impl());
+    out.extend(g.tangent_differentiable_impl());
     out.extend(g.operator_impls());
     out
 }
@@ -472,6 +473,26 @@ impl<'i, 'a> Gen<'i, 'a> {
             },
         ));
         out
+    }
+
+    /// The tangent struct is differentiable too, with itself as its tangent (a vector space is
+    /// its own tangent space): what differentiating a gradient with respect to a struct needs
+    /// (a call of `g_grad` inside differentiated code).
+    fn tangent_differentiable_impl(&self) -> TokenStream {
+        self.imp(
+            false,
+            quote!(::ad::Differentiable),
+            self.ty(&self.tangent),
+            &self.space_bounds,
+            quote! {
+                type Tangent = Self;
+
+                #[inline]
+                fn apply_tangent(&mut self, tangent: &Self) {
+                    <Self as ::ad::VectorSpace>::add_assign_vs(self, tangent);
+                }
+            },
+        )
     }
 
     fn vector_space_impl(&self) -> TokenStream {

@@ -117,6 +117,27 @@ impl<'a> Emitter<'a> {
         self.prog.name(v)
     }
 
+    /// A tangent that may be zero: its name, or the zero tangent of `like`.
+    fn opt_tangent(&self, v: Option<Var>, like: &Ident) -> TokenStream {
+        match v {
+            Some(v) => {
+                let n = self.name(v);
+                quote!(#n)
+            }
+            None => quote!(::ad::__rt::zero_like(&#like)),
+        }
+    }
+
+    /// An adjoint accumulator, or the tangent of one (forward mode over reverse mode): a
+    /// variable declared before the arms that add to it.
+    fn accumulated(&self, v: Var) -> bool {
+        match self.prog.var(v).role {
+            Role::Adjoint(_) => true,
+            Role::Tangent(x, _) => self.accumulated(x),
+            _ => false,
+        }
+    }
+
     fn span(&self, v: Var) -> Span {
         self.prog.var(v).span
     }
@@ -133,7 +154,7 @@ impl<'a> Emitter<'a> {
     fn read_from_forward(&self, v: Var) -> bool {
         match self.prog.var(v).role {
             Role::Value | Role::Pullback(_) | Role::Record(_) => true,
-            Role::Tangent(x) => self.read_from_forward(x),
+            Role::Tangent(x, _) => self.read_from_forward(x),
             _ => false,
         }
     }
@@ -258,7 +279,7 @@ impl<'a> Emitter<'a> {
             }
             PStmt::Declare(v) => {
                 let id = self.name(*v);
-                if matches!(self.prog.var(*v).role, Role::Adjoint(_)) {
+                if self.accumulated(*v) {
                     quote!(let mut #id;)
                 } else if let Some(t) = self.prog.types.get(v) {
                     quote!(let #id: #t;)
@@ -466,7 +487,7 @@ impl<'a> Emitter<'a> {
         let p = self.prog.var(v);
         match p.role {
             // A reference (or a place through one) is kept as the reference.
-            Role::Value | Role::Tangent(_) if !(p.is_ref || p.place) => self.owned(v, mode),
+            Role::Value | Role::Tangent(..) if !(p.is_ref || p.place) => self.owned(v, mode),
             _ => {
                 let id = self.name(v);
                 quote!(#id)
@@ -481,7 +502,7 @@ impl<'a> Emitter<'a> {
         for s in saved {
             let p = self.prog.var(*s);
             let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_) | Role::First(_))
-                || (matches!(p.role, Role::Value | Role::Tangent(_)) && (p.is_ref || p.place));
+                || (matches!(p.role, Role::Value | Role::Tangent(..)) && (p.is_ref || p.place));
             if by_value {
                 let id = self.name(*s);
                 out.extend(quote!(let #id = *#id;));
@@ -777,6 +798,82 @@ impl<'a> Emitter<'a> {
                     ::ad::__rt::nalgebra::Matrix::zip_map(#r, #dr, |#x, #dx| #jvp.1)
                 )
             }
+            POp::MapWithDerivativeJvp { op, d } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let (x, dx) = (mixed("__x"), mixed("__dx"));
+                let f = closure_forward_forward(
+                    body,
+                    sig,
+                    &x,
+                    &quote!(::ad::__rt::one()),
+                    &dx,
+                    &quote!(::ad::__rt::zero_like(&#x)),
+                );
+                let r = self.r(recv.var, mode);
+                let dr = self.r(*d, mode);
+                quote_spanned!(span=>
+                    ::ad::__rt::map_with_derivative_jvp(#r, #dr, |#x, #dx| #f)
+                )
+            }
+            POp::MapVjpKeptJvp {
+                g,
+                dg,
+                derivatives,
+                dderivatives,
+            } => {
+                let g = self.name(*g);
+                let d = self.r(*derivatives, mode);
+                let dg = self.opt_tangent(*dg, &g);
+                let dd = match dderivatives {
+                    Some(v) => self.r(*v, mode),
+                    None => quote!(&::ad::__rt::zero_like(#d)),
+                };
+                quote_spanned!(span=> ::ad::__rt::map_vjp_kept_jvp(&#g, &#dg, #d, #dd))
+            }
+            POp::MapVjpRecomputeJvp { op, g, dg, d } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let (x, dx) = (mixed("__x"), mixed("__dx"));
+                let f = closure_forward_forward(
+                    body,
+                    sig,
+                    &x,
+                    &quote!(::ad::__rt::one()),
+                    &dx,
+                    &quote!(::ad::__rt::zero_like(&#x)),
+                );
+                let r = self.r(recv.var, mode);
+                let dr = match d {
+                    Some(v) => self.r(*v, mode),
+                    None => quote!(&::ad::__rt::zero_like(#r)),
+                };
+                let gn = self.name(*g);
+                let dg = self.opt_tangent(*dg, &gn);
+                quote_spanned!(span=>
+                    ::ad::__rt::map_vjp_recompute_jvp(#r, #dr, &#gn, &#dg, |#x, #dx| #f)
+                )
+            }
+            POp::MapJvpJvp { op, d, t, td } => {
+                let Op::Map { recv, closure, .. } = op else {
+                    unreachable!("a map")
+                };
+                let (sig, body) = &**closure;
+                let [x, dx, tx, tdx] = ["__x", "__dx", "__tx", "__tdx"].map(mixed);
+                let f = closure_forward_forward(body, sig, &x, &quote!(#dx), &tx, &quote!(#tdx));
+                let r = self.r(recv.var, mode);
+                let dr = self.r(*d, mode);
+                let zero = quote!(&::ad::__rt::zero_like(#r));
+                let tr = t.map_or(zero.clone(), |v| self.r(v, mode));
+                let tdr = td.map_or(zero, |v| self.r(v, mode));
+                quote_spanned!(span=>
+                    ::ad::__rt::zip4_map(#r, #dr, #tr, #tdr, |#x, #dx, #tx, #tdx| #f.3)
+                )
+            }
             POp::TapeNew { array, capacity } => match (array, capacity) {
                 (Some(n), _) => quote!(::ad::__rt::ArrayTape::<_, #n>::new()),
                 (None, Some(c)) => quote!(::std::vec::Vec::with_capacity(#c)),
@@ -990,6 +1087,33 @@ fn tuple_or_bare(items: &[TokenStream]) -> TokenStream {
 fn closure_forward(body: &Body, sig: &Sig) -> TokenStream {
     let prog = tangent::forward(body);
     Emitter::new(&prog, sig).function_body(None)
+}
+
+/// The forward mode over forward mode of a `map` closure's body, as a block giving
+/// `(y, dy, ty, tdy)` at `x` with the tangents `d`, `t` and `td` (expressions).
+fn closure_forward_forward(
+    body: &Body,
+    sig: &Sig,
+    x: &Ident,
+    d: &TokenStream,
+    t: &Ident,
+    td: &TokenStream,
+) -> TokenStream {
+    let prog = tangent::transform(tangent::forward(body), body, "t_");
+    let inner = Emitter::new(&prog, sig).function_body(None);
+    let e = &sig.params[0].name;
+    let (de, te, tde) = (
+        format_ident!("d_{}", e),
+        format_ident!("t_{}", e),
+        format_ident!("t_d_{}", e),
+    );
+    quote!({
+        let #e = #x;
+        let #de = #d;
+        let #te = #t;
+        let #tde = #td;
+        #inner
+    })
 }
 
 /// The reverse mode of a `map` closure's body seeded with `seed`, as a block giving the

@@ -25,8 +25,9 @@ use super::ir::{self, Head, Op, Var};
 pub enum Role {
     /// The value of body variable `%n` (`__vn`).
     Value,
-    /// The tangent of `%n` (`__dn`).
-    Tangent(Var),
+    /// The tangent of `%n` (`__dn`), with the letter of the forward mode that made it (`t`
+    /// for a second one: `__tn`).
+    Tangent(Var, char),
     /// The adjoint accumulator of `%n` (`__gn`).
     Adjoint(Var),
     /// `Ty::of(&%n)`: the type of `%n`, zero-sized (`__tyn`).
@@ -237,6 +238,36 @@ pub enum POp {
     MapJvp {
         op: Op,
         d: Var,
+    },
+    /// The forward mode of [`POp::MapWithDerivative`] in the direction `d` of the receiver:
+    /// `((values, derivatives), (their tangents))`, from the closure's forward mode over
+    /// forward mode.
+    MapWithDerivativeJvp {
+        op: Op,
+        d: Var,
+    },
+    /// The tangent of [`POp::MapVjpKept`]: `dg ∘ derivatives + g ∘ dderivatives`.
+    MapVjpKeptJvp {
+        g: Var,
+        dg: Option<Var>,
+        derivatives: Var,
+        dderivatives: Option<Var>,
+    },
+    /// The tangent of [`POp::MapVjpRecompute`] with the receiver's tangent `d`:
+    /// `f'(x) dg + f''(x) dx g` element by element.
+    MapVjpRecomputeJvp {
+        op: Op,
+        g: Var,
+        dg: Option<Var>,
+        d: Option<Var>,
+    },
+    /// The tangent of [`POp::MapJvp`]: the closure's forward mode over forward mode at the
+    /// receiver, its tangent `d`, and their tangents `t` and `td`.
+    MapJvpJvp {
+        op: Op,
+        d: Var,
+        t: Option<Var>,
+        td: Option<Var>,
     },
     /// A new, empty tape: an array of `array` records on the stack, or a vector with room for
     /// `capacity` records.
@@ -488,10 +519,12 @@ impl Program {
         let v = self.storage(v);
         let text = match self.vars[v.0].role {
             Role::Value => format!("__v{}", v.0),
-            Role::Tangent(s) => {
-                // The tangent of a variable of any role, and of a tangent again (`__ddv3`).
+            Role::Tangent(s, letter) => {
+                // The tangent of a variable of any role, and of a tangent again (`__ddv3`);
+                // a second forward mode names its tangents with its own letter (`__tv3`,
+                // `__tdv3`).
                 let base = self.name(s).to_string();
-                format!("__d{}", base.trim_start_matches("__"))
+                format!("__{letter}{}", base.trim_start_matches("__"))
             }
             Role::Adjoint(s) => format!("__g{}", s.0),
             Role::Marker(s) => format!("__ty{}", s.0),
@@ -652,6 +685,35 @@ impl Program {
             POp::MapVjpKept { g, derivatives } => format!("{} * {}", n(g), n(derivatives)),
             POp::MapVjpRecompute { op, g } => format!("vjp {} ({})", src_op(self, op), n(g)),
             POp::MapJvp { op, d } => format!("jvp {} ({})", src_op(self, op), n(d)),
+            POp::MapWithDerivativeJvp { op, d } => {
+                format!("jvp with derivative {} ({})", src_op(self, op), n(d))
+            }
+            POp::MapVjpKeptJvp {
+                g,
+                dg,
+                derivatives,
+                dderivatives,
+            } => format!(
+                "{} * {} + {} * {}",
+                dg.map_or("0".into(), |v| n(&v)),
+                n(derivatives),
+                n(g),
+                dderivatives.map_or("0".into(), |v| n(&v))
+            ),
+            POp::MapVjpRecomputeJvp { op, g, dg, d } => format!(
+                "vjp jvp {} ({}, {}, {})",
+                src_op(self, op),
+                n(g),
+                dg.map_or("0".into(), |v| n(&v)),
+                d.map_or("0".into(), |v| n(&v))
+            ),
+            POp::MapJvpJvp { op, d, t, td } => format!(
+                "jvp jvp {} ({}, {}, {})",
+                src_op(self, op),
+                n(d),
+                t.map_or("0".into(), |v| n(&v)),
+                td.map_or("0".into(), |v| n(&v))
+            ),
             POp::TapeNew { array, capacity } => match (array, capacity) {
                 (Some(n), _) => format!("tape array {n}"),
                 (None, Some(c)) => format!("tape capacity `{c}`"),

@@ -146,7 +146,52 @@ fn inputs(op: &POp) -> Vec<Var> {
         POp::Pullback { pb, g } => vec![*pb, *g],
         POp::TakeIndex { g, .. } => vec![*g],
         POp::Companion { call, .. } => call.uses(),
-        _ => Vec::new(),
+        POp::Borrow(op) => inputs(op),
+        POp::Lifted { args, .. } => args
+            .iter()
+            .flat_map(|a| match a {
+                LiftArg::Dual(v, d) => vec![Some(*v), *d],
+                LiftArg::Type(v) | LiftArg::Plain(v) => vec![Some(*v)],
+            })
+            .flatten()
+            .collect(),
+        POp::PullbackJvp { pbd, g, dg } => {
+            [Some(*pbd), Some(*g), *dg].into_iter().flatten().collect()
+        }
+        POp::MapWithDerivative { op } => op.uses(),
+        POp::MapVjpKept { g, derivatives } => vec![*g, *derivatives],
+        POp::MapVjpRecompute { op, g } => op.uses().into_iter().chain([*g]).collect(),
+        POp::MapJvp { op, d } | POp::MapWithDerivativeJvp { op, d } => {
+            op.uses().into_iter().chain([*d]).collect()
+        }
+        POp::MapVjpKeptJvp {
+            g,
+            dg,
+            derivatives,
+            dderivatives,
+        } => [Some(*g), *dg, Some(*derivatives), *dderivatives]
+            .into_iter()
+            .flatten()
+            .collect(),
+        POp::MapVjpRecomputeJvp { op, g, dg, d } => op
+            .uses()
+            .into_iter()
+            .chain([Some(*g), *dg, *d].into_iter().flatten())
+            .collect(),
+        POp::MapJvpJvp { op, d, t, td } => op
+            .uses()
+            .into_iter()
+            .chain([Some(*d), *t, *td].into_iter().flatten())
+            .collect(),
+        POp::Record { values, .. } => values.clone(),
+        POp::TapeLen(t) => vec![*t],
+        POp::CountSince { tape, start } => vec![*tape, *start],
+        POp::Zero(_)
+        | POp::One
+        | POp::Named(_)
+        | POp::TangentParam { .. }
+        | POp::Marker(_)
+        | POp::TapeNew { .. } => Vec::new(),
     }
 }
 
@@ -157,9 +202,11 @@ impl Tangent<'_> {
         match self.prog.var(s).role {
             Role::Value => s.0 < self.body.vars.len() && self.prog.var(s).active,
             // In a reverse-mode program every adjoint depends on the seed.
-            Role::Adjoint(_) | Role::Tangent(_) => true,
+            Role::Adjoint(_) | Role::Tangent(..) => true,
             Role::Temp => self.temps.contains(&s),
-            Role::Pullback(_) => self.pullbacks.contains_key(&s),
+            // The pullback of a call has a forward mode; the derivatives a `map` kept have
+            // tangents.
+            Role::Pullback(_) => self.pullbacks.contains_key(&s) || self.temps.contains(&s),
             _ => false,
         }
     }
@@ -171,7 +218,8 @@ impl Tangent<'_> {
             return *d;
         }
         let pv = self.prog.var(v).clone();
-        let d = self.prog.new_var(Role::Tangent(v), pv.span);
+        let letter = self.prefix.chars().next().unwrap_or('d');
+        let d = self.prog.new_var(Role::Tangent(v, letter), pv.span);
         let dv = &mut self.prog.vars[d.0];
         dv.is_ref = pv.is_ref;
         dv.place = pv.place;
@@ -230,11 +278,21 @@ impl Tangent<'_> {
             .map(|v| *self.pullbacks.get(v).unwrap_or(v))
             .collect();
         for v in saved {
-            if self.prog.var(*v).role == Role::Value && self.active(*v) {
+            if self.has_tangent(*v) {
                 out.push(self.tangent_var(*v));
             }
         }
         out
+    }
+
+    /// A saved value with a tangent saved beside it: an active value, or the derivatives a
+    /// `map` kept (a pullback of a call is replaced by its forward mode instead).
+    fn has_tangent(&self, v: Var) -> bool {
+        match self.prog.var(v).role {
+            Role::Value => self.active(v),
+            Role::Pullback(_) => self.temps.contains(&self.prog.storage(v)),
+            _ => false,
+        }
     }
 
     fn stmts(&mut self, stmts: Vec<PStmt>) -> Vec<PStmt> {
@@ -306,6 +364,31 @@ impl Tangent<'_> {
                     tangents,
                 } => self.companion(vars, call, suffix, tangents, out),
                 POp::Pullback { pb, g } => self.pullback(vars, pb, g, false, out),
+                POp::MapWithDerivative { op } => {
+                    let Op::Map { recv, .. } = &op else {
+                        unreachable!("a map")
+                    };
+                    let Some(d) = self.tangent(recv.var) else {
+                        out.push(PStmt::LetTuple {
+                            vars,
+                            op: POp::MapWithDerivative { op },
+                        });
+                        return;
+                    };
+                    for v in vars.iter().flatten() {
+                        let v = self.prog.storage(*v);
+                        self.temps.insert(v);
+                    }
+                    let tangent = vars
+                        .iter()
+                        .map(|v| v.map(|v| self.tangent_var(v)))
+                        .collect();
+                    out.push(PStmt::LetPairs {
+                        value: vars,
+                        tangent,
+                        op: POp::MapWithDerivativeJvp { op, d },
+                    });
+                }
                 other => out.push(PStmt::LetTuple { vars, op: other }),
             },
             PStmt::SetIndex {
@@ -473,11 +556,13 @@ impl Tangent<'_> {
                 out.push(PStmt::Push { tape, values });
             }
             PStmt::BorrowSaved(v) => {
+                // A pullback the forward sweep kept is now the forward mode of one.
+                if let Some(pbd) = self.pullbacks.get(&self.prog.storage(v)) {
+                    out.push(PStmt::BorrowSaved(*pbd));
+                    return;
+                }
                 out.push(PStmt::BorrowSaved(v));
-                if self.prog.var(v).role == Role::Value
-                    && self.active(v)
-                    && !(self.prog.var(v).is_ref || self.prog.var(v).place)
-                {
+                if self.has_tangent(v) && !(self.prog.var(v).is_ref || self.prog.var(v).place) {
                     let d = self.tangent_var(v);
                     out.push(PStmt::BorrowSaved(d));
                 }
@@ -627,6 +712,34 @@ impl Tangent<'_> {
                 g: self.tangent_var(*g),
                 index: *index,
             },
+            POp::MapVjpKept { g, derivatives } => POp::MapVjpKeptJvp {
+                g: *g,
+                dg: self.tangent(*g),
+                derivatives: *derivatives,
+                dderivatives: self.tangent(*derivatives),
+            },
+            POp::MapVjpRecompute { op, g } => {
+                let Op::Map { recv, .. } = op else {
+                    unreachable!("a map")
+                };
+                POp::MapVjpRecomputeJvp {
+                    op: op.clone(),
+                    g: *g,
+                    dg: self.tangent(*g),
+                    d: self.tangent(recv.var),
+                }
+            }
+            POp::MapJvp { op, d } => {
+                let Op::Map { recv, .. } = op else {
+                    unreachable!("a map")
+                };
+                POp::MapJvpJvp {
+                    op: op.clone(),
+                    d: *d,
+                    t: self.tangent(recv.var),
+                    td: self.tangent(*d),
+                }
+            }
             POp::Recompute(op) => return self.recompute_tangent(var, op, out),
             POp::Marker(_)
             | POp::TapeNew { .. }

@@ -1,0 +1,751 @@
+//! Second-order companions, which make the companions differentiable themselves.
+//!
+//! A call of `g_grad(..)` or `g_jvp(..)` inside differentiated code is an ordinary call: like
+//! a call of any function `h`, it uses `h_jvp` and `h_vjp` next to it. So the macro writes, for
+//! every function `g`, the companions of its companions:
+//!
+//! - the cores: `g_vjp_jvp` (forward mode of the reverse-mode program: value, tangent, and a
+//!   pullback that maps a cotangent and its tangent to the cotangents and their tangents) and
+//!   `g_jvp_jvp` (forward mode of the forward-mode program), both IR-to-IR transformations of
+//!   the body (`transform::tangent` applied to the output of `transform::adjoint` or to its
+//!   own output);
+//! - `g_grad_jvp`, `g_grad_vjp` and `g_jvp_vjp` on top of `g_vjp_jvp` (the reverse mode of a
+//!   directional derivative is a forward-over-reverse product by the symmetry of second
+//!   derivatives); `g_jvp_jvp` is a core already.
+//!
+//! A function gets them when its derivatives are its own (it calls no other differentiable
+//! function, whose companions may be hand-written without second-order ones) or when it asks
+//! with `order = 2` (its cores then call its callees' cores). Otherwise it gets stubs that fail
+//! to compile at a call that needs them, with a message that says why. Third derivatives are
+//! stubs too.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+
+use super::Function;
+use super::emit::Emitter;
+use super::ir::{Body, Callee, Op, Stmt};
+use super::sig::{Param, Sig};
+use super::transform::{adjoint, tangent};
+
+/// A body that calls other differentiable functions (the desugaring's `ad::__rt` helpers
+/// aside), whose second-order companions it would need.
+pub fn calls_others(body: &Body) -> bool {
+    fn walk(stmts: &[Stmt]) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Let {
+                op: Op::Call { callee, .. },
+                ..
+            } => !is_runtime_helper(callee),
+            Stmt::If { arms, .. } => arms.iter().any(|a| walk(&a.stmts)),
+            Stmt::Loop { body, .. } => walk(body),
+            _ => false,
+        })
+    }
+    walk(&body.stmts)
+}
+
+/// Calls the desugaring writes (`ad::__rt::ret_some`), whose second-order companions are
+/// written by hand in `ad::__rt`.
+fn is_runtime_helper(callee: &Callee) -> bool {
+    match callee {
+        Callee::Path(p) => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            segs.len() == 3 && segs[0] == "ad" && segs[1] == "__rt"
+        }
+        Callee::Method { .. } => false,
+    }
+}
+
+/// What every companion of a function shares: its lint allowances, `cfg` attributes, the
+/// statement that marks a method used, the doc link to it, and the turbofish that names it.
+pub struct Common {
+    pub allow: TokenStream,
+    pub cfg_attrs: Vec<syn::Attribute>,
+    pub mark_used: TokenStream,
+    pub fn_link: String,
+    pub turbofish: TokenStream,
+}
+
+/// Which first-order companions the function has: `_jvp`, and `_grad` (reverse mode with a
+/// scalar result).
+pub struct Has {
+    pub jvp: bool,
+    pub grad: bool,
+}
+
+/// The tangent type of a parameter as a companion takes it: `Tangent<T>`, or `&Tangent<T>`.
+fn tangent_type(p: &Param) -> TokenStream {
+    let r = &p.referent;
+    if p.by_ref {
+        quote!(&::ad::Tangent<#r>)
+    } else {
+        quote!(::ad::Tangent<#r>)
+    }
+}
+
+fn bare_or_tuple(items: &[TokenStream]) -> TokenStream {
+    if items.len() == 1 {
+        items[0].clone()
+    } else {
+        quote!((#(#items),*))
+    }
+}
+
+fn ident(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::mixed_site())
+}
+
+struct Gen<'a> {
+    func: &'a Function,
+    sig: &'a Sig,
+    common: &'a Common,
+    /// The differentiated parameters, in order.
+    diff: Vec<&'a Param>,
+}
+
+impl Gen<'_> {
+    fn name(&self, suffix: &str) -> syn::Ident {
+        format_ident!("{}_{}", self.func.sig.ident, suffix)
+    }
+
+    /// The tangent parameters with a prefix (`d_x` of type `Tangent<X>`).
+    fn tangent_params(&self, prefix: &str) -> Vec<(syn::Ident, TokenStream)> {
+        self.diff
+            .iter()
+            .map(|p| (format_ident!("{}{}", prefix, p.name), tangent_type(p)))
+            .collect()
+    }
+
+    fn tangent_names(&self, prefix: &str) -> Vec<syn::Ident> {
+        self.diff
+            .iter()
+            .map(|p| format_ident!("{}{}", prefix, p.name))
+            .collect()
+    }
+
+    /// The cotangents of the differentiated parameters: bare for one, else a tuple.
+    fn cotangent(&self) -> TokenStream {
+        let c: Vec<TokenStream> = self
+            .diff
+            .iter()
+            .map(|p| {
+                let r = &p.referent;
+                quote!(::ad::Tangent<#r>)
+            })
+            .collect();
+        bare_or_tuple(&c)
+    }
+
+    /// `Tangent<T>` of each differentiated parameter.
+    fn plain_cotangents(&self) -> Vec<TokenStream> {
+        self.diff
+            .iter()
+            .map(|p| {
+                let r = &p.referent;
+                quote!(::ad::Tangent<#r>)
+            })
+            .collect()
+    }
+
+    /// The names of all parameters (`self` included), as the body reads them.
+    fn param_names(&self) -> Vec<TokenStream> {
+        self.sig
+            .params
+            .iter()
+            .map(|p| p.name.to_token_stream())
+            .collect()
+    }
+
+    /// `let (a, b, ..) = Clone::clone(&saved);`: the parameters bound again inside a pullback
+    /// from the copies it owns (every call of the pullback starts from the same values).
+    fn rebind(&self, saved: &syn::Ident, extra: &[syn::Ident]) -> TokenStream {
+        let names: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .filter(|p| !p.is_self)
+            .map(|p| {
+                let n = &p.name;
+                quote!(mut #n)
+            })
+            .chain(extra.iter().map(|n| quote!(#n)))
+            .collect();
+        quote!(let (#(#names,)*) = ::core::clone::Clone::clone(&#saved);)
+    }
+
+    /// `let saved = (Clone::clone(&a), ..);` of the non-`self` parameters and `extra`.
+    fn save(&self, saved: &syn::Ident, extra: &[syn::Ident]) -> TokenStream {
+        let names: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .filter(|p| !p.is_self)
+            .map(|p| p.name.to_token_stream())
+            .chain(extra.iter().map(|n| n.to_token_stream()))
+            .collect();
+        quote!(let #saved = (#(::core::clone::Clone::clone(&#names),)*);)
+    }
+
+    /// `self` moved into a pullback: a reference is copied, an owned receiver is cloned
+    /// inside so that the closure stays `Fn`.
+    fn self_param(&self) -> Option<&Param> {
+        self.sig.params.iter().find(|p| p.is_self)
+    }
+}
+
+/// The signature of one generated item, beyond the function's own parameters.
+struct Item {
+    name: syn::Ident,
+    /// Extra parameters after the function's own (tangents).
+    extra: Vec<(syn::Ident, TokenStream)>,
+    ret: TokenStream,
+    doc: String,
+    /// The body of its stub, of the shape of `ret`.
+    stub: TokenStream,
+}
+
+/// The second-order companions of a function: the cores and the companions of `_grad` and
+/// `_jvp` when `ready`, else stubs that say why at a call that needs them; and
+/// stubs of the third-order companions.
+pub fn companions(
+    func: &Function,
+    sig: &Sig,
+    body: &Body,
+    common: &Common,
+    has: &Has,
+    ready: bool,
+) -> TokenStream {
+    let g = Gen {
+        func,
+        sig,
+        common,
+        diff: sig.differentiated().collect(),
+    };
+    let items = items(&g, has);
+    let mut out = TokenStream::new();
+    if ready {
+        let bodies = bodies(&g, body, has);
+        for (item, body) in items.iter().zip(bodies) {
+            out.extend(emit_item(&g, item, Ok(body)));
+        }
+    } else {
+        for item in &items {
+            out.extend(emit_item(
+                &g,
+                item,
+                Err(quote!(::ad::__rt::SecondOrderCompanions)),
+            ));
+        }
+    }
+    for item in third_order(&g, has) {
+        out.extend(emit_item(&g, &item, Err(quote!(::ad::__rt::ThirdOrder))));
+    }
+    out
+}
+
+/// The signatures of the cores and of the companions of `_grad` and `_jvp`, in the order
+/// [`bodies`] writes them.
+fn items(g: &Gen, has: &Has) -> Vec<Item> {
+    let output = &g.sig.output;
+    let fn_link = &g.common.fn_link;
+    let cot = g.cotangent();
+    let d = g.tangent_params("d_");
+    let t = g.tangent_params("t_");
+    let td = g.tangent_params("t_d_");
+    let (triple, pair, plain) = stub_bodies();
+    let mut items = vec![
+        Item {
+            name: g.name("vjp_jvp"),
+            extra: d.clone(),
+            ret: quote!((
+                #output,
+                ::ad::Tangent<#output>,
+                impl Fn(::ad::Tangent<#output>, ::ad::Tangent<#output>) -> (#cot, #cot)
+            )),
+            doc: format!(
+                "Forward mode of the reverse mode of {fn_link}: its value and tangent in the direction of the `d_` arguments, and the forward mode of its pullback, which maps a cotangent and its tangent to the cotangents of the parameters and their tangents. Generated by `#[differentiable]`."
+            ),
+            stub: triple.clone(),
+        },
+        Item {
+            name: g.name("jvp_jvp"),
+            extra: d.iter().chain(&t).chain(&td).cloned().collect(),
+            ret: quote!((
+                (#output, ::ad::Tangent<#output>),
+                (::ad::Tangent<#output>, ::ad::Tangent<#output>)
+            )),
+            doc: format!(
+                "Forward mode of the forward mode of {fn_link}: `((y, dy), (ty, tdy))` for the tangents `d_` and `t_` of the parameters and `t_d_` of the `d_` tangents; also the forward mode of `_jvp`. Generated by `#[differentiable]`."
+            ),
+            stub: plain.clone(),
+        },
+    ];
+    if has.grad {
+        items.push(Item {
+            name: g.name("grad_jvp"),
+            extra: d.clone(),
+            ret: quote!(((#output, #cot), (::ad::Tangent<#output>, #cot))),
+            doc: format!(
+                "Forward mode of `_grad` of {fn_link}: `((y, gradient), (dy, dgradient))` in the direction of the `d_` arguments. Generated by `#[differentiable]`."
+            ),
+            stub: plain.clone(),
+        });
+        items.push(Item {
+            name: g.name("grad_vjp"),
+            extra: Vec::new(),
+            ret: quote!((
+                (#output, #cot),
+                impl Fn((::ad::Tangent<#output>, #cot)) -> #cot
+            )),
+            doc: format!(
+                "Reverse mode of `_grad` of {fn_link}: `(y, gradient)` and the pullback of a cotangent `(ybar, cbar)`, `ybar gradient + H cbar`. Generated by `#[differentiable]`."
+            ),
+            stub: pair.clone(),
+        });
+    }
+    if has.jvp {
+        let plain_cots = g.plain_cotangents();
+        items.push(Item {
+            name: g.name("jvp_vjp"),
+            extra: d.clone(),
+            ret: quote!((
+                (#output, ::ad::Tangent<#output>),
+                impl Fn((::ad::Tangent<#output>, ::ad::Tangent<#output>)) -> (#(#plain_cots,)* #(#plain_cots),*)
+            )),
+            doc: format!(
+                "Reverse mode of `_jvp` of {fn_link}: `(y, dy)` and the pullback of a cotangent `(ybar, dybar)`, giving the cotangents of the parameters and then of their tangents. Generated by `#[differentiable]`."
+            ),
+            stub: pair.clone(),
+        });
+    }
+    items
+}
+
+/// The stubs of the third-order companions (the second-order companions of `_grad` and
+/// `_jvp`): a function of them that differentiates a derivative inside a derivative gets an
+/// error at the call.
+fn third_order(g: &Gen, has: &Has) -> Vec<Item> {
+    let mut items = Vec::new();
+    let k = g.diff.len();
+    if k == 0 {
+        return items;
+    }
+    let (triple, _, plain) = stub_bodies();
+    // A stub takes its tangent arguments of any type; only their number matters.
+    let any = |n: usize, from: usize| -> Vec<(syn::Ident, TokenStream)> {
+        (from..from + n)
+            .map(|i| {
+                let ty = format_ident!("__AdArg{}", i);
+                (format_ident!("__arg{}", i), quote!(#ty))
+            })
+            .collect()
+    };
+    let vjp_ret = quote!((__AdWhy, __AdWhy, impl Fn(__AdWhy, __AdWhy) -> __AdWhy));
+    let jvp_ret = quote!(((__AdWhy, __AdWhy), (__AdWhy, __AdWhy)));
+    let doc = "Stub: a derivative of a derivative cannot be differentiated again (`ad` writes derivatives up to the second order).".to_string();
+    let mut push = |name: &str, n: usize, ret: &TokenStream, stub: &TokenStream| {
+        items.push(Item {
+            name: g.name(name),
+            extra: any(n, 0),
+            ret: ret.clone(),
+            doc: doc.clone(),
+            stub: stub.clone(),
+        })
+    };
+    if has.grad {
+        push("grad_vjp_jvp", k, &vjp_ret, &triple);
+        push("grad_jvp_jvp", 3 * k, &jvp_ret, &plain);
+    }
+    if has.jvp {
+        push("jvp_vjp_jvp", 3 * k, &vjp_ret, &triple);
+        push("jvp_jvp_jvp", 7 * k, &jvp_ret, &plain);
+    }
+    items
+}
+
+/// The bodies of stubs returning `(a, b, pullback)`, `(a, pullback)` and a plain value.
+fn stub_bodies() -> (TokenStream, TokenStream, TokenStream) {
+    (
+        quote!((unreachable!(), unreachable!(), |_, _| unreachable!())),
+        quote!((unreachable!(), |_| unreachable!())),
+        quote!(unreachable!()),
+    )
+}
+
+/// One item: `Ok(body)`, or a stub whose last argument must implement `Err(bound)`, a trait
+/// that nothing implements and whose diagnostic says why.
+fn emit_item(g: &Gen, item: &Item, body: Result<TokenStream, TokenStream>) -> TokenStream {
+    let Common {
+        allow,
+        cfg_attrs,
+        mark_used,
+        ..
+    } = g.common;
+    let vis = &g.func.vis;
+    let generics = &g.func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs: Vec<&syn::FnArg> = g.func.sig.inputs.iter().collect();
+    let Item {
+        name,
+        extra,
+        ret,
+        doc,
+        ..
+    } = item;
+    match body {
+        Ok(body) => {
+            let extra = extra.iter().map(|(n, t)| quote!(#n: #t));
+            quote! {
+                #(#cfg_attrs)*
+                #[doc = #doc]
+                #[doc(hidden)]
+                #allow
+                #[inline]
+                #vis fn #name #generics (#(#inputs,)* #(#extra),*) -> #ret #where_clause {
+                    #mark_used
+                    #body
+                }
+            }
+        }
+        Err(bound) => {
+            let mut generics = generics.clone();
+            generics.params.push(syn::parse_quote!(__AdWhy: #bound));
+            let mut args: Vec<TokenStream> = inputs.iter().map(|i| quote!(#i)).collect();
+            let mut typed: Vec<TokenStream> = Vec::new();
+            for (i, (n, t)) in extra.iter().enumerate() {
+                if i + 1 == extra.len() {
+                    // The last argument takes the trait's type, so the error is at the call.
+                    typed.push(quote!(#n: __AdWhy));
+                } else {
+                    if let Ok(id) = syn::parse2::<syn::Ident>(t.clone())
+                        && id.to_string().starts_with("__AdArg")
+                    {
+                        generics.params.push(syn::parse_quote!(#id));
+                    }
+                    typed.push(quote!(#n: #t));
+                }
+            }
+            if extra.is_empty()
+                && let Some(pos) = inputs
+                    .iter()
+                    .rposition(|i| matches!(i, syn::FnArg::Typed(_)))
+                && let syn::FnArg::Typed(pt) = inputs[pos]
+            {
+                let pat = &pt.pat;
+                args[pos] = quote!(#pat: __AdWhy);
+            }
+            let stub = &item.stub;
+            quote! {
+                #(#cfg_attrs)*
+                #[doc = #doc]
+                #[doc(hidden)]
+                #allow
+                #[allow(unreachable_code)]
+                #[inline]
+                #vis fn #name #generics (#(#args,)* #(#typed),*) -> #ret #where_clause {
+                    #mark_used
+                    #stub
+                }
+            }
+        }
+    }
+}
+
+/// The bodies of [`items`], in order.
+fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
+    let sig = g.sig;
+    let output = &sig.output;
+    let turbofish = &g.common.turbofish;
+    let vjp_jvp = g.name("vjp_jvp");
+
+    let vjp_jvp_prog = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
+    let vjp_jvp_body = Emitter::new(&vjp_jvp_prog, sig).function_body(Some(output));
+    let jvp_jvp_prog = tangent::transform(tangent::forward(body), body, "t_");
+    let jvp_jvp_body = Emitter::new(&jvp_jvp_prog, sig).function_body(None);
+    let parts = ident("__parts");
+    let mut out = vec![
+        vjp_jvp_body.clone(),
+        quote! {
+            let #parts = #jvp_jvp_body;
+            ((#parts.0, #parts.1), (#parts.2, #parts.3))
+        },
+    ];
+
+    // How the companions evaluate a core: a method names it through `Self`; a function that
+    // may be free or associated cannot name it either way, so the core's body is inlined.
+    let params = g.param_names();
+    let d_names = g.tangent_names("d_");
+    let core_vjp_jvp = if sig.is_method {
+        quote!(Self::#vjp_jvp #turbofish (#(#params,)* #(#d_names),*))
+    } else {
+        vjp_jvp_body
+    };
+    let [
+        y,
+        dy,
+        pbd,
+        c,
+        dc,
+        ybar,
+        cbar,
+        dybar,
+        hc,
+        a,
+        b,
+        saved,
+        owned_self,
+    ] = [
+        "__y", "__dy", "__pbd", "__c", "__dc", "__ybar", "__cbar", "__dybar", "__hc", "__a", "__b",
+        "__saved", "__self",
+    ]
+    .map(ident);
+    // Inside a pullback, which may be called many times, the parameters are bound again from
+    // copies it owns; a receiver by reference is copied, an owned one cloned.
+    let owned_receiver = g.self_param().is_some_and(|p| !p.by_ref);
+    let save_self =
+        owned_receiver.then(|| quote!(let #owned_self = ::core::clone::Clone::clone(&self);));
+    let core_in_closure = if owned_receiver {
+        let rest = params.iter().skip(1);
+        quote!(Self::#vjp_jvp #turbofish (::core::clone::Clone::clone(&#owned_self), #(#rest,)* #(#d_names),*))
+    } else {
+        core_vjp_jvp.clone()
+    };
+    let cot = g.cotangent();
+
+    if has.grad {
+        let grad = g.name("grad");
+        let grad_value = if sig.is_method {
+            quote!(Self::#grad #turbofish (#(#params),*))
+        } else {
+            // The `_grad` body: the reverse-mode program without its pullback.
+            let prog = adjoint::reverse(body, sig, false);
+            Emitter::new(&prog, sig).function_body(None)
+        };
+        out.push(quote! {
+            let (#y, #dy, #pbd) = #core_vjp_jvp;
+            let (#c, #dc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#y));
+            ((#y, #c), (#dy, #dc))
+        });
+        // The pullback of `(y, c) = g_grad(x)` at `(ybar, cbar)` is `ybar c + H cbar`, with
+        // `H cbar` from the core in the direction `cbar`.
+        let save = g.save(&saved, &[]);
+        let rebind = g.rebind(&saved, &[]);
+        let split = split_into(&d_names, &cbar, &g.diff);
+        out.push(quote! {
+            #save_self
+            #save
+            let (#y, #c) = #grad_value;
+            ((#y, ::core::clone::Clone::clone(&#c)), move |(#ybar, #cbar): (::ad::Tangent<#output>, #cot)| {
+                #rebind
+                #split
+                let (_, _, #pbd) = #core_in_closure;
+                let (_, #hc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#ybar));
+                ::ad::__rt::grad_pullback(&#c, #ybar, #hc)
+            })
+        });
+    }
+    if has.jvp {
+        // The pullback of `(y, dy) = g_jvp(x, dx)` at `(ybar, dybar)`: the core in the
+        // direction `dx` maps `(dybar, ybar)` to `(J' dybar, J' ybar + (dJ' dx) dybar)`, the
+        // cotangents of `dx` and of `x` (second derivatives are symmetric).
+        let jvp = g.name("jvp");
+        let jvp_value = if sig.is_method {
+            quote!(Self::#jvp #turbofish (#(#params,)* #(#d_names),*))
+        } else {
+            let prog = tangent::forward(body);
+            Emitter::new(&prog, sig).function_body(None)
+        };
+        let save = g.save(&saved, &d_names);
+        let rebind = g.rebind(&saved, &d_names);
+        let n = g.diff.len();
+        let a_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__a{}", i)).collect();
+        let b_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__b{}", i)).collect();
+        let (a_pat, b_pat) = (
+            bare_or_tuple_idents(&a_parts),
+            bare_or_tuple_idents(&b_parts),
+        );
+        out.push(quote! {
+            #save_self
+            #save
+            let (#y, #dy) = #jvp_value;
+            ((#y, #dy), move |(#ybar, #dybar): (::ad::Tangent<#output>, ::ad::Tangent<#output>)| {
+                #rebind
+                let (_, _, #pbd) = #core_in_closure;
+                let (#a, #b) = #pbd(#dybar, #ybar);
+                let #a_pat = #a;
+                let #b_pat = #b;
+                (#(#b_parts,)* #(#a_parts),*)
+            })
+        });
+    }
+    out
+}
+
+fn bare_or_tuple_idents(names: &[syn::Ident]) -> TokenStream {
+    if names.len() == 1 {
+        names[0].to_token_stream()
+    } else {
+        quote!((#(#names),*))
+    }
+}
+
+/// `let d_x = cbar;` (or `&cbar` for a reference parameter), or the fields of a tuple `cbar`
+/// for several parameters.
+fn split_into(names: &[syn::Ident], from: &syn::Ident, diff: &[&Param]) -> TokenStream {
+    if names.len() == 1 {
+        let n = &names[0];
+        return if diff[0].by_ref {
+            quote!(let #n = &#from;)
+        } else {
+            quote!(let #n = #from;)
+        };
+    }
+    let owned: Vec<syn::Ident> = names.iter().map(|n| format_ident!("{}_owned", n)).collect();
+    let refs = names.iter().zip(&owned).zip(diff).map(|((n, o), p)| {
+        if p.by_ref {
+            quote!(let #n = &#o;)
+        } else {
+            quote!(let #n = #o;)
+        }
+    });
+    quote! {
+        let (#(#owned),*) = #from;
+        #(#refs)*
+    }
+}
+
+/// `f_hvp(x, v)` and `f_hessian(x)` of a function of one vector returning a scalar (its own
+/// scalar type, `f64`, `f32` or generic): the reverse-mode program under forward mode, seeded
+/// with 1 and the direction `v` (each basis vector for the Hessian). `None` for another shape.
+pub fn order_two(
+    func: &Function,
+    sig: &Sig,
+    body: &Body,
+    common: &Common,
+    scalar_output: bool,
+) -> Option<TokenStream> {
+    if !scalar_output || sig.is_method || sig.params.len() != 1 || !sig.params[0].differentiated {
+        return None;
+    }
+    let x = &sig.params[0];
+    if x.by_ref || !is_svector(&x.referent) {
+        return None;
+    }
+    let syn::FnArg::Typed(x_arg) = &func.sig.inputs[0] else {
+        return None;
+    };
+    let x_pat = &x_arg.pat;
+    let xname = &x.name;
+    let x_ty = &x.referent;
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let output = &sig.output;
+    let dx = format_ident!("d_{}", x.name);
+    let hvp = format_ident!("{}_hvp", name);
+    let hessian = format_ident!("{}_hessian", name);
+    let Common {
+        allow, cfg_attrs, ..
+    } = common;
+    let prog = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
+    let core = Emitter::new(&prog, sig).function_body(Some(output));
+    let [v, value, pbd, gradient, hv] =
+        ["__direction", "__value", "__pbd", "__gradient", "__hv"].map(ident);
+    let product = quote! {
+        let #dx = #v;
+        let (#value, _, #pbd) = #core;
+        let (#gradient, #hv) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#value));
+        (#value, #gradient, #hv)
+    };
+    let doc_hvp = format!(
+        "Value, gradient and Hessian-vector product `H v` of [`{name}`]: forward mode of its reverse mode, seeded with 1 and the direction `v`. Generated by `#[differentiable(order = 2)]`."
+    );
+    let doc_hessian = format!(
+        "Value, gradient and Hessian of [`{name}`]: one Hessian-vector product per basis vector (forward mode of its reverse mode), made exactly symmetric. Generated by `#[differentiable(order = 2)]`."
+    );
+    // Differentiating `f_hvp` needs third derivatives: its companions are stubs that say so.
+    let g = Gen {
+        func,
+        sig,
+        common,
+        diff: sig.differentiated().collect(),
+    };
+    let doc = "Stub: differentiating a Hessian-vector product needs third derivatives, which `ad` does not write.".to_string();
+    let (triple, pair, _) = stub_bodies();
+    let any = |n: usize| -> Vec<(syn::Ident, TokenStream)> {
+        (0..n)
+            .map(|i| {
+                let ty = format_ident!("__AdArg{}", i);
+                (format_ident!("__arg{}", i), quote!(#ty))
+            })
+            .collect()
+    };
+    let mut stubs = TokenStream::new();
+    for (suffix, extra, ret, stub) in [
+        (
+            "hvp_jvp",
+            any(3),
+            quote!(((#output, #x_ty, #x_ty), (#output, #x_ty, #x_ty))),
+            quote!(unreachable!()),
+        ),
+        (
+            "hvp_vjp",
+            any(1),
+            quote!(((#output, #x_ty, #x_ty), impl Fn((#output, #x_ty, #x_ty)) -> (#x_ty, #x_ty))),
+            pair,
+        ),
+    ] {
+        let _ = &triple;
+        stubs.extend(emit_item(
+            &g,
+            &Item {
+                name: g.name(suffix),
+                extra,
+                ret,
+                doc: doc.clone(),
+                stub,
+            },
+            Err(quote!(::ad::__rt::ThirdOrder)),
+        ));
+    }
+    Some(quote! {
+        #stubs
+
+        #(#cfg_attrs)*
+        #[doc = #doc_hvp]
+        #allow
+        #[inline]
+        #vis fn #hvp #generics (#x_pat: #x_ty, #v: #x_ty) -> (#output, #x_ty, #x_ty) #where_clause {
+            #product
+        }
+
+        #(#cfg_attrs)*
+        #[doc = #doc_hessian]
+        #allow
+        #[inline]
+        #vis fn #hessian #generics (#x_pat: #x_ty) -> (#output, #x_ty, ::ad::__rt::JacobianOf<#x_ty, #x_ty>) #where_clause {
+            ::ad::__rt::hessian_by_columns(#xname, |#x_pat: #x_ty, #v: #x_ty| { #product })
+        }
+    })
+}
+
+/// `SVector<..>`, `VectorN`-style aliases and `nalgebra::SVector<..>`: a statically sized
+/// column vector by its name.
+fn is_svector(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let n = last.ident.to_string();
+    n == "SVector"
+        || (n.starts_with("Vector") && n[6..].chars().all(|c| c.is_ascii_digit()) && n.len() > 6)
+}

@@ -1,0 +1,299 @@
+//! Nested differentiation: calls of another function's `_grad` and `_jvp` inside
+//! differentiated code, in all four combinations of an outer and an inner mode, checked
+//! against analytic derivatives and finite differences of the outer function.
+
+mod common;
+
+use ad::prelude::*;
+use common::{assert_close_scalar, fd_gradient};
+use nalgebra::{Matrix2, Matrix3, Matrix4, SVector, Vector2, Vector3};
+
+#[differentiable]
+fn add(x: f64, y: f64) -> f64 {
+    x + y
+}
+
+/// `x · d/dy (x + y)` with the inner derivative by reverse mode.
+#[differentiable]
+fn confusion_rev(x: f64) -> f64 {
+    let (_, (_, dy)) = add_grad(x, 1.0);
+    x * dy
+}
+
+/// `x · d/dy (x + y)` with the inner derivative by forward mode.
+#[differentiable]
+fn confusion_fwd(x: f64) -> f64 {
+    let (_, dy) = add_jvp(x, 1.0, 0.0, 1.0);
+    x * dy
+}
+
+/// No perturbation confusion: `d/dx [x · d/dy (x + y)] = 1` in all four combinations.
+#[test]
+fn perturbation_confusion_in_all_four_modes() {
+    for x in [-2.0, 0.0, 0.5, 3.0] {
+        // forward over reverse, reverse over reverse
+        assert_eq!(confusion_rev_jvp(x, 1.0), (x, 1.0));
+        assert_eq!(confusion_rev_grad(x), (x, 1.0));
+        // forward over forward, reverse over forward
+        assert_eq!(confusion_fwd_jvp(x, 1.0), (x, 1.0));
+        assert_eq!(confusion_fwd_grad(x), (x, 1.0));
+    }
+}
+
+#[differentiable]
+fn potential(q: Vector2<f64>, w: Vector2<f64>) -> f64 {
+    let d = q - w;
+    1.0 / d.norm() + q[0] * q[0] * q[1]
+}
+
+/// The force `-∇p(q)` at `q`, weighted: differentiated with respect to `q` and `w`.
+#[differentiable]
+fn work(q: Vector2<f64>, w: Vector2<f64>) -> f64 {
+    let (_, (f, _)) = potential_grad(q, w);
+    let f = -f;
+    f.dot(&q) + f[1] * w[0]
+}
+
+#[test]
+fn gradient_inside_a_gradient_matches_finite_differences() {
+    let at = |v: Vector3<f64>| (Vector2::new(v[0], v[1]), Vector2::new(v[2], -0.5));
+    for p in [
+        Vector3::new(1.0, 0.5, 0.3),
+        Vector3::new(-0.7, 1.2, 0.1),
+        Vector3::new(2.0, -1.0, -0.4),
+    ] {
+        let (q, w) = at(p);
+        let (v, (gq, gw)) = work_grad(q, w);
+        assert_eq!(v, work(q, w));
+        let fd = fd_gradient(
+            |p: Vector3<f64>| {
+                let (q, w) = at(p);
+                work(q, w)
+            },
+            p,
+        );
+        assert_close_scalar(gq[0], fd[0], 1e-6);
+        assert_close_scalar(gq[1], fd[1], 1e-6);
+        assert_close_scalar(gw[0], fd[2], 1e-6);
+        // forward over reverse agrees with reverse over reverse
+        for (dq, dw) in [
+            (Vector2::new(1.0, 0.0), Vector2::zeros()),
+            (Vector2::new(0.3, -0.2), Vector2::new(0.5, 1.0)),
+        ] {
+            let (v2, d) = work_jvp(q, w, dq, dw);
+            assert_eq!(v2, v);
+            assert_close_scalar(d, gq.dot(&dq) + gw.dot(&dw), 1e-10);
+        }
+    }
+}
+
+#[differentiable]
+fn cubic(x: Vector2<f64>) -> f64 {
+    x[0] * x[0] * x[1] + x[1].sin() * x[0]
+}
+
+/// A directional derivative of `cubic` in a direction that depends on the input.
+#[differentiable]
+fn slope(x: Vector2<f64>) -> f64 {
+    let v = Vector2::new(x[1], 1.0);
+    let (_, d) = cubic_jvp(x, v);
+    d * d
+}
+
+#[test]
+fn directional_derivative_inside_both_modes() {
+    for x in [Vector2::new(0.4, 1.1), Vector2::new(-1.3, 0.2)] {
+        let (v, g) = slope_grad(x);
+        assert_eq!(v, slope(x));
+        let fd = fd_gradient(slope, x);
+        assert_close_scalar(g[0], fd[0], 1e-6);
+        assert_close_scalar(g[1], fd[1], 1e-6);
+        let (_, d) = slope_jvp(x, Vector2::new(0.7, -0.3));
+        assert_close_scalar(d, g.dot(&Vector2::new(0.7, -0.3)), 1e-10);
+    }
+}
+
+// `order = 2`: Hessians of concrete `f64` code against analytic ones ---------------------------
+
+#[differentiable(order = 2)]
+fn rosenbrock(x: Vector2<f64>) -> f64 {
+    let a = 1.0 - x[0];
+    let b = x[1] - x[0] * x[0];
+    a * a + 100.0 * b * b
+}
+
+#[test]
+fn rosenbrock_hessian_is_analytic() {
+    for x in [
+        Vector2::new(-1.2, 1.0),
+        Vector2::new(0.3, -0.7),
+        Vector2::new(1.0, 1.0),
+    ] {
+        let h = Matrix2::new(
+            2.0 - 400.0 * (x[1] - x[0] * x[0]) + 800.0 * x[0] * x[0],
+            -400.0 * x[0],
+            -400.0 * x[0],
+            200.0,
+        );
+        let (y, g, hh) = rosenbrock_hessian(x);
+        let (y2, g2) = rosenbrock_grad(x);
+        assert_eq!(y, y2);
+        assert_eq!(g, g2);
+        assert!((hh - h).norm() < 1e-10 * h.norm(), "{hh} vs {h}");
+        assert_eq!(hh, hh.transpose());
+        let v = Vector2::new(0.25, -1.5);
+        let (_, _, hv) = rosenbrock_hvp(x, v);
+        assert!((hv - h * v).norm() < 1e-10 * (h * v).norm());
+    }
+}
+
+const Q: [[f64; 3]; 3] = [[4.0, 1.0, -0.5], [1.0, 3.0, 0.25], [-0.5, 0.25, 2.0]];
+
+/// `x' A x + b' x` with `A` not symmetric: the Hessian is `A + A'`.
+#[differentiable(order = 2)]
+fn quadratic_form(x: Vector3<f64>) -> f64 {
+    let a = Matrix3::new(
+        Q[0][0], Q[0][1], Q[0][2], Q[1][0], Q[1][1], Q[1][2], 2.0, Q[2][1], Q[2][2],
+    );
+    let b = Vector3::new(1.0, -2.0, 0.5);
+    x.dot(&(a * x)) + b.dot(&x)
+}
+
+#[test]
+fn quadratic_form_hessian_is_a_plus_a_transpose() {
+    let a = Matrix3::new(
+        Q[0][0], Q[0][1], Q[0][2], Q[1][0], Q[1][1], Q[1][2], 2.0, Q[2][1], Q[2][2],
+    );
+    for x in [Vector3::new(0.1, 0.2, 0.3), Vector3::new(-3.0, 1.0, 2.5)] {
+        let (_, g, h) = quadratic_form_hessian(x);
+        assert!((h - (a + a.transpose())).norm() < 1e-12, "{h}");
+        assert!((g - ((a + a.transpose()) * x + Vector3::new(1.0, -2.0, 0.5))).norm() < 1e-12);
+    }
+}
+
+/// `log Σ exp(x_i)`, written with a loop for the maximum and one for the sum.
+#[differentiable(order = 2)]
+fn log_sum_exp(x: SVector<f64, 4>) -> f64 {
+    let mut m = x[0];
+    for i in 1..4 {
+        if x[i] > m {
+            m = x[i];
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..4 {
+        s += (x[i] - m).exp();
+    }
+    m + s.ln()
+}
+
+#[test]
+fn log_sum_exp_hessian_is_diag_p_minus_p_p_transpose() {
+    for x in [
+        SVector::<f64, 4>::new(0.1, -0.4, 1.3, 0.0),
+        SVector::<f64, 4>::new(2.0, 2.0, -1.0, 0.5),
+    ] {
+        let e = x.map(|t| t.exp());
+        let p = e / e.sum();
+        let h = Matrix4::from_diagonal(&p) - p * p.transpose();
+        let (y, g, hh) = log_sum_exp_hessian(x);
+        assert!((y - e.sum().ln()).abs() < 1e-14);
+        assert!((g - p).norm() < 1e-14);
+        assert!((hh - h).norm() < 1e-13, "{hh} vs {h}");
+    }
+}
+
+/// A loop that carries a value: `y ← sin(y) · x_k + x_{k+1}` over the entries.
+#[differentiable(order = 2)]
+fn recurrence(x: SVector<f64, 5>) -> f64 {
+    let mut y: f64 = 0.5;
+    for k in 0..4 {
+        y = y.sin() * x[k] + x[k + 1] * y;
+    }
+    y * y
+}
+
+#[test]
+fn hessian_of_a_loop_matches_finite_differences_of_the_gradient() {
+    let x = SVector::<f64, 5>::new(0.3, -1.1, 0.8, 1.7, -0.4);
+    let (_, g, h) = recurrence_hessian(x);
+    assert_eq!(g, recurrence_grad(x).1);
+    assert_eq!(h, h.transpose());
+    let eps = 1e-6;
+    for j in 0..5 {
+        let mut xp = x;
+        xp[j] += eps;
+        let mut xm = x;
+        xm[j] -= eps;
+        let column = (recurrence_grad(xp).1 - recurrence_grad(xm).1) / (2.0 * eps);
+        for i in 0..5 {
+            assert_close_scalar(h[(i, j)], column[i], 1e-6);
+        }
+    }
+    // `f_hvp` is `H v`, and forward over reverse agrees with the Hessian of `num-dual`.
+    let v = SVector::<f64, 5>::new(1.0, 0.5, -0.25, 2.0, -1.0);
+    let (_, _, hv) = recurrence_hvp(x, v);
+    assert!((hv - h * v).norm() < 1e-12 * (h * v).norm());
+    use num_dual::DualNum;
+    let (_, _, hd) = num_dual::hessian(
+        |x: SVector<num_dual::Dual2Vec64<nalgebra::Const<5>>, 5>| {
+            let mut y = num_dual::Dual2Vec64::<nalgebra::Const<5>>::from_re(0.5);
+            for k in 0..4 {
+                y = y.sin() * x[k] + x[k + 1] * y;
+            }
+            y * y
+        },
+        &x,
+    );
+    assert!((h - hd).norm() < 1e-12 * hd.norm(), "{h} vs {hd}");
+}
+
+// Methods, several parameters and `wrt` ---------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Differentiable)]
+struct Spring {
+    k: f64,
+    rest: f64,
+}
+
+impl Spring {
+    #[differentiable]
+    fn energy(&self, q: Vector2<f64>) -> f64 {
+        let s = q.norm() - self.rest;
+        0.5 * self.k * s * s
+    }
+
+    /// One explicit step `q - h ∇E(q)`, differentiated with respect to the spring and `q`.
+    #[differentiable]
+    fn relaxed(&self, q: Vector2<f64>) -> f64 {
+        let (_, (_, f)) = self.energy_grad(q);
+        let q1 = q - 0.1 * f;
+        q1.norm_squared()
+    }
+}
+
+#[test]
+fn nested_method_gradient_with_respect_to_self_and_argument() {
+    let s = Spring { k: 3.0, rest: 0.7 };
+    let q = Vector2::new(0.9, -0.4);
+    let (v, (gs, gq)) = s.relaxed_grad(q);
+    assert_eq!(v, s.relaxed(q));
+    let fd = fd_gradient(
+        |p: SVector<f64, 4>| {
+            Spring {
+                k: p[0],
+                rest: p[1],
+            }
+            .relaxed(Vector2::new(p[2], p[3]))
+        },
+        SVector::<f64, 4>::new(3.0, 0.7, 0.9, -0.4),
+    );
+    assert_close_scalar(gs.k, fd[0], 1e-6);
+    assert_close_scalar(gs.rest, fd[1], 1e-6);
+    assert_close_scalar(gq[0], fd[2], 1e-6);
+    assert_close_scalar(gq[1], fd[3], 1e-6);
+    let ds = SpringTangent { k: 0.3, rest: -0.2 };
+    let dq = Vector2::new(0.5, 0.25);
+    let (_, d) = s.relaxed_jvp(q, &ds, dq);
+    assert_close_scalar(d, gs.k * 0.3 - gs.rest * 0.2 + gq.dot(&dq), 1e-12);
+}
