@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod det;
+pub mod nested;
 pub mod nn;
 
 use ad::prelude::*;

@@ -540,12 +540,14 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
         out.push(quote! {
             #save_self
             #save
-            let (#y, #c) = #grad_value;
-            ((#y, ::core::clone::Clone::clone(&#c)), move |(#ybar, #cbar): (::ad::Tangent<#output>, #cot)| {
+            // The pullback takes the gradient from the core again rather than capturing it,
+            // so that a caller that only wants the pullback (a call recomputed in the backward
+            // sweep of a loop) lets the optimizer drop the value.
+            ((#grad_value), move |(#ybar, #cbar): (::ad::Tangent<#output>, #cot)| {
                 #rebind
                 #split
                 let (_, _, #pbd) = #core_in_closure;
-                let (_, #hc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#ybar));
+                let (#c, #hc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#ybar));
                 ::ad::__rt::grad_pullback(&#c, #ybar, #hc)
             })
         });

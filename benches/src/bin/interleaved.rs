@@ -7,19 +7,23 @@
 //! back to back, so the variants see the same machine, and the minimum over rounds drops the
 //! rounds that another process slowed down. It complements criterion; it does not replace it.
 //!
-//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det] [rounds]`
+//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det|nested] [rounds]`
 //!
 //! - `nn`: the training steps of `nn_step_b1` and `nn_step_b32`, against hand-written steps;
 //! - `loops`: Rosenbrock (N = 32) written as a loop and the 1000-step projectile, against
 //!   hand-written adjoints;
 //! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
-//!   primal, for sizes 5 to 9.
+//!   primal, for sizes 5 to 9;
+//! - `nested`: the Hessian of a 10-dimensional `f64` function by `order = 2` against
+//!   `Dual2Vec` and `num-dual`, `f_hvp` against `f_grad`, and GradBench's `particle` and
+//!   `saddle`, the outer derivative in the four nestings against the outer primal.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use ad::prelude::*;
 use ad_benches::det::*;
+use ad_benches::nested::*;
 use ad_benches::nn::*;
 use ad_benches::*;
 use ad_nn::prelude::*;
@@ -163,6 +167,68 @@ fn det() -> Vec<Variant> {
     out
 }
 
+fn nested() -> Vec<Variant> {
+    let x = point10();
+    let v = SVector::<f64, 10>::from_fn(|i, _| 1.0 - 0.1 * i as f64);
+    let mut out = vec![
+        variant("hessian10, ad order = 2", 0, 200, move || {
+            extended_rosenbrock10_hessian(black_box(x)).2[(3, 4)]
+        }),
+        variant("hessian10, ad Dual2Vec", 0, 200, move || {
+            ad::hessian(|x| extended_rosenbrock_generic(&x), black_box(x)).2[(3, 4)]
+        }),
+        variant("hessian10, num-dual", 0, 200, move || {
+            num_dual::hessian(|x| extended_rosenbrock_generic(&x), black_box(&x)).2[(3, 4)]
+        }),
+        variant("rosenbrock10, _grad", 3, 2000, move || {
+            extended_rosenbrock10_grad(black_box(x)).1[3]
+        }),
+        variant("rosenbrock10, _hvp", 3, 2000, move || {
+            extended_rosenbrock10_hvp(black_box(x), black_box(v)).2[3]
+        }),
+    ];
+    for (inner, inner_forward) in [("inner f", true), ("inner r", false)] {
+        let base = out.len();
+        out.push(variant(
+            &format!("particle primal, {inner}"),
+            base,
+            20,
+            move || particle::miss(black_box(0.1), inner_forward),
+        ));
+        for (name, outer_forward, i) in search::MODES {
+            if i == inner_forward {
+                out.push(variant(&format!("particle {name}"), base, 20, move || {
+                    particle::miss_derivative(black_box(0.1), outer_forward, inner_forward)
+                }));
+            }
+        }
+    }
+    let start = Vector2::new(1.0, 1.0);
+    let p = Vector2::new(0.5, -0.25);
+    for (inner, inner_forward) in [("inner f", true), ("inner r", false)] {
+        let base = out.len();
+        out.push(variant(
+            &format!("saddle primal, {inner}"),
+            base,
+            20,
+            move || saddle::outer(black_box(p), start, inner_forward),
+        ));
+        for (name, outer_forward, i) in search::MODES {
+            if i == inner_forward {
+                out.push(variant(
+                    &format!("saddle {name} (gradient)"),
+                    base,
+                    20,
+                    move || {
+                        saddle::outer_gradient(black_box(p), start, outer_forward, inner_forward)[0]
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let group = args.next().unwrap_or_else(|| "nn".into());
@@ -173,7 +239,8 @@ fn main() {
         "nn" => nn(),
         "loops" => loops(),
         "det" => det(),
-        other => panic!("unknown group `{other}`: nn, loops or det"),
+        "nested" => nested(),
+        other => panic!("unknown group `{other}`: nn, loops, det or nested"),
     };
     let mut best = vec![f64::MAX; variants.len()];
     let mut sink = 0.0;
