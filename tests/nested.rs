@@ -6,7 +6,7 @@ mod common;
 
 use ad::prelude::*;
 use common::{assert_close_scalar, fd_gradient};
-use nalgebra::{Matrix2, Matrix3, Matrix4, SVector, Vector2, Vector3};
+use nalgebra::{Matrix2, Matrix3, Matrix4, SVector, Vector1, Vector2, Vector3};
 
 #[differentiable]
 fn add(x: f64, y: f64) -> f64 {
@@ -296,4 +296,69 @@ fn nested_method_gradient_with_respect_to_self_and_argument() {
     let dq = Vector2::new(0.5, 0.25);
     let (_, d) = s.relaxed_jvp(q, &ds, dq);
     assert_close_scalar(d, gs.k * 0.3 - gs.rest * 0.2 + gq.dot(&dq), 1e-12);
+}
+
+// `jacobian` on a method and with `wrt` ------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Differentiable)]
+struct Arm {
+    l1: f64,
+    l2: f64,
+}
+
+impl Arm {
+    #[differentiable]
+    fn tip(&self, q: Vector2<f64>) -> Vector2<f64> {
+        let a = q[0];
+        let b = q[0] + q[1];
+        Vector2::new(
+            self.l1 * a.cos() + self.l2 * b.cos(),
+            self.l1 * a.sin() + self.l2 * b.sin(),
+        )
+    }
+
+    /// The robotics pattern: parameters in `self`, the Jacobian with respect to `q`.
+    #[differentiable(jacobian, wrt(q))]
+    fn end_effector(&self, q: Vector2<f64>) -> Vector2<f64> {
+        self.tip(q)
+    }
+
+    /// Three outputs of two joints: reverse mode would be chosen for 3 > 2? No: forward
+    /// mode (two columns) since the input is smaller.
+    #[differentiable(jacobian, wrt(q))]
+    fn reach(&self, q: Vector2<f64>) -> Vector3<f64> {
+        let t = self.tip(q);
+        Vector3::new(t[0], t[1], t.norm())
+    }
+}
+
+/// A scalar-valued map of three inputs: reverse mode (one row).
+#[differentiable(jacobian, wrt(x))]
+fn weighted(x: Vector3<f64>, w: f64) -> Vector1<f64> {
+    Vector1::new(w * x[0] * x[1] + x[2].sin())
+}
+
+#[test]
+fn jacobians_of_methods_and_with_wrt() {
+    let arm = Arm { l1: 1.0, l2: 0.5 };
+    let q = Vector2::new(0.3, 0.9);
+    let (y, j) = arm.end_effector_jacobian(q);
+    assert_eq!(y, arm.tip(q));
+    let (a, b) = (q[0], q[0] + q[1]);
+    let exact = Matrix2::new(
+        -arm.l1 * a.sin() - arm.l2 * b.sin(),
+        -arm.l2 * b.sin(),
+        arm.l1 * a.cos() + arm.l2 * b.cos(),
+        arm.l2 * b.cos(),
+    );
+    assert!((j - exact).norm() < 1e-14, "{j} vs {exact}");
+    let (_, j3) = arm.reach_jacobian(q);
+    let t = arm.tip(q);
+    let norm_row = (t.transpose() * exact) / t.norm();
+    assert!((j3.fixed_rows::<2>(0) - exact).norm() < 1e-14);
+    assert!((j3.row(2) - norm_row).norm() < 1e-14);
+    let x = Vector3::new(0.5, -1.0, 2.0);
+    let (_, jw) = weighted_jacobian(x, 3.0);
+    let exact = nalgebra::RowVector3::new(3.0 * x[1], 3.0 * x[0], x[2].cos());
+    assert!((jw.row(0) - exact).norm() < 1e-14);
 }

@@ -534,7 +534,12 @@ impl<'a> Emitter<'a> {
                 receiver,
             } => {
                 let r = self.r(*of, mode);
-                let z = quote!(::ad::__rt::zero_like(#r));
+                // A method call, whose autoderef also reaches the value behind a receiver
+                // held by reference (`&self` of a method that does not differentiate `self`).
+                let z = quote!({
+                    use ::ad::Differentiable as _;
+                    (#r).zero_tangent()
+                });
                 if *receiver {
                     quote!(::ad::__rt::tangent_arg(&#z))
                 } else if *by_ref {
