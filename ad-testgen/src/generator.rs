@@ -101,6 +101,8 @@ struct Var {
     pending: bool,
     /// A parameter (cannot be assigned).
     param: bool,
+    /// Borrowed by a `for .. in x.iter()` around the current statement (cannot be assigned).
+    borrowed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -301,6 +303,7 @@ impl<'a> FnGen<'a> {
             loop_assigned: false,
             pending: false,
             param: false,
+            borrowed: false,
         });
         self.vars.len() - 1
     }
@@ -709,10 +712,11 @@ impl<'a> FnGen<'a> {
             }
             _ => {
                 let (d, db) = self.denominator(depth - 1);
+                let d_lit = d.parse::<f64>().is_ok() || d == "(-3.0)";
                 Ex {
                     code: format!("({} / {d})", a.code),
                     bound: a.bound / db,
-                    lit: false,
+                    lit: a.lit && d_lit,
                 }
             }
         }
@@ -1180,7 +1184,11 @@ impl<'a> FnGen<'a> {
             .map(|t| self.expr(t, depth.saturating_sub(1)))
             .collect();
         let b = parts.iter().map(|p| p.bound).fold(0.0, f64::max);
-        let codes: Vec<String> = parts.into_iter().map(|p| p.code).collect();
+        // A literal element would be `{float}` in a tuple pattern: give it its type.
+        let codes: Vec<String> = parts
+            .into_iter()
+            .map(|p| if p.lit { recv(&p) } else { p.code })
+            .collect();
         Ex::new(format!("({})", codes.join(", ")), b)
     }
 
@@ -1525,7 +1533,7 @@ impl<'a> FnGen<'a> {
     /// Mutable visible variables declared outside the innermost loop may be assigned; the
     /// rule on pending branch values forbids overwriting one.
     fn assignable(&self, pred: impl Fn(&Var) -> bool) -> Vec<usize> {
-        self.vars_of(|v| v.mutable && !v.param && pred(v))
+        self.vars_of(|v| v.mutable && !v.param && !v.borrowed && pred(v))
     }
 
     /// Records an assignment to `i`: its bound, and whether a branch defined it.
@@ -1790,18 +1798,24 @@ impl<'a> FnGen<'a> {
         let ty = self.rand_ty(false);
         let name = self.fresh("b");
         let spelled = self.spell(&ty);
+        let mutable = self.chance(0.3);
+        let decl = if mutable {
+            format!("mut {name}")
+        } else {
+            name.clone()
+        };
         let tick = self.tick;
         let mut bound: f64 = 0.0;
         if self.chance(0.6) {
             let c = self.cond();
-            self.line(out, format!("let {name}: {spelled} = if {c} {{"));
+            self.line(out, format!("let {decl}: {spelled} = if {c} {{"));
             bound = bound.max(self.arm(out, Some(&ty)));
             self.line(out, "} else {".into());
             bound = bound.max(self.arm(out, Some(&ty)));
             self.line(out, "};".into());
         } else {
             let (scrut, pats) = self.match_head();
-            self.line(out, format!("let {name}: {spelled} = match {scrut} {{"));
+            self.line(out, format!("let {decl}: {spelled} = match {scrut} {{"));
             for p in pats {
                 self.line(out, format!("    {p} => {{"));
                 self.nesting += 1;
@@ -1811,7 +1825,6 @@ impl<'a> FnGen<'a> {
             }
             self.line(out, "};".into());
         }
-        let mutable = self.chance(0.3);
         let i = self.push_var(name, ty, mutable, bound);
         self.vars[i].branch_tick = Some(tick);
         if !self.feat.unread_branch_values {
@@ -1944,10 +1957,12 @@ impl<'a> FnGen<'a> {
                 };
                 self.line(out, head);
                 self.enter_loop(label);
+                self.vars[a].borrowed = by_iter;
                 self.loop_body(out, |g, _| {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = by_iter;
                 });
+                self.vars[a].borrowed = false;
             }
             3 => {
                 let k = self.fresh("k");
@@ -1974,10 +1989,12 @@ impl<'a> FnGen<'a> {
                 let b = self.vars[v].bound;
                 self.line(out, format!("for {x} in {name}.iter() {{"));
                 self.enter_loop(label);
+                self.vars[v].borrowed = true;
                 self.loop_body(out, |g, _| {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = true;
                 });
+                self.vars[v].borrowed = false;
             }
             5 => {
                 let k = self.fresh("k");
@@ -2399,7 +2416,11 @@ impl<'a> FnGen<'a> {
 fn recv(e: &Ex) -> String {
     if e.lit {
         let v = e.code.trim_start_matches('(').trim_end_matches(')');
-        format!("({v}_f64)")
+        if v.parse::<f64>().is_ok() {
+            format!("({v}_f64)")
+        } else {
+            format!("({} * 1.0_f64)", e.code)
+        }
     } else {
         recv_code(&e.code)
     }

@@ -247,11 +247,25 @@ fn case_glue(corpus: &Corpus, i: usize) -> String {
     s
 }
 
+/// Where each function's item and glue are in a generated file: `(first line, last line,
+/// function index)`, 1-based, for attributing compile errors.
+pub type LineMap = Vec<(usize, usize, usize)>;
+
+fn lines(s: &str) -> usize {
+    s.matches('\n').count()
+}
+
 /// The whole generated file: items, sources, glue and `cases()`.
 ///
 /// It expects `Case`, `Flat` and `flat` of the harness crate in scope (the includer writes
 /// `use ad_generated::{Case, Flat, flat};`).
 pub fn test_file(corpus: &Corpus) -> String {
+    test_file_with_map(corpus).0
+}
+
+/// [`test_file`], and where each function is in it.
+pub fn test_file_with_map(corpus: &Corpus) -> (String, LineMap) {
+    let mut map = Vec::new();
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -267,8 +281,10 @@ pub fn test_file(corpus: &Corpus) -> String {
         s.push_str(&struct_flat(d));
         s.push('\n');
     }
-    for f in &corpus.funcs {
+    for (i, f) in corpus.funcs.iter().enumerate() {
+        let start = lines(&s) + 1;
         s.push_str(&f.source);
+        map.push((start, lines(&s), i));
         s.push('\n');
     }
     let _ = writeln!(
@@ -281,7 +297,9 @@ pub fn test_file(corpus: &Corpus) -> String {
     }
     let _ = writeln!(s, "];\n");
     for i in 0..corpus.funcs.len() {
+        let start = lines(&s) + 1;
         s.push_str(&case_glue(corpus, i));
+        map.push((start, lines(&s), i));
         s.push('\n');
     }
     let _ = writeln!(s, "/// Every generated function, in order.\npub fn cases() -> Vec<Case> {{\n    vec![");
@@ -289,5 +307,29 @@ pub fn test_file(corpus: &Corpus) -> String {
         let _ = writeln!(s, "        case_{i}(),");
     }
     let _ = writeln!(s, "    ]\n}}");
-    s
+    (s, map)
+}
+
+/// The corpus as plain Rust, without `#[differentiable]` (structs derive only `Clone`,
+/// `Copy`, `Debug`, `PartialEq`): compiling it checks that the generator wrote type-correct
+/// code, whatever the macro does with it. Calls to `_grad`/`_jvp` (feature `nested_diff`)
+/// need the macro, so a corpus with them is not plain Rust.
+pub fn plain_file(corpus: &Corpus) -> (String, LineMap) {
+    let mut map = Vec::new();
+    let mut s = format!("#![allow(warnings)]\n{}\n", prelude());
+    for d in &corpus.structs {
+        s.push_str(
+            &struct_source(d, &corpus.structs)
+                .replace("Differentiable, ", ""),
+        );
+        s.push('\n');
+    }
+    for (i, f) in corpus.funcs.iter().enumerate() {
+        let start = lines(&s) + 1;
+        s.push_str(&f.source.replace("#[differentiable]\n", "\n"));
+        map.push((start, lines(&s), i));
+        s.push('\n');
+    }
+    s.push_str("fn main() {}\n");
+    (s, map)
 }
