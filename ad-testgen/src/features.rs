@@ -48,8 +48,13 @@ pub struct Features {
     /// A value defined by an `if`/`match` (as a value or assigned in an arm) read inside a
     /// later loop (FINDINGS: "branch value read in a later loop", `cannot find value __lrN`).
     pub branch_value_in_later_loop: bool,
-    /// A value defined by a branch and never read afterwards (FINDINGS: E0282).
-    pub unread_branch_values: bool,
+    /// A value defined by a branch (an `if`/`match` value, an assignment in an arm) or
+    /// assigned inside a loop that does not reach the result (FINDINGS: dead branch and loop
+    /// values, E0282). Off, such values are folded into the result, and only variables of
+    /// the function's top-level block are assigned in arms and loop bodies.
+    pub dead_values: bool,
+    /// `if`/`match` values of a struct type (FINDINGS: struct-valued branches, E0282).
+    pub struct_branch_values: bool,
     /// A type annotation on a tuple pattern, `let (a, b): (f64, f64) = ..` (FINDINGS: E0689).
     pub tuple_pattern_annotations: bool,
     /// `for x in v.iter()` over a differentiated nalgebra vector (FINDINGS: E0716).
@@ -64,6 +69,14 @@ pub struct Features {
     pub singular_points: bool,
     /// `argmax`/`argmin` values (outside the SPEC's method list; silently wrong today).
     pub argmax: bool,
+    /// A constant matrix, tuple, array or struct (no differentiated input in it) passed to a
+    /// differentiated parameter of a call (FINDINGS: constant call arguments). Off, the
+    /// generator makes every such argument depend on an input.
+    pub constant_call_args: bool,
+    /// A result (or early-returned value) that depends on no differentiated input, e.g.
+    /// `Matrix4::zeros().norm()` (FINDINGS: constant results, E0283). Off, the generator
+    /// makes every result depend on an input.
+    pub constant_results: bool,
 
     // --- promised by the SPEC, not supported by the current macro (default off) ------------
     /// `break`/`continue` anywhere in a loop body, not only at the end of an `if`.
@@ -99,13 +112,16 @@ impl Default for Features {
             kinks: true,
             integer_side: true,
             branch_value_in_later_loop: false,
-            unread_branch_values: false,
+            dead_values: false,
+            struct_branch_values: false,
             tuple_pattern_annotations: false,
             vector_iter_loops: false,
             nested_tail_return: false,
             view_operands: false,
             singular_points: false,
             argmax: false,
+            constant_call_args: false,
+            constant_results: false,
             exits_anywhere: false,
             return_in_loops: false,
             labelled_loops: false,
@@ -134,13 +150,16 @@ pub const FLAG_NAMES: &[&str] = &[
     "kinks",
     "integer_side",
     "branch_value_in_later_loop",
-    "unread_branch_values",
+    "dead_values",
+    "struct_branch_values",
     "tuple_pattern_annotations",
     "vector_iter_loops",
     "nested_tail_return",
     "view_operands",
     "singular_points",
     "argmax",
+    "constant_call_args",
+    "constant_results",
     "exits_anywhere",
     "return_in_loops",
     "labelled_loops",
@@ -178,13 +197,16 @@ impl Features {
             "kinks" => &mut self.kinks,
             "integer_side" => &mut self.integer_side,
             "branch_value_in_later_loop" => &mut self.branch_value_in_later_loop,
-            "unread_branch_values" => &mut self.unread_branch_values,
+            "dead_values" => &mut self.dead_values,
+            "struct_branch_values" => &mut self.struct_branch_values,
             "tuple_pattern_annotations" => &mut self.tuple_pattern_annotations,
             "vector_iter_loops" => &mut self.vector_iter_loops,
             "nested_tail_return" => &mut self.nested_tail_return,
             "view_operands" => &mut self.view_operands,
             "singular_points" => &mut self.singular_points,
             "argmax" => &mut self.argmax,
+            "constant_call_args" => &mut self.constant_call_args,
+            "constant_results" => &mut self.constant_results,
             "exits_anywhere" => &mut self.exits_anywhere,
             "return_in_loops" => &mut self.return_in_loops,
             "labelled_loops" => &mut self.labelled_loops,

@@ -103,6 +103,8 @@ struct Var {
     param: bool,
     /// Borrowed by a `for .. in x.iter()` around the current statement (cannot be assigned).
     borrowed: bool,
+    /// Depends on a differentiated input (conservatively: some assignment read one).
+    active: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -283,6 +285,81 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// Does `code` read a variable that depends on a differentiated input?
+    fn is_active(&self, code: &str) -> bool {
+        let newest = self.visible_all();
+        code.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|t| !t.is_empty())
+            .any(|t| newest.iter().any(|&i| self.vars[i].active && self.vars[i].name == t))
+    }
+
+    /// Marks variable `i` active if `code` is.
+    fn activate(&mut self, i: usize, code: &str) {
+        if self.is_active(code) {
+            self.vars[i].active = true;
+        }
+    }
+
+    /// A scalar expression that depends on a differentiated input, if one can be read here.
+    fn active_scalar(&mut self) -> Option<String> {
+        let cands = self.vars_of(|v| v.active);
+        if cands.is_empty() {
+            return None;
+        }
+        let i = self.choose(&cands);
+        let v = &self.vars[i];
+        let code = if v.deref { format!("(*{})", v.name) } else { v.name.clone() };
+        self.reduce(&code, &v.ty.clone())
+    }
+
+    /// `e`, made to depend on a differentiated input (a constant argument of a call loses its
+    /// tangent under the current macro; see `Features::constant_call_args`).
+    fn force_active(&mut self, ty: &Ty, e: Ex, depth: usize) -> String {
+        if self.is_active(&e.code) {
+            return e.code;
+        }
+        for _ in 0..4 {
+            let e2 = self.expr(ty, depth);
+            if self.is_active(&e2.code) {
+                return e2.code;
+            }
+        }
+        let Some(s) = self.active_scalar() else {
+            return e.code;
+        };
+        match ty {
+            Ty::F64 => format!("({} + {s} * 0.0)", e.code),
+            Ty::Mat(..) => format!("({} * (1.0 + {s} * 0.0))", e.code),
+            Ty::Tuple(ts) => {
+                let mut parts = Vec::new();
+                for (k, t) in ts.iter().enumerate() {
+                    let p = self.expr(t, depth.saturating_sub(1));
+                    parts.push(if k == 0 { self.force_active(t, p, 0) } else { p.code });
+                }
+                format!("({})", parts.join(", "))
+            }
+            Ty::Array(k) => {
+                let mut parts = Vec::new();
+                for j in 0..*k {
+                    let p = self.f64_expr(depth.saturating_sub(1));
+                    parts.push(if j == 0 { self.force_active(&Ty::F64, p, 0) } else { p.code });
+                }
+                format!("[{}]", parts.join(", "))
+            }
+            Ty::Struct(st) => {
+                let def = self.structs[*st].clone();
+                let mut parts = Vec::new();
+                for (k, (f, t)) in def.fields.iter().enumerate() {
+                    let p = self.expr(t, depth.saturating_sub(1));
+                    let c = if k == 0 { self.force_active(t, p, 0) } else { p.code };
+                    parts.push(format!("{f}: {c}"));
+                }
+                format!("{} {{ {} }}", def.name, parts.join(", "))
+            }
+            _ => e.code,
+        }
+    }
+
     /// The receiver/field path of a variable (auto-deref makes `x.f` work on references).
     fn path(&self, i: usize) -> String {
         self.vars[i].name.clone()
@@ -304,6 +381,7 @@ impl<'a> FnGen<'a> {
             pending: false,
             param: false,
             borrowed: false,
+            active: false,
         });
         self.vars.len() - 1
     }
@@ -1357,10 +1435,15 @@ impl<'a> FnGen<'a> {
             .map(|p| match p {
                 Param::Diff { ty, by_ref, .. } => {
                     let e = self.expr(ty, depth);
-                    if *by_ref {
-                        format!("&{}", e.code)
-                    } else {
+                    let code = if self.feat.constant_call_args {
                         e.code
+                    } else {
+                        self.force_active(ty, e, depth)
+                    };
+                    if *by_ref {
+                        format!("&{code}")
+                    } else {
+                        code
                     }
                 }
                 Param::Int { max, .. } => self.int_arg(*max),
@@ -1449,7 +1532,7 @@ impl<'a> FnGen<'a> {
         let top = self.nesting == 0;
         let in_loop = !self.loops.is_empty();
         let f = self.feat.clone();
-        let branch_values_here = f.unread_branch_values || top;
+        let branch_values_here = f.dead_values || top;
         let w = [
             5.0,                                                           // 0 let
             3.0,                                                           // 1 assign
@@ -1526,7 +1609,10 @@ impl<'a> FnGen<'a> {
         let spelled = self.spell(&ty);
         let m = if mutable { "mut " } else { "" };
         self.line(out, format!("let {m}{name}: {spelled} = {};", e.code));
-        self.push_var(name, ty, mutable, e.bound);
+        // Activity is decided before the new binding shadows an old one of the same name.
+        let act = self.is_active(&e.code);
+        let i = self.push_var(name, ty, mutable, e.bound);
+        self.vars[i].active = act;
         true
     }
 
@@ -1536,23 +1622,26 @@ impl<'a> FnGen<'a> {
         self.vars_of(|v| v.mutable && !v.param && !v.borrowed && pred(v))
     }
 
-    /// Records an assignment to `i`: its bound, and whether a branch defined it.
+    /// Records an assignment to `i`: its bound, and whether a branch or a loop defined it.
     fn assigned(&mut self, i: usize, bound: f64) {
         let in_branch = self.in_arm > 0;
+        let in_loop = !self.loops.is_empty();
+        let dead_ok = self.feat.dead_values;
+        let tick = self.tick;
         let v = &mut self.vars[i];
         v.bound = v.bound.max(bound);
         if in_branch {
-            v.branch_tick = Some(self.tick);
-            if !self.feat.unread_branch_values {
-                v.pending = true;
-            }
+            v.branch_tick = Some(tick);
+        }
+        if (in_branch || in_loop) && !dead_ok {
+            v.pending = true;
         }
     }
 
-    /// Can an arm assign `v`? Without `unread_branch_values`, only top-level variables, so
-    /// that the value is folded into the result.
+    /// Can an arm or a loop body assign `v`? Without `dead_values`, only top-level variables,
+    /// so that the value is folded into the result.
     fn arm_target_ok(&self, v: &Var) -> bool {
-        self.in_arm == 0 || self.feat.unread_branch_values || v.scope <= 1
+        (self.in_arm == 0 && self.loops.is_empty()) || self.feat.dead_values || v.scope <= 1
     }
 
     /// In a loop, a value assigned to a variable declared outside it is squashed when it could
@@ -1567,7 +1656,8 @@ impl<'a> FnGen<'a> {
     }
 
     fn s_assign(&mut self, out: &mut Vec<String>) -> bool {
-        let cands = self.assignable(|v| !v.pending && !v.ty.is_dynamic());
+        let nested = self.in_arm > 0 || !self.loops.is_empty();
+        let cands = self.assignable(|v| (nested || !v.pending) && !v.ty.is_dynamic());
         let cands: Vec<usize> = cands
             .into_iter()
             .filter(|&i| self.arm_target_ok(&self.vars[i]))
@@ -1582,6 +1672,12 @@ impl<'a> FnGen<'a> {
         let e = self.carried(i, e);
         self.line(out, format!("{} = {};", self.vars[i].name, e.code));
         self.assigned(i, e.bound);
+        if nested {
+            self.activate(i, &e.code);
+        } else {
+            // A plain assignment in straight-line code replaces the value, and its activity.
+            self.vars[i].active = self.is_active(&e.code);
+        }
         true
     }
 
@@ -1639,6 +1735,7 @@ impl<'a> FnGen<'a> {
         };
         self.line(out, format!("{name} {op} {e};"));
         self.assigned(i, nb);
+        self.activate(i, &e);
         true
     }
 
@@ -1678,6 +1775,7 @@ impl<'a> FnGen<'a> {
         self.line(out, format!("{place} {op} {};", e.code));
         let nb = if op == "=" { e.bound } else { vb + e.bound };
         self.assigned(i, nb);
+        self.activate(i, &e.code);
         if !self.loops.is_empty() {
             self.vars[i].loop_assigned = true;
         }
@@ -1715,10 +1813,12 @@ impl<'a> FnGen<'a> {
             })
             .collect();
         self.line(out, format!("let ({}){ann} = {};", binds.join(", "), e.code));
+        let act = self.is_active(&e.code);
         for (b, t) in binds.iter().zip(ts) {
             let mutable = b.starts_with("mut ");
             let name = b.trim_start_matches("mut ").to_string();
-            self.push_var(name, t, mutable, e.bound);
+            let i = self.push_var(name, t, mutable, e.bound);
+            self.vars[i].active = act;
         }
         true
     }
@@ -1749,8 +1849,10 @@ impl<'a> FnGen<'a> {
             def.name.clone()
         };
         self.line(out, format!("let {name} {{ {} }} = {};", binds.join(", "), e.code));
+        let act = self.is_active(&e.code);
         for (n, t) in new {
-            self.push_var(n, t, false, e.bound);
+            let i = self.push_var(n, t, false, e.bound);
+            self.vars[i].active = act;
         }
         true
     }
@@ -1795,7 +1897,10 @@ impl<'a> FnGen<'a> {
 
     /// `let x = if c { .. } else { .. };` or `let x = match .. { .. };`.
     fn s_branch_value(&mut self, out: &mut Vec<String>) -> bool {
-        let ty = self.rand_ty(false);
+        let mut ty = self.rand_ty(false);
+        if matches!(ty, Ty::Struct(_)) && !self.feat.struct_branch_values {
+            ty = Ty::F64;
+        }
         let name = self.fresh("b");
         let spelled = self.spell(&ty);
         let mutable = self.chance(0.3);
@@ -1805,6 +1910,7 @@ impl<'a> FnGen<'a> {
             name.clone()
         };
         let tick = self.tick;
+        let first_line = out.len();
         let mut bound: f64 = 0.0;
         if self.chance(0.6) {
             let c = self.cond();
@@ -1825,9 +1931,12 @@ impl<'a> FnGen<'a> {
             }
             self.line(out, "};".into());
         }
+        // The arms' statements and values, not the condition on the first line.
+        let act = self.is_active(&out[first_line + 1..].join("\n"));
         let i = self.push_var(name, ty, mutable, bound);
+        self.vars[i].active = act;
         self.vars[i].branch_tick = Some(tick);
-        if !self.feat.unread_branch_values {
+        if !self.feat.dead_values {
             self.vars[i].pending = true;
         }
         true
@@ -1958,9 +2067,11 @@ impl<'a> FnGen<'a> {
                 self.line(out, head);
                 self.enter_loop(label);
                 self.vars[a].borrowed = by_iter;
+                let act = self.vars[a].active;
                 self.loop_body(out, |g, _| {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = by_iter;
+                    g.vars[i].active = act;
                 });
                 self.vars[a].borrowed = false;
             }
@@ -1990,9 +2101,11 @@ impl<'a> FnGen<'a> {
                 self.line(out, format!("for {x} in {name}.iter() {{"));
                 self.enter_loop(label);
                 self.vars[v].borrowed = true;
+                let act = self.vars[v].active;
                 self.loop_body(out, |g, _| {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = true;
+                    g.vars[i].active = act;
                 });
                 self.vars[v].borrowed = false;
             }
@@ -2198,11 +2311,18 @@ impl<'a> FnGen<'a> {
             })
             .collect();
         let d = self.rng.random_range(1..=self.lim.max_expr_depth);
-        if pend.is_empty() {
-            return self.expr(&ret, d).code;
+        let code = if pend.is_empty() {
+            self.expr(&ret, d).code
+        } else {
+            let s = format!("({}).tanh()", pend.join(" + "));
+            self.folded(&ret, d, &s)
+        };
+        if self.feat.constant_results {
+            code
+        } else {
+            let e = Ex::new(code, 0.0);
+            self.force_active(&ret, e, d)
         }
-        let s = format!("({}).tanh()", pend.join(" + "));
-        self.folded(&ret, d, &s)
     }
 
     /// An expression of `ty` built so that it depends on the scalar `s`.
@@ -2277,6 +2397,7 @@ impl<'a> FnGen<'a> {
             };
             let i = self.push_var("self".into(), Ty::Struct(s), false, 3.0);
             self.vars[i].param = true;
+            self.vars[i].active = true;
             self.vars[i].deref = self.receiver == Receiver::Ref;
         }
         // Parameters.
@@ -2308,6 +2429,7 @@ impl<'a> FnGen<'a> {
             let name = format!("x{k}");
             let i = self.push_var(name.clone(), ty.clone(), false, 1.5);
             self.vars[i].param = true;
+            self.vars[i].active = true;
             self.vars[i].deref = by_ref;
             params.push(Param::Diff { name, ty, by_ref });
         }
