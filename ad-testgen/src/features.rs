@@ -55,6 +55,13 @@ pub struct Features {
     pub dead_values: bool,
     /// `if`/`match` values of a struct type (FINDINGS: struct-valued branches, E0282).
     pub struct_branch_values: bool,
+    /// A struct variable assigned inside a loop body or an arm (FINDINGS: struct values
+    /// assigned in a loop or an arm, E0282).
+    pub struct_nested_assign: bool,
+    /// `a = [0.1; 2]` (an array of literals) assigned in an arm (FINDINGS: E0689).
+    pub literal_arrays_in_arms: bool,
+    /// `cross` of row vectors (FINDINGS: `cross` on `RowVector3`, E0308).
+    pub row_cross: bool,
     /// A type annotation on a tuple pattern, `let (a, b): (f64, f64) = ..` (FINDINGS: E0689).
     pub tuple_pattern_annotations: bool,
     /// `for x in v.iter()` over a differentiated nalgebra vector (FINDINGS: E0716).
@@ -114,6 +121,9 @@ impl Default for Features {
             branch_value_in_later_loop: false,
             dead_values: false,
             struct_branch_values: false,
+            struct_nested_assign: false,
+            literal_arrays_in_arms: false,
+            row_cross: false,
             tuple_pattern_annotations: false,
             vector_iter_loops: false,
             nested_tail_return: false,
@@ -152,6 +162,9 @@ pub const FLAG_NAMES: &[&str] = &[
     "branch_value_in_later_loop",
     "dead_values",
     "struct_branch_values",
+    "struct_nested_assign",
+    "literal_arrays_in_arms",
+    "row_cross",
     "tuple_pattern_annotations",
     "vector_iter_loops",
     "nested_tail_return",
@@ -199,6 +212,9 @@ impl Features {
             "branch_value_in_later_loop" => &mut self.branch_value_in_later_loop,
             "dead_values" => &mut self.dead_values,
             "struct_branch_values" => &mut self.struct_branch_values,
+            "struct_nested_assign" => &mut self.struct_nested_assign,
+            "literal_arrays_in_arms" => &mut self.literal_arrays_in_arms,
+            "row_cross" => &mut self.row_cross,
             "tuple_pattern_annotations" => &mut self.tuple_pattern_annotations,
             "vector_iter_loops" => &mut self.vector_iter_loops,
             "nested_tail_return" => &mut self.nested_tail_return,

@@ -1094,7 +1094,7 @@ impl<'a> FnGen<'a> {
             if maps { 0.5 } else { 0.0 },                 // 6 component_div
             if maps { 1.5 } else { 0.0 },                 // 7 map
             if r * c <= 9 { 0.5 } else { 0.0 },           // 8 normalize
-            if (r, c) == (3, 1) || (r, c) == (1, 3) { 1.0 } else { 0.0 }, // 9 cross
+            if (r, c) == (3, 1) || ((r, c) == (1, 3) && self.feat.row_cross) { 1.0 } else { 0.0 }, // 9 cross
             if sq && r <= 4 { 0.7 } else { 0.0 },         // 10 inverse
             if self.feat.calls { 0.8 } else { 0.0 },      // 11 call
             if r * c <= 4 { 1.0 } else { 0.0 },           // 12 constructor of expressions
@@ -1288,7 +1288,7 @@ impl<'a> FnGen<'a> {
         {
             return e;
         }
-        if self.chance(0.2) {
+        if self.chance(0.2) && (self.in_arm == 0 || self.feat.literal_arrays_in_arms) {
             let l = self.literal();
             return Ex::new(format!("[{}; {k}]", l.code), l.bound);
         }
@@ -1581,19 +1581,15 @@ impl<'a> FnGen<'a> {
 
     fn s_let(&mut self, out: &mut Vec<String>) -> bool {
         // Shadow a visible variable sometimes (not one that must still reach the result).
-        let shadow = self
-            .vars_of(|v| !v.pending && v.name != "self")
-            .into_iter()
-            .filter(|_| true)
-            .collect::<Vec<_>>();
-        let (name, ty) = if !shadow.is_empty() && self.chance(0.15) {
+        let shadow = self.vars_of(|v| !v.pending && v.name != "self");
+        let (name, ty, shadowed) = if !shadow.is_empty() && self.chance(0.15) {
             let i = self.choose(&shadow);
             let ty = if self.chance(0.6) {
                 self.vars[i].ty.clone()
             } else {
                 self.rand_ty(false)
             };
-            (self.vars[i].name.clone(), ty)
+            (self.vars[i].name.clone(), ty, Some(i))
         } else {
             let ty = if self.chance(0.3) && !self.vars.is_empty() {
                 let i = self.rng.random_range(0..self.vars.len());
@@ -1601,10 +1597,22 @@ impl<'a> FnGen<'a> {
             } else {
                 self.rand_ty(false)
             };
-            (self.fresh("a"), ty)
+            (self.fresh("a"), ty, None)
         };
         let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
         let e = self.expr(&ty, depth);
+        // A parameter is shadowed only by a value that depends on an input, so that the
+        // function keeps one to depend on (see `constant_results`).
+        let name = match shadowed {
+            Some(i)
+                if self.vars[i].param
+                    && !self.feat.constant_results
+                    && !self.is_active(&e.code) =>
+            {
+                self.fresh("a")
+            }
+            _ => name,
+        };
         let mutable = self.chance(0.45);
         let spelled = self.spell(&ty);
         let m = if mutable { "mut " } else { "" };
@@ -1657,7 +1665,12 @@ impl<'a> FnGen<'a> {
 
     fn s_assign(&mut self, out: &mut Vec<String>) -> bool {
         let nested = self.in_arm > 0 || !self.loops.is_empty();
-        let cands = self.assignable(|v| (nested || !v.pending) && !v.ty.is_dynamic());
+        let struct_ok = self.feat.struct_nested_assign;
+        let cands = self.assignable(|v| {
+            (nested || !v.pending)
+                && !v.ty.is_dynamic()
+                && (struct_ok || !nested || !matches!(v.ty, Ty::Struct(_)))
+        });
         let cands: Vec<usize> = cands
             .into_iter()
             .filter(|&i| self.arm_target_ok(&self.vars[i]))
@@ -1672,12 +1685,10 @@ impl<'a> FnGen<'a> {
         let e = self.carried(i, e);
         self.line(out, format!("{} = {};", self.vars[i].name, e.code));
         self.assigned(i, e.bound);
-        if nested {
-            self.activate(i, &e.code);
-        } else {
-            // A plain assignment in straight-line code replaces the value, and its activity.
-            self.vars[i].active = self.is_active(&e.code);
-        }
+        // After a plain assignment the variable is surely active only if the new value is
+        // (in a loop or an arm, the old value may survive on another path: both must be).
+        let act = self.is_active(&e.code);
+        self.vars[i].active = act && (!nested || self.vars[i].active);
         true
     }
 
@@ -1857,7 +1868,9 @@ impl<'a> FnGen<'a> {
         true
     }
 
-    fn arm(&mut self, out: &mut Vec<String>, value: Option<&Ty>) -> f64 {
+    /// An arm: statements, then the value of type `value` if given. Returns the value's
+    /// bound and whether it depends on an input (decided before the arm's scope closes).
+    fn arm(&mut self, out: &mut Vec<String>, value: Option<&Ty>) -> (f64, bool) {
         let n = self.rng.random_range(0..=self.lim.max_block_stmts);
         self.in_arm += 1;
         self.enter();
@@ -1866,16 +1879,18 @@ impl<'a> FnGen<'a> {
             self.stmt(out);
         }
         let mut b = 0.0;
+        let mut act = false;
         if let Some(ty) = value {
             let d = self.rng.random_range(1..=self.lim.max_expr_depth);
             let e = self.expr(ty, d);
             b = e.bound;
+            act = self.is_active(&e.code);
             self.line(out, e.code);
         }
         self.nesting -= 1;
         self.leave();
         self.in_arm -= 1;
-        b
+        (b, act)
     }
 
     fn s_if(&mut self, out: &mut Vec<String>) -> bool {
@@ -1910,14 +1925,16 @@ impl<'a> FnGen<'a> {
             name.clone()
         };
         let tick = self.tick;
-        let first_line = out.len();
         let mut bound: f64 = 0.0;
+        let mut act = false;
         if self.chance(0.6) {
             let c = self.cond();
             self.line(out, format!("let {decl}: {spelled} = if {c} {{"));
-            bound = bound.max(self.arm(out, Some(&ty)));
+            let (b1, a1) = self.arm(out, Some(&ty));
             self.line(out, "} else {".into());
-            bound = bound.max(self.arm(out, Some(&ty)));
+            let (b2, a2) = self.arm(out, Some(&ty));
+            bound = bound.max(b1).max(b2);
+            act = act || a1 || a2;
             self.line(out, "};".into());
         } else {
             let (scrut, pats) = self.match_head();
@@ -1925,14 +1942,14 @@ impl<'a> FnGen<'a> {
             for p in pats {
                 self.line(out, format!("    {p} => {{"));
                 self.nesting += 1;
-                bound = bound.max(self.arm(out, Some(&ty)));
+                let (b1, a1) = self.arm(out, Some(&ty));
+                bound = bound.max(b1);
+                act = act || a1;
                 self.nesting -= 1;
                 self.line(out, "    }".into());
             }
             self.line(out, "};".into());
         }
-        // The arms' statements and values, not the condition on the first line.
-        let act = self.is_active(&out[first_line + 1..].join("\n"));
         let i = self.push_var(name, ty, mutable, bound);
         self.vars[i].active = act;
         self.vars[i].branch_tick = Some(tick);
@@ -2293,10 +2310,11 @@ impl<'a> FnGen<'a> {
         })
     }
 
-    /// An expression of the result type that also reads every pending branch value.
+    /// An expression of the result type that also reads every pending branch or loop value
+    /// and, unless `constant_results` is on, depends on an input.
     fn result_expr(&mut self) -> String {
         let ret = self.ret.clone();
-        let pend: Vec<String> = self
+        let mut pend: Vec<String> = self
             .visible_all()
             .into_iter()
             .filter(|&i| self.vars[i].pending)
@@ -2311,17 +2329,41 @@ impl<'a> FnGen<'a> {
             })
             .collect();
         let d = self.rng.random_range(1..=self.lim.max_expr_depth);
-        let code = if pend.is_empty() {
-            self.expr(&ret, d).code
-        } else {
+        if !self.feat.constant_results {
+            // Prefer a result that reads an input by itself; otherwise fold one in.
+            let mut main = self.expr(&ret, d);
+            for _ in 0..3 {
+                if self.is_active(&main.code) || pend.iter().any(|p| self.is_active(p)) {
+                    break;
+                }
+                main = self.expr(&ret, d);
+            }
+            if !self.is_active(&main.code)
+                && !pend.iter().any(|p| self.is_active(p))
+                && let Some(a) = self.active_scalar()
+            {
+                pend.push(a);
+            }
+            if pend.is_empty() {
+                return main.code;
+            }
             let s = format!("({}).tanh()", pend.join(" + "));
-            self.folded(&ret, d, &s)
-        };
-        if self.feat.constant_results {
-            code
-        } else {
-            let e = Ex::new(code, 0.0);
-            self.force_active(&ret, e, d)
+            return self.fold_main(&ret, main.code, &s, d);
+        }
+        if pend.is_empty() {
+            return self.expr(&ret, d).code;
+        }
+        let s = format!("({}).tanh()", pend.join(" + "));
+        self.folded(&ret, d, &s)
+    }
+
+    /// `main` (of type `ty`) made to depend on the scalar `s`.
+    fn fold_main(&mut self, ty: &Ty, main: String, s: &str, d: usize) -> String {
+        match ty {
+            Ty::F64 => format!("{main} + 0.5 * {s}"),
+            Ty::Mat(..) | Ty::DVec(_) | Ty::DMat(..) => format!("{main} * (1.0 + 0.5 * {s})"),
+            // Compound results are rebuilt with `s` in their first scalar.
+            _ => self.folded(ty, d, s),
         }
     }
 
