@@ -62,6 +62,9 @@ pub struct Features {
     pub literal_arrays_in_arms: bool,
     /// `cross` of row vectors (FINDINGS: `cross` on `RowVector3`, E0308).
     pub row_cross: bool,
+    /// The element of a `for x in a.iter()` loop read inside an `if`/`match` arm in the loop
+    /// body (FINDINGS: `.iter()` element read in an arm, E0716).
+    pub iter_elements_in_arms: bool,
     /// A type annotation on a tuple pattern, `let (a, b): (f64, f64) = ..` (FINDINGS: E0689).
     pub tuple_pattern_annotations: bool,
     /// `for x in v.iter()` over a differentiated nalgebra vector (FINDINGS: E0716).
@@ -124,6 +127,7 @@ impl Default for Features {
             struct_nested_assign: false,
             literal_arrays_in_arms: false,
             row_cross: false,
+            iter_elements_in_arms: false,
             tuple_pattern_annotations: false,
             vector_iter_loops: false,
             nested_tail_return: false,
@@ -165,6 +169,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "struct_nested_assign",
     "literal_arrays_in_arms",
     "row_cross",
+    "iter_elements_in_arms",
     "tuple_pattern_annotations",
     "vector_iter_loops",
     "nested_tail_return",
@@ -215,6 +220,7 @@ impl Features {
             "struct_nested_assign" => &mut self.struct_nested_assign,
             "literal_arrays_in_arms" => &mut self.literal_arrays_in_arms,
             "row_cross" => &mut self.row_cross,
+            "iter_elements_in_arms" => &mut self.iter_elements_in_arms,
             "tuple_pattern_annotations" => &mut self.tuple_pattern_annotations,
             "vector_iter_loops" => &mut self.vector_iter_loops,
             "nested_tail_return" => &mut self.nested_tail_return,
@@ -288,9 +294,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            min_stmts: 3,
-            max_stmts: 8,
-            max_block_stmts: 3,
+            min_stmts: 2,
+            max_stmts: 6,
+            max_block_stmts: 2,
             max_nesting: 2,
             max_expr_depth: 3,
             max_trip: 4,

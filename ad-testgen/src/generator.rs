@@ -103,8 +103,10 @@ struct Var {
     param: bool,
     /// Borrowed by a `for .. in x.iter()` around the current statement (cannot be assigned).
     borrowed: bool,
-    /// Depends on a differentiated input (conservatively: some assignment read one).
+    /// Depends on a differentiated input (surely, as the macro's activity analysis sees it).
     active: bool,
+    /// The element of a `for x in a.iter()` loop, and the arm depth of its loop body.
+    iter_elem: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +149,8 @@ struct FnGen<'a> {
     statements: usize,
     /// In a `map` closure: only its argument and constants may be read.
     closure_var: Option<String>,
+    /// Activities at the end of each arm of the branch being generated.
+    arm_posts: Vec<Vec<bool>>,
 }
 
 /// Bound of a squashed value (`tanh`, `sin`, `cos`).
@@ -186,6 +190,7 @@ impl<'a> FnGen<'a> {
             structs_used: BTreeSet::new(),
             statements: 0,
             closure_var: None,
+            arm_posts: Vec::new(),
         }
     }
 
@@ -258,6 +263,12 @@ impl<'a> FnGen<'a> {
 
     fn readable(&self, v: &Var) -> bool {
         if self.closure_var.is_some() {
+            return false;
+        }
+        if !self.feat.iter_elements_in_arms
+            && let Some(level) = v.iter_elem
+            && self.in_arm > level
+        {
             return false;
         }
         if !self.feat.branch_value_in_later_loop
@@ -382,6 +393,7 @@ impl<'a> FnGen<'a> {
             param: false,
             borrowed: false,
             active: false,
+            iter_elem: None,
         });
         self.vars.len() - 1
     }
@@ -1872,6 +1884,9 @@ impl<'a> FnGen<'a> {
     /// bound and whether it depends on an input (decided before the arm's scope closes).
     fn arm(&mut self, out: &mut Vec<String>, value: Option<&Ty>) -> (f64, bool) {
         let n = self.rng.random_range(0..=self.lim.max_block_stmts);
+        // Each arm starts from the activity before the branch (in SSA, a sibling arm's
+        // assignments do not reach it); what it ends with is joined after the branch.
+        let pre: Vec<bool> = self.vars.iter().map(|v| v.active).collect();
         self.in_arm += 1;
         self.enter();
         self.nesting += 1;
@@ -1890,11 +1905,32 @@ impl<'a> FnGen<'a> {
         self.nesting -= 1;
         self.leave();
         self.in_arm -= 1;
+        let post: Vec<bool> = self.vars.iter().map(|v| v.active).collect();
+        for (v, a) in self.vars.iter_mut().zip(&pre) {
+            v.active = *a;
+        }
+        self.arm_posts.push(post);
         (b, act)
+    }
+
+    /// Starts collecting the activities at the end of the arms of one branch.
+    fn begin_branch(&mut self) -> Vec<Vec<bool>> {
+        std::mem::take(&mut self.arm_posts)
+    }
+
+    /// After the arms of a branch: a variable is active if it is at the end of some arm (or
+    /// before the branch, when no arm may run).
+    fn end_branch(&mut self, saved: Vec<Vec<bool>>, exhaustive: bool) {
+        let posts = std::mem::replace(&mut self.arm_posts, saved);
+        for (i, v) in self.vars.iter_mut().enumerate() {
+            let any = posts.iter().any(|p| p.get(i).copied().unwrap_or(false));
+            v.active = any || (!exhaustive && v.active);
+        }
     }
 
     fn s_if(&mut self, out: &mut Vec<String>) -> bool {
         let c = self.cond();
+        let saved = self.begin_branch();
         self.line(out, format!("if {c} {{"));
         self.arm(out, None);
         if self.chance(0.25) {
@@ -1902,11 +1938,13 @@ impl<'a> FnGen<'a> {
             self.line(out, format!("}} else if {c2} {{"));
             self.arm(out, None);
         }
-        if self.chance(0.5) {
+        let exhaustive = self.chance(0.5);
+        if exhaustive {
             self.line(out, "} else {".into());
             self.arm(out, None);
         }
         self.line(out, "}".into());
+        self.end_branch(saved, exhaustive);
         true
     }
 
@@ -1927,6 +1965,7 @@ impl<'a> FnGen<'a> {
         let tick = self.tick;
         let mut bound: f64 = 0.0;
         let mut act = false;
+        let saved = self.begin_branch();
         if self.chance(0.6) {
             let c = self.cond();
             self.line(out, format!("let {decl}: {spelled} = if {c} {{"));
@@ -1950,6 +1989,7 @@ impl<'a> FnGen<'a> {
             }
             self.line(out, "};".into());
         }
+        self.end_branch(saved, true);
         let i = self.push_var(name, ty, mutable, bound);
         self.vars[i].active = act;
         self.vars[i].branch_tick = Some(tick);
@@ -1985,6 +2025,7 @@ impl<'a> FnGen<'a> {
 
     fn s_match(&mut self, out: &mut Vec<String>) -> bool {
         let (scrut, pats) = self.match_head();
+        let saved = self.begin_branch();
         self.line(out, format!("match {scrut} {{"));
         for p in pats {
             self.line(out, format!("    {p} => {{"));
@@ -1994,6 +2035,7 @@ impl<'a> FnGen<'a> {
             self.line(out, "    }".into());
         }
         self.line(out, "}".into());
+        self.end_branch(saved, true);
         true
     }
 
@@ -2089,6 +2131,9 @@ impl<'a> FnGen<'a> {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = by_iter;
                     g.vars[i].active = act;
+                    if by_iter {
+                        g.vars[i].iter_elem = Some(g.in_arm);
+                    }
                 });
                 self.vars[a].borrowed = false;
             }
@@ -2123,6 +2168,7 @@ impl<'a> FnGen<'a> {
                     let i = g.push_var(x, Ty::F64, false, b);
                     g.vars[i].deref = true;
                     g.vars[i].active = act;
+                    g.vars[i].iter_elem = Some(g.in_arm);
                 });
                 self.vars[v].borrowed = false;
             }
@@ -2164,6 +2210,8 @@ impl<'a> FnGen<'a> {
         let c = self.cond();
         self.line(out, format!("if {c} {{"));
         let n = self.rng.random_range(0..=self.lim.max_block_stmts.min(2));
+        // The arm leaves the iteration: after the `if`, values are those from before it.
+        let pre: Vec<bool> = self.vars.iter().map(|v| v.active).collect();
         self.in_arm += 1;
         self.enter();
         self.nesting += 1;
@@ -2176,6 +2224,9 @@ impl<'a> FnGen<'a> {
         self.nesting -= 1;
         self.leave();
         self.in_arm -= 1;
+        for (v, a) in self.vars.iter_mut().zip(&pre) {
+            v.active = *a;
+        }
         self.line(out, "}".into());
         true
     }
@@ -2233,6 +2284,7 @@ impl<'a> FnGen<'a> {
         let c = self.cond();
         self.line(out, format!("if {c} {{"));
         let n = self.rng.random_range(0..=self.lim.max_block_stmts.min(2));
+        let pre: Vec<bool> = self.vars.iter().map(|v| v.active).collect();
         self.in_arm += 1;
         self.enter();
         self.nesting += 1;
@@ -2254,6 +2306,10 @@ impl<'a> FnGen<'a> {
             self.nesting -= 1;
             self.leave();
             self.in_arm -= 1;
+        }
+        // The arms return: after the `if`, values are those from before it.
+        for (v, a) in self.vars.iter_mut().zip(&pre) {
+            v.active = *a;
         }
         self.line(out, "}".into());
         true
