@@ -14,7 +14,9 @@ pub fn generate(seed: u64, count: usize, features: &Features, limits: &Limits) -
     let mut rng = StdRng::seed_from_u64(seed);
     let structs = if features.structs {
         let n = (1 + count / 40).min(6);
-        (0..n).map(|i| gen_struct(&mut rng, features, limits, i)).collect()
+        (0..n)
+            .map(|i| gen_struct(&mut rng, features, limits, i))
+            .collect()
     } else {
         Vec::new()
     };
@@ -54,8 +56,14 @@ fn gen_struct(rng: &mut StdRng, feat: &Features, lim: &Limits, i: usize) -> Stru
 
 /// A random matrix shape; mostly vectors.
 fn rand_shape(rng: &mut StdRng, lim: &Limits, small: bool) -> Ty {
-    let max = if small { lim.max_dim.min(3) } else { lim.max_dim };
-    let r = rng.random_range(1..=max).max(if rng.random_bool(0.7) { 2 } else { 1 });
+    let max = if small {
+        lim.max_dim.min(3)
+    } else {
+        lim.max_dim
+    };
+    let r = rng
+        .random_range(1..=max)
+        .max(if rng.random_bool(0.7) { 2 } else { 1 });
     match rng.random_range(0..10) {
         0..=4 => Ty::Mat(r, 1),
         5 => Ty::Mat(1, r.max(2)),
@@ -244,7 +252,11 @@ impl<'a> FnGen<'a> {
 
     fn typed_literal(&mut self) -> Ex {
         let e = self.literal();
-        let v = e.code.trim_start_matches('(').trim_end_matches(')').to_string();
+        let v = e
+            .code
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .to_string();
         Ex::new(format!("({v}_f64)"), e.bound)
     }
 
@@ -301,7 +313,11 @@ impl<'a> FnGen<'a> {
         let newest = self.visible_all();
         code.split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .filter(|t| !t.is_empty())
-            .any(|t| newest.iter().any(|&i| self.vars[i].active && self.vars[i].name == t))
+            .any(|t| {
+                newest
+                    .iter()
+                    .any(|&i| self.vars[i].active && self.vars[i].name == t)
+            })
     }
 
     /// Marks variable `i` active if `code` is.
@@ -319,7 +335,11 @@ impl<'a> FnGen<'a> {
         }
         let i = self.choose(&cands);
         let v = &self.vars[i];
-        let code = if v.deref { format!("(*{})", v.name) } else { v.name.clone() };
+        let code = if v.deref {
+            format!("(*{})", v.name)
+        } else {
+            v.name.clone()
+        };
         self.reduce(&code, &v.ty.clone())
     }
 
@@ -345,7 +365,11 @@ impl<'a> FnGen<'a> {
                 let mut parts = Vec::new();
                 for (k, t) in ts.iter().enumerate() {
                     let p = self.expr(t, depth.saturating_sub(1));
-                    parts.push(if k == 0 { self.force_active(t, p, 0) } else { p.code });
+                    parts.push(if k == 0 {
+                        self.force_active(t, p, 0)
+                    } else {
+                        p.code
+                    });
                 }
                 format!("({})", parts.join(", "))
             }
@@ -353,7 +377,11 @@ impl<'a> FnGen<'a> {
                 let mut parts = Vec::new();
                 for j in 0..*k {
                     let p = self.f64_expr(depth.saturating_sub(1));
-                    parts.push(if j == 0 { self.force_active(&Ty::F64, p, 0) } else { p.code });
+                    parts.push(if j == 0 {
+                        self.force_active(&Ty::F64, p, 0)
+                    } else {
+                        p.code
+                    });
                 }
                 format!("[{}]", parts.join(", "))
             }
@@ -362,7 +390,11 @@ impl<'a> FnGen<'a> {
                 let mut parts = Vec::new();
                 for (k, (f, t)) in def.fields.iter().enumerate() {
                     let p = self.expr(t, depth.saturating_sub(1));
-                    let c = if k == 0 { self.force_active(t, p, 0) } else { p.code };
+                    let c = if k == 0 {
+                        self.force_active(t, p, 0)
+                    } else {
+                        p.code
+                    };
                     parts.push(format!("{f}: {c}"));
                 }
                 format!("{} {{ {} }}", def.name, parts.join(", "))
@@ -514,12 +546,7 @@ impl<'a> FnGen<'a> {
 
     /// A `usize` expression with values in `0..=max`.
     fn int_arg(&mut self, max: usize) -> String {
-        let fits: Vec<IntVar> = self
-            .ints
-            .iter()
-            .filter(|v| v.max <= max)
-            .cloned()
-            .collect();
+        let fits: Vec<IntVar> = self.ints.iter().filter(|v| v.max <= max).cloned().collect();
         if !fits.is_empty() && self.chance(0.6) {
             return self.choose(&fits).name;
         }
@@ -562,7 +589,11 @@ impl<'a> FnGen<'a> {
         };
         if self.chance(0.15) && !self.ints.is_empty() {
             let v = self.choose(&self.ints.clone());
-            format!("({c}) && {} != {}", v.name, self.rng.random_range(0..=v.max + 1))
+            format!(
+                "({c}) && {} != {}",
+                v.name,
+                self.rng.random_range(0..=v.max + 1)
+            )
         } else {
             c
         }
@@ -854,7 +885,10 @@ impl<'a> FnGen<'a> {
                 Ex::new(format!("({ra}.tanh() * 0.9).{f}()"), 3.2)
             }
             7 => Ex::new(format!("({ra}.tanh() * 0.9).atanh()"), 1.5),
-            8 => Ex::new(format!("({ra}.powi(2) + 1.5).acosh()"), (b * b + 1.5).acosh()),
+            8 => Ex::new(
+                format!("({ra}.powi(2) + 1.5).acosh()"),
+                (b * b + 1.5).acosh(),
+            ),
             9 => {
                 let f = self.choose(&["sinh", "cosh", "exp", "exp2", "exp_m1"]);
                 if b <= 2.0 {
@@ -867,7 +901,10 @@ impl<'a> FnGen<'a> {
             10 => {
                 let f = self.choose(&["ln", "log2", "log10"]);
                 let c = self.choose(&["0.5", "1.0", "2.0"]);
-                Ex::new(format!("({ra}.powi(2) + {c}).{f}()"), (b * b + 2.0).ln() + 1.0)
+                Ex::new(
+                    format!("({ra}.powi(2) + {c}).{f}()"),
+                    (b * b + 2.0).ln() + 1.0,
+                )
             }
             11 => Ex::new(format!("{ra}.powi(2).ln_1p()"), (b * b).ln_1p()),
             12 => {
@@ -898,7 +935,10 @@ impl<'a> FnGen<'a> {
                 } else {
                     self.choose(&["1.5", "0.5", "2.5", "(-0.5)"]).to_string()
                 };
-                Ex::new(format!("({ra}.powi(2) + 0.5).powf({e})"), (b * b + 2.0).powf(2.5))
+                Ex::new(
+                    format!("({ra}.powi(2) + 0.5).powf({e})"),
+                    (b * b + 2.0).powf(2.5),
+                )
             }
             16 => {
                 let form = self.choose(&["({ra}.powi(2) + 0.5)", "({ra}.tanh() + 2.0)"]);
@@ -906,10 +946,7 @@ impl<'a> FnGen<'a> {
             }
             17 => {
                 let c = self.typed_f64(depth - 1);
-                Ex::new(
-                    format!("{ra}.hypot({}.tanh() + 1.5)", recv(&c)),
-                    b + 2.5,
-                )
+                Ex::new(format!("{ra}.hypot({}.tanh() + 1.5)", recv(&c)), b + 2.5)
             }
             18 => {
                 let c = self.f64_expr(depth - 1);
@@ -1072,7 +1109,10 @@ impl<'a> FnGen<'a> {
         let view = match kind {
             0 => format!("{p}.column({})", self.rng.random_range(0..cc)),
             1 => format!("{p}.row({})", self.rng.random_range(0..rr)),
-            2 => format!("{p}.fixed_rows::<{r}>({})", self.rng.random_range(0..=rr - r)),
+            2 => format!(
+                "{p}.fixed_rows::<{r}>({})",
+                self.rng.random_range(0..=rr - r)
+            ),
             _ => format!(
                 "{p}.fixed_view::<{r}, {c}>({}, {})",
                 self.rng.random_range(0..=rr - r),
@@ -1097,19 +1137,23 @@ impl<'a> FnGen<'a> {
         let sq = r == c;
         let maps = self.feat.maps;
         let w = [
-            3.0,                                          // 0 add/sub
-            0.4,                                          // 1 neg
-            2.5,                                          // 2 scale
-            2.0,                                          // 3 matmul
-            1.0,                                          // 4 transpose
-            1.0,                                          // 5 component_mul
-            if maps { 0.5 } else { 0.0 },                 // 6 component_div
-            if maps { 1.5 } else { 0.0 },                 // 7 map
-            if r * c <= 9 { 0.5 } else { 0.0 },           // 8 normalize
-            if (r, c) == (3, 1) || ((r, c) == (1, 3) && self.feat.row_cross) { 1.0 } else { 0.0 }, // 9 cross
-            if sq && r <= 4 { 0.7 } else { 0.0 },         // 10 inverse
-            if self.feat.calls { 0.8 } else { 0.0 },      // 11 call
-            if r * c <= 4 { 1.0 } else { 0.0 },           // 12 constructor of expressions
+            3.0,                                // 0 add/sub
+            0.4,                                // 1 neg
+            2.5,                                // 2 scale
+            2.0,                                // 3 matmul
+            1.0,                                // 4 transpose
+            1.0,                                // 5 component_mul
+            if maps { 0.5 } else { 0.0 },       // 6 component_div
+            if maps { 1.5 } else { 0.0 },       // 7 map
+            if r * c <= 9 { 0.5 } else { 0.0 }, // 8 normalize
+            if (r, c) == (3, 1) || ((r, c) == (1, 3) && self.feat.row_cross) {
+                1.0
+            } else {
+                0.0
+            }, // 9 cross
+            if sq && r <= 4 { 0.7 } else { 0.0 }, // 10 inverse
+            if self.feat.calls { 0.8 } else { 0.0 }, // 11 call
+            if r * c <= 4 { 1.0 } else { 0.0 }, // 12 constructor of expressions
             if self.feat.nested_diff { 0.3 } else { 0.0 }, // 13 nested differentiation
         ];
         let d = depth - 1;
@@ -1129,12 +1173,20 @@ impl<'a> FnGen<'a> {
                 match self.rng.random_range(0..3) {
                     0 => {
                         let s = self.f64_expr(d);
-                        let s = if s.bound * a.bound > BIG { self.squash_f64(s) } else { s };
+                        let s = if s.bound * a.bound > BIG {
+                            self.squash_f64(s)
+                        } else {
+                            s
+                        };
                         Ex::new(format!("({} * {})", a.code, s.code), a.bound * s.bound)
                     }
                     1 => {
                         let s = self.f64_expr(d);
-                        let s = if s.bound * a.bound > BIG { self.squash_f64(s) } else { s };
+                        let s = if s.bound * a.bound > BIG {
+                            self.squash_f64(s)
+                        } else {
+                            s
+                        };
                         Ex::new(format!("({} * {})", s.code, a.code), a.bound * s.bound)
                     }
                     _ => {
@@ -1208,7 +1260,11 @@ impl<'a> FnGen<'a> {
                 let inner = if maps {
                     format!("{}.map(|t| t.tanh()) * 0.2", recv_code(&a.code))
                 } else {
-                    format!("{} * {:?}", a.code, round_lit(0.2 / a.bound.max(1.0) / r as f64))
+                    format!(
+                        "{} * {:?}",
+                        a.code,
+                        round_lit(0.2 / a.bound.max(1.0) / r as f64)
+                    )
                 };
                 Ex::new(
                     format!("({inner} + {p}::identity()).try_inverse().unwrap()"),
@@ -1241,7 +1297,10 @@ impl<'a> FnGen<'a> {
             let op = self.choose(&[">", "<"]);
             let c = self.literal();
             Ex::new(
-                format!("if t {op} {} {{ {} }} else {{ {} }}", c.code, a.code, b.code),
+                format!(
+                    "if t {op} {} {{ {} }} else {{ {} }}",
+                    c.code, a.code, b.code
+                ),
                 a.bound.max(b.bound),
             )
         } else {
@@ -1452,11 +1511,7 @@ impl<'a> FnGen<'a> {
                     } else {
                         self.force_active(ty, e, depth)
                     };
-                    if *by_ref {
-                        format!("&{code}")
-                    } else {
-                        code
-                    }
+                    if *by_ref { format!("&{code}") } else { code }
                 }
                 Param::Int { max, .. } => self.int_arg(*max),
             })
@@ -1478,13 +1533,16 @@ impl<'a> FnGen<'a> {
                 .params
                 .iter()
                 .filter_map(|p| match p {
-                    Param::Diff { ty, by_ref: false, .. } => Some(ty),
+                    Param::Diff {
+                        ty, by_ref: false, ..
+                    } => Some(ty),
                     _ => None,
                 })
                 .collect();
-            let all_by_value = f.params.iter().all(|p| {
-                !matches!(p, Param::Diff { by_ref: true, .. })
-            });
+            let all_by_value = f
+                .params
+                .iter()
+                .all(|p| !matches!(p, Param::Diff { by_ref: true, .. }));
             if !all_by_value || !diff.iter().all(|t| simple(t)) || diff.is_empty() {
                 continue;
             }
@@ -1546,22 +1604,50 @@ impl<'a> FnGen<'a> {
         let f = self.feat.clone();
         let branch_values_here = f.dead_values || top;
         let w = [
-            5.0,                                                           // 0 let
-            3.0,                                                           // 1 assign
-            3.0,                                                           // 2 compound
-            if f.index_assign { 2.0 } else { 0.0 },                        // 3 index assignment
-            if f.tuples { 0.8 } else { 0.0 },                              // 4 tuple pattern
-            if f.structs && !self.structs.is_empty() { 0.7 } else { 0.0 }, // 5 struct pattern
-            if f.branches && nested_ok { 2.0 } else { 0.0 },               // 6 if statement
-            if f.branches && branch_values_here { 1.5 } else { 0.0 },      // 7 if/match value
-            if f.branches && nested_ok { 1.0 } else { 0.0 },               // 8 match statement
-            if f.loops && nested_ok { 3.0 } else { 0.0 },                  // 9 loops
-            if f.tail_exits && in_loop && nested_ok { 1.2 } else { 0.0 },  // 10 tail break/continue
-            if f.tail_return && top && !in_loop { 0.4 } else { 0.0 },      // 11 early return
-            if f.integer_side { 0.8 } else { 0.0 },                        // 12 int/bool side code
-            if f.exits_anywhere && in_loop { 0.6 } else { 0.0 },           // 13 bare exit
-            if f.return_in_loops && in_loop && nested_ok { 0.5 } else { 0.0 }, // 14
-            if f.nested_tail_return && !in_loop && !top && self.in_arm > 0 { 0.8 } else { 0.0 }, // 15
+            5.0,                                    // 0 let
+            3.0,                                    // 1 assign
+            3.0,                                    // 2 compound
+            if f.index_assign { 2.0 } else { 0.0 }, // 3 index assignment
+            if f.tuples { 0.8 } else { 0.0 },       // 4 tuple pattern
+            if f.structs && !self.structs.is_empty() {
+                0.7
+            } else {
+                0.0
+            }, // 5 struct pattern
+            if f.branches && nested_ok { 2.0 } else { 0.0 }, // 6 if statement
+            if f.branches && branch_values_here {
+                1.5
+            } else {
+                0.0
+            }, // 7 if/match value
+            if f.branches && nested_ok { 1.0 } else { 0.0 }, // 8 match statement
+            if f.loops && nested_ok { 3.0 } else { 0.0 }, // 9 loops
+            if f.tail_exits && in_loop && nested_ok {
+                1.2
+            } else {
+                0.0
+            }, // 10 tail break/continue
+            if f.tail_return && top && !in_loop {
+                0.4
+            } else {
+                0.0
+            }, // 11 early return
+            if f.integer_side { 0.8 } else { 0.0 }, // 12 int/bool side code
+            if f.exits_anywhere && in_loop {
+                0.6
+            } else {
+                0.0
+            }, // 13 bare exit
+            if f.return_in_loops && in_loop && nested_ok {
+                0.5
+            } else {
+                0.0
+            }, // 14
+            if f.nested_tail_return && !in_loop && !top && self.in_arm > 0 {
+                0.8
+            } else {
+                0.0
+            }, // 15
         ];
         let k = self.pick(&w).unwrap();
         let ok = match k {
@@ -1695,6 +1781,22 @@ impl<'a> FnGen<'a> {
         let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
         let e = self.expr(&ty, depth);
         let e = self.carried(i, e);
+        // Overwriting a value assigned in a branch or a loop before it is read makes that
+        // value dead (see `dead_values`): the new value reads the old one.
+        let name = self.vars[i].name.clone();
+        let reads_old = e
+            .code
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|t| t == name);
+        let e = if self.vars[i].pending && !self.feat.dead_values && !reads_old {
+            match ty {
+                Ty::F64 => Ex::new(format!("{} + 0.5 * {name}.tanh()", e.code), e.bound + 0.5),
+                Ty::Mat(..) => Ex::new(format!("{} + {name} * 0.5", e.code), e.bound * 2.0),
+                _ => return false,
+            }
+        } else {
+            e
+        };
         self.line(out, format!("{} = {};", self.vars[i].name, e.code));
         self.assigned(i, e.bound);
         // After a plain assignment the variable is surely active only if the new value is
@@ -1722,7 +1824,11 @@ impl<'a> FnGen<'a> {
         let (op, e, nb) = match (&ty, self.rng.random_range(0..4)) {
             (_, 0 | 1) => {
                 let e = self.expr(&ty, depth);
-                let e = if in_loop && e.bound > 1.0 { self.squash(&ty, e) } else { e };
+                let e = if in_loop && e.bound > 1.0 {
+                    self.squash(&ty, e)
+                } else {
+                    e
+                };
                 let op = if self.chance(0.5) { "+=" } else { "-=" };
                 let nb = vb + e.bound;
                 (op, e.code, nb)
@@ -1764,7 +1870,8 @@ impl<'a> FnGen<'a> {
 
     fn s_index_assign(&mut self, out: &mut Vec<String>) -> bool {
         let cands = self.assignable(|v| {
-            matches!(v.ty, Ty::Mat(..) | Ty::Array(_)) || (v.ty.is_dynamic() && !matches!(v.ty, Ty::DMat(..)))
+            matches!(v.ty, Ty::Mat(..) | Ty::Array(_))
+                || (v.ty.is_dynamic() && !matches!(v.ty, Ty::DMat(..)))
         });
         let cands: Vec<usize> = cands
             .into_iter()
@@ -1835,7 +1942,10 @@ impl<'a> FnGen<'a> {
                 }
             })
             .collect();
-        self.line(out, format!("let ({}){ann} = {};", binds.join(", "), e.code));
+        self.line(
+            out,
+            format!("let ({}){ann} = {};", binds.join(", "), e.code),
+        );
         let act = self.is_active(&e.code);
         for (b, t) in binds.iter().zip(ts) {
             let mutable = b.starts_with("mut ");
@@ -1871,7 +1981,10 @@ impl<'a> FnGen<'a> {
         } else {
             def.name.clone()
         };
-        self.line(out, format!("let {name} {{ {} }} = {};", binds.join(", "), e.code));
+        self.line(
+            out,
+            format!("let {name} {{ {} }} = {};", binds.join(", "), e.code),
+        );
         let act = self.is_active(&e.code);
         for (n, t) in new {
             let i = self.push_var(n, t, false, e.bound);
@@ -2020,7 +2133,7 @@ impl<'a> FnGen<'a> {
             );
         }
         let c = self.cond();
-        (format!("{c}"), vec!["true".into(), "false".into()])
+        (c, vec!["true".into(), "false".into()])
     }
 
     fn s_match(&mut self, out: &mut Vec<String>) -> bool {
@@ -2077,13 +2190,21 @@ impl<'a> FnGen<'a> {
         });
         let vectors = self.vars_of(|v| matches!(v.ty, Ty::Mat(_, 1)));
         let w = [
-            3.0,                                              // 0 for i in 0..N
-            if runtime.is_empty() { 0.0 } else { 2.0 },       // 1 for i in 0..n
-            if arrays.is_empty() { 0.0 } else { 1.0 },        // 2 for x in array / .iter()
-            1.0,                                              // 3 while
-            if f.vector_iter_loops && !vectors.is_empty() { 1.0 } else { 0.0 }, // 4
-            if f.loop_loop { 0.7 } else { 0.0 },              // 5 loop {}
-            if f.labelled_loops && self.nesting + 1 < self.lim.max_nesting { 0.7 } else { 0.0 }, // 6
+            3.0,                                        // 0 for i in 0..N
+            if runtime.is_empty() { 0.0 } else { 2.0 }, // 1 for i in 0..n
+            if arrays.is_empty() { 0.0 } else { 1.0 },  // 2 for x in array / .iter()
+            1.0,                                        // 3 while
+            if f.vector_iter_loops && !vectors.is_empty() {
+                1.0
+            } else {
+                0.0
+            }, // 4
+            if f.loop_loop { 0.7 } else { 0.0 },        // 5 loop {}
+            if f.labelled_loops && self.nesting + 1 < self.lim.max_nesting {
+                0.7
+            } else {
+                0.0
+            }, // 6
         ];
         let label = None;
         let kind = self.pick(&w).unwrap();
@@ -2152,7 +2273,11 @@ impl<'a> FnGen<'a> {
                 self.loop_body(out, |g, out| {
                     g.line(out, format!("{k} += 1;"));
                     let s = g.scope;
-                    g.ints.push(IntVar { name: k, max: n, scope: s });
+                    g.ints.push(IntVar {
+                        name: k,
+                        max: n,
+                        scope: s,
+                    });
                 });
             }
             4 => {
@@ -2184,7 +2309,11 @@ impl<'a> FnGen<'a> {
                     g.line(out, "    break;".into());
                     g.line(out, "}".into());
                     let s = g.scope;
-                    g.ints.push(IntVar { name: k, max: n, scope: s });
+                    g.ints.push(IntVar {
+                        name: k,
+                        max: n,
+                        scope: s,
+                    });
                 });
             }
             _ => {
@@ -2196,7 +2325,11 @@ impl<'a> FnGen<'a> {
                 self.enter_loop(Some(l));
                 self.loop_body(out, |g, _| {
                     let s = g.scope;
-                    g.ints.push(IntVar { name: i, max: n - 1, scope: s });
+                    g.ints.push(IntVar {
+                        name: i,
+                        max: n - 1,
+                        scope: s,
+                    });
                 });
             }
         }
@@ -2219,7 +2352,11 @@ impl<'a> FnGen<'a> {
             self.stmt(out);
         }
         let target = self.exit_target();
-        let word = if self.chance(0.5) { "break" } else { "continue" };
+        let word = if self.chance(0.5) {
+            "break"
+        } else {
+            "continue"
+        };
         self.line(out, format!("{word}{target};"));
         self.nesting -= 1;
         self.leave();
@@ -2244,7 +2381,11 @@ impl<'a> FnGen<'a> {
     /// nested in another with statements after it.
     fn s_bare_exit(&mut self, out: &mut Vec<String>) -> bool {
         let target = self.exit_target();
-        let word = if self.chance(0.5) { "break" } else { "continue" };
+        let word = if self.chance(0.5) {
+            "break"
+        } else {
+            "continue"
+        };
         let c = self.cond();
         if self.chance(0.5) {
             self.line(out, format!("match {c} {{"));
@@ -2500,8 +2641,8 @@ impl<'a> FnGen<'a> {
         }
         // Parameters.
         let nparams = self.rng.random_range(
-            if self.owner.is_some() { 0 } else { 1 }..=self.lim.max_params
-                - usize::from(self.owner.is_some()),
+            if self.owner.is_some() { 0 } else { 1 }
+                ..=self.lim.max_params - usize::from(self.owner.is_some()),
         );
         let mut params = Vec::new();
         let mut int_added = false;
@@ -2521,9 +2662,8 @@ impl<'a> FnGen<'a> {
                 int_added = true;
             }
             let ty = self.rand_ty(true);
-            let by_ref = f.reference_params
-                && matches!(ty, Ty::Mat(..) | Ty::Struct(_))
-                && self.chance(0.2);
+            let by_ref =
+                f.reference_params && matches!(ty, Ty::Mat(..) | Ty::Struct(_)) && self.chance(0.2);
             let name = format!("x{k}");
             let i = self.push_var(name.clone(), ty.clone(), false, 1.5);
             self.vars[i].param = true;
@@ -2558,7 +2698,9 @@ impl<'a> FnGen<'a> {
             self.structs_used.insert(s);
         }
         // Body.
-        let n = self.rng.random_range(self.lim.min_stmts..=self.lim.max_stmts);
+        let n = self
+            .rng
+            .random_range(self.lim.min_stmts..=self.lim.max_stmts);
         let mut body = Vec::new();
         self.scope = 1;
         for _ in 0..n {
@@ -2694,7 +2836,10 @@ mod tests {
         assert_eq!(recv_code("(a + b)"), "(a + b)");
         assert_eq!(recv_code("(a + b) * (c)"), "((a + b) * (c))");
         assert_eq!(recv_code("x.sin()"), "x.sin()");
-        assert_eq!(recv_code("Vector3::<f64>::new(1.0, 2.0, 3.0)"), "(Vector3::<f64>::new(1.0, 2.0, 3.0))");
+        assert_eq!(
+            recv_code("Vector3::<f64>::new(1.0, 2.0, 3.0)"),
+            "(Vector3::<f64>::new(1.0, 2.0, 3.0))"
+        );
     }
 
     #[test]
@@ -2707,7 +2852,12 @@ mod tests {
             assert_eq!(x.source, y.source);
         }
         let c = generate(4, 20, &f, &l);
-        assert!(a.funcs.iter().zip(&c.funcs).any(|(x, y)| x.source != y.source));
+        assert!(
+            a.funcs
+                .iter()
+                .zip(&c.funcs)
+                .any(|(x, y)| x.source != y.source)
+        );
     }
 
     #[test]

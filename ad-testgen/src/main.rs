@@ -67,11 +67,19 @@ fn parse() -> Result<Opts, String> {
         let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--seed" => o.seed = val("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--count" => o.count = val("--count")?.parse().map_err(|e| format!("--count: {e}"))?,
+            "--count" => {
+                o.count = val("--count")?
+                    .parse()
+                    .map_err(|e| format!("--count: {e}"))?
+            }
             "--features" => o.features.apply_list(&val("--features")?)?,
             "--release" => o.release = true,
             "--points" => {
-                o.points = Some(val("--points")?.parse().map_err(|e| format!("--points: {e}"))?)
+                o.points = Some(
+                    val("--points")?
+                        .parse()
+                        .map_err(|e| format!("--points: {e}"))?,
+                )
             }
             "--plain" => o.plain = true,
             "--dump" => o.dump = Some(val("--dump")?.parse().map_err(|e| format!("--dump: {e}"))?),
@@ -153,7 +161,9 @@ fn without(corpus: &Corpus, drop: &BTreeSet<usize>) -> (Corpus, Vec<usize>) {
             dead.insert(i);
         }
     }
-    let keep: Vec<usize> = (0..corpus.funcs.len()).filter(|i| !dead.contains(i)).collect();
+    let keep: Vec<usize> = (0..corpus.funcs.len())
+        .filter(|i| !dead.contains(i))
+        .collect();
     let mut c = corpus.clone();
     c.funcs = keep.iter().map(|&i| corpus.funcs[i].clone()).collect();
     // Callee indices are positions in the corpus: renumber them.
@@ -254,10 +264,16 @@ fn main() {
     );
     if let Some(i) = o.dump {
         if i >= corpus.funcs.len() {
-            eprintln!("--dump {i}: the corpus has {} functions", corpus.funcs.len());
+            eprintln!(
+                "--dump {i}: the corpus has {} functions",
+                corpus.funcs.len()
+            );
             std::process::exit(2);
         }
-        let path = o.out.clone().unwrap_or_else(|| root.join(format!("f{i}.rs")));
+        let path = o
+            .out
+            .clone()
+            .unwrap_or_else(|| root.join(format!("f{i}.rs")));
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).expect("create the output directory");
         }
@@ -282,7 +298,10 @@ fn main() {
             funcs.len()
         );
         for e in errs.iter().take(20) {
-            println!("--- {}: {}\n{}", corpus.funcs[e.func].name, e.first_line, e.text);
+            println!(
+                "--- {}: {}\n{}",
+                corpus.funcs[e.func].name, e.first_line, e.text
+            );
         }
         for e in other.iter().take(5) {
             println!("--- (outside a function)\n{e}");
@@ -373,7 +392,10 @@ fn main() {
         dir.join("report.txt").display()
     );
     if !out.status.success() {
-        println!("the checking binary failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        println!(
+            "the checking binary failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     if o.stack {
@@ -389,7 +411,11 @@ fn main() {
             };
             let (mut lo, mut hi) = (16usize << 10, 64usize << 20);
             if !probe(hi) {
-                println!("stack: {} fails even with {} MiB", current.funcs[i].name, hi >> 20);
+                println!(
+                    "stack: {} fails even with {} MiB",
+                    current.funcs[i].name,
+                    hi >> 20
+                );
                 continue;
             }
             while hi - lo > 4096 {

@@ -211,7 +211,7 @@ fn case_glue(corpus: &Corpus, i: usize) -> String {
             format!("{}{suffix}({})", f.name, all.join(", "))
         }
     };
-    let ytan = format!("{}", f.ret.tangent(st));
+    let ytan = f.ret.tangent(st);
     let _ = writeln!(s, "    Case {{");
     let _ = writeln!(s, "        name: \"{}\",", f.name);
     let _ = writeln!(s, "        index: {i},");
@@ -302,7 +302,10 @@ pub fn test_file_with_map(corpus: &Corpus) -> (String, LineMap) {
         map.push((start, lines(&s), i));
         s.push('\n');
     }
-    let _ = writeln!(s, "/// Every generated function, in order.\npub fn cases() -> Vec<Case> {{\n    vec![");
+    let _ = writeln!(
+        s,
+        "/// Every generated function, in order.\npub fn cases() -> Vec<Case> {{\n    vec!["
+    );
     for i in 0..corpus.funcs.len() {
         let _ = writeln!(s, "        case_{i}(),");
     }
@@ -318,10 +321,7 @@ pub fn plain_file(corpus: &Corpus) -> (String, LineMap) {
     let mut map = Vec::new();
     let mut s = format!("#![allow(warnings)]\n{}\n", prelude());
     for d in &corpus.structs {
-        s.push_str(
-            &struct_source(d, &corpus.structs)
-                .replace("Differentiable, ", ""),
-        );
+        s.push_str(&struct_source(d, &corpus.structs).replace("Differentiable, ", ""));
         s.push('\n');
     }
     for (i, f) in corpus.funcs.iter().enumerate() {

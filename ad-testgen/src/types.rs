@@ -128,7 +128,7 @@ impl Ty {
 
 /// A random spelling of `SMatrix<f64, r, c>`.
 pub fn spell_mat(r: usize, c: usize, rng: &mut StdRng) -> String {
-    let alias = if c == 1 {
+    if c == 1 {
         match rng.random_range(0..3) {
             0 => format!("SVector<f64, {r}>"),
             1 if r <= 6 => format!("Vector{r}<f64>"),
@@ -150,8 +150,7 @@ pub fn spell_mat(r: usize, c: usize, rng: &mut StdRng) -> String {
             0 => format!("Matrix{r}x{c}<f64>"),
             _ => format!("SMatrix<f64, {r}, {c}>"),
         }
-    };
-    alias
+    }
 }
 
 /// The path of a matrix type usable before `::` in an expression (`Vector3::<f64>`,

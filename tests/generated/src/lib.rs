@@ -41,7 +41,8 @@ pub fn flat<T: Flat>(x: &T) -> Vec<f64> {
 }
 
 fn next(it: &mut dyn Iterator<Item = f64>) -> f64 {
-    it.next().expect("the flat vector is shorter than the value it is read into")
+    it.next()
+        .expect("the flat vector is shorter than the value it is read into")
 }
 
 impl Flat for f64 {
@@ -338,7 +339,12 @@ fn fd_jacobian(case: &Case, x: &[f64], k: &[usize], s: &Settings) -> Option<Vec<
             if fp.iter().chain(&fm).any(|v| !v.is_finite()) {
                 return None;
             }
-            d.push(fp.iter().zip(&fm).map(|(p, m)| (p - m) / (2.0 * h)).collect());
+            d.push(
+                fp.iter()
+                    .zip(&fm)
+                    .map(|(p, m)| (p - m) / (2.0 * h))
+                    .collect(),
+            );
         }
         let r1: Vec<Vec<f64>> = (0..3)
             .map(|j| {
@@ -350,7 +356,8 @@ fn fd_jacobian(case: &Case, x: &[f64], k: &[usize], s: &Settings) -> Option<Vec<
             .collect();
         let r2: Vec<Vec<f64>> = (0..2)
             .map(|j| {
-                r1[j].iter()
+                r1[j]
+                    .iter()
                     .zip(&r1[j + 1])
                     .map(|(a, b)| (16.0 * b - a) / 15.0)
                     .collect()
@@ -378,13 +385,16 @@ fn fail(case: &Case, check: &'static str, detail: String) -> Failure {
 
 /// Checks one function at `settings.points` smooth points.
 pub fn check_case(case: &Case, s: &Settings) -> Result<CaseStats, Failure> {
-    let mut rng = StdRng::seed_from_u64(s.seed ^ (case.index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng =
+        StdRng::seed_from_u64(s.seed ^ (case.index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut st = CaseStats::default();
     for _ in 0..s.max_tries {
         if st.points >= s.points {
             break;
         }
-        let x: Vec<f64> = (0..case.dim).map(|_| rng.random_range(-s.range..s.range)).collect();
+        let x: Vec<f64> = (0..case.dim)
+            .map(|_| rng.random_range(-s.range..s.range))
+            .collect();
         let k: Vec<usize> = case.ints.iter().map(|&m| rng.random_range(0..=m)).collect();
         let y = (case.primal)(&x, &k);
         if y.iter().any(|v| !v.is_finite()) {
@@ -408,23 +418,40 @@ pub fn check_case(case: &Case, s: &Settings) -> Result<CaseStats, Failure> {
         let (yj, jv) = (case.jvp)(&x, &k, &v);
         let (yv, g1, g2) = (case.vjp)(&x, &k, &w);
         if !same_bits(&yj, &y) {
-            return Err(fail(case, "value", format!("_jvp value {} != primal {at}", fmt_vec(&yj))));
+            return Err(fail(
+                case,
+                "value",
+                format!("_jvp value {} != primal {at}", fmt_vec(&yj)),
+            ));
         }
         if !same_bits(&yv, &y) {
-            return Err(fail(case, "value", format!("_vjp value {} != primal {at}", fmt_vec(&yv))));
+            return Err(fail(
+                case,
+                "value",
+                format!("_vjp value {} != primal {at}", fmt_vec(&yv)),
+            ));
         }
         let grad = case.grad.map(|g| g(&x, &k));
         if let Some((yg, _)) = &grad
             && yg.to_bits() != y[0].to_bits()
         {
-            return Err(fail(case, "value", format!("_grad value {yg:e} != primal {at}")));
+            return Err(fail(
+                case,
+                "value",
+                format!("_grad value {yg:e} != primal {at}"),
+            ));
         }
         // The pullback twice.
         if !same_bits(&g1, &g2) {
             return Err(fail(
                 case,
                 "pullback twice",
-                format!("first {} second {} (w = {}) {at}", fmt_vec(&g1), fmt_vec(&g2), fmt_vec(&w)),
+                format!(
+                    "first {} second {} (w = {}) {at}",
+                    fmt_vec(&g1),
+                    fmt_vec(&g2),
+                    fmt_vec(&w)
+                ),
             ));
         }
         // Forward against reverse.
@@ -581,7 +608,10 @@ mod tests {
     }
     fn sq_jvp(x: &[f64], k: &[usize], d: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let y = sq_primal(x, k);
-        (y, vec![2.0 * x[0] * d[0] + x[1].cos() * d[1], x[0].signum() * d[0]])
+        (
+            y,
+            vec![2.0 * x[0] * d[0] + x[1].cos() * d[1], x[0].signum() * d[0]],
+        )
     }
     fn sq_vjp(x: &[f64], k: &[usize], w: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let y = sq_primal(x, k);
@@ -619,7 +649,10 @@ mod tests {
         };
         let st = check_case(&case(sq_vjp), &s).expect("correct derivatives pass");
         assert_eq!(st.points, 20);
-        assert!(st.kink_resamples > 0, "points near the kink of |x0| are re-sampled");
+        assert!(
+            st.kink_resamples > 0,
+            "points near the kink of |x0| are re-sampled"
+        );
     }
 
     #[test]
@@ -630,7 +663,11 @@ mod tests {
 
     #[test]
     fn flat_round_trips() {
-        let v = (1.0, SMatrix::<f64, 2, 3>::from_fn(|i, j| (i * 3 + j) as f64), [4.0, 5.0]);
+        let v = (
+            1.0,
+            SMatrix::<f64, 2, 3>::from_fn(|i, j| (i * 3 + j) as f64),
+            [4.0, 5.0],
+        );
         let f = flat(&v);
         assert_eq!(f.len(), 9);
         let back = <(f64, SMatrix<f64, 2, 3>, [f64; 2])>::unflatten(&v, &mut f.iter().copied());
