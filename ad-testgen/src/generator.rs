@@ -1788,7 +1788,21 @@ impl<'a> FnGen<'a> {
             .code
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .any(|t| t == name);
-        let e = if self.vars[i].pending && !self.feat.dead_values && !reads_old {
+        // A carried scalar reset to a constant in a loop, with no arm assigning it since the
+        // loop started (the shape of FINDINGS 1, which compiles): kept as it is.
+        let reset = !self.loops.is_empty()
+            && ty == Ty::F64
+            && self.in_arm == 0
+            && self.vars[i].branch_tick.is_none_or(|t| {
+                self.loops.last().is_some_and(|l| t < l.start_tick)
+            })
+            && self.chance(0.3);
+        let e = if reset {
+            self.literal()
+        } else {
+            e
+        };
+        let e = if self.vars[i].pending && !self.feat.dead_values && !reads_old && !reset {
             match ty {
                 Ty::F64 => Ex::new(format!("{} + 0.5 * {name}.tanh()", e.code), e.bound + 0.5),
                 Ty::Mat(..) => Ex::new(format!("{} + {name} * 0.5", e.code), e.bound * 2.0),
