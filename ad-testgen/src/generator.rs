@@ -1793,15 +1793,11 @@ impl<'a> FnGen<'a> {
         let reset = !self.loops.is_empty()
             && ty == Ty::F64
             && self.in_arm == 0
-            && self.vars[i].branch_tick.is_none_or(|t| {
-                self.loops.last().is_some_and(|l| t < l.start_tick)
-            })
+            && self.vars[i]
+                .branch_tick
+                .is_none_or(|t| self.loops.last().is_some_and(|l| t < l.start_tick))
             && self.chance(0.3);
-        let e = if reset {
-            self.literal()
-        } else {
-            e
-        };
+        let e = if reset { self.literal() } else { e };
         let e = if self.vars[i].pending && !self.feat.dead_values && !reads_old && !reset {
             match ty {
                 Ty::F64 => Ex::new(format!("{} + 0.5 * {name}.tanh()", e.code), e.bound + 0.5),
