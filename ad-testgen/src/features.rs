@@ -1,0 +1,307 @@
+//! Which constructs the generator may emit, and how big programs get.
+
+/// Switches for the constructs of the generated language.
+///
+/// `Features::default()` is what `#[differentiable]` supports today *and compiles*: every
+/// construct the SPEC lists as supported, minus the patterns that hit a known compile failure
+/// of the current macro (each such flag names the finding in `ad-testgen/FINDINGS.md`). The
+/// flags under "not supported yet" are constructs the SPEC promises but the macro rejects
+/// today; they are switched on when the reverse-mode rework lands. Every flag produces code
+/// that compiles as plain Rust, whatever the macro does with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Features {
+    // --- the supported subset (default on) --------------------------------------------------
+    /// nalgebra `SMatrix`/`SVector` values and their operators and methods.
+    pub matrices: bool,
+    /// Tuples as values, parameters, results and `let (a, b) = ..` patterns.
+    pub tuples: bool,
+    /// `[f64; k]` arrays.
+    pub arrays: bool,
+    /// Generated structs with `#[derive(Differentiable)]`, struct literals, field reads,
+    /// struct patterns, and `#[differentiable]` methods (`&self` and `self`).
+    pub structs: bool,
+    /// Calls from one generated function to an earlier one (and to methods).
+    pub calls: bool,
+    /// `m.map(|t| ..)` with a closure of its argument and constants.
+    pub maps: bool,
+    /// `if`/`else` and `match` statements and values.
+    pub branches: bool,
+    /// `for i in 0..N`, `for i in 0..n`, `for x in array`, `while`.
+    pub loops: bool,
+    /// `break`/`continue` as the last statement of an `if` in a loop body.
+    pub tail_exits: bool,
+    /// Early `return` as the last statement of a top-level `if` (outside loops).
+    pub tail_return: bool,
+    /// `v[i] = e`, `m[(i, j)] += e`, `a[k] = e`.
+    pub index_assign: bool,
+    /// Parameters passed by reference (`x: &Vector3<f64>`), read as `(*x)`.
+    pub reference_params: bool,
+    /// `column`, `row`, `fixed_rows`, `fixed_view` read with `.into_owned()` or reduced.
+    pub views: bool,
+    /// `abs signum min max clamp` and branches whose condition reads a differentiated value:
+    /// non-differentiable points the harness has to step around.
+    pub kinks: bool,
+    /// Integer and boolean side computations (counters, flags) passed through unchanged.
+    pub integer_side: bool,
+
+    // --- supported, but hitting a known compile failure of the current macro (default off) --
+    /// A value defined by an `if`/`match` (as a value or assigned in an arm) read inside a
+    /// later loop (FINDINGS: "branch value read in a later loop", `cannot find value __lrN`).
+    pub branch_value_in_later_loop: bool,
+    /// A value defined by a branch (an `if`/`match` value, an assignment in an arm) or
+    /// assigned inside a loop that does not reach the result (FINDINGS: dead branch and loop
+    /// values, E0282). Off, such values are folded into the result, and only variables of
+    /// the function's top-level block are assigned in arms and loop bodies.
+    pub dead_values: bool,
+    /// `if`/`match` values of a struct type (FINDINGS: struct-valued branches, E0282).
+    pub struct_branch_values: bool,
+    /// A struct variable assigned inside a loop body or an arm (FINDINGS: struct values
+    /// assigned in a loop or an arm, E0282).
+    pub struct_nested_assign: bool,
+    /// `a = [0.1; 2]` (an array of literals) assigned in an arm (FINDINGS: E0689).
+    pub literal_arrays_in_arms: bool,
+    /// `cross` of row vectors (FINDINGS: `cross` on `RowVector3`, E0308).
+    pub row_cross: bool,
+    /// The element of a `for x in a.iter()` loop read inside an `if`/`match` arm in the loop
+    /// body (FINDINGS: `.iter()` element read in an arm, E0716).
+    pub iter_elements_in_arms: bool,
+    /// A type annotation on a tuple pattern, `let (a, b): (f64, f64) = ..` (FINDINGS: E0689).
+    pub tuple_pattern_annotations: bool,
+    /// `for x in v.iter()` over a differentiated nalgebra vector (FINDINGS: E0716).
+    pub vector_iter_loops: bool,
+    /// An early `return` at the end of an `if` nested in another branch, of an `else` arm or
+    /// of a `match` arm (FINDINGS: "early return is not supported").
+    pub nested_tail_return: bool,
+    /// A view used directly as an operand (`v + m.column(0)`) (FINDINGS: view operands).
+    pub view_operands: bool,
+    /// `sqrt`, `cbrt`, `atan2`, `hypot`, `powf` of arguments that may be exactly zero
+    /// (`x - x`, an off-diagonal of `identity() * s`): NaN gradients (FINDINGS).
+    pub singular_points: bool,
+    /// `argmax`/`argmin` values (outside the SPEC's method list; silently wrong today).
+    pub argmax: bool,
+    /// A constant matrix, tuple, array or struct (no differentiated input in it) passed to a
+    /// differentiated parameter of a call (FINDINGS: constant call arguments). Off, the
+    /// generator makes every such argument depend on an input.
+    pub constant_call_args: bool,
+    /// A result (or early-returned value) that depends on no differentiated input, e.g.
+    /// `Matrix4::zeros().norm()` (FINDINGS: constant results, E0283). Off, the generator
+    /// makes every result depend on an input.
+    pub constant_results: bool,
+
+    // --- promised by the SPEC, not supported by the current macro (default off) ------------
+    /// `break`/`continue` anywhere in a loop body, not only at the end of an `if`.
+    pub exits_anywhere: bool,
+    /// `return` inside loops.
+    pub return_in_loops: bool,
+    /// Labelled loops with `break 'l` / `continue 'l`.
+    pub labelled_loops: bool,
+    /// `loop { .. }` with a counter and a `break`.
+    pub loop_loop: bool,
+    /// Calls to another generated function's `_grad`/`_jvp` inside a differentiable function.
+    pub nested_diff: bool,
+    /// `DVector`, `DMatrix`, `Vec<f64>` and `&[f64]` values.
+    pub dynamic_sizes: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features {
+            matrices: true,
+            tuples: true,
+            arrays: true,
+            structs: true,
+            calls: true,
+            maps: true,
+            branches: true,
+            loops: true,
+            tail_exits: true,
+            tail_return: true,
+            index_assign: true,
+            reference_params: true,
+            views: true,
+            kinks: true,
+            integer_side: true,
+            branch_value_in_later_loop: false,
+            dead_values: false,
+            struct_branch_values: false,
+            struct_nested_assign: false,
+            literal_arrays_in_arms: false,
+            row_cross: false,
+            iter_elements_in_arms: false,
+            tuple_pattern_annotations: false,
+            vector_iter_loops: false,
+            nested_tail_return: false,
+            view_operands: false,
+            singular_points: false,
+            argmax: false,
+            constant_call_args: false,
+            constant_results: false,
+            exits_anywhere: false,
+            return_in_loops: false,
+            labelled_loops: false,
+            loop_loop: false,
+            nested_diff: false,
+            dynamic_sizes: false,
+        }
+    }
+}
+
+/// The names of the flags, in declaration order, for the command line.
+pub const FLAG_NAMES: &[&str] = &[
+    "matrices",
+    "tuples",
+    "arrays",
+    "structs",
+    "calls",
+    "maps",
+    "branches",
+    "loops",
+    "tail_exits",
+    "tail_return",
+    "index_assign",
+    "reference_params",
+    "views",
+    "kinks",
+    "integer_side",
+    "branch_value_in_later_loop",
+    "dead_values",
+    "struct_branch_values",
+    "struct_nested_assign",
+    "literal_arrays_in_arms",
+    "row_cross",
+    "iter_elements_in_arms",
+    "tuple_pattern_annotations",
+    "vector_iter_loops",
+    "nested_tail_return",
+    "view_operands",
+    "singular_points",
+    "argmax",
+    "constant_call_args",
+    "constant_results",
+    "exits_anywhere",
+    "return_in_loops",
+    "labelled_loops",
+    "loop_loop",
+    "nested_diff",
+    "dynamic_sizes",
+];
+
+impl Features {
+    /// Every flag on: the whole language of the SPEC, including what the macro rejects today.
+    pub fn all() -> Self {
+        let mut f = Features::default();
+        for name in FLAG_NAMES {
+            f.set(name, true).expect("every listed flag exists");
+        }
+        f
+    }
+
+    /// A mutable reference to the flag called `name`.
+    fn flag_mut(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "matrices" => &mut self.matrices,
+            "tuples" => &mut self.tuples,
+            "arrays" => &mut self.arrays,
+            "structs" => &mut self.structs,
+            "calls" => &mut self.calls,
+            "maps" => &mut self.maps,
+            "branches" => &mut self.branches,
+            "loops" => &mut self.loops,
+            "tail_exits" => &mut self.tail_exits,
+            "tail_return" => &mut self.tail_return,
+            "index_assign" => &mut self.index_assign,
+            "reference_params" => &mut self.reference_params,
+            "views" => &mut self.views,
+            "kinks" => &mut self.kinks,
+            "integer_side" => &mut self.integer_side,
+            "branch_value_in_later_loop" => &mut self.branch_value_in_later_loop,
+            "dead_values" => &mut self.dead_values,
+            "struct_branch_values" => &mut self.struct_branch_values,
+            "struct_nested_assign" => &mut self.struct_nested_assign,
+            "literal_arrays_in_arms" => &mut self.literal_arrays_in_arms,
+            "row_cross" => &mut self.row_cross,
+            "iter_elements_in_arms" => &mut self.iter_elements_in_arms,
+            "tuple_pattern_annotations" => &mut self.tuple_pattern_annotations,
+            "vector_iter_loops" => &mut self.vector_iter_loops,
+            "nested_tail_return" => &mut self.nested_tail_return,
+            "view_operands" => &mut self.view_operands,
+            "singular_points" => &mut self.singular_points,
+            "argmax" => &mut self.argmax,
+            "constant_call_args" => &mut self.constant_call_args,
+            "constant_results" => &mut self.constant_results,
+            "exits_anywhere" => &mut self.exits_anywhere,
+            "return_in_loops" => &mut self.return_in_loops,
+            "labelled_loops" => &mut self.labelled_loops,
+            "loop_loop" => &mut self.loop_loop,
+            "nested_diff" => &mut self.nested_diff,
+            "dynamic_sizes" => &mut self.dynamic_sizes,
+            _ => return None,
+        })
+    }
+
+    /// Sets the flag called `name`; an error names the unknown flag.
+    pub fn set(&mut self, name: &str, on: bool) -> Result<(), String> {
+        match self.flag_mut(name) {
+            Some(f) => {
+                *f = on;
+                Ok(())
+            }
+            None => Err(format!(
+                "unknown feature `{name}`; known: {}",
+                FLAG_NAMES.join(", ")
+            )),
+        }
+    }
+
+    /// Applies a comma-separated list such as `exits_anywhere,-kinks` (a leading `-` turns a
+    /// flag off), or `all` / `default`.
+    pub fn apply_list(&mut self, list: &str) -> Result<(), String> {
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "all" => *self = Features::all(),
+                "default" => *self = Features::default(),
+                _ => match item.strip_prefix('-') {
+                    Some(name) => self.set(name, false)?,
+                    None => self.set(item, true)?,
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sizes of generated programs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Statements in a function body, top level (a range, inclusive).
+    pub min_stmts: usize,
+    /// See `min_stmts`.
+    pub max_stmts: usize,
+    /// Statements in a nested block (arm, loop body).
+    pub max_block_stmts: usize,
+    /// Nesting depth of blocks (`if` in `for` in `if` is 3).
+    pub max_nesting: usize,
+    /// Depth of expression trees.
+    pub max_expr_depth: usize,
+    /// Largest constant trip count of a loop; runtime bounds `n` range over `0..=max_trip`.
+    pub max_trip: usize,
+    /// Differentiated parameters of a function (a range, inclusive).
+    pub max_params: usize,
+    /// Largest matrix dimension (1..=4).
+    pub max_dim: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            min_stmts: 2,
+            max_stmts: 6,
+            max_block_stmts: 2,
+            max_nesting: 2,
+            max_expr_depth: 3,
+            max_trip: 4,
+            max_params: 3,
+            max_dim: 4,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The generated corpus (see `build.rs`): every function checked in every mode by
+//! `ad_generated::run_cases`. Fails with the function, the point, the numbers and the source
+//! of each function that is wrong.
+
+#[allow(
+    warnings,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    reason = "generated code: unused values, constant conditions and redundant parentheses are part of what is tested"
+)]
+mod corpus {
+    use ad_generated::{Case, Flat, flat};
+    include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+}
+
+#[test]
+fn generated_functions_in_every_mode() {
+    let settings = ad_generated::Settings::from_env();
+    let report = ad_generated::run_cases(corpus::cases(), &settings);
+    println!("{}", report.summary());
+    assert!(report.failures.is_empty(), "{}", report.failure_text());
+}
