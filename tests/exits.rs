@@ -413,3 +413,71 @@ fn former_compile_errors_differentiate() {
     assert_eq!(g, 0.5f64.powi(13));
     assert_eq!(halve_until_small_jvp(5000.0, 1.0), (y, g));
 }
+
+/// Exits inside a branch used as a value: `return` from a nested `if`, `continue` and `break`
+/// from `match` arms.
+#[differentiable]
+fn value_branch_with_return(x: f64, k: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        let b: f64 = if i == k {
+            if x > 0.0 {
+                return x * s + 1.0;
+            }
+            x * 2.0
+        } else {
+            match i {
+                0 => continue,
+                1 => x.sin(),
+                _ => {
+                    if s > 10.0 {
+                        break;
+                    }
+                    s * x
+                }
+            }
+        };
+        s += b;
+    }
+    s
+}
+#[test]
+fn exits_inside_a_branch_used_as_a_value() {
+    for (x, k) in [(0.5, 2usize), (-0.5, 2), (0.7, 7), (-1.3, 1)] {
+        let plain = {
+            let mut s = 0.0;
+            let mut r = None;
+            for i in 0..4 {
+                let b: f64 = if i == k {
+                    if x > 0.0 {
+                        r = Some(x * s + 1.0);
+                        break;
+                    }
+                    x * 2.0
+                } else {
+                    match i {
+                        0 => continue,
+                        1 => f64::sin(x),
+                        _ => {
+                            if s > 10.0 {
+                                break;
+                            }
+                            s * x
+                        }
+                    }
+                };
+                s += b;
+            }
+            r.unwrap_or(s)
+        };
+        let (v, g) = value_branch_with_return_grad(x, k);
+        assert_eq!(v, plain);
+        let h = 1e-6;
+        let fd =
+            (value_branch_with_return(x + h, k) - value_branch_with_return(x - h, k)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6, "{g} vs {fd}");
+        let (v2, d) = value_branch_with_return_jvp(x, k, 1.0);
+        assert_eq!(v2, v);
+        assert!((d - g).abs() < 1e-12);
+    }
+}

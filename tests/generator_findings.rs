@@ -286,7 +286,25 @@ fn a_view_of_a_constant_matrix() {
     );
 }
 
-// The argmax finding is a compile error now (`tests/ui/differentiable/argmax-value.rs`).
+// The argmax finding: the value half of `argmax`/`argmin` is the element at the index.
+
+#[differentiable]
+fn largest_twice(x: Vector3<f64>) -> f64 {
+    let (_, m) = x.argmax();
+    let (i, n) = (x * 2.0).argmin();
+    m * 2.0 + x[0] + n * x[i]
+}
+
+#[test]
+fn argmax_and_argmin_values_carry_the_derivative_of_their_element() {
+    let x = Vector3::new(0.3, -0.7, 1.1);
+    // max is x[2], min of 2x is 2 x[1] at index 1: f = 2 x2 + x0 + 2 x1².
+    let (v, g) = largest_twice_grad(x);
+    assert_eq!(v, largest_twice(x));
+    assert_eq!(g, Vector3::new(1.0, 4.0 * x[1], 2.0));
+    let (_, d) = largest_twice_jvp(x, Vector3::new(1.0, 1.0, 1.0));
+    assert_eq!(d, 3.0 + 4.0 * x[1]);
+}
 
 #[test]
 fn vectors_iterated_by_reference() {
@@ -302,4 +320,122 @@ fn vectors_iterated_by_reference() {
         sum_of_squares_grad(Vector3::new(1.0, 2.0, 3.0)),
         (14.0, Vector3::new(2.0, 4.0, 6.0))
     );
+}
+
+// Findings of the generator against the reverse-mode rework -------------------------------------
+
+mod rework {
+    use ad::prelude::*;
+    use nalgebra::{Matrix3, RowSVector, RowVector4, SMatrix, SVector};
+
+    /// Integer literals of two types (`2` an `i32` exponent and a `usize` index) were shared
+    /// as one constant.
+    #[differentiable]
+    fn literals_of_two_types(x: SVector<f64, 3>) -> f64 {
+        x[2].powi(2) + x[1] * x.map(|t| t * 2.0)[2]
+    }
+
+    #[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+    pub struct S {
+        pub g0: f64,
+        pub g1: f64,
+        pub g2: [f64; 3],
+    }
+
+    impl S {
+        /// Annotated copies of fields of `&self` (places, read by reference).
+        #[differentiable]
+        pub fn annotated_fields(&self, x0: f64, n: usize) -> f64 {
+            let mut a1: f64 = self.g1;
+            let a9: [f64; 3] = self.g2;
+            a1 += x0 * a9[n % 3];
+            a1 * self.g0
+        }
+
+        /// A branch on `self`'s fields, then a field read after it: the field adjoints kept
+        /// apart before the branch were dropped (a silently wrong gradient).
+        #[differentiable]
+        pub fn branch_then_field(&self) -> f64 {
+            let b1: f64 = if self.g1 > 0.0 { self.g0 } else { self.g1 };
+            b1 * self.g1
+        }
+    }
+
+    /// A reference parameter shadowed by an owned view of it, read after a branch.
+    #[differentiable]
+    fn shadowed_reference(n0: usize, x0: RowVector4<f64>, x1: &Matrix3<f64>) -> f64 {
+        let x1: SMatrix<f64, 2, 1> = x1.fixed_view::<2, 1>(0, 1).into_owned();
+        let b1: SMatrix<f64, 1, 2> = if x0[0] > 0.5 {
+            x1.transpose()
+        } else {
+            x0.fixed_view::<1, 2>(0, n0 % 2).into_owned()
+        };
+        b1.sum() * x1[0]
+    }
+
+    #[differentiable]
+    fn pair(x0: &SMatrix<f64, 1, 3>, x1: RowSVector<f64, 2>) -> [f64; 2] {
+        [x1[0] * x0[1], x1[1]]
+    }
+
+    /// The result of a call, assigned by index afterwards (the call's value and tangent were
+    /// bound without `mut`).
+    #[differentiable]
+    fn call_result_assigned_by_index(x0: [f64; 2], n1: usize, x1: &RowSVector<f64, 3>) -> f64 {
+        let mut a1: [f64; 2] = pair(x1, x1.fixed_view::<1, 2>(0, 0).into_owned());
+        a1[n1] = (x0[0] * a1[0]).tanh();
+        a1[0] + a1[1]
+    }
+
+    #[test]
+    fn each_mode_matches_the_others_and_finite_differences() {
+        let x = SVector::<f64, 3>::new(0.3, -0.7, 1.1);
+        let (v, g) = literals_of_two_types_grad(x);
+        assert_eq!(v, literals_of_two_types(x));
+        assert_eq!(g, SVector::<f64, 3>::new(0.0, 2.2, 2.2 - 1.4));
+
+        let s = S {
+            g0: 0.4,
+            g1: 0.7,
+            g2: [0.1, 0.2, 0.3],
+        };
+        let (_, gs) = s.annotated_fields_grad(2.0, 1);
+        assert_eq!(
+            gs.0,
+            STangent {
+                g0: 0.7 + 2.0 * 0.2,
+                g1: 0.4,
+                g2: [0.0, 0.8, 0.0]
+            }
+        );
+        assert_eq!(gs.1, 0.2 * 0.4);
+        let (v, g) = s.branch_then_field_grad();
+        assert_eq!(v, 0.4 * 0.7);
+        assert_eq!(
+            g,
+            STangent {
+                g0: 0.7,
+                g1: 0.4,
+                g2: [0.0; 3]
+            }
+        );
+
+        let m = Matrix3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);
+        let r = RowVector4::new(0.7, 0.1, 0.2, 0.3);
+        let (v, (gr, gm)) = shadowed_reference_grad(1, r, &m);
+        assert_eq!(v, shadowed_reference(1, r, &m));
+        // b1 = (m[(0,1)], m[(1,1)]): f = (m01 + m11) m01.
+        assert_eq!(gr, RowVector4::zeros());
+        assert_eq!(gm[(0, 1)], 2.0 * 2.0 + 5.0);
+        assert_eq!(gm[(1, 1)], 2.0);
+
+        let row = RowSVector::<f64, 3>::new(0.5, -0.25, 2.0);
+        let (v, (g0, g1)) = call_result_assigned_by_index_grad([0.3, 0.9], 1, &row);
+        assert_eq!(v, call_result_assigned_by_index([0.3, 0.9], 1, &row));
+        let a0 = row[0] * row[1];
+        let t = (0.3 * a0).tanh();
+        let dt = 1.0 - t * t;
+        assert!((g0[0] - dt * a0).abs() < 1e-15);
+        assert!((g1[0] - (row[1] + dt * 0.3 * row[1])).abs() < 1e-15);
+    }
 }

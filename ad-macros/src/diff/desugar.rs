@@ -132,6 +132,7 @@ impl Desugar {
     /// current skip flag. At function level, a guarded rest that ends with the function's value
     /// gives the value a `return` stored otherwise.
     fn block(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let stmts = self.split_value_exits(stmts);
         let mut out = Vec::new();
         let mut rest = stmts.into_iter();
         while let Some(stmt) = rest.next() {
@@ -163,6 +164,47 @@ impl Desugar {
                 }
                 break;
             }
+        }
+        out
+    }
+
+    /// `let p = if c { ..; return e; ..; a } else { b };`: a branch used as a value whose arms
+    /// may exit becomes a statement that stores each arm's value, and the `let` reads it after
+    /// (where it is guarded like any statement after an exit):
+    /// `let mut v = None; if c { ..; v = ret_some(a); } else { v = ret_some(b); } let p =
+    /// ret_get(v);`.
+    fn split_value_exits(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in stmts {
+            let Stmt::Local(local) = &stmt else {
+                out.push(stmt);
+                continue;
+            };
+            let Some(init) = &local.init else {
+                out.push(stmt);
+                continue;
+            };
+            let mut value = &*init.expr;
+            while let Expr::Paren(p) = value {
+                value = &p.expr;
+            }
+            if init.diverge.is_some()
+                || !matches!(value, Expr::If(_) | Expr::Match(_))
+                || !has_exit(&Stmt::Expr(value.clone(), None))
+            {
+                out.push(stmt);
+                continue;
+            }
+            self.count += 1;
+            let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
+            let branch = store_arm_values(value.clone(), &slot);
+            out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;));
+            out.push(Stmt::Expr(branch, None));
+            let mut local = local.clone();
+            if let Some(init) = &mut local.init {
+                init.expr = Box::new(syn::parse_quote!(::ad::__rt::ret_get(#slot)));
+            }
+            out.push(Stmt::Local(local));
         }
         out
     }
@@ -580,4 +622,58 @@ fn rewrite_returns(stmts: Vec<Stmt>) -> Vec<Stmt> {
         }
     }
     stmts
+}
+
+/// A branch used as a value, with every arm's value stored into `slot` (`slot =
+/// ret_some(value);`) instead; an arm that ends in an exit stores nothing.
+fn store_arm_values(branch: Expr, slot: &Ident) -> Expr {
+    fn block(mut b: Block, slot: &Ident) -> Block {
+        if let Some(Stmt::Expr(e, None)) = b.stmts.pop() {
+            b.stmts.push(store(e, slot));
+        } else if let Some(last) = b.stmts.pop() {
+            b.stmts.push(last);
+        }
+        b
+    }
+    fn store(e: Expr, slot: &Ident) -> Stmt {
+        match e {
+            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => {
+                Stmt::Expr(e, Some(Default::default()))
+            }
+            Expr::If(_) | Expr::Match(_) | Expr::Block(_) => {
+                Stmt::Expr(store_arm_values(e, slot), None)
+            }
+            e => syn::parse_quote!(#slot = ::ad::__rt::ret_some(#e);),
+        }
+    }
+    match branch {
+        Expr::If(mut i) => {
+            i.then_branch = block(i.then_branch, slot);
+            if let Some((t, els)) = i.else_branch.take() {
+                i.else_branch = Some((t, Box::new(store_arm_values(*els, slot))));
+            }
+            Expr::If(i)
+        }
+        Expr::Match(mut m) => {
+            for arm in &mut m.arms {
+                let body = std::mem::replace(&mut *arm.body, Expr::Verbatim(TokenStream::new()));
+                let b = match body {
+                    Expr::Block(b) if b.label.is_none() => b.block,
+                    other => syn::parse_quote!({ #other }),
+                };
+                *arm.body = Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: block(b, slot),
+                });
+            }
+            Expr::Match(m)
+        }
+        Expr::Block(mut b) if b.label.is_none() => {
+            b.block = block(b.block, slot);
+            Expr::Block(b)
+        }
+        Expr::Paren(p) => store_arm_values(*p.expr, slot),
+        other => other,
+    }
 }

@@ -117,6 +117,16 @@ impl<'a> Emitter<'a> {
         self.prog.name(v)
     }
 
+    /// The name of a variable bound by a pattern, `mut` when it is updated in place later.
+    fn pattern(&self, v: Var) -> TokenStream {
+        let id = self.name(v);
+        if self.prog.var(self.prog.storage(v)).mutated || self.prog.var(v).mutated {
+            quote!(mut #id)
+        } else {
+            quote!(#id)
+        }
+    }
+
     /// A tangent that may be zero: its name, or the zero tangent of `like`.
     fn opt_tangent(&self, v: Option<Var>, like: &Ident) -> TokenStream {
         match v {
@@ -237,6 +247,12 @@ impl<'a> Emitter<'a> {
                 let e = self.op(*var, op, mode);
                 // The user's type of a primal value (a reference to it in the backward sweep).
                 let ty = match (op, self.prog.types.get(var)) {
+                    // A field of a value held by reference is a place: a reference to it.
+                    (POp::Src(_) | POp::Copy(_), Some(t))
+                        if mode == Mode::Forward && self.prog.var(*var).place =>
+                    {
+                        Some(quote!(: &#t))
+                    }
                     (POp::Src(_) | POp::Copy(_), Some(t)) if mode == Mode::Forward => {
                         Some(quote!(: #t))
                     }
@@ -253,33 +269,27 @@ impl<'a> Emitter<'a> {
                 let first = vars.iter().flatten().next().copied().unwrap_or(Var(0));
                 let e = self.op(first, op, mode);
                 let pats = vars.iter().map(|v| match v {
-                    Some(v) => {
-                        let id = self.name(*v);
-                        quote!(#id)
-                    }
+                    Some(v) => self.pattern(*v),
                     None => quote!(_),
                 });
-                quote!(let (#(#pats),*) = #e;)
+                quote!(#[allow(unused_mut)] let (#(#pats),*) = #e;)
             }
             PStmt::LetPairs { value, tangent, op } => {
                 let first = value.iter().flatten().next().copied().unwrap_or(Var(0));
                 let e = self.op(first, op, mode);
                 let pat = |vs: &[Option<Var>]| {
                     let ps = vs.iter().map(|v| match v {
-                        Some(v) => {
-                            let id = self.name(*v);
-                            quote!(#id)
-                        }
+                        Some(v) => self.pattern(*v),
                         None => quote!(_),
                     });
                     quote!((#(#ps),*))
                 };
                 let (a, b) = (pat(value), pat(tangent));
-                quote!(let (#a, #b) = #e;)
+                quote!(#[allow(unused_mut)] let (#a, #b) = #e;)
             }
             PStmt::Declare(v) => {
                 let id = self.name(*v);
-                if self.accumulated(*v) {
+                if self.accumulated(*v) || self.prog.var(*v).mutated {
                     quote!(let mut #id;)
                 } else if let Some(t) = self.prog.types.get(v) {
                     quote!(let #id: #t;)

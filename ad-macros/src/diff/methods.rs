@@ -164,10 +164,6 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => "call `sin()` and `cos()` separately",
-        // The value half of `(index, value)` depends on the vector: it is not a constant.
-        "argmax" | "argmin" | "iargmax" => {
-            "its `(index, value)` result mixes an index with a differentiable value; take the index with `imax()` / `imin()` and read the value with `v[i]`"
-        }
         "svd"
         | "symmetric_eigen"
         | "eigenvalues"

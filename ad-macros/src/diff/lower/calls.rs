@@ -88,6 +88,16 @@ impl Lowerer<'_> {
                 span,
             );
         }
+        // `v.argmax()` is `(i, v[i])`: its parts are lowered where they are taken
+        // (`argmax_part`); the whole tuple would need a tangent for the index.
+        if matches!(name.as_str(), "argmax" | "argmin") && m.args.is_empty() {
+            return self.err(syn::Error::new(
+                m.method.span(),
+                format!(
+                    "`{name}()` as a whole `(index, value)` tuple is not supported in #[differentiable]; destructure it where it is made (`let (i, m) = v.{name}();`) or take `.0` / `.1`"
+                ),
+            ));
+        }
         if let Some(advice) = methods::unsupported_method(&name) {
             return self.err(syn::Error::new(
                 m.method.span(),
@@ -341,4 +351,41 @@ fn recursion(call: &dyn ToTokens) -> syn::Error {
         call,
         "recursion is not supported in #[differentiable]; write the recursion as a loop",
     )
+}
+
+/// `v.argmax()` / `v.argmin()` with no arguments: the receiver and the index method
+/// (`imax` / `imin`, which nalgebra defines as `argmax().0`).
+pub(super) fn argmax_call(e: &Expr) -> Option<(&Expr, &'static str)> {
+    let mut e = e;
+    while let Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    let Expr::MethodCall(m) = e else {
+        return None;
+    };
+    if !m.args.is_empty() {
+        return None;
+    }
+    match m.method.to_string().as_str() {
+        "argmax" => Some((&m.receiver, "imax")),
+        "argmin" => Some((&m.receiver, "imin")),
+        _ => None,
+    }
+}
+
+impl Lowerer<'_> {
+    /// Part `k` of `v.argmax()`: the index `v.imax()` (a constant), or the value `v[v.imax()]`
+    /// (an index read, differentiated like one). The receiver is written out again: code in
+    /// #[differentiable] is pure, so this only costs its evaluation.
+    pub(super) fn argmax_part(&mut self, recv: &Expr, index: &str, k: usize) -> Var {
+        let index = Ident::new(index, recv.span());
+        let span = recv.span();
+        if k == 0 {
+            let e: Expr = syn::parse_quote_spanned!(span=> (#recv).#index());
+            self.constant(&e)
+        } else {
+            let e: Expr = syn::parse_quote_spanned!(span=> (#recv)[(#recv).#index()]);
+            self.expr(&e)
+        }
+    }
 }

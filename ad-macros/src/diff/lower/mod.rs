@@ -316,6 +316,22 @@ impl Lowerer<'_> {
             self.bind_verbatim(&local.pat, kind);
             return;
         }
+        // `let (i, m) = v.argmax();`: the index and the value, each where it is bound.
+        if let Some((recv, index)) = calls::argmax_call(&init.expr) {
+            let mut pat = &local.pat;
+            while let Pat::Type(pt) = pat {
+                pat = &pt.pat;
+            }
+            if let Pat::Tuple(t) = pat
+                && t.elems.len() == 2
+            {
+                for (k, elem) in t.elems.iter().enumerate() {
+                    let part = self.argmax_part(recv, index, k);
+                    self.bind(elem, part);
+                }
+                return;
+            }
+        }
         let var = self.expr(&init.expr);
         if let Pat::Type(pt) = &local.pat {
             self.annotate(var, &pt.ty);
@@ -716,10 +732,9 @@ impl Lowerer<'_> {
             _ => e.to_token_stream(),
         };
         self.alias_names_in(&tokens);
-        let key = format!("const {} {tokens}", self.epoch);
-        if let Some(v) = self.reuse(&key) {
-            return v;
-        }
+        // Constants are never shared between uses: the same tokens can have different types
+        // (`2` an `i32` exponent here and a `usize` index there; `Vector2::zeros()` of two
+        // element types), which only the use decides.
         let var = self.def(
             Op::Const(tokens),
             VarInfo {
@@ -730,7 +745,6 @@ impl Lowerer<'_> {
                 span: e.span(),
             },
         );
-        self.remember(key, var);
         var
     }
 
@@ -902,6 +916,12 @@ impl Lowerer<'_> {
                 self.simple(Op::Array(vars), active, false, span)
             }
             Expr::Field(f) => {
+                if let Some((recv, index)) = calls::argmax_call(&f.base)
+                    && let Member::Unnamed(i) = &f.member
+                    && i.index < 2
+                {
+                    return self.argmax_part(recv, index, i.index as usize);
+                }
                 let base = self.expr(&f.base);
                 self.field(base, f.member.clone(), span)
             }

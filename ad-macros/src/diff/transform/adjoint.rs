@@ -387,6 +387,18 @@ impl Backward<'_> {
         }
     }
 
+    /// The adjoints of `self`'s fields kept apart so far become `self`'s adjoint, before a
+    /// branch or a loop whose arms and iterations add into it (each arm would otherwise
+    /// start it from zero, dropping them).
+    fn flush_deferred(&mut self, out: &mut Vec<PStmt>) {
+        if let Some(a) = self.self_acc
+            && !self.deferred.is_empty()
+            && !self.state.contains_key(&a)
+        {
+            self.ensure_live(a, out);
+        }
+    }
+
     /// Makes the adjoint of every value in `vars` live before a region that adds into it.
     fn prepare(&mut self, vars: &[Var], out: &mut Vec<PStmt>) {
         for v in vars {
@@ -446,6 +458,7 @@ impl Backward<'_> {
                     if !self.plan.live_regions.contains(id) {
                         continue;
                     }
+                    self.flush_deferred(out);
                     let seeds: Vec<Option<Var>> = outs.iter().map(|o| self.adjoint(*o)).collect();
                     if seeds.iter().all(Option::is_none) {
                         continue;
@@ -516,6 +529,7 @@ impl Backward<'_> {
                     if !self.plan.live_regions.contains(id) {
                         continue;
                     }
+                    self.flush_deferred(out);
                     let active: Vec<_> = carried.iter().filter(|c| self.active(c.start)).collect();
                     let seeds: Vec<Option<Var>> =
                         active.iter().map(|c| self.adjoint(c.after)).collect();

@@ -396,7 +396,22 @@ impl Plan {
     fn place(&mut self, body: &Body, needs: Needs, defs: &HashMap<Var, &Op>, prog: &mut Program) {
         let mut values: Vec<Var> = needs.values.into_iter().collect();
         values.sort();
-        let mut types: Vec<Var> = needs.types.into_iter().collect();
+        // The accumulator of a reference, a dereference or a copy (`into_owned`) is its
+        // source's: the zero it starts from is made from the source's marker.
+        let mut all_types = needs.types.clone();
+        for t in &needs.types {
+            let mut root = *t;
+            while let Some(Op::Ref(a) | Op::Deref(a) | Op::Identity { var: a, .. }) =
+                defs.get(&root).copied()
+            {
+                if !body.active(*a) {
+                    break;
+                }
+                root = *a;
+            }
+            all_types.insert(root);
+        }
+        let mut types: Vec<Var> = all_types.into_iter().collect();
         types.sort();
         // A value that is itself needed serves for its type as well, where it is read: not
         // for a carried value, whose accumulator is made before the loop.

@@ -342,12 +342,21 @@ impl Tangent<'_> {
                 {
                     self.temps.insert(var);
                 }
+                // A tuple of cotangents moves its elements: the zero tangents of its inactive
+                // elements are taken before (from the elements, still in place).
+                let early = match &op {
+                    POp::TangentTupleOf(_) => Some(self.tangent_op(var, &op, out)),
+                    _ => None,
+                };
                 out.push(PStmt::Let {
                     var,
                     op: op.clone(),
                     mutable,
                 });
-                let tangent = self.tangent_op(var, &op, out);
+                let tangent = match early {
+                    Some(t) => t,
+                    None => self.tangent_op(var, &op, out),
+                };
                 if let Some(t) = tangent {
                     let d = self.tangent_var(var);
                     out.push(PStmt::Let {
