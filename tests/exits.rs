@@ -481,3 +481,26 @@ fn exits_inside_a_branch_used_as_a_value() {
         assert!((d - g).abs() < 1e-12);
     }
 }
+
+/// A branch used as a value with a loop inside an arm, left by `break` (an exit that stays
+/// inside the value).
+#[differentiable]
+fn inner_break(x: f64) -> f64 {
+    let b = if x > 10.0 {
+        x
+    } else {
+        let mut s = x;
+        for i in 0..4 {
+            if i == 2 {
+                break;
+            }
+            s = s * x;
+        }
+        s
+    };
+    b * 2.0
+}
+#[test]
+fn a_loop_with_break_inside_a_branch_used_as_a_value() {
+    assert_eq!(inner_break_grad(0.5), (0.25, 3.0 * 0.25 * 2.0));
+}

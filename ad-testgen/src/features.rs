@@ -97,7 +97,8 @@ pub struct Features {
     pub labelled_loops: bool,
     /// `loop { .. }` with a counter and a `break`.
     pub loop_loop: bool,
-    /// Calls to another generated function's `_grad`/`_jvp` inside a differentiable function.
+    /// Calls to another generated function's `_grad`/`_jvp` inside a differentiable function
+    /// (of a function that calls no other: nesting through calls needs `order = 2`).
     pub nested_diff: bool,
     /// `DVector`, `DMatrix`, `Vec<f64>` and `&[f64]` values.
     pub dynamic_sizes: bool,

@@ -1526,7 +1526,9 @@ impl<'a> FnGen<'a> {
         let simple = |t: &Ty| matches!(t, Ty::F64 | Ty::Mat(..));
         let mut cands = Vec::new();
         for (i, f) in self.funcs.iter().enumerate() {
-            if f.owner.is_some() {
+            // A function that calls others has second-order companions only with
+            // `order = 2` (its callees may be hand-written): nest only leaves.
+            if f.owner.is_some() || !f.callees.is_empty() {
                 continue;
             }
             let diff: Vec<&Ty> = f

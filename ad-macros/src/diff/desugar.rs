@@ -132,8 +132,15 @@ impl Desugar {
     /// current skip flag. At function level, a guarded rest that ends with the function's value
     /// gives the value a `return` stored otherwise.
     fn block(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        self.block_exits(stmts).0
+    }
+
+    /// [`Desugar::block`], and whether the block may exit (leave it by an exit that goes
+    /// beyond it: a `break` of a loop inside it does not).
+    fn block_exits(&mut self, stmts: Vec<Stmt>) -> (Vec<Stmt>, bool) {
         let stmts = self.split_value_exits(stmts);
         let mut out = Vec::new();
+        let mut any = false;
         let mut rest = stmts.into_iter();
         while let Some(stmt) = rest.next() {
             if !has_exit(&stmt) {
@@ -142,6 +149,7 @@ impl Desugar {
             }
             let (rewritten, exits) = self.stmt(stmt);
             out.extend(rewritten);
+            any |= exits;
             if exits {
                 let remaining: Vec<Stmt> = rest.collect();
                 if remaining.is_empty() {
@@ -165,7 +173,7 @@ impl Desugar {
                 break;
             }
         }
-        out
+        (out, any)
     }
 
     /// `let p = if c { ..; return e; ..; a } else { b };`: a branch used as a value whose arms
@@ -195,14 +203,34 @@ impl Desugar {
                 out.push(stmt);
                 continue;
             }
+            if !has_escaping_exit(value) {
+                // Exits of loops inside the arms only: the arms are rewritten in place.
+                let (value, pre, _) = self.expr_stmt(value.clone());
+                out.extend(pre);
+                let mut local = local.clone();
+                if let (Some(init), Some(value)) = (&mut local.init, value) {
+                    *init.expr = value;
+                }
+                out.push(Stmt::Local(local));
+                continue;
+            }
             self.count += 1;
             let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
             let branch = store_arm_values(value.clone(), &slot);
-            out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;));
+            // The type of the slot, from the `let`'s annotation when it has one.
+            match &local.pat {
+                syn::Pat::Type(pt) => {
+                    let ty = &pt.ty;
+                    out.push(syn::parse_quote!(
+                        let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;
+                    ));
+                }
+                _ => out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;)),
+            }
             out.push(Stmt::Expr(branch, None));
             let mut local = local.clone();
             if let Some(init) = &mut local.init {
-                init.expr = Box::new(syn::parse_quote!(::ad::__rt::ret_get(#slot)));
+                *init.expr = syn::parse_quote!(::ad::__rt::ret_get(#slot));
             }
             out.push(Stmt::Local(local));
         }
@@ -296,8 +324,7 @@ impl Desugar {
     }
 
     fn sub_block(&mut self, block: Block) -> (Block, bool) {
-        let exits = block.stmts.iter().any(has_exit);
-        let stmts = self.block(block.stmts);
+        let (stmts, exits) = self.block_exits(block.stmts);
         (
             Block {
                 brace_token: block.brace_token,
@@ -676,4 +703,65 @@ fn store_arm_values(branch: Expr, slot: &Ident) -> Expr {
         Expr::Paren(p) => store_arm_values(*p.expr, slot),
         other => other,
     }
+}
+
+/// Whether `e` contains an exit that leaves it: a `return`, or a `break`/`continue` not aimed
+/// at a loop inside `e`.
+fn has_escaping_exit(e: &Expr) -> bool {
+    struct V {
+        /// The labels of the loops around the current point, inside `e` (`None`: unlabelled).
+        loops: Vec<Option<String>>,
+        found: bool,
+    }
+    impl V {
+        fn exit(&mut self, label: Option<&syn::Lifetime>) {
+            let inside = match label {
+                None => !self.loops.is_empty(),
+                Some(l) => {
+                    let l = l.ident.to_string();
+                    self.loops.iter().any(|x| x.as_deref() == Some(l.as_str()))
+                }
+            };
+            if !inside {
+                self.found = true;
+            }
+        }
+        fn in_loop(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self)) {
+            self.loops.push(label.map(|l| l.name.ident.to_string()));
+            f(self);
+            self.loops.pop();
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.exit(b.label.as_ref());
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            self.exit(c.label.as_ref());
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.in_loop(f.label.as_ref(), |v| v.visit_block(&f.body));
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.in_loop(w.label.as_ref(), |v| {
+                v.visit_expr(&w.cond);
+                v.visit_block(&w.body);
+            });
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.in_loop(l.label.as_ref(), |v| v.visit_block(&l.body));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V {
+        loops: Vec::new(),
+        found: false,
+    };
+    v.visit_expr(e);
+    v.found
 }

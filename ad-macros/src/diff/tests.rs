@@ -25,7 +25,8 @@ fn rosenbrock_lowers_to_ssa() {
             a * a + 100.0 * b * b
         }
     });
-    // `x[0]` is read once: the same rule on the same operands is the same value.
+    // `x[0]` is read once: the same rule on the same operands is the same value (a
+    // constant operand by its tokens; each `0` stays a value of its own, typed by its use).
     let expected = "\
 %0 = param 0 active
 %1 = const `1.0`
@@ -34,14 +35,16 @@ fn rosenbrock_lowers_to_ssa() {
 %4 = sub(%1, %3) active
 %5 = const `1`
 %6 = index(%0, %5) active
-%7 = mul(%3, %3) active
-%8 = sub(%6, %7) active
-%9 = mul(%4, %4) active
-%10 = const `100.0`
-%11 = mul(%10, %8) active
-%12 = mul(%11, %8) active
-%13 = add(%9, %12) active
-return %13
+%7 = const `0`
+%8 = const `0`
+%9 = mul(%3, %3) active
+%10 = sub(%6, %9) active
+%11 = mul(%4, %4) active
+%12 = const `100.0`
+%13 = mul(%12, %10) active
+%14 = mul(%13, %10) active
+%15 = add(%11, %14) active
+return %15
 ";
     assert_eq!(ir, expected);
 }

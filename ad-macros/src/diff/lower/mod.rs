@@ -56,6 +56,9 @@ pub struct Lowerer<'a> {
     epoch: usize,
     /// The type a user's variable was declared with (`let mut a: [f64; 2] = ..`).
     declared: HashMap<String, syn::Type>,
+    /// Constants by their tokens and the epoch they were read in: a rule keys a constant
+    /// operand by these, so `x[0] * x[0]` reads `x[0]` once though each `0` is its own value.
+    consts: HashMap<Var, String>,
 }
 
 /// Lowers the body of a function with signature `sig`.
@@ -71,6 +74,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         cse: vec![HashMap::new()],
         epoch: 0,
         declared: HashMap::new(),
+        consts: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
@@ -639,6 +643,18 @@ impl Lowerer<'_> {
         self.tokens_active(&e.to_token_stream())
     }
 
+    /// A compound of parts: a float if one part is, not differentiable if every part is not.
+    fn kind_of_parts<'e>(&self, parts: impl Iterator<Item = &'e Expr>) -> Kind {
+        let kinds: Vec<Kind> = parts.map(|p| self.guess_kind(p)).collect();
+        if kinds.contains(&Kind::Float) {
+            Kind::Float
+        } else if !kinds.is_empty() && kinds.iter().all(|k| *k == Kind::NonDiff) {
+            Kind::NonDiff
+        } else {
+            Kind::Unknown
+        }
+    }
+
     fn guess_kind(&self, e: &Expr) -> Kind {
         match e {
             Expr::Lit(l) => match &l.lit {
@@ -648,6 +664,12 @@ impl Lowerer<'_> {
             },
             Expr::Paren(p) => self.guess_kind(&p.expr),
             Expr::Group(g) => self.guess_kind(&g.expr),
+            // A tuple, an array or a struct literal holding a float is a differentiable value:
+            // a callee differentiates the parameter it is passed to.
+            Expr::Tuple(t) => self.kind_of_parts(t.elems.iter()),
+            Expr::Array(a) => self.kind_of_parts(a.elems.iter()),
+            Expr::Repeat(r) => self.guess_kind(&r.expr),
+            Expr::Struct(s) => self.kind_of_parts(s.fields.iter().map(|f| &f.expr)),
             Expr::Unary(u) => match u.op {
                 UnOp::Not(_) => Kind::NonDiff,
                 _ => self.guess_kind(&u.expr),
@@ -709,7 +731,10 @@ impl Lowerer<'_> {
                     } else {
                         Kind::NonDiff
                     }
-                } else if methods::rule_for_method(&name).is_some() {
+                } else if methods::rule_for_method(&name).is_some()
+                    || methods::is_identity(&name)
+                    || name == "map"
+                {
                     self.guess_kind(&m.receiver)
                 } else {
                     Kind::Unknown
@@ -732,6 +757,7 @@ impl Lowerer<'_> {
             _ => e.to_token_stream(),
         };
         self.alias_names_in(&tokens);
+        let key = format!("`{tokens}`@{}", self.epoch);
         // Constants are never shared between uses: the same tokens can have different types
         // (`2` an `i32` exponent here and a `usize` index there; `Vector2::zeros()` of two
         // element types), which only the use decides.
@@ -745,6 +771,7 @@ impl Lowerer<'_> {
                 span: e.span(),
             },
         );
+        self.consts.insert(var, key);
         var
     }
 
@@ -799,11 +826,17 @@ impl Lowerer<'_> {
         };
         // A rule is a pure function of its operands (SSA values): the same rule on the same
         // operands, in a block where the first is visible, is the same value.
+        // A constant operand is keyed by its tokens when another operand is not a constant
+        // (that one fixes the types; `2 * 3` alone could be an `i32` here and a `usize` there).
+        let typed = operands.iter().any(|o| !self.consts.contains_key(&o.var));
         let key = format!(
             "{rule}({}) {}",
             operands
                 .iter()
-                .map(|o| o.to_string())
+                .map(|o| match self.consts.get(&o.var) {
+                    Some(c) if typed && !o.addr_of => c.clone(),
+                    _ => o.to_string(),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             syntax_key(&syntax)
