@@ -419,7 +419,7 @@ pub mod __rt {
     #[diagnostic::on_unimplemented(
         message = "this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated",
         label = "a derivative of this derivative is taken here",
-        note = "a function that calls other differentiable functions gets second-order companions only with `#[differentiable(order = 2)]`; add it to this function and to the functions it calls"
+        note = "a function that calls other differentiable functions gets second-order companions only with `#[differentiable(order = 2)]`; add it to this function, and to each function it calls that calls others in turn (a function that calls none has them already)"
     )]
     pub trait SecondOrderCompanions {}
 

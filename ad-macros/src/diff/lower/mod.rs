@@ -669,6 +669,11 @@ impl Lowerer<'_> {
             Expr::Tuple(t) => self.kind_of_parts(t.elems.iter()),
             Expr::Array(a) => self.kind_of_parts(a.elems.iter()),
             Expr::Repeat(r) => self.guess_kind(&r.expr),
+            // An element of a matrix or array of floats.
+            Expr::Index(i) => match self.guess_kind(&i.expr) {
+                Kind::Float => Kind::Float,
+                _ => Kind::Unknown,
+            },
             Expr::Struct(s) => self.kind_of_parts(s.fields.iter().map(|f| &f.expr)),
             Expr::Unary(u) => match u.op {
                 UnOp::Not(_) => Kind::NonDiff,
@@ -721,7 +726,13 @@ impl Lowerer<'_> {
                 {
                     Kind::Float
                 }
-                _ => Kind::Unknown,
+                // A function of floats (a differentiable callee of constants): its value is
+                // differentiable. A helper returning an integer from floats is not, and is
+                // mistaken here; bind its result with a type (`let n: usize = ..`).
+                _ => match self.kind_of_parts(c.args.iter()) {
+                    Kind::Float => Kind::Float,
+                    _ => Kind::Unknown,
+                },
             },
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
@@ -733,7 +744,7 @@ impl Lowerer<'_> {
                     }
                 } else if methods::rule_for_method(&name).is_some()
                     || methods::is_identity(&name)
-                    || name == "map"
+                    || matches!(name.as_str(), "map" | "unwrap" | "try_inverse")
                 {
                     self.guess_kind(&m.receiver)
                 } else {
