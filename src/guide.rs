@@ -1254,12 +1254,12 @@ pub mod errors {
     //! | you wrote | the error says | write instead |
     //! |---|---|---|
     //! | a call of a helper `fn helper` without `#[differentiable]` | ``cannot find function `helper_vjp` in this scope`` | `#[differentiable]` on `helper`, or hand-written `helper_jvp` / `helper_vjp` ([custom derivatives](super::custom_derivatives)) |
-    //! | `let f = \|t\| t * x; f(2.0)` | closures are not supported in #[differentiable]; write a separate #[differentiable] function and call it | a `#[differentiable]` function; a closure is allowed only as the argument of `v.map(..)` |
+    //! | `let f = \|t\| t * x; f(2.0)` | closures are not supported in `#[differentiable]`; write a separate `#[differentiable]` function and call it | a `#[differentiable]` function; a closure is allowed only as the argument of `v.map(..)` |
     //! | `v.map(\|t\| t * a)` with `a` differentiated | the closure of `map` reads `a`, a differentiated value from outside | `v.map(..)` of the element-wise part, combined with `a` outside: `v * a` |
-    //! | `if let Some(inv) = m.try_inverse() { .. }` | `if let` is not supported in #[differentiable]; test the condition with a comparison | a comparison (`m.determinant() != 0.0`), then `m.try_inverse().unwrap()` |
+    //! | `if let Some(inv) = m.try_inverse() { .. }` | `if let` is not supported in `#[differentiable]`; test the condition with a comparison | a comparison (`m.determinant() != 0.0`), then `m.try_inverse().unwrap()` |
     //! | `m.try_inverse().unwrap_or(..)` | the method `unwrap_or` is not supported ...; only `.try_inverse().unwrap()` is | as above |
     //! | `match (v[0], v[1]) { (a, b) => .. }` | a pattern that binds parts of a differentiated value is not supported | match on a primal value; read the parts with `let` |
-    //! | recursion: `x * power(x, n - 1)` in `power` | recursion is not supported in #[differentiable]; write the recursion as a loop | a loop |
+    //! | recursion: `x * power(x, n - 1)` in `power` | recursion is not supported in `#[differentiable]`; write the recursion as a loop | a loop |
     //! | `x as f32` on a differentiated `x` | `as` casts of differentiated values are not supported ...; keep one float type throughout | one float type; integer casts (`i as f64`, `x as usize`) are fine |
     //! | `x % 1.0` | `%` on differentiated values is not supported ...; compute the remainder as `x - (x / m).floor() * m` | `x - (x / m).floor() * m` |
     //! | `c.mass = b.mass + dm` | assignment to a field (`s.f = ...`) is not supported ...; build a new value and bind it with `let` | a struct literal: `let c = Body { position: b.position, mass: b.mass + dm };` |
@@ -1268,7 +1268,7 @@ pub mod errors {
     //! | `vector![x, 2.0 * x]` | the macro `vector!` on differentiated values is not supported | `Vector2::new(x, 2.0 * x)` |
     //! | `order = 2` on code that calls a `_grad`, or a `_grad` of an `_hvp` | a derivative of a derivative cannot be differentiated again | derivatives up to the second order only; use [`ad::hessian`](crate::hessian) on duals for more |
     //! | a call of `g_grad` in differentiable code, `g` calling other functions | this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated | `#[differentiable(order = 2)]` on `g` and on the functions it calls ([nested](super::nested)) |
-    //! | `#[differentiable(backward)]` | unknown argument `backward` of #[differentiable]; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |
+    //! | `#[differentiable(backward)]` | unknown argument `backward` of `#[differentiable]`; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |
     //! | `fn f(x: &mut f64)`, `async fn`, `unsafe { .. }`, an item inside the body | `&mut` parameters / `async fn` / `unsafe` blocks / items inside the body are not supported | take values and return the result; move items out |
     //! | `fn f(n: usize) -> f64`, or no return value | this function has no parameter to differentiate / must return a value | differentiate a float, nalgebra or derived parameter, returning a value |
     //! | `g(x, 3.0)` where `g` has `wrt(x)` and a float second parameter | ``this function takes 3 arguments but 4 arguments were supplied`` (and ``mismatched types ... found `(_, _)` ``) | `g(x, ad::stop_gradient(3.0))`, see below |
