@@ -19,6 +19,14 @@
 //! assert_eq!(value, 1.0);
 //! assert_eq!(gradient, Vector2::new(-2.0, 0.0));
 //! ```
+//!
+//! The [`guide`] walks through everything else, one chapter per topic, every example a
+//! doctest that checks its derivatives: [the three modes](guide::modes),
+//! [`wrt`](guide::wrt), [methods and structs](guide::structs),
+//! [loops and branches](guide::control_flow), [custom derivatives](guide::custom_derivatives),
+//! [Jacobians and Hessians](guide::jacobians_hessians), [nested differentiation](guide::nested),
+//! [dual numbers](guide::dual_numbers), [neural networks](guide::neural_networks) and
+//! [errors and their fixes](guide::errors).
 #![forbid(unsafe_code)]
 
 // Lets generated code name `::ad` from inside this crate's own doctests and unit tests.
@@ -35,6 +43,8 @@ pub use ad_core::{
 pub use ad_macros::{Differentiable, differentiable};
 /// nalgebra, re-exported so that a crate depending only on `ad` can name its types.
 pub use nalgebra;
+
+pub mod guide;
 
 /// The value of `x`, with its derivative cut: `#[differentiable]` code treats
 /// `stop_gradient(expr)` as a constant, whatever `expr` depends on.

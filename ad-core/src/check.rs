@@ -1,8 +1,8 @@
 //! Gradient checks: compare a gradient with central finite differences.
 //!
 //! ```
-//! use ad_core::check::{finite_difference_gradient, gradient_check};
-//! use nalgebra::Vector2;
+//! use ad::check::{finite_difference_gradient, gradient_check};
+//! use ad::nalgebra::Vector2;
 //!
 //! let f = |x: &Vector2<f64>| x[0] * x[0] + 3.0 * x[0] * x[1];
 //! let x = Vector2::new(1.0, 2.0);
@@ -60,8 +60,8 @@ impl<T: Real> std::error::Error for GradientCheckError<T> {}
 /// rounding errors; the divisor is the actually representable difference of the two points.
 ///
 /// ```
-/// use ad_core::check::finite_difference_gradient;
-/// use nalgebra::Vector1;
+/// use ad::check::finite_difference_gradient;
+/// use ad::nalgebra::Vector1;
 /// let g = finite_difference_gradient(|x: &Vector1<f64>| x[0].sin(), &Vector1::new(0.3));
 /// assert!((g[0] - 0.3_f64.cos()).abs() < 1e-9);
 /// ```
@@ -94,8 +94,8 @@ pub fn finite_difference_gradient<T: Real, const N: usize>(
 /// with moderate higher derivatives; `f32` needs around `1e-2`.
 ///
 /// ```
-/// use ad_core::check::gradient_check;
-/// use nalgebra::Vector2;
+/// use ad::check::gradient_check;
+/// use ad::nalgebra::Vector2;
 /// let f = |x: &Vector2<f64>| x.norm_squared();
 /// let x = Vector2::new(1.0, -2.0);
 /// gradient_check(f, &(x * 2.0), &x, 1e-6).unwrap();

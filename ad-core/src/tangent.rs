@@ -21,7 +21,7 @@ use nalgebra::{RealField, SMatrix};
 /// A `#[differentiable]` function written generically over its scalar bounds it by `T: Real`.
 ///
 /// ```
-/// use ad_core::Real;
+/// use ad::Real;
 /// fn half<T: Real>(x: T) -> T {
 ///     x * T::lit(0.5)
 /// }
@@ -44,7 +44,7 @@ pub trait Real:
     /// An `f64` constant as this scalar type: `T::lit(2.0)`, unambiguous in generic code.
     ///
     /// ```
-    /// use ad_core::Real;
+    /// use ad::Real;
     /// fn twice<T: Real>(x: T) -> T {
     ///     x * T::lit(2.0)
     /// }
@@ -76,8 +76,8 @@ impl Real for f32 {
 /// mode propagates).
 ///
 /// ```
-/// use ad_core::{Differentiable, Tangent, VectorSpace};
-/// use nalgebra::Vector3;
+/// use ad::{Differentiable, Tangent, VectorSpace};
+/// use ad::nalgebra::Vector3;
 /// let x = Vector3::new(1.0, 2.0, 3.0);
 /// let zero: Tangent<Vector3<f64>> = x.zero_tangent();
 /// assert_eq!(zero, Vector3::zeros());
@@ -110,8 +110,8 @@ pub trait Differentiable {
     /// arrays, tuples and derived structs do it in one pass without the copy.
     ///
     /// ```
-    /// use ad_core::Differentiable;
-    /// use nalgebra::Vector2;
+    /// use ad::Differentiable;
+    /// use ad::nalgebra::Vector2;
     /// let mut x = Vector2::new(1.0, 2.0);
     /// x.apply_scaled_tangent(-0.5, &Vector2::new(2.0, 2.0));
     /// assert_eq!(x, Vector2::new(0.0, 1.0));
@@ -131,7 +131,7 @@ pub trait Differentiable {
 /// `Tangent<T>` is the type of the derivatives of values of type `T`.
 ///
 /// ```
-/// use ad_core::Tangent;
+/// use ad::Tangent;
 /// let t: Tangent<(f64, [f64; 2])> = (1.0, [2.0, 3.0]);
 /// # let _ = t;
 /// ```
@@ -143,8 +143,8 @@ pub type Tangent<T> = <T as Differentiable>::Tangent;
 /// Operations take `&mut self` where an in-place form avoids copies of large tangents.
 ///
 /// ```
-/// use ad_core::VectorSpace;
-/// use nalgebra::Vector2;
+/// use ad::VectorSpace;
+/// use ad::nalgebra::Vector2;
 /// let mut a = Vector2::new(1.0, 2.0);
 /// VectorSpace::axpy(&mut a, 2.0, &Vector2::new(1.0, 1.0));
 /// assert_eq!(a, Vector2::new(3.0, 4.0));
@@ -453,7 +453,7 @@ impl_tuple!(A, B, C, D, E, F, G, H; 0, 1, 2, 3, 4, 5, 6, 7);
 /// (generated code only). Its tangent is optional too, `None` standing for zero.
 ///
 /// ```
-/// use ad_core::{Differentiable, VectorSpace};
+/// use ad::{Differentiable, VectorSpace};
 /// let mut x = Some(1.0_f64);
 /// x.apply_tangent(&Some(0.5));
 /// assert_eq!(x, Some(1.5));
@@ -536,7 +536,7 @@ impl<V: VectorSpace> VectorSpace for Option<V> {
 /// The zero tangent at `x`; generated code uses it where a value contributes no derivative.
 ///
 /// ```
-/// assert_eq!(ad_core::zero_like(&3.0_f64), 0.0);
+/// assert_eq!(ad::zero_like(&3.0_f64), 0.0);
 /// ```
 #[inline(always)]
 pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Tangent {
@@ -560,7 +560,7 @@ pub fn zero_of<T: Differentiable + ?Sized>(_marker: crate::rules::Ty<T>) -> T::T
 ///
 /// ```
 /// let mut a = 1.0_f64;
-/// ad_core::accumulate(&mut a, 2.0);
+/// ad::accumulate(&mut a, 2.0);
 /// assert_eq!(a, 3.0);
 /// ```
 #[inline(always)]

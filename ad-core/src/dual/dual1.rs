@@ -13,7 +13,7 @@ use crate::Real;
 /// look at `re`; ties and kinks follow `#[differentiable]`).
 ///
 /// ```
-/// use ad_core::dual::Dual;
+/// use ad::dual::Dual;
 ///
 /// let x = Dual::variable(2.0_f64);
 /// let y = x * x.sin() + 1.0;
@@ -32,7 +32,7 @@ impl<T: Real> Dual<T> {
     /// A dual number from its fields.
     ///
     /// ```
-    /// use ad_core::dual::Dual;
+    /// use ad::dual::Dual;
     /// let x = Dual::new(1.0_f64, 2.0);
     /// assert_eq!((x.re, x.eps), (1.0, 2.0));
     /// ```
@@ -44,7 +44,7 @@ impl<T: Real> Dual<T> {
     /// The independent variable `x`: derivative seed 1.
     ///
     /// ```
-    /// use ad_core::dual::Dual;
+    /// use ad::dual::Dual;
     /// let y = Dual::variable(3.0_f64).powi(2);
     /// assert_eq!((y.re, y.eps), (9.0, 6.0));
     /// ```
@@ -56,7 +56,7 @@ impl<T: Real> Dual<T> {
     /// A constant: derivative 0.
     ///
     /// ```
-    /// use ad_core::dual::Dual;
+    /// use ad::dual::Dual;
     /// let y = Dual::variable(3.0_f64) * Dual::constant(2.0);
     /// assert_eq!((y.re, y.eps), (6.0, 2.0));
     /// ```

@@ -13,7 +13,7 @@ use crate::Real;
 /// See [`second_derivative`](crate::dual::second_derivative).
 ///
 /// ```
-/// use ad_core::dual::Dual2;
+/// use ad::dual::Dual2;
 ///
 /// let x = Dual2::variable(2.0_f64);
 /// let y = x.powi(3);
@@ -33,7 +33,7 @@ impl<T: Real> Dual2<T> {
     /// A second-order dual number from its fields.
     ///
     /// ```
-    /// use ad_core::dual::Dual2;
+    /// use ad::dual::Dual2;
     /// let x = Dual2::new(1.0_f64, 2.0, 3.0);
     /// assert_eq!((x.re, x.v1, x.v2), (1.0, 2.0, 3.0));
     /// ```
@@ -45,7 +45,7 @@ impl<T: Real> Dual2<T> {
     /// The independent variable `x`: first derivative 1, second derivative 0.
     ///
     /// ```
-    /// use ad_core::dual::Dual2;
+    /// use ad::dual::Dual2;
     /// let y = Dual2::variable(0.0_f64).cos();
     /// assert_eq!((y.re, y.v1, y.v2), (1.0, 0.0, -1.0));
     /// ```
@@ -57,7 +57,7 @@ impl<T: Real> Dual2<T> {
     /// A constant: both derivatives 0.
     ///
     /// ```
-    /// use ad_core::dual::Dual2;
+    /// use ad::dual::Dual2;
     /// let c = Dual2::constant(3.0_f64);
     /// assert_eq!((c.v1, c.v2), (0.0, 0.0));
     /// ```

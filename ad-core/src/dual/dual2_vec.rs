@@ -16,8 +16,8 @@ use crate::Real;
 /// costs `O(N²)` per operation, so this pays off for small `N`.
 ///
 /// ```
-/// use ad_core::dual::Dual2Vec;
-/// use nalgebra::{Matrix2, Vector2};
+/// use ad::dual::Dual2Vec;
+/// use ad::nalgebra::{Matrix2, Vector2};
 ///
 /// let x = Dual2Vec::<f64, 2>::variable(3.0, 0);
 /// let y = Dual2Vec::<f64, 2>::variable(2.0, 1);
@@ -51,8 +51,8 @@ impl<T: Real, const N: usize> Dual2Vec<T, N> {
     /// A second-order dual number from its fields.
     ///
     /// ```
-    /// use ad_core::dual::Dual2Vec;
-    /// use nalgebra::{Matrix1, Vector1};
+    /// use ad::dual::Dual2Vec;
+    /// use ad::nalgebra::{Matrix1, Vector1};
     /// let x = Dual2Vec::new(1.0_f64, Vector1::new(2.0), Matrix1::new(3.0));
     /// assert_eq!(x.v2[(0, 0)], 3.0);
     /// ```
@@ -71,10 +71,10 @@ impl<T: Real, const N: usize> Dual2Vec<T, N> {
     /// If `i >= N`.
     ///
     /// ```
-    /// use ad_core::dual::Dual2Vec;
+    /// use ad::dual::Dual2Vec;
     /// let y = Dual2Vec::<f64, 2>::variable(2.0, 1).powi(2);
-    /// assert_eq!(y.v1, nalgebra::Vector2::new(0.0, 4.0));
-    /// assert_eq!(y.v2, nalgebra::Matrix2::new(0.0, 0.0, 0.0, 2.0));
+    /// assert_eq!(y.v1, ad::nalgebra::Vector2::new(0.0, 4.0));
+    /// assert_eq!(y.v2, ad::nalgebra::Matrix2::new(0.0, 0.0, 0.0, 2.0));
     /// ```
     #[inline(always)]
     pub fn variable(x: T, i: usize) -> Self {
@@ -90,9 +90,9 @@ impl<T: Real, const N: usize> Dual2Vec<T, N> {
     /// A constant: zero gradient and Hessian.
     ///
     /// ```
-    /// use ad_core::dual::Dual2Vec;
+    /// use ad::dual::Dual2Vec;
     /// let c = Dual2Vec::<f64, 2>::constant(5.0);
-    /// assert_eq!(c.v2, nalgebra::Matrix2::zeros());
+    /// assert_eq!(c.v2, ad::nalgebra::Matrix2::zeros());
     /// ```
     #[inline(always)]
     pub fn constant(x: T) -> Self {

@@ -16,13 +16,13 @@ use crate::Real;
 /// function ([`jacobian`](crate::dual::jacobian)) in one evaluation.
 ///
 /// ```
-/// use ad_core::dual::DualVec;
+/// use ad::dual::DualVec;
 ///
 /// let x = DualVec::<f64, 2>::variable(3.0, 0);
 /// let y = DualVec::<f64, 2>::variable(2.0, 1);
 /// let f = x * x * y;
 /// assert_eq!(f.re, 18.0);
-/// assert_eq!(f.eps, nalgebra::Vector2::new(12.0, 9.0)); // (2xy, x²)
+/// assert_eq!(f.eps, ad::nalgebra::Vector2::new(12.0, 9.0)); // (2xy, x²)
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct DualVec<T, const N: usize> {
@@ -36,8 +36,8 @@ impl<T: Real, const N: usize> DualVec<T, N> {
     /// A dual number from its fields.
     ///
     /// ```
-    /// use ad_core::dual::DualVec;
-    /// use nalgebra::Vector2;
+    /// use ad::dual::DualVec;
+    /// use ad::nalgebra::Vector2;
     /// let x = DualVec::new(1.0_f64, Vector2::new(2.0, 3.0));
     /// assert_eq!(x.eps[1], 3.0);
     /// ```
@@ -55,9 +55,9 @@ impl<T: Real, const N: usize> DualVec<T, N> {
     /// If `i >= N`.
     ///
     /// ```
-    /// use ad_core::dual::DualVec;
+    /// use ad::dual::DualVec;
     /// let y = DualVec::<f64, 3>::variable(2.0, 1);
-    /// assert_eq!(y.eps, nalgebra::Vector3::new(0.0, 1.0, 0.0));
+    /// assert_eq!(y.eps, ad::nalgebra::Vector3::new(0.0, 1.0, 0.0));
     /// ```
     #[inline(always)]
     pub fn variable(x: T, i: usize) -> Self {
@@ -73,9 +73,9 @@ impl<T: Real, const N: usize> DualVec<T, N> {
     /// A constant: all derivatives 0.
     ///
     /// ```
-    /// use ad_core::dual::DualVec;
+    /// use ad::dual::DualVec;
     /// let c = DualVec::<f64, 2>::constant(5.0);
-    /// assert_eq!(c.eps, nalgebra::Vector2::zeros());
+    /// assert_eq!(c.eps, ad::nalgebra::Vector2::zeros());
     /// ```
     #[inline(always)]
     pub fn constant(x: T) -> Self {

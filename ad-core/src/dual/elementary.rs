@@ -72,8 +72,8 @@ macro_rules! unary {
         $(#[$doc])*
         ///
         /// ```
-        #[doc = concat!("use ad_core::dual::", $tyname, ";")]
-        /// # #[allow(unused_imports)] use nalgebra::ComplexField; // f64::sinc
+        #[doc = concat!("use ad::dual::", $tyname, ";")]
+        /// # #[allow(unused_imports)] use ad::nalgebra::ComplexField; // f64::sinc
         #[doc = concat!("let x = ", stringify!($at), "_f64;")]
         #[doc = concat!("let y = ", $ctor, "(x", $args, ").", stringify!($name), "();")]
         #[doc = concat!("assert_eq!(y.re, x.", stringify!($name), "());")]
@@ -275,7 +275,7 @@ macro_rules! impl_elementary {
             /// (also at `x = 0`).
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(2.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").powi(3);")]
             /// assert_eq!(y.re, 8.0);
             #[doc = concat!("assert_eq!(y", $crate::dual::elementary::impl_elementary!(@first $ty), ", 12.0);")]
@@ -304,7 +304,7 @@ macro_rules! impl_elementary {
             /// with a constant exponent has a finite derivative.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(4.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").powf(1.5);")]
             /// assert_eq!(y.re, 8.0);
             #[doc = concat!("assert_eq!(y", $crate::dual::elementary::impl_elementary!(@first $ty), ", 3.0);")]
@@ -344,7 +344,7 @@ macro_rules! impl_elementary {
             /// `d log_b x = dx / (x ln b) - log_b x · db / (b ln b)`.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(8.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").log(2.0);")]
             /// assert!((y.re - 3.0).abs() < 1e-15);
             #[doc = concat!("assert!((y", $crate::dual::elementary::impl_elementary!(@first $ty), " - 1.0 / (8.0 * 2f64.ln())).abs() < 1e-15);")]
@@ -374,7 +374,7 @@ macro_rules! impl_elementary {
             /// `d atan2(y, x) = (x dy - y dx) / (x² + y²)`; NaN at the origin.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(1.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").atan2(1.0);")]
             /// assert_eq!(y.re, std::f64::consts::FRAC_PI_4);
             #[doc = concat!("assert_eq!(y", $crate::dual::elementary::impl_elementary!(@first $ty), ", 0.5);")]
@@ -402,7 +402,7 @@ macro_rules! impl_elementary {
             /// At the origin the derivatives are 0 (as in `#[differentiable]`).
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(3.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").hypot(4.0);")]
             /// assert_eq!(y.re, 5.0);
             #[doc = concat!("assert_eq!(y", $crate::dual::elementary::impl_elementary!(@first $ty), ", 0.6);")]
@@ -430,7 +430,7 @@ macro_rules! impl_elementary {
             /// `self * a + b` with one rounding for the value: `d(x a + b) = a dx + x da + db`.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let y = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(2.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").mul_add(3.0, 1.0);")]
             /// assert_eq!(y.re, 7.0);
             #[doc = concat!("assert_eq!(y", $crate::dual::elementary::impl_elementary!(@first $ty), ", 3.0);")]
@@ -446,7 +446,7 @@ macro_rules! impl_elementary {
             /// Sine and cosine at once.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let (s, c) = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(0.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ").sin_cos();")]
             /// assert_eq!((s.re, c.re), (0.0, 1.0));
             #[doc = concat!("assert_eq!(s", $crate::dual::elementary::impl_elementary!(@first $ty), ", 1.0);")]
@@ -469,7 +469,7 @@ macro_rules! impl_elementary {
             /// the other is selected (as `f64::max` does).
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let x = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(1.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ");")]
             #[doc = concat!("assert_eq!(x.max(0.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 1.0);")]
             #[doc = concat!("assert_eq!(x.max(2.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 0.0);")]
@@ -490,7 +490,7 @@ macro_rules! impl_elementary {
             /// the other is selected (as `f64::min` does).
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let x = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(1.0_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ");")]
             #[doc = concat!("assert_eq!(x.min(2.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 1.0);")]
             #[doc = concat!("assert_eq!(x.min(0.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 0.0);")]
@@ -511,7 +511,7 @@ macro_rules! impl_elementary {
             /// `lo`. Unlike `f64::clamp`, this does not panic when `lo > hi` or on NaN.
             ///
             /// ```
-            #[doc = concat!("use ad_core::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
+            #[doc = concat!("use ad::dual::", $crate::dual::elementary::impl_elementary!(@name $ty), ";")]
             #[doc = concat!("let x = ", $crate::dual::elementary::impl_elementary!(@ctor $ty), "(0.5_f64", $crate::dual::elementary::impl_elementary!(@args $ty), ");")]
             #[doc = concat!("assert_eq!(x.clamp(0.0, 1.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 1.0);")]
             #[doc = concat!("assert_eq!(x.clamp(0.7, 1.0)", $crate::dual::elementary::impl_elementary!(@first $ty), ", 0.0);")]

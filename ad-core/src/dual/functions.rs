@@ -8,7 +8,7 @@ use crate::Real;
 /// The value and the derivative of a scalar function at `x`: `(f(x), f'(x))`.
 ///
 /// ```
-/// use ad_core::dual::derivative;
+/// use ad::dual::derivative;
 /// let (y, dy) = derivative(|x| x.sin() * x, 2.0_f64);
 /// assert_eq!(y, 2.0_f64.sin() * 2.0);
 /// assert_eq!(dy, 2.0_f64.cos() * 2.0 + 2.0_f64.sin());
@@ -23,7 +23,7 @@ pub fn derivative<T: Real>(f: impl Fn(Dual<T>) -> Dual<T>, x: T) -> (T, T) {
 /// `(f(x), f'(x), f''(x))`.
 ///
 /// ```
-/// use ad_core::dual::second_derivative;
+/// use ad::dual::second_derivative;
 /// let (y, dy, ddy) = second_derivative(|x| x.powi(3) + x, 2.0_f64);
 /// assert_eq!((y, dy, ddy), (10.0, 13.0, 12.0));
 /// ```
@@ -37,8 +37,8 @@ pub fn second_derivative<T: Real>(f: impl Fn(Dual2<T>) -> Dual2<T>, x: T) -> (T,
 /// pass with `N` directional derivatives.
 ///
 /// ```
-/// use ad_core::dual::gradient;
-/// use nalgebra::Vector2;
+/// use ad::dual::gradient;
+/// use ad::nalgebra::Vector2;
 /// let (y, g) = gradient(|x| x[0] * x[0] * x[1] + x[1].exp(), Vector2::new(3.0_f64, 0.0));
 /// assert_eq!(y, 1.0);
 /// assert_eq!(g, Vector2::new(0.0, 10.0));
@@ -56,8 +56,8 @@ pub fn gradient<T: Real, const N: usize>(
 /// at `x`, in one forward pass with `N` directional derivatives.
 ///
 /// ```
-/// use ad_core::dual::jacobian;
-/// use nalgebra::{Matrix2x3, Vector2, Vector3};
+/// use ad::dual::jacobian;
+/// use ad::nalgebra::{Matrix2x3, Vector2, Vector3};
 /// let (y, j) = jacobian(
 ///     |x| Vector2::new(x[0] * x[1], x[1] + x[2] * 2.0),
 ///     Vector3::new(1.0_f64, 2.0, 3.0),
@@ -79,8 +79,8 @@ pub fn jacobian<T: Real, const N: usize, const M: usize>(
 /// forward pass with second-order dual numbers ([`Dual2Vec`]).
 ///
 /// ```
-/// use ad_core::dual::hessian;
-/// use nalgebra::{Matrix2, Vector2};
+/// use ad::dual::hessian;
+/// use ad::nalgebra::{Matrix2, Vector2};
 /// let (y, g, h) = hessian(|x| x[0] * x[0] * x[1], Vector2::new(3.0_f64, 2.0));
 /// assert_eq!(y, 18.0);
 /// assert_eq!(g, Vector2::new(12.0, 9.0));

@@ -14,7 +14,7 @@ use crate::Real;
 /// cancellation error: the second derivative is exact to rounding.
 ///
 /// ```
-/// use ad_core::dual::HyperDual;
+/// use ad::dual::HyperDual;
 ///
 /// let x = HyperDual::new(2.0_f64, 1.0, 0.0, 0.0);
 /// let y = HyperDual::new(3.0_f64, 0.0, 1.0, 0.0);
@@ -37,7 +37,7 @@ impl<T: Real> HyperDual<T> {
     /// A hyper-dual number from its fields.
     ///
     /// ```
-    /// use ad_core::dual::HyperDual;
+    /// use ad::dual::HyperDual;
     /// let x = HyperDual::new(1.0_f64, 2.0, 3.0, 4.0);
     /// assert_eq!(x.eps1eps2, 4.0);
     /// ```
@@ -55,7 +55,7 @@ impl<T: Real> HyperDual<T> {
     /// `eps1eps2` of a result is its second derivative.
     ///
     /// ```
-    /// use ad_core::dual::HyperDual;
+    /// use ad::dual::HyperDual;
     /// let y = HyperDual::variable(2.0_f64).powi(3);
     /// assert_eq!((y.eps1, y.eps1eps2), (12.0, 12.0));
     /// ```
@@ -67,7 +67,7 @@ impl<T: Real> HyperDual<T> {
     /// A constant: all derivatives 0.
     ///
     /// ```
-    /// use ad_core::dual::HyperDual;
+    /// use ad::dual::HyperDual;
     /// let c = HyperDual::constant(3.0_f64);
     /// assert_eq!((c.eps1, c.eps2, c.eps1eps2), (0.0, 0.0, 0.0));
     /// ```

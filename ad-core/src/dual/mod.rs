@@ -14,8 +14,8 @@
 //! | [`Dual2Vec<T, N>`] | `re`, `v1: SVector<T, N>`, `v2: SMatrix<T, N, N>` | gradient and Hessian at once, [`hessian`] |
 //!
 //! ```
-//! use ad_core::dual::{Dual, derivative};
-//! use nalgebra::Matrix2;
+//! use ad::dual::{Dual, derivative};
+//! use ad::nalgebra::Matrix2;
 //!
 //! // d/dt det(A + tB) at t = 0, through nalgebra's own determinant.
 //! let a = Matrix2::new(2.0, 1.0, 1.0, 3.0);

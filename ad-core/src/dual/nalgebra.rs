@@ -7,8 +7,8 @@
 //! algorithms take the same pivots and iterations as on floats and the derivatives follow.
 //!
 //! ```
-//! use ad_core::dual::Dual;
-//! use nalgebra::Matrix2;
+//! use ad::dual::Dual;
+//! use ad::nalgebra::Matrix2;
 //!
 //! // d(A⁻¹) = -A⁻¹ dA A⁻¹ through nalgebra's `try_inverse`.
 //! let a = Matrix2::new(4.0, 1.0, 2.0, 3.0);

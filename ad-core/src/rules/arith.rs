@@ -6,8 +6,8 @@
 //! [`AddRule`], [`SubRule`], [`MulRule`], [`DivRule`] and [`NegRule`].
 //!
 //! ```
-//! use ad_core::rules::mul;
-//! use nalgebra::{Matrix2, Vector2};
+//! use ad::rules::mul;
+//! use ad::nalgebra::{Matrix2, Vector2};
 //! let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
 //! let x = Vector2::new(1.0, -1.0);
 //! let y = a * x;

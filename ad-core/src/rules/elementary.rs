@@ -8,7 +8,7 @@
 //! chain-rule helper, `partial * seed`.
 //!
 //! ```
-//! use ad_core::rules::{max, sin};
+//! use ad::rules::{max, sin};
 //! let x = 0.5_f64;
 //! let y = x.sin();
 //! assert_eq!(sin::value(&x), y);

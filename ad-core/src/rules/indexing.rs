@@ -7,8 +7,8 @@
 //! differentiable.
 //!
 //! ```
-//! use ad_core::rules::{ctor, index};
-//! use nalgebra::{Matrix2, Vector3};
+//! use ad::rules::{ctor, index};
+//! use ad::nalgebra::{Matrix2, Vector3};
 //! let v = Vector3::new(1.0, 2.0, 3.0);
 //! let y = v[1];
 //! assert_eq!(index::jvp0(&v, &1, &y, &Vector3::new(0.1, 0.2, 0.3)), 0.2);
@@ -386,8 +386,8 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexS
 /// `dy = dv` with element `i` replaced by `de`. The index (operand 1) is not differentiable.
 ///
 /// ```
-/// use ad_core::rules::index_set;
-/// use nalgebra::Vector3;
+/// use ad::rules::index_set;
+/// use ad::nalgebra::Vector3;
 /// let v = Vector3::new(1.0, 2.0, 3.0);
 /// let mut y = v;
 /// y[1] = 5.0;

@@ -6,8 +6,8 @@
 //! The receiver of the method is operand 0 (`a.dot(&b)` has operands `(a, b)`).
 //!
 //! ```
-//! use ad_core::rules::{determinant, norm};
-//! use nalgebra::{Matrix2, Vector2};
+//! use ad::rules::{determinant, norm};
+//! use ad::nalgebra::{Matrix2, Vector2};
 //! let v = Vector2::new(3.0, 4.0);
 //! let n = v.norm();
 //! assert_eq!(norm::jvp0(&v, &n, &Vector2::new(1.0, 0.0)), 3.0 / 5.0);

@@ -76,7 +76,7 @@ fn one<T: Real>() -> T {
 /// zero tangent is `0`, not NaN).
 ///
 /// ```
-/// use ad_core::rules::strong_mul;
+/// use ad::rules::strong_mul;
 /// assert_eq!(strong_mul(0.0, f64::INFINITY), 0.0);
 /// assert_eq!(strong_mul(f64::NAN, 0.0), 0.0);
 /// assert_eq!(strong_mul(2.0, 3.0), 6.0);

@@ -10,8 +10,8 @@ use core::marker::PhantomData;
 /// captures nothing for `x`.
 ///
 /// ```
-/// use ad_core::rules::{Ty, add};
-/// use nalgebra::Matrix2;
+/// use ad::rules::{Ty, add};
+/// use ad::nalgebra::Matrix2;
 ///
 /// let (a, b) = (Matrix2::<f64>::identity(), Matrix2::from_element(2.0));
 /// let g = Matrix2::from_element(1.0);
@@ -53,7 +53,7 @@ impl<T: ?Sized> Copy for Ty<T> {}
 /// An argument of type `T` that a rule reads only for its type: `&T` or [`Ty<T>`].
 ///
 /// ```
-/// use ad_core::rules::{Of, Ty};
+/// use ad::rules::{Of, Ty};
 ///
 /// fn zero_of<T: Default>(_x: impl Of<T>) -> T {
 ///     T::default()
