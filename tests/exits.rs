@@ -504,3 +504,31 @@ fn inner_break(x: f64) -> f64 {
 fn a_loop_with_break_inside_a_branch_used_as_a_value() {
     assert_eq!(inner_break_grad(0.5), (0.25, 3.0 * 0.25 * 2.0));
 }
+
+/// A `return` inside an `if` nested in an `else if` used as a statement: the rest of that
+/// block was guarded as if it gave the function's value.
+#[differentiable]
+fn return_in_a_statement_branch(x: f64) -> f64 {
+    for _ in 0..2 {
+        let _b = x * 2.0;
+    }
+    if x < -0.5 {
+    } else if x < 10.0 {
+        if x > 0.3 {
+            return x * x;
+        }
+        if x >= 0.1 {
+            let _a = x;
+        } else {
+        }
+    }
+    0.1 * x
+}
+
+#[test]
+fn a_return_inside_a_branch_used_as_a_statement() {
+    assert_eq!(return_in_a_statement_branch_grad(0.0), (0.0, 0.1));
+    assert_eq!(return_in_a_statement_branch_grad(0.5), (0.25, 1.0));
+    assert_eq!(return_in_a_statement_branch_grad(-1.0), (-0.1, 0.1));
+    assert_eq!(return_in_a_statement_branch_jvp(0.5, 1.0), (0.25, 1.0));
+}

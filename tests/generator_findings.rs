@@ -438,4 +438,46 @@ mod rework {
         assert!((g0[0] - dt * a0).abs() < 1e-15);
         assert!((g1[0] - (row[1] + dt * 0.3 * row[1])).abs() < 1e-15);
     }
+
+    /// A typed `let` in one arm shadowing a variable that another arm assigns: the shadow's
+    /// type leaked into the other arm's assignment.
+    #[differentiable]
+    fn shadow_in_one_arm(x: f64) -> f64 {
+        let mut b: [f64; 2] = [x, 2.0 * x];
+        let c = if x > 0.0 {
+            let b: f64 = b[0] * 3.0;
+            b
+        } else {
+            b = [0.5; 2];
+            x
+        };
+        c + b[0] + b[1]
+    }
+
+    /// A constant matrix built from a tuple of constants and passed to a call: its element
+    /// read, a `try_inverse().unwrap()` and a call of constants got no tangent slot.
+    #[differentiable]
+    fn scaled(a: f64, m: SMatrix<f64, 2, 2>) -> f64 {
+        a * m.sum()
+    }
+
+    #[differentiable]
+    fn constant_arguments_of_every_shape(x: f64) -> f64 {
+        let c = SVector::<f64, 3>::new(0.5, 1.5, 2.0);
+        let m = (SMatrix::<f64, 2, 2>::identity() * 2.0)
+            .try_inverse()
+            .unwrap();
+        scaled(c[1], m) * x + scaled(x, m) + scaled(scaled(0.5, m), m) * x
+    }
+
+    #[test]
+    fn shadows_and_constant_arguments() {
+        assert_eq!(shadow_in_one_arm_grad(1.0), (6.0, 6.0));
+        assert_eq!(shadow_in_one_arm_grad(-1.0), (0.0, 1.0));
+        assert_eq!(shadow_in_one_arm_jvp(1.0, 1.0), (6.0, 6.0));
+        // m = I / 2, m.sum() = 1: f = 1.5 x + x + 0.5 x = 3 x.
+        let (v, g) = constant_arguments_of_every_shape_grad(2.0);
+        assert_eq!((v, g), (6.0, 3.0));
+        assert_eq!(constant_arguments_of_every_shape_jvp(2.0, 1.0), (6.0, 3.0));
+    }
 }

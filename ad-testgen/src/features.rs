@@ -2,12 +2,16 @@
 
 /// Switches for the constructs of the generated language.
 ///
-/// `Features::default()` is what `#[differentiable]` supports today *and compiles*: every
-/// construct the SPEC lists as supported, minus the patterns that hit a known compile failure
-/// of the current macro (each such flag names the finding in `ad-testgen/FINDINGS.md`). The
-/// flags under "not supported yet" are constructs the SPEC promises but the macro rejects
-/// today; they are switched on when the reverse-mode rework lands. Every flag produces code
-/// that compiles as plain Rust, whatever the macro does with it.
+/// `Features::default()` is what `#[differentiable]` supports today: every flag is on except
+/// four. `constant_call_args` (a constant whose type the macro cannot see, passed to a
+/// differentiated parameter of a call, can give the call the wrong arity: the calling
+/// convention of issue 13), `dynamic_sizes` (issue 14), `singular_points` (an infinite adjoint
+/// from `cbrt`/`sqrt` at an exact zero meets a zero entry of a matrix product: NaN, where
+/// forward mode gives 0) and `nested_diff` (the value of an inner `_jvp`'s tangent computed by
+/// its second-order companion can differ from `_jvp`'s own in the last bit). Each is in
+/// `ad-testgen/FINDINGS.md`. The flags of the second group once named a compile failure of
+/// the macro; they are kept so that a corpus can still leave a construct out. Every flag
+/// produces code that compiles as plain Rust, whatever the macro does with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Features {
     // --- the supported subset (default on) --------------------------------------------------
@@ -44,7 +48,7 @@ pub struct Features {
     /// Integer and boolean side computations (counters, flags) passed through unchanged.
     pub integer_side: bool,
 
-    // --- supported, but hitting a known compile failure of the current macro (default off) --
+    // --- supported; each once hit a compile failure of the macro (FINDINGS) ----------------
     /// A value defined by an `if`/`match` (as a value or assigned in an arm) read inside a
     /// later loop (FINDINGS: "branch value read in a later loop", `cannot find value __lrN`).
     pub branch_value_in_later_loop: bool,
@@ -88,7 +92,7 @@ pub struct Features {
     /// makes every result depend on an input.
     pub constant_results: bool,
 
-    // --- promised by the SPEC, not supported by the current macro (default off) ------------
+    // --- exits anywhere and nesting (supported since the reverse-mode rework) --------------
     /// `break`/`continue` anywhere in a loop body, not only at the end of an `if`.
     pub exits_anywhere: bool,
     /// `return` inside loops.
@@ -122,25 +126,25 @@ impl Default for Features {
             views: true,
             kinks: true,
             integer_side: true,
-            branch_value_in_later_loop: false,
-            dead_values: false,
-            struct_branch_values: false,
-            struct_nested_assign: false,
-            literal_arrays_in_arms: false,
-            row_cross: false,
-            iter_elements_in_arms: false,
-            tuple_pattern_annotations: false,
-            vector_iter_loops: false,
-            nested_tail_return: false,
-            view_operands: false,
+            branch_value_in_later_loop: true,
+            dead_values: true,
+            struct_branch_values: true,
+            struct_nested_assign: true,
+            literal_arrays_in_arms: true,
+            row_cross: true,
+            iter_elements_in_arms: true,
+            tuple_pattern_annotations: true,
+            vector_iter_loops: true,
+            nested_tail_return: true,
+            view_operands: true,
             singular_points: false,
-            argmax: false,
+            argmax: true,
             constant_call_args: false,
-            constant_results: false,
-            exits_anywhere: false,
-            return_in_loops: false,
-            labelled_loops: false,
-            loop_loop: false,
+            constant_results: true,
+            exits_anywhere: true,
+            return_in_loops: true,
+            labelled_loops: true,
+            loop_loop: true,
             nested_diff: false,
             dynamic_sizes: false,
         }

@@ -36,6 +36,7 @@ pub fn desugar(block: &mut Block) {
         loops: Vec::new(),
         count: 0,
         returns: false,
+        value: true,
     };
     let mut stmts = d.block(stmts);
     if d.returns {
@@ -96,6 +97,9 @@ struct Desugar {
     count: usize,
     /// A `return` was rewritten: the function needs its flag and value.
     returns: bool,
+    /// The block being rewritten gives the function's value (the body, and the arms of a
+    /// value-giving `if`/`match` at its end), as opposed to a statement's `()`.
+    value: bool,
 }
 
 /// Whether a statement contains an exit (outside closures and nested functions).
@@ -139,15 +143,19 @@ impl Desugar {
     /// beyond it: a `break` of a loop inside it does not).
     fn block_exits(&mut self, stmts: Vec<Stmt>) -> (Vec<Stmt>, bool) {
         let stmts = self.split_value_exits(stmts);
+        let block_value = self.value;
         let mut out = Vec::new();
         let mut any = false;
-        let mut rest = stmts.into_iter();
+        let mut rest = stmts.into_iter().peekable();
         while let Some(stmt) = rest.next() {
             if !has_exit(&stmt) {
                 out.push(stmt);
                 continue;
             }
+            self.value =
+                block_value && rest.peek().is_none() && matches!(stmt, Stmt::Expr(_, None));
             let (rewritten, exits) = self.stmt(stmt);
+            self.value = block_value;
             out.extend(rewritten);
             any |= exits;
             if exits {
@@ -158,7 +166,7 @@ impl Desugar {
                 let guard = self.guard();
                 let tail_is_value = matches!(remaining.last(), Some(Stmt::Expr(_, None)));
                 let inner = self.block(remaining);
-                if tail_is_value && self.loops.is_empty() {
+                if tail_is_value && block_value && self.loops.is_empty() {
                     let ret = ret_value();
                     out.push(Stmt::Expr(
                         syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret) }),

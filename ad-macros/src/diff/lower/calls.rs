@@ -193,6 +193,7 @@ impl Lowerer<'_> {
             cse: vec![HashMap::new()],
             epoch: 0,
             declared: HashMap::new(),
+            declared_scopes: Vec::new(),
             consts: HashMap::new(),
         };
         let x = inner.def(

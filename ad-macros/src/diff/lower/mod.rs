@@ -56,6 +56,8 @@ pub struct Lowerer<'a> {
     epoch: usize,
     /// The type a user's variable was declared with (`let mut a: [f64; 2] = ..`).
     declared: HashMap<String, syn::Type>,
+    /// Per open block, the declared types its `let`s shadowed, restored when the block ends.
+    declared_scopes: Vec<Vec<(String, Option<syn::Type>)>>,
     /// Constants by their tokens and the epoch they were read in: a rule keys a constant
     /// operand by these, so `x[0] * x[0]` reads `x[0]` once though each `0` is its own value.
     consts: HashMap<Var, String>,
@@ -74,6 +76,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         cse: vec![HashMap::new()],
         epoch: 0,
         declared: HashMap::new(),
+        declared_scopes: Vec::new(),
         consts: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
@@ -203,6 +206,13 @@ impl Lowerer<'_> {
         {
             scope.push((name.clone(), self.env.get(&name).copied()));
         }
+        if let Some(scope) = self.declared_scopes.last_mut()
+            && !scope.iter().any(|(n, _)| *n == name)
+        {
+            scope.push((name.clone(), self.declared.get(&name).cloned()));
+        }
+        // A new binding has no declared type until its `let` gives one.
+        self.declared.remove(&name);
         self.aliased.remove(&name);
         self.env.insert(name, binding);
     }
@@ -214,6 +224,7 @@ impl Lowerer<'_> {
 
     fn push_scope(&mut self) {
         self.scopes.push(Vec::new());
+        self.declared_scopes.push(Vec::new());
         self.cse.push(HashMap::new());
     }
 
@@ -231,6 +242,18 @@ impl Lowerer<'_> {
     fn pop_scope(&mut self) {
         self.cse.pop();
         self.epoch += 1;
+        for (name, previous) in self
+            .declared_scopes
+            .pop()
+            .expect("scopes are balanced")
+            .into_iter()
+            .rev()
+        {
+            match previous {
+                Some(ty) => self.declared.insert(name, ty),
+                None => self.declared.remove(&name),
+            };
+        }
         let scope = self.scopes.pop().expect("scopes are balanced");
         for (name, previous) in scope.into_iter().rev() {
             self.aliased.remove(&name);
@@ -311,13 +334,13 @@ impl Lowerer<'_> {
                 _ => None,
             };
             let kind = annotated.unwrap_or_else(|| self.guess_kind(&init.expr));
+            self.verbatim(local.to_token_stream());
+            self.bind_verbatim(&local.pat, kind);
             if let Pat::Type(pt) = &local.pat
                 && let Some(name) = pattern_single_name(&pt.pat)
             {
                 self.declared.insert(name, (*pt.ty).clone());
             }
-            self.verbatim(local.to_token_stream());
-            self.bind_verbatim(&local.pat, kind);
             return;
         }
         // `let (i, m) = v.argmax();`: the index and the value, each where it is bound.
@@ -339,11 +362,13 @@ impl Lowerer<'_> {
         let var = self.expr(&init.expr);
         if let Pat::Type(pt) = &local.pat {
             self.annotate(var, &pt.ty);
-            if let Some(name) = pattern_single_name(&pt.pat) {
-                self.declared.insert(name, (*pt.ty).clone());
-            }
         }
         self.bind(&local.pat, var);
+        if let Pat::Type(pt) = &local.pat
+            && let Some(name) = pattern_single_name(&pt.pat)
+        {
+            self.declared.insert(name, (*pt.ty).clone());
+        }
     }
 
     /// Binds every name of `pat` to verbatim code.
