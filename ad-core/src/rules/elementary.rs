@@ -399,11 +399,72 @@ scalar_rule! {
 
 // Sign functions --------------------------------------------------------------------------------
 
-unary_rule! {
-    /// Rule of `x.abs()`: `d|x| = sign(x) dx`.
-    ///
-    /// Convention: `abs'(0) = 0` (also at `-0.0`).
-    abs(x) -> y = ComplexField::abs(x), sign(x);
+/// Rule of `x.abs()` for a scalar, and of `m.abs()` (element-wise) for a matrix:
+/// `d|x| = sign(x) dx`, entry by entry.
+///
+/// Convention: `abs'(0) = 0` (also at `-0.0`).
+///
+/// ```
+/// use ad::nalgebra::Vector2;
+/// use ad::rules::abs;
+/// assert_eq!(abs::jvp0(&-2.0_f64, &2.0, &3.0), -3.0);
+/// let v = Vector2::new(-2.0_f64, 0.5);
+/// assert_eq!(abs::vjp0(&v, &v.abs(), &Vector2::new(1.0, 1.0)), Vector2::new(-1.0, 1.0));
+/// ```
+pub mod abs {
+    use super::*;
+    use nalgebra::SMatrix;
+
+    /// A scalar, or a matrix whose absolute value is taken entry by entry.
+    pub trait AbsRule: Sized {
+        /// `|x|`.
+        fn abs_value(&self) -> Self;
+        /// `sign(x) * seed`, entry by entry (a zero seed contributes zero).
+        fn sign_times(&self, seed: &Self) -> Self;
+    }
+
+    impl<T: Real> AbsRule for T {
+        #[inline(always)]
+        fn abs_value(&self) -> T {
+            ComplexField::abs(*self)
+        }
+        #[inline(always)]
+        fn sign_times(&self, seed: &T) -> T {
+            chain(sign(*self), seed)
+        }
+    }
+
+    impl<T: Real, const R: usize, const C: usize> AbsRule for SMatrix<T, R, C> {
+        #[inline(always)]
+        fn abs_value(&self) -> Self {
+            self.map(|x| ComplexField::abs(x))
+        }
+        #[inline(always)]
+        fn sign_times(&self, seed: &Self) -> Self {
+            self.zip_map(seed, |x, d| chain(sign(x), &d))
+        }
+    }
+
+    /// The derivative of a scalar's `|x|`: `sign(x)`, with `abs'(0) = 0`.
+    #[inline(always)]
+    pub fn derivative<T: Real>(x: &T, _y: &T) -> T {
+        sign(*x)
+    }
+    /// The primal value, `|x|`.
+    #[inline(always)]
+    pub fn value<A: AbsRule>(x: &A) -> A {
+        x.abs_value()
+    }
+    /// Tangent contribution of `x`: `sign(x) d`.
+    #[inline(always)]
+    pub fn jvp0<A: AbsRule>(x: &A, _y: &A, d: &A) -> A {
+        x.sign_times(d)
+    }
+    /// Cotangent of `x`: `sign(x) g`.
+    #[inline(always)]
+    pub fn vjp0<A: AbsRule>(x: &A, _y: &A, g: &A) -> A {
+        x.sign_times(g)
+    }
 }
 unary_rule! {
     /// Rule of `x.signum()`: piecewise constant.

@@ -38,6 +38,7 @@ pub use ty::{Of, Ty};
 pub mod elementary;
 pub mod indexing;
 pub mod linalg;
+pub mod surface;
 
 pub use arith::{AddRule, DivRule, MulRule, NegRule, SubRule, add, div, mul, neg, sub};
 pub use elementary::{
@@ -48,6 +49,7 @@ pub use elementary::{
 pub use indexing::{
     IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row,
 };
+pub use surface::{IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row};
 pub use linalg::{
     CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,
     norm_squared, normalize, sum, trace, transpose,

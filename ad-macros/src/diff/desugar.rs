@@ -30,6 +30,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body.
 pub fn desugar(block: &mut Block) {
+    syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
     let stmts = std::mem::take(&mut block.stmts);
     let stmts = rewrite_returns(stmts);
     let mut d = Desugar {
@@ -772,4 +773,129 @@ fn has_escaping_exit(e: &Expr) -> bool {
     };
     v.visit_expr(e);
     v.found
+}
+
+/// Rewrites `let m = Matrix3::from_fn(|i, j| body);` into a matrix filled by index assignment
+/// in two loops, which differentiate like any loop, so that the closure may read
+/// differentiated values:
+///
+/// ```text
+/// let mut __ad_from_fnN = Matrix3::zeros();
+/// for i in 0..__ad_from_fnN.nrows() {
+///     for j in 0..__ad_from_fnN.ncols() {
+///         __ad_from_fnN[(i, j)] = body;
+///     }
+/// }
+/// let m = __ad_from_fnN;
+/// ```
+struct FromFn(usize);
+
+impl FromFn {
+    /// The rewritten statements of `let pat = path::from_fn(|i, j| body);`, or `None`.
+    fn rewrite(&mut self, local: &syn::Local) -> Option<Vec<Stmt>> {
+        let init = local.init.as_ref()?;
+        if init.diverge.is_some() {
+            return None;
+        }
+        let Expr::Call(call) = &*init.expr else {
+            return None;
+        };
+        let Expr::Path(func) = &*call.func else {
+            return None;
+        };
+        let last = func.path.segments.last()?;
+        if last.ident != "from_fn" || func.path.segments.len() < 2 || call.args.len() != 1 {
+            return None;
+        }
+        let Expr::Closure(closure) = &call.args[0] else {
+            return None;
+        };
+        if closure.inputs.len() != 2 || closure.movability.is_some() || closure.asyncness.is_some()
+        {
+            return None;
+        }
+        self.0 += 1;
+        let names: Vec<Ident> = closure
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(k, p)| loop_name(p).unwrap_or_else(|| {
+                Ident::new(&format!("__ad_from_fn_{k}"), Span::mixed_site())
+            }))
+            .collect();
+        let mut ty_path = func.clone();
+        ty_path.path.segments.pop();
+        let ty_path = {
+            let mut p = ty_path.path.clone();
+            // `Matrix3::from_fn` without a trailing `::`.
+            let last = p.segments.pop().expect("checked above").into_value();
+            p.segments.push(last);
+            p
+        };
+        let m = Ident::new(&format!("__ad_from_fn{}", self.0), Span::mixed_site());
+        let (i, j) = (&names[0], &names[1]);
+        let body = &closure.body;
+        let pat = &local.pat;
+        let element_typed = matches!(local.pat, syn::Pat::Type(_))
+            || ty_path
+                .segments
+                .last()
+                .is_some_and(|s| !matches!(s.arguments, syn::PathArguments::None));
+        // The element type comes from the annotation or the path (`SMatrix::<f64, 2, 3>`);
+        // else from the closure's value at (0, 0), computed once without its derivative.
+        let init: Stmt = match &local.pat {
+            syn::Pat::Type(pt) => {
+                let ty = &pt.ty;
+                syn::parse_quote!(let mut #m: #ty = #ty_path::zeros();)
+            }
+            _ if element_typed => syn::parse_quote!(let mut #m = #ty_path::zeros();),
+            _ => syn::parse_quote!(
+                let mut #m = ::ad::stop_gradient(#ty_path::from_element({
+                    let #i: usize = 0;
+                    let #j: usize = 0;
+                    #body
+                }));
+            ),
+        };
+        Some(vec![
+            init,
+            syn::parse_quote!(
+                for #i in 0..#m.nrows() {
+                    for #j in 0..#m.ncols() {
+                        #m[(#i, #j)] = #body;
+                    }
+                }
+            ),
+            syn::parse_quote!(let #pat = #m;),
+        ])
+    }
+}
+
+/// The loop variable for a closure parameter: its name (`i`, `i: usize`), or `None` for `_`.
+fn loop_name(p: &syn::Pat) -> Option<Ident> {
+    match p {
+        syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+        syn::Pat::Type(pt) => loop_name(&pt.pat),
+        _ => None,
+    }
+}
+
+impl syn::visit_mut::VisitMut for FromFn {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let stmts = std::mem::take(&mut block.stmts);
+        for stmt in stmts {
+            match &stmt {
+                Stmt::Local(local) => match self.rewrite(local) {
+                    Some(new) => block.stmts.extend(new),
+                    None => block.stmts.push(stmt),
+                },
+                _ => block.stmts.push(stmt),
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }

@@ -18,6 +18,7 @@ const B: &[bool] = &[true, true];
 const T3: &[bool] = &[true, true, true];
 const IDX: &[bool] = &[true, false];
 const IDX2: &[bool] = &[true, false, false];
+const INSERT: &[bool] = &[true, false, true];
 
 pub fn rule_for_method(name: &str) -> Option<MethodRule> {
     let (rule, diff, owned_view): (&'static str, &'static [bool], bool) = match name {
@@ -68,6 +69,11 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
         "trace" => ("trace", U, false),
         "cross" => ("cross", B, false),
         "determinant" => ("determinant", U, false),
+        // Rows and columns removed or inserted (a scalar fills an inserted one).
+        "remove_row" => ("remove_row", IDX, false),
+        "remove_column" => ("remove_column", IDX, false),
+        "insert_row" => ("insert_row", INSERT, false),
+        "insert_column" => ("insert_column", INSERT, false),
         // Views, made owned.
         "column" => ("column", IDX, true),
         "row" => ("row", IDX, true),
@@ -149,7 +155,10 @@ pub fn is_view(name: &str) -> bool {
 
 /// Methods that are the identity on values and on derivatives.
 pub fn is_identity(name: &str) -> bool {
-    matches!(name, "clone" | "into_owned" | "to_owned" | "clone_owned")
+    matches!(
+        name,
+        "clone" | "into_owned" | "to_owned" | "clone_owned" | "into"
+    )
 }
 
 /// Methods of std or nalgebra that `#[differentiable]` recognises but cannot differentiate,

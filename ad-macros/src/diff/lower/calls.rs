@@ -57,6 +57,45 @@ impl Lowerer<'_> {
                 span,
             );
         }
+        // `xs.iter().sum()` over a vector, a matrix or an array of floats.
+        if name == "sum"
+            && m.args.is_empty()
+            && let Expr::MethodCall(inner) = strip_parens(&m.receiver)
+            && inner.args.is_empty()
+            && matches!(inner.method.to_string().as_str(), "iter" | "into_iter")
+        {
+            let operands = vec![self.operand(&inner.receiver)];
+            return self.rule(
+                "iter_sum",
+                operands,
+                vec![true],
+                Syntax::Path {
+                    path: quote!(::ad::__rt::iter_sum::value),
+                },
+                span,
+            );
+        }
+        // `v.max()` of a vector is its element at `v.imax()`, `v.amax()` that element's
+        // absolute value at `v.iamax()`: differentiated as an index read (the whole derivative
+        // goes to the first extreme element, as nalgebra's index picks it).
+        if m.args.is_empty()
+            && let Some((index, abs)) = match name.as_str() {
+                "max" => Some(("imax", false)),
+                "min" => Some(("imin", false)),
+                "amax" => Some(("iamax", true)),
+                "amin" => Some(("iamin", true)),
+                _ => None,
+            }
+        {
+            let recv = &m.receiver;
+            let index = Ident::new(index, m.method.span());
+            let e: Expr = if abs {
+                syn::parse_quote_spanned!(span=> (#recv)[(#recv).#index()].abs())
+            } else {
+                syn::parse_quote_spanned!(span=> (#recv)[(#recv).#index()])
+            };
+            return self.expr(&e);
+        }
         if let Some(r) = methods::rule_for_method(&name) {
             if m.args.len() + 1 != r.diff.len() {
                 return self.err(syn::Error::new(
@@ -390,4 +429,12 @@ impl Lowerer<'_> {
             self.expr(&e)
         }
     }
+}
+
+/// `e` without the parentheses around it.
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    e
 }

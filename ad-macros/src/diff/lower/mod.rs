@@ -751,6 +751,13 @@ impl Lowerer<'_> {
                 {
                     Kind::Float
                 }
+                // `ad::stop_gradient(..)` passes no derivative: no tangent slot (a callee's
+                // parameter that `wrt` leaves out takes it).
+                Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "stop_gradient") =>
+                {
+                    Kind::Unknown
+                }
                 // A function of floats (a differentiable callee of constants): its value is
                 // differentiable. A helper returning an integer from floats is not, and is
                 // mistaken here; bind its result with a type (`let n: usize = ..`).
@@ -1074,7 +1081,7 @@ impl Lowerer<'_> {
             Expr::Closure(c) => self.err(error_unsupported(
                 &closure_head(c),
                 "closures are",
-                "write a separate #[differentiable] function and call it",
+                "write a separate #[differentiable] function and call it (a matrix built by `from_fn`: bind it with its own `let m = SMatrix::from_fn(|i, j| ..);`)",
             )),
             Expr::Unsafe(u) => self.err(error_unsupported(
                 &u.unsafe_token,

@@ -1,0 +1,305 @@
+//! Rules of the nalgebra and std methods users reach for beyond arithmetic: the sum of an
+//! iterator over a vector or an array (`v.iter().sum()`), removing and inserting a row or a
+//! column (`m.remove_row(i)`, `m.insert_row(i, x)`, ...), and the element-wise absolute value
+//! of a matrix (`m.abs()`, in [`abs`](super::abs)).
+//!
+//! ```
+//! use ad::nalgebra::{Matrix2x3, Matrix3};
+//! use ad::rules::{iter_sum, remove_row};
+//!
+//! let a = [1.0_f64, 2.0, 3.0];
+//! assert_eq!(iter_sum::value(a), 6.0);
+//! assert_eq!(iter_sum::vjp0(&a, &6.0, &2.0), [2.0; 3]);
+//!
+//! let m = Matrix3::new(1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);
+//! let y = m.remove_row(1);
+//! let g = Matrix2x3::new(1.0, 1.0, 1.0, 2.0, 2.0, 2.0);
+//! // The cotangent of `m`: `g`'s rows back in place, zero in the removed row.
+//! let gm = remove_row::vjp0(&m, &1, &y, &g);
+//! assert_eq!(gm, Matrix3::new(1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 2.0));
+//! ```
+
+use nalgebra::allocator::{Allocator, Reallocator};
+use nalgebra::{DefaultAllocator, Dim, DimAdd, DimDiff, DimSub, DimSum, OMatrix, SMatrix, U1};
+
+use super::Of;
+use crate::Real;
+
+/// What `iter().sum()` adds up: the entries of a matrix or the elements of an array.
+pub trait IterSum: Sized {
+    /// The type of one entry, and of the sum.
+    type Elem;
+    /// The sum of the entries.
+    fn sum_all(&self) -> Self::Elem;
+    /// `g` in every entry: the cotangent of the sum.
+    fn broadcast(g: &Self::Elem) -> Self;
+}
+
+impl<T: Real, const R: usize, const C: usize> IterSum for SMatrix<T, R, C> {
+    type Elem = T;
+    #[inline(always)]
+    fn sum_all(&self) -> T {
+        self.sum()
+    }
+    #[inline(always)]
+    fn broadcast(g: &T) -> Self {
+        SMatrix::from_element(*g)
+    }
+}
+
+impl<T: Real, const N: usize> IterSum for [T; N] {
+    type Elem = T;
+    #[inline(always)]
+    fn sum_all(&self) -> T {
+        self.iter().fold(super::zero(), |s, x| s + *x)
+    }
+    #[inline(always)]
+    fn broadcast(g: &T) -> Self {
+        [*g; N]
+    }
+}
+
+/// Rule of `xs.iter().sum()` over a vector, a matrix or an array of floats:
+/// `d Σ xs = Σ dxs`.
+pub mod iter_sum {
+    use super::*;
+
+    /// The primal value: the sum of the entries, in order (as `xs.iter().sum()` adds them).
+    #[inline(always)]
+    pub fn value<A: IterSum>(a: A) -> A::Elem {
+        a.sum_all()
+    }
+    /// Tangent contribution of `a`: `Σ da`.
+    #[inline(always)]
+    pub fn jvp0<A: IterSum>(_a: &A, _y: &A::Elem, d: &A) -> A::Elem {
+        d.sum_all()
+    }
+    /// Cotangent of `a`: `g` in every entry.
+    #[inline(always)]
+    pub fn vjp0<A: IterSum>(_a: impl Of<A>, _y: impl Of<A::Elem>, g: &A::Elem) -> A {
+        A::broadcast(g)
+    }
+}
+
+/// Rule of `m.remove_row(i)`: the tangent is `dm.remove_row(i)`; the cotangent of `m` is `g`
+/// with a zero row inserted at `i`. The index (operand 1) is not differentiable.
+pub mod remove_row {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm.remove_row(i)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: DimSub<U1>, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _y: &OMatrix<T, DimDiff<R, U1>, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, DimDiff<R, U1>, C>
+    where
+        DefaultAllocator: Reallocator<T, R, C, DimDiff<R, U1>, C>,
+    {
+        d.clone().remove_row(*i)
+    }
+    /// Cotangent of `m`: the rows of `g` around a zero row `i`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: DimSub<U1>, C: Dim>(
+        m: &OMatrix<T, R, C>,
+        i: &usize,
+        _y: &OMatrix<T, DimDiff<R, U1>, C>,
+        g: &OMatrix<T, DimDiff<R, U1>, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<DimDiff<R, U1>, C>,
+    {
+        let (r, c) = m.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        for k in 0..g.nrows() {
+            let to = if k < *i { k } else { k + 1 };
+            out.row_mut(to).copy_from(&g.row(k));
+        }
+        out
+    }
+}
+
+/// Rule of `m.remove_column(j)`: the tangent is `dm.remove_column(j)`; the cotangent of `m` is
+/// `g` with a zero column inserted at `j`. The index (operand 1) is not differentiable.
+pub mod remove_column {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm.remove_column(j)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: DimSub<U1>>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _y: &OMatrix<T, R, DimDiff<C, U1>>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, DimDiff<C, U1>>
+    where
+        DefaultAllocator: Reallocator<T, R, C, R, DimDiff<C, U1>>,
+    {
+        d.clone().remove_column(*j)
+    }
+    /// Cotangent of `m`: the columns of `g` around a zero column `j`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: DimSub<U1>>(
+        m: &OMatrix<T, R, C>,
+        j: &usize,
+        _y: &OMatrix<T, R, DimDiff<C, U1>>,
+        g: &OMatrix<T, R, DimDiff<C, U1>>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, DimDiff<C, U1>>,
+    {
+        let (r, c) = m.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        for k in 0..g.ncols() {
+            let to = if k < *j { k } else { k + 1 };
+            out.column_mut(to).copy_from(&g.column(k));
+        }
+        out
+    }
+}
+
+/// Rule of `m.insert_row(i, x)`: a row filled with the scalar `x` inserted at `i`. The tangent
+/// is `dm` with the row `dx` inserted; the cotangent of `m` is `g` without row `i`, that of `x`
+/// the sum of row `i` of `g`. The index (operand 1) is not differentiable.
+pub mod insert_row {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm` with a zero row inserted at `i`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: DimAdd<U1>, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _x: &T,
+        _y: &OMatrix<T, DimSum<R, U1>, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, DimSum<R, U1>, C>
+    where
+        DefaultAllocator: Reallocator<T, R, C, DimSum<R, U1>, C>,
+    {
+        d.clone().insert_row(*i, super::super::zero())
+    }
+    /// Tangent contribution of `x`: `dx` in row `i`, zero elsewhere.
+    #[inline(always)]
+    pub fn jvp2<T: Real, R: DimAdd<U1>, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _x: &T,
+        y: &OMatrix<T, DimSum<R, U1>, C>,
+        d: &T,
+    ) -> OMatrix<T, DimSum<R, U1>, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<DimSum<R, U1>, C>,
+    {
+        let (r, c) = y.shape_generic();
+        let mut out = OMatrix::<T, DimSum<R, U1>, C>::zeros_generic(r, c);
+        out.row_mut(*i).fill(*d);
+        out
+    }
+    /// Cotangent of `m`: `g` without row `i`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: DimAdd<U1>, C: Dim>(
+        m: &OMatrix<T, R, C>,
+        i: &usize,
+        _x: &T,
+        _y: &OMatrix<T, DimSum<R, U1>, C>,
+        g: &OMatrix<T, DimSum<R, U1>, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<DimSum<R, U1>, C>,
+    {
+        let (r, c) = m.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        for k in 0..out.nrows() {
+            let from = if k < *i { k } else { k + 1 };
+            out.row_mut(k).copy_from(&g.row(from));
+        }
+        out
+    }
+    /// Cotangent of `x`: the sum of row `i` of `g`.
+    #[inline(always)]
+    pub fn vjp2<T: Real, R: DimAdd<U1>, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _x: &T,
+        _y: &OMatrix<T, DimSum<R, U1>, C>,
+        g: &OMatrix<T, DimSum<R, U1>, C>,
+    ) -> T
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<DimSum<R, U1>, C>,
+    {
+        g.row(*i).sum()
+    }
+}
+
+/// Rule of `m.insert_column(j, x)`: a column filled with the scalar `x` inserted at `j`, the
+/// transpose of [`insert_row`]'s rule.
+pub mod insert_column {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm` with a zero column inserted at `j`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: DimAdd<U1>>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _x: &T,
+        _y: &OMatrix<T, R, DimSum<C, U1>>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, DimSum<C, U1>>
+    where
+        DefaultAllocator: Reallocator<T, R, C, R, DimSum<C, U1>>,
+    {
+        d.clone().insert_column(*j, super::super::zero())
+    }
+    /// Tangent contribution of `x`: `dx` in column `j`, zero elsewhere.
+    #[inline(always)]
+    pub fn jvp2<T: Real, R: Dim, C: DimAdd<U1>>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _x: &T,
+        y: &OMatrix<T, R, DimSum<C, U1>>,
+        d: &T,
+    ) -> OMatrix<T, R, DimSum<C, U1>>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, DimSum<C, U1>>,
+    {
+        let (r, c) = y.shape_generic();
+        let mut out = OMatrix::<T, R, DimSum<C, U1>>::zeros_generic(r, c);
+        out.column_mut(*j).fill(*d);
+        out
+    }
+    /// Cotangent of `m`: `g` without column `j`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: DimAdd<U1>>(
+        m: &OMatrix<T, R, C>,
+        j: &usize,
+        _x: &T,
+        _y: &OMatrix<T, R, DimSum<C, U1>>,
+        g: &OMatrix<T, R, DimSum<C, U1>>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, DimSum<C, U1>>,
+    {
+        let (r, c) = m.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        for k in 0..out.ncols() {
+            let from = if k < *j { k } else { k + 1 };
+            out.column_mut(k).copy_from(&g.column(from));
+        }
+        out
+    }
+    /// Cotangent of `x`: the sum of column `j` of `g`.
+    #[inline(always)]
+    pub fn vjp2<T: Real, R: Dim, C: DimAdd<U1>>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _x: &T,
+        _y: &OMatrix<T, R, DimSum<C, U1>>,
+        g: &OMatrix<T, R, DimSum<C, U1>>,
+    ) -> T
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, DimSum<C, U1>>,
+    {
+        g.column(*j).sum()
+    }
+}
