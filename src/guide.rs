@@ -1248,8 +1248,10 @@ pub mod errors {
     //! # 11. Errors and their fixes
     //!
     //! A construct the macro cannot differentiate is a compile error at that construct, never
-    //! a wrong derivative. All such errors of a function are reported together. The common
-    //! ones:
+    //! a wrong derivative. All such errors of a function are reported together. Every error,
+    //! with the construct that triggers it, its message and its fix, is in the catalogue
+    //! `tests/ui/README.md` of the repository, each backed by a compile-fail test whose expected
+    //! output points at the construct. The common ones:
     //!
     //! | you wrote | the error says | write instead |
     //! |---|---|---|

@@ -3,7 +3,11 @@ use nalgebra::Matrix2;
 
 #[differentiable]
 fn inverse_or_zero(m: Matrix2<f64>) -> Matrix2<f64> {
-    if let Some(inv) = m.try_inverse() { inv } else { Matrix2::zeros() }
+    if let Some(inv) = m.try_inverse() {
+        inv
+    } else {
+        Matrix2::zeros()
+    }
 }
 
 fn main() {}
