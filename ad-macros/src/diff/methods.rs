@@ -168,8 +168,10 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
     // differentiable method of the user's (`recv.name_jvp`), and a missing companion is a
     // compile error at the call.
     Some(match name {
-        "zip_map" | "fold" | "for_each" | "iter" | "iter_mut" | "into_iter"
-        | "map_with_location" | "zip_apply" => {
+        "iter" | "iter_mut" | "into_iter" => {
+            "of the iterators over differentiated values, `xs.iter().sum()` and `for x in xs.iter()` are supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
+        }
+        "zip_map" | "fold" | "for_each" | "map_with_location" | "zip_apply" => {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => "call `sin()` and `cos()` separately",
