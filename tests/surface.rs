@@ -6,6 +6,9 @@
 //! reverse mode (`_grad`) and forward mode (`_jvp` along every axis), with the value equal to
 //! the primal's bit for bit.
 
+// `.into()` between equal shapes is what a test of `into()` writes.
+#![allow(clippy::useless_conversion)]
+
 mod common;
 
 use ad::prelude::*;
@@ -29,7 +32,11 @@ fn check<const N: usize>(
         e[i] = 1.0;
         let (vj, d) = jvp(x, e);
         assert_eq!(vj, primal(x), "_jvp's value");
-        assert!((d - g[i]).abs() <= 1e-12 * g[i].abs().max(1.0), "axis {i}: {d} vs {}", g[i]);
+        assert!(
+            (d - g[i]).abs() <= 1e-12 * g[i].abs().max(1.0),
+            "axis {i}: {d} vs {}",
+            g[i]
+        );
     }
 }
 
@@ -52,7 +59,17 @@ fn from_fn_with_a_closure_of_differentiated_values() {
 
 #[differentiable]
 fn rows_and_columns(x: Vector4<f64>) -> f64 {
-    let m = Matrix3::new(x[0], x[1], x[2], x[3], x[0] * x[1], 2.0, x[2].sin(), 1.0, x[3]);
+    let m = Matrix3::new(
+        x[0],
+        x[1],
+        x[2],
+        x[3],
+        x[0] * x[1],
+        2.0,
+        x[2].sin(),
+        1.0,
+        x[3],
+    );
     let a = m.remove_row(1);
     let b = m.remove_column(0);
     let c = a.insert_row(0, x[2] * 3.0);

@@ -49,11 +49,11 @@ pub use elementary::{
 pub use indexing::{
     IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row,
 };
-pub use surface::{IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row};
 pub use linalg::{
     CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,
     norm_squared, normalize, sum, trace, transpose,
 };
+pub use surface::{IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row};
 
 use crate::Real;
 

@@ -819,9 +819,10 @@ impl FromFn {
             .inputs
             .iter()
             .enumerate()
-            .map(|(k, p)| loop_name(p).unwrap_or_else(|| {
-                Ident::new(&format!("__ad_from_fn_{k}"), Span::mixed_site())
-            }))
+            .map(|(k, p)| {
+                loop_name(p)
+                    .unwrap_or_else(|| Ident::new(&format!("__ad_from_fn_{k}"), Span::mixed_site()))
+            })
             .collect();
         let mut ty_path = func.clone();
         ty_path.path.segments.pop();

@@ -14,7 +14,7 @@ mod tests;
 pub mod transform;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
 
 use args::Args;
@@ -91,6 +91,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let sig = Sig::analyse(&func.sig, &args, &mut errors);
+    // Companions with bodies that cannot run stand in for those of a function whose body has
+    // errors; a signature with errors gets none (they would repeat its errors).
+    let signature_ok = errors.is_empty();
     if let (Some(span), Some(sig)) = (args.jacobian, &sig) {
         if sig.differentiated().count() != 1 || sig.differentiated().any(|p| p.by_ref) {
             errors.push(syn::Error::new(
@@ -113,10 +116,22 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     desugar::desugar(&mut block);
     let body = lower::lower(&sig, &func.sig.ident, &block, &mut errors);
     if !errors.is_empty() {
+        // The companions still exist, with bodies that cannot run, so that callers type-check
+        // and one mistake is one error, at the construct.
         let e = errors.into_tokens();
-        return quote!(#e #item);
+        let stubs = if signature_ok && stub_types_ok(&sig) {
+            generate(&func, &sig, &body, &args, true).unwrap_or_default()
+        } else {
+            TokenStream::new()
+        };
+        let item = if sig.is_method {
+            item
+        } else {
+            quote!(#[allow(dead_code)] #item)
+        };
+        return quote!(#e #item #stubs);
     }
-    let generated = match generate(&func, &sig, &body, &args) {
+    let generated = match generate(&func, &sig, &body, &args, false) {
         Ok(g) => g,
         Err(e) => {
             let e = e.to_compile_error();
@@ -139,17 +154,30 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     quote!(#item #generated)
 }
 
-fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> syn::Result<TokenStream> {
-    let forward_prog = args.forward.then(|| tangent::forward(body));
-    let vjp_prog = args.reverse.then(|| adjoint::reverse(body, sig, true));
-    let grad_prog = args.reverse.then(|| adjoint::reverse(body, sig, false));
-    let jvp_body =
-        || Emitter::new(forward_prog.as_ref().expect("forward mode"), sig).function_body(None);
-    let vjp_body = || {
-        Emitter::new(vjp_prog.as_ref().expect("reverse mode"), sig).function_body(Some(&sig.output))
+/// The companions of `func`. With `stub`, their bodies are `unreachable!()` (the function has
+/// errors: its companions only need to type-check at call sites).
+fn generate(
+    func: &Function,
+    sig: &Sig,
+    body: &ir::Body,
+    args: &Args,
+    stub: bool,
+) -> syn::Result<TokenStream> {
+    let forward_prog = (args.forward && !stub).then(|| tangent::forward(body));
+    let vjp_prog = (args.reverse && !stub).then(|| adjoint::reverse(body, sig, true));
+    let grad_prog = (args.reverse && !stub).then(|| adjoint::reverse(body, sig, false));
+    let jvp_body = || match &forward_prog {
+        Some(p) => Emitter::new(p, sig).function_body(None),
+        None => quote!(::core::unreachable!()),
     };
-    let grad_body =
-        || Emitter::new(grad_prog.as_ref().expect("reverse mode"), sig).function_body(None);
+    let vjp_body = || match &vjp_prog {
+        Some(p) => Emitter::new(p, sig).function_body(Some(&sig.output)),
+        None => quote!((::core::unreachable!(), |_| ::core::unreachable!())),
+    };
+    let grad_body = || match &grad_prog {
+        Some(p) => Emitter::new(p, sig).function_body(None),
+        None => quote!(::core::unreachable!()),
+    };
     let vis = &func.vis;
     let name = &func.sig.ident;
     let generics = &func.sig.generics;
@@ -158,6 +186,7 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> syn::Re
     let output = &sig.output;
     let allow = quote!(#[allow(
         dead_code,
+        unreachable_code,
         unused_variables,
         unused_mut,
         unused_parens,
@@ -327,6 +356,9 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> syn::Re
         fn_link: fn_link.clone(),
         turbofish: turbofish(generics),
     };
+    if stub {
+        return Ok(out);
+    }
     let calls_others = second::calls_others(body);
     out.extend(second::companions(
         func,
@@ -352,6 +384,22 @@ fn generate(func: &Function, sig: &Sig, body: &ir::Body, args: &Args) -> syn::Re
         }
     }
     Ok(out)
+}
+
+/// Whether the types in the companions' signatures can be differentiable: not a `Result`, an
+/// `Option` or another std container, which the stubs of a function with errors would only
+/// add errors about.
+fn stub_types_ok(sig: &Sig) -> bool {
+    const NOT: &[&str] = &[
+        "Result", "Option", "Vec", "String", "Box", "Rc", "Arc", "HashMap", "BTreeMap", "str",
+    ];
+    let ok = |ty: &syn::Type| {
+        let text = ty.to_token_stream().to_string();
+        !text
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| NOT.contains(&w))
+    };
+    ok(&sig.output) && sig.differentiated().all(|p| ok(&p.referent))
 }
 
 /// `_grad` exists for `f32`, `f64` and a type parameter of the function (a generic scalar).

@@ -754,7 +754,10 @@ impl Lowerer<'_> {
                 // `ad::stop_gradient(..)` passes no derivative: no tangent slot (a callee's
                 // parameter that `wrt` leaves out takes it).
                 Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "stop_gradient") =>
+                    if p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "stop_gradient") =>
                 {
                     Kind::Unknown
                 }
