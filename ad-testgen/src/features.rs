@@ -47,6 +47,10 @@ pub struct Features {
     pub kinks: bool,
     /// Integer and boolean side computations (counters, flags) passed through unchanged.
     pub integer_side: bool,
+    /// The surface of issue 13: `remove_row`/`remove_column`/`insert_row`/`insert_column`,
+    /// element-wise `abs` of a matrix (with `kinks`), `max()`/`min()` of a vector and
+    /// `iter().sum()`.
+    pub surface: bool,
 
     // --- supported; each once hit a compile failure of the macro (FINDINGS) ----------------
     /// A value defined by an `if`/`match` (as a value or assigned in an arm) read inside a
@@ -126,6 +130,7 @@ impl Default for Features {
             views: true,
             kinks: true,
             integer_side: true,
+            surface: true,
             branch_value_in_later_loop: true,
             dead_values: true,
             struct_branch_values: true,
@@ -168,6 +173,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "views",
     "kinks",
     "integer_side",
+    "surface",
     "branch_value_in_later_loop",
     "dead_values",
     "struct_branch_values",
@@ -219,6 +225,7 @@ impl Features {
             "views" => &mut self.views,
             "kinks" => &mut self.kinks,
             "integer_side" => &mut self.integer_side,
+            "surface" => &mut self.surface,
             "branch_value_in_later_loop" => &mut self.branch_value_in_later_loop,
             "dead_values" => &mut self.dead_values,
             "struct_branch_values" => &mut self.struct_branch_values,

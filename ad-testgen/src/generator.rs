@@ -792,12 +792,16 @@ impl<'a> FnGen<'a> {
             5 => {
                 let n = self.rng.random_range(2..=4);
                 let v = self.mat_expr(n, 1, depth - 1);
-                let (f, k) = if self.chance(0.5) {
-                    ("argmax", "1")
-                } else {
-                    ("argmin", "1")
-                };
-                Ex::new(format!("{}.{f}().{k}", recv_code(&v.code)), v.bound)
+                let r = recv_code(&v.code);
+                match self
+                    .rng
+                    .random_range(0..if self.feat.surface { 4 } else { 2 })
+                {
+                    0 => Ex::new(format!("{r}.argmax().1"), v.bound),
+                    1 => Ex::new(format!("{r}.argmin().1"), v.bound),
+                    2 => Ex::new(format!("{r}.max()"), v.bound),
+                    _ => Ex::new(format!("{r}.min()"), v.bound),
+                }
             }
             _ => self
                 .nested_diff_call(&Ty::F64, depth)
@@ -1001,6 +1005,9 @@ impl<'a> FnGen<'a> {
         let n = (r * c) as f64;
         let square = r == c;
         match self.rng.random_range(0..8) {
+            0 if self.feat.surface && self.chance(0.3) => {
+                Ex::new(format!("{rm}.iter().sum::<f64>()"), m.bound * n)
+            }
             0 => Ex::new(format!("{rm}.sum()"), m.bound * n),
             1 => Ex::new(format!("{rm}.mean()"), m.bound),
             2 => {
@@ -1155,6 +1162,21 @@ impl<'a> FnGen<'a> {
             if self.feat.calls { 0.8 } else { 0.0 }, // 11 call
             if r * c <= 4 { 1.0 } else { 0.0 }, // 12 constructor of expressions
             if self.feat.nested_diff { 0.3 } else { 0.0 }, // 13 nested differentiation
+            if self.feat.surface && (r < self.lim.max_dim || c < self.lim.max_dim) {
+                0.4
+            } else {
+                0.0
+            }, // 14 remove a row or a column
+            if self.feat.surface && (r >= 2 || c >= 2) {
+                0.4
+            } else {
+                0.0
+            }, // 15 insert one
+            if self.feat.surface && self.feat.kinks {
+                0.3
+            } else {
+                0.0
+            }, // 16 abs
         ];
         let d = depth - 1;
         match self.pick(&w).unwrap() {
@@ -1281,9 +1303,39 @@ impl<'a> FnGen<'a> {
                 let codes: Vec<String> = args.into_iter().map(|a| a.code).collect();
                 Ex::new(format!("{p}::new({})", codes.join(", ")), b)
             }
-            _ => self
+            13 => self
                 .nested_diff_call(&Ty::Mat(r, c), depth)
                 .unwrap_or_else(|| self.mat_leaf(r, c)),
+            14 => {
+                let rows = r < self.lim.max_dim && (c == self.lim.max_dim || self.chance(0.5));
+                let (ar, ac) = if rows { (r + 1, c) } else { (r, c + 1) };
+                let a = self.mat_expr(ar, ac, d);
+                let (f, k) = if rows {
+                    ("remove_row", self.rng.random_range(0..ar))
+                } else {
+                    ("remove_column", self.rng.random_range(0..ac))
+                };
+                Ex::new(format!("{}.{f}({k})", recv_code(&a.code)), a.bound)
+            }
+            15 => {
+                let rows = r >= 2 && (c < 2 || self.chance(0.5));
+                let (ar, ac) = if rows { (r - 1, c) } else { (r, c - 1) };
+                let a = self.mat_expr(ar, ac, d);
+                let x = self.f64_expr(d);
+                let (f, k) = if rows {
+                    ("insert_row", self.rng.random_range(0..r))
+                } else {
+                    ("insert_column", self.rng.random_range(0..c))
+                };
+                Ex::new(
+                    format!("{}.{f}({k}, {})", recv_code(&a.code), x.code),
+                    a.bound.max(x.bound),
+                )
+            }
+            _ => {
+                let a = self.mat_expr(r, c, d);
+                Ex::new(format!("{}.abs()", recv_code(&a.code)), a.bound)
+            }
         }
     }
 
