@@ -9,7 +9,8 @@
     clippy::assign_op_pattern,
     clippy::collapsible_if,
     clippy::collapsible_match,
-    clippy::explicit_counter_loop
+    clippy::explicit_counter_loop,
+    clippy::needless_else
 )]
 
 mod common;
