@@ -11,7 +11,8 @@
 //! 4. [Methods and structs](structs): `#[derive(Differentiable)]`, `{Name}Tangent`,
 //!    `#[no_derivative]` and [`stop_gradient`](crate::stop_gradient).
 //! 5. [Loops and branches](control_flow): `if`, `match`, `for`, `while`, `loop`, `break`,
-//!    `continue`, `return`, labelled loops, index assignment.
+//!    `continue`, `return`, labelled loops, index assignment, building and reshaping
+//!    matrices (`from_fn`, `remove_row`, `insert_row`, `abs`, `max`, `iter().sum()`).
 //! 6. [Custom derivatives](custom_derivatives): hand-written `g_jvp` / `g_vjp`.
 //! 7. [Jacobians and Hessians](jacobians_hessians): `jacobian`, `order = 2`.
 //! 8. [Nested differentiation](nested): `g_grad` and `g_jvp` inside differentiable code.
@@ -613,6 +614,36 @@ pub mod control_flow {
     //! assert_eq!(pullback(Vector3::new(1.0, 0.0, 0.0)), Vector3::new(1.0, 0.0, 0.0));
     //! let (_, g) = outer_trace_grad(x);
     //! assert_eq!(g, Vector3::new(2.0, 1.0, 3f64.cos()));
+    //! ```
+    //!
+    //! ## Building and reshaping matrices
+    //!
+    //! `let m = SMatrix::from_fn(|i, j| ..);` may read differentiated values: the macro fills
+    //! the matrix element by element, as the index assignments above. Rows and columns can be
+    //! removed and inserted (`remove_row`, `remove_column`, `insert_row`, `insert_column`);
+    //! `m.abs()` is element-wise; `v.max()`, `v.min()`, `v.amax()` and `v.amin()` of a vector
+    //! differentiate as the element nalgebra picks (`imax()`, ...); `xs.iter().sum()` adds up
+    //! a vector, a matrix or an array:
+    //!
+    //! ```
+    //! use ad::nalgebra::{Matrix3, Vector3};
+    //! use ad::prelude::*;
+    //!
+    //! #[differentiable]
+    //! fn shaped(x: Vector3<f64>) -> f64 {
+    //!     let m = Matrix3::from_fn(|i, j| x[i] * x[j]);
+    //!     let top = m.remove_row(2); // 2 × 3
+    //!     let arr = [x[0], 2.0 * x[1]];
+    //!     top.abs().sum() + x.max() + arr.iter().sum::<f64>()
+    //! }
+    //!
+    //! // x ≥ 0: the sum of the first two rows of x xᵀ is (x0 + x1) Σx, plus max x = x2, plus
+    //! // x0 + 2 x1.
+    //! let x = Vector3::new(1.0, 2.0, 3.0);
+    //! let (v, g) = shaped_grad(x);
+    //! assert_eq!(v, 3.0 * 6.0 + 3.0 + 5.0);
+    //! // d/dx0 = Σx + (x0 + x1) + 1, d/dx1 = Σx + (x0 + x1) + 2, d/dx2 = (x0 + x1) + 1.
+    //! assert_eq!(g, Vector3::new(10.0, 11.0, 4.0));
     //! ```
     //!
     //! What is not supported is a compile error, never a wrong derivative: `if let`, a `match`
