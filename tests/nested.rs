@@ -362,3 +362,28 @@ fn jacobians_of_methods_and_with_wrt() {
     let exact = nalgebra::RowVector3::new(3.0 * x[1], 3.0 * x[0], x[2].cos());
     assert!((jw.row(0) - exact).norm() < 1e-14);
 }
+
+/// A quotient in the inner derivative: `atan2`'s partial divides.
+#[differentiable]
+fn angle(x: f64) -> f64 {
+    2.25_f64.atan2((-x).tanh() + 1.5)
+}
+
+/// The inner derivative's value through its second-order companions (dual numbers), which
+/// must be the primal's bit for bit: dual division once computed `a · (1/b)`, 1 ulp off.
+#[differentiable]
+fn angle_slope(x: f64) -> f64 {
+    let (_, d) = angle_jvp(x, x.sin());
+    let (_, g) = angle_grad(x * 0.5);
+    (d + g).sin()
+}
+
+#[test]
+fn nested_values_equal_the_primal_bit_for_bit() {
+    for k in 0..400 {
+        let x = k as f64 * 0.0731 - 14.0;
+        let p = angle_slope(x);
+        assert_eq!(angle_slope_jvp(x, 1.0).0, p, "outer forward at {x}");
+        assert_eq!(angle_slope_grad(x).0, p, "outer reverse at {x}");
+    }
+}

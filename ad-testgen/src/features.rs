@@ -3,15 +3,14 @@
 /// Switches for the constructs of the generated language.
 ///
 /// `Features::default()` is what `#[differentiable]` supports today: every flag is on except
-/// four. `constant_call_args` (a constant whose type the macro cannot see, passed to a
+/// three. `constant_call_args` (a constant whose type the macro cannot see, passed to a
 /// differentiated parameter of a call, can give the call the wrong arity: the calling
-/// convention of issue 13), `dynamic_sizes` (issue 14), `singular_points` (an infinite adjoint
-/// from `cbrt`/`sqrt` at an exact zero meets a zero entry of a matrix product: NaN, where
-/// forward mode gives 0) and `nested_diff` (the value of an inner `_jvp`'s tangent computed by
-/// its second-order companion can differ from `_jvp`'s own in the last bit). Each is in
-/// `ad-testgen/FINDINGS.md`. The flags of the second group once named a compile failure of
-/// the macro; they are kept so that a corpus can still leave a construct out. Every flag
-/// produces code that compiles as plain Rust, whatever the macro does with it.
+/// convention of issue 13), `dynamic_sizes` (issue 14) and `singular_points` (an infinite
+/// adjoint from `cbrt`/`sqrt` at an exact zero meets a zero entry of a matrix product: NaN,
+/// where forward mode gives 0). Each is in `ad-testgen/FINDINGS.md`. The flags of the second
+/// group once named a compile failure of the macro; they are kept so that a corpus can still
+/// leave a construct out. Every flag produces code that compiles as plain Rust, whatever the
+/// macro does with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Features {
     // --- the supported subset (default on) --------------------------------------------------
@@ -150,7 +149,7 @@ impl Default for Features {
             return_in_loops: true,
             labelled_loops: true,
             loop_loop: true,
-            nested_diff: false,
+            nested_diff: true,
             dynamic_sizes: false,
         }
     }

@@ -2310,7 +2310,9 @@ impl<'a> FnGen<'a> {
                 };
                 self.line(out, head);
                 self.enter_loop(label);
-                self.vars[a].borrowed = by_iter;
+                // An outer `.iter()` loop over the same variable may still borrow it.
+                let was_borrowed = self.vars[a].borrowed;
+                self.vars[a].borrowed = by_iter || was_borrowed;
                 let act = self.vars[a].active;
                 self.loop_body(out, |g, _| {
                     let i = g.push_var(x, Ty::F64, false, b);
@@ -2320,7 +2322,7 @@ impl<'a> FnGen<'a> {
                         g.vars[i].iter_elem = Some(g.in_arm);
                     }
                 });
-                self.vars[a].borrowed = false;
+                self.vars[a].borrowed = was_borrowed;
             }
             3 => {
                 let k = self.fresh("k");
@@ -2351,6 +2353,7 @@ impl<'a> FnGen<'a> {
                 let b = self.vars[v].bound;
                 self.line(out, format!("for {x} in {name}.iter() {{"));
                 self.enter_loop(label);
+                let was_borrowed = self.vars[v].borrowed;
                 self.vars[v].borrowed = true;
                 let act = self.vars[v].active;
                 self.loop_body(out, |g, _| {
@@ -2359,7 +2362,7 @@ impl<'a> FnGen<'a> {
                     g.vars[i].active = act;
                     g.vars[i].iter_elem = Some(g.in_arm);
                 });
-                self.vars[v].borrowed = false;
+                self.vars[v].borrowed = was_borrowed;
             }
             5 => {
                 let k = self.fresh("k");

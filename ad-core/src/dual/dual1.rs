@@ -134,8 +134,9 @@ impl<T: Real> Div for &Dual<T> {
     #[inline(always)]
     fn div(self, rhs: Self) -> Dual<T> {
         let inv = one::<T>() / rhs.re;
+        // The value is the float quotient, bit for bit (see `ops`).
         Dual::new(
-            self.re * inv,
+            self.re / rhs.re,
             (self.eps * rhs.re - rhs.eps * self.re) * inv * inv,
         )
     }

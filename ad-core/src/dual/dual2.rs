@@ -157,8 +157,9 @@ impl<T: Real> Div for &Dual2<T> {
     #[inline(always)]
     fn div(self, rhs: Self) -> Dual2<T> {
         let inv = one::<T>() / rhs.re;
-        // One division: the value is a · (1/b) (see `ops`).
-        let q = self.re * inv;
+        // The value is the float quotient, bit for bit (see `ops`); the derivatives share
+        // the reciprocal.
+        let q = self.re / rhs.re;
         let q1 = (self.v1 - q * rhs.v1) * inv;
         let q2 = (self.v2 - c::<T>(2.0) * q1 * rhs.v1 - q * rhs.v2) * inv;
         Dual2::new(q, q1, q2)

@@ -214,8 +214,9 @@ impl<T: Real, const N: usize> Div for &Dual2Vec<T, N> {
     #[inline(always)]
     fn div(self, rhs: Self) -> Dual2Vec<T, N> {
         let inv = one::<T>() / rhs.re;
-        // One division: the value is a · (1/b) (see `ops`).
-        let q = self.re * inv;
+        // The value is the float quotient, bit for bit (see `ops`); the derivatives share
+        // the reciprocal.
+        let q = self.re / rhs.re;
         let gb = &rhs.v1;
         let gq = self.v1.zip_map(gb, |da, db| (da - q * db) * inv);
         let hq = SMatrix::from_fn(|i, j| {

@@ -151,8 +151,9 @@ impl<T: Real, const N: usize> Div for &DualVec<T, N> {
     #[inline(always)]
     fn div(self, rhs: Self) -> DualVec<T, N> {
         let inv = one::<T>() / rhs.re;
-        // One division: the value is a · (1/b) (see `ops`).
-        let q = self.re * inv;
+        // The value is the float quotient, bit for bit (see `ops`); the derivatives share
+        // the reciprocal.
+        let q = self.re / rhs.re;
         DualVec::new(q, self.eps.zip_map(&rhs.eps, |da, db| (da - q * db) * inv))
     }
 }

@@ -187,8 +187,9 @@ impl<T: Real> Div for &HyperDual<T> {
     #[inline(always)]
     fn div(self, rhs: Self) -> HyperDual<T> {
         let inv = one::<T>() / rhs.re;
-        // One division: the value is a · (1/b) (see `ops`).
-        let q = self.re * inv;
+        // The value is the float quotient, bit for bit (see `ops`); the derivatives share
+        // the reciprocal.
+        let q = self.re / rhs.re;
         let q1 = (self.eps1 - q * rhs.eps1) * inv;
         let q2 = (self.eps2 - q * rhs.eps2) * inv;
         let q12 = (self.eps1eps2 - q1 * rhs.eps2 - q2 * rhs.eps1 - q * rhs.eps1eps2) * inv;

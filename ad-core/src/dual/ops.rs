@@ -9,11 +9,11 @@
 //! - `scaled(s)`: every component multiplied by `s`;
 //! - `shifted(s)`: the value plus `s`, derivatives unchanged.
 //!
-//! Division by a dual number costs one float division, the reciprocal `1/y`, shared by the value
-//! and the derivatives: the value of `x / y` is `x · (1/y)`, as in `num-dual`, which can differ
-//! from the float quotient in the last bit (a correctly rounded quotient costs a second division,
-//! which made nalgebra's 3x3 inverse on `Dual<f64>` 1.4 times slower). Division by a plain float
-//! (`x / s`) and the remainder (`x % y`, `x % s`) keep the exact float value.
+//! The value of every operation is the float operation's value, bit for bit: `x / y` divides
+//! the values (a second float division besides the reciprocal `1/y` that the derivatives
+//! share), so that a dual evaluation of a program, as nested differentiation does, computes
+//! exactly the primal's value. (`num-dual` computes `x · (1/y)`, which can differ in the last
+//! bit, for one division fewer.)
 
 /// Forwards the operators of one dual type, given as `Name, [generic params], [generic args]`
 /// (for example `DualVec, [const N: usize], [N]`).
@@ -220,8 +220,10 @@ macro_rules! impl_ops {
             type Output = $name<$f, $($arg)*>;
             #[inline(always)]
             fn div(self, rhs: $name<$f, $($arg)*>) -> $name<$f, $($arg)*> {
-                // Like `Dual / Dual`: s · (1/y).
-                rhs.recip().scaled(self)
+                // The derivatives of s · (1/y), the value s / y exactly.
+                let mut r = rhs.recip().scaled(self);
+                r.re = self / rhs.re;
+                r
             }
         }
         impl<$($gen)*> core::ops::Rem<$name<$f, $($arg)*>> for $f {
