@@ -201,10 +201,7 @@ impl Desugar {
                 out.push(stmt);
                 continue;
             };
-            let mut value = &*init.expr;
-            while let Expr::Paren(p) = value {
-                value = &p.expr;
-            }
+            let value = super::lower::strip_parens(&init.expr);
             if init.diverge.is_some()
                 || !matches!(value, Expr::If(_) | Expr::Match(_))
                 || !has_exit(&Stmt::Expr(value.clone(), None))

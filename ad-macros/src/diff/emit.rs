@@ -817,16 +817,7 @@ impl<'a> Emitter<'a> {
                 let Op::Map { recv, closure, .. } = op else {
                     unreachable!("a map")
                 };
-                let (sig, body) = &**closure;
-                let (x, dx) = (mixed("__x"), mixed("__dx"));
-                let f = closure_forward_forward(
-                    body,
-                    sig,
-                    &x,
-                    &quote!(::ad::__rt::one()),
-                    &dx,
-                    &quote!(::ad::__rt::zero_like(&#x)),
-                );
+                let (x, dx, f) = map_derivative_forward(closure);
                 let r = self.r(recv.var, mode);
                 let dr = self.r(*d, mode);
                 quote_spanned!(span=>
@@ -852,16 +843,7 @@ impl<'a> Emitter<'a> {
                 let Op::Map { recv, closure, .. } = op else {
                     unreachable!("a map")
                 };
-                let (sig, body) = &**closure;
-                let (x, dx) = (mixed("__x"), mixed("__dx"));
-                let f = closure_forward_forward(
-                    body,
-                    sig,
-                    &x,
-                    &quote!(::ad::__rt::one()),
-                    &dx,
-                    &quote!(::ad::__rt::zero_like(&#x)),
-                );
+                let (x, dx, f) = map_derivative_forward(closure);
                 let r = self.r(recv.var, mode);
                 let dr = match d {
                     Some(v) => self.r(*v, mode),
@@ -1102,6 +1084,22 @@ fn tuple_or_bare(items: &[TokenStream]) -> TokenStream {
 fn closure_forward(body: &Body, sig: &Sig) -> TokenStream {
     let prog = tangent::forward(body);
     Emitter::new(&prog, sig).function_body(None)
+}
+
+/// A `map` closure's value and element derivative (its forward mode seeded with 1) in forward
+/// mode again: the parameters `x`, `dx` and the block of the closure over them.
+fn map_derivative_forward(closure: &(Sig, Body)) -> (Ident, Ident, TokenStream) {
+    let (sig, body) = closure;
+    let (x, dx) = (mixed("__x"), mixed("__dx"));
+    let f = closure_forward_forward(
+        body,
+        sig,
+        &x,
+        &quote!(::ad::__rt::one()),
+        &dx,
+        &quote!(::ad::__rt::zero_like(&#x)),
+    );
+    (x, dx, f)
 }
 
 /// The forward mode over forward mode of a `map` closure's body, as a block giving

@@ -232,7 +232,6 @@ impl Lowerer<'_> {
             cse: vec![HashMap::new()],
             epoch: 0,
             declared: HashMap::new(),
-            declared_scopes: Vec::new(),
             consts: HashMap::new(),
         };
         let x = inner.def(
@@ -397,11 +396,7 @@ fn recursion(call: &dyn ToTokens) -> syn::Error {
 /// `v.argmax()` / `v.argmin()` with no arguments: the receiver and the index method
 /// (`imax` / `imin`, which nalgebra defines as `argmax().0`).
 pub(super) fn argmax_call(e: &Expr) -> Option<(&Expr, &'static str)> {
-    let mut e = e;
-    while let Expr::Paren(p) = e {
-        e = &p.expr;
-    }
-    let Expr::MethodCall(m) = e else {
+    let Expr::MethodCall(m) = strip_parens(e) else {
         return None;
     };
     if !m.args.is_empty() {
@@ -432,7 +427,7 @@ impl Lowerer<'_> {
 }
 
 /// `e` without the parentheses around it.
-fn strip_parens(mut e: &Expr) -> &Expr {
+pub(crate) fn strip_parens(mut e: &Expr) -> &Expr {
     while let Expr::Paren(p) = e {
         e = &p.expr;
     }

@@ -22,6 +22,7 @@ use super::sig::Sig;
 mod calls;
 mod control;
 mod syntax;
+pub(crate) use calls::strip_parens;
 
 use syntax::{closure_head, collect_idents, compound_base, pattern_names, plain_name};
 
@@ -39,8 +40,9 @@ pub struct Lowerer<'a> {
     env: HashMap<String, Binding>,
     /// Names whose Rust binding in the emitted code currently holds the SSA value `env` says.
     aliased: HashMap<String, Var>,
-    /// Per open block, the bindings its `let`s shadowed, restored when the block ends.
-    scopes: Vec<Vec<(String, Option<Binding>)>>,
+    /// Per open block, the bindings its `let`s shadowed and their declared types, restored
+    /// when the block ends.
+    scopes: Vec<Vec<Shadowed>>,
     /// Numbers `if`s and loops, whose pullbacks need names of their own.
     regions: usize,
     /// The function's own name: a call to it is recursion.
@@ -56,12 +58,13 @@ pub struct Lowerer<'a> {
     epoch: usize,
     /// The type a user's variable was declared with (`let mut a: [f64; 2] = ..`).
     declared: HashMap<String, syn::Type>,
-    /// Per open block, the declared types its `let`s shadowed, restored when the block ends.
-    declared_scopes: Vec<Vec<(String, Option<syn::Type>)>>,
     /// Constants by their tokens and the epoch they were read in: a rule keys a constant
     /// operand by these, so `x[0] * x[0]` reads `x[0]` once though each `0` is its own value.
     consts: HashMap<Var, String>,
 }
+
+/// A name a `let` shadowed in a block: its previous binding and declared type, if any.
+type Shadowed = (String, Option<Binding>, Option<syn::Type>);
 
 /// Lowers the body of a function with signature `sig`.
 pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -> Body {
@@ -76,7 +79,6 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         cse: vec![HashMap::new()],
         epoch: 0,
         declared: HashMap::new(),
-        declared_scopes: Vec::new(),
         consts: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
@@ -202,14 +204,13 @@ impl Lowerer<'_> {
     /// Binds `name` by a `let`: inside a block, the binding it shadows comes back at the end.
     fn declare(&mut self, name: String, binding: Binding) {
         if let Some(scope) = self.scopes.last_mut()
-            && !scope.iter().any(|(n, _)| *n == name)
+            && !scope.iter().any(|(n, ..)| *n == name)
         {
-            scope.push((name.clone(), self.env.get(&name).copied()));
-        }
-        if let Some(scope) = self.declared_scopes.last_mut()
-            && !scope.iter().any(|(n, _)| *n == name)
-        {
-            scope.push((name.clone(), self.declared.get(&name).cloned()));
+            scope.push((
+                name.clone(),
+                self.env.get(&name).copied(),
+                self.declared.get(&name).cloned(),
+            ));
         }
         // A new binding has no declared type until its `let` gives one.
         self.declared.remove(&name);
@@ -224,7 +225,6 @@ impl Lowerer<'_> {
 
     fn push_scope(&mut self) {
         self.scopes.push(Vec::new());
-        self.declared_scopes.push(Vec::new());
         self.cse.push(HashMap::new());
     }
 
@@ -242,21 +242,13 @@ impl Lowerer<'_> {
     fn pop_scope(&mut self) {
         self.cse.pop();
         self.epoch += 1;
-        for (name, previous) in self
-            .declared_scopes
-            .pop()
-            .expect("scopes are balanced")
-            .into_iter()
-            .rev()
-        {
-            match previous {
-                Some(ty) => self.declared.insert(name, ty),
+        let scope = self.scopes.pop().expect("scopes are balanced");
+        for (name, previous, declared) in scope.into_iter().rev() {
+            self.aliased.remove(&name);
+            match declared {
+                Some(ty) => self.declared.insert(name.clone(), ty),
                 None => self.declared.remove(&name),
             };
-        }
-        let scope = self.scopes.pop().expect("scopes are balanced");
-        for (name, previous) in scope.into_iter().rev() {
-            self.aliased.remove(&name);
             match previous {
                 Some(b) => self.env.insert(name, b),
                 None => self.env.remove(&name),
