@@ -481,3 +481,39 @@ mod rework {
         assert_eq!(constant_arguments_of_every_shape_jvp(2.0, 1.0), (6.0, 3.0));
     }
 }
+
+// 17. An infinite adjoint times a zero entry of a matrix product: NaN. -----------------------
+// `a` is identically zero, so `cbrt'(a x) = inf`, and the pullbacks of `dot`, `component_mul`
+// and the matrix product multiplied that infinite adjoint by zero entries. With the strong
+// zero (a zero factor wins), the entries that do not reach the result get no derivative.
+
+#[differentiable]
+fn cbrt_of_a_zero_dot(v: Vector3<f64>, x: f64) -> f64 {
+    let a = v.dot(&Vector3::zeros());
+    (a * x).cbrt() + x
+}
+
+#[differentiable]
+fn sqrt_of_a_zero_matrix_product(v: Vector2<f64>, x: f64) -> f64 {
+    let m = Matrix2::zeros() * v;
+    let e = v.component_mul(&Vector2::zeros()).sum();
+    (m[0] * x).sqrt() + e.cbrt() + x
+}
+
+#[test]
+fn infinite_adjoints_times_zero_entries_give_no_nan() {
+    let (v, x) = (Vector3::new(0.3, -0.7, 1.1), 0.5);
+    let (y, (gv, gx)) = cbrt_of_a_zero_dot_grad(v, x);
+    assert_eq!(y, cbrt_of_a_zero_dot(v, x));
+    assert_eq!(gv, Vector3::zeros());
+    assert_eq!(gx, 1.0);
+    let (_, t) = cbrt_of_a_zero_dot_jvp(v, x, Vector3::new(1.0, 2.0, 3.0), 1.0);
+    assert_eq!(t, 1.0);
+
+    let v = Vector2::new(0.3, -0.7);
+    let (_, (gv, gx)) = sqrt_of_a_zero_matrix_product_grad(v, x);
+    assert_eq!(gv, Vector2::zeros());
+    assert_eq!(gx, 1.0);
+    let (_, pb) = sqrt_of_a_zero_matrix_product_vjp(v, x);
+    assert_eq!(pb(2.0), (Vector2::zeros(), 2.0));
+}

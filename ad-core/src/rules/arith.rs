@@ -379,11 +379,19 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
     }
     #[inline(always)]
     fn vjp_lhs(rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> Self {
-        g * rhs.transpose()
+        if super::all_finite(g) {
+            g * rhs.transpose()
+        } else {
+            super::strong_matmul(g, &rhs.transpose())
+        }
     }
     #[inline(always)]
     fn vjp_rhs(lhs: &Self, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
-        tr_mul(lhs, g)
+        if super::all_finite(g) {
+            tr_mul(lhs, g)
+        } else {
+            super::strong_matmul(&lhs.transpose(), g)
+        }
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, K, C>) -> SMatrix<T, R, C> {

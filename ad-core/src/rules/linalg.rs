@@ -56,7 +56,7 @@ pub mod dot {
         _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
-        b * *g
+        crate::rules::strong_scale(b, *g)
     }
     /// Cotangent of `b`: `g a`.
     #[inline(always)]
@@ -66,7 +66,7 @@ pub mod dot {
         _y: impl Of<T>,
         g: &T,
     ) -> SMatrix<T, R, C> {
-        a * *g
+        crate::rules::strong_scale(a, *g)
     }
 }
 
@@ -208,7 +208,7 @@ pub mod component_mul {
         _y: impl Of<SMatrix<T, R, C>>,
         g: &SMatrix<T, R, C>,
     ) -> SMatrix<T, R, C> {
-        g.component_mul(b)
+        crate::rules::strong_component_mul(g, b)
     }
     /// Cotangent of `b`: `g∘a`.
     #[inline(always)]
@@ -218,7 +218,7 @@ pub mod component_mul {
         _y: impl Of<SMatrix<T, R, C>>,
         g: &SMatrix<T, R, C>,
     ) -> SMatrix<T, R, C> {
-        g.component_mul(a)
+        crate::rules::strong_component_mul(g, a)
     }
 }
 

@@ -93,6 +93,52 @@ pub fn strong_mul<T: Real>(a: T, b: T) -> T {
     }
 }
 
+/// `m * s` with the strong zero convention in each product. Only a factor that is not
+/// finite can turn a zero into NaN, so the common case is the plain (vectorized) product.
+#[inline(always)]
+pub(crate) fn strong_scale<T: Real, const R: usize, const C: usize>(
+    m: &nalgebra::SMatrix<T, R, C>,
+    s: T,
+) -> nalgebra::SMatrix<T, R, C> {
+    if s.is_finite() {
+        m * s
+    } else {
+        m.map(|e| strong_mul(e, s))
+    }
+}
+
+/// `a ∘ b` (entrywise) with the strong zero convention in each product.
+#[inline(always)]
+pub(crate) fn strong_component_mul<T: Real, const R: usize, const C: usize>(
+    a: &nalgebra::SMatrix<T, R, C>,
+    b: &nalgebra::SMatrix<T, R, C>,
+) -> nalgebra::SMatrix<T, R, C> {
+    if a.iter().all(|x| x.is_finite()) && b.iter().all(|x| x.is_finite()) {
+        a.component_mul(b)
+    } else {
+        a.zip_map(b, strong_mul)
+    }
+}
+
+/// `a * b` (matrix product) with the strong zero convention in each product.
+#[inline(always)]
+pub(crate) fn strong_matmul<T: Real, const R: usize, const K: usize, const C: usize>(
+    a: &nalgebra::SMatrix<T, R, K>,
+    b: &nalgebra::SMatrix<T, K, C>,
+) -> nalgebra::SMatrix<T, R, C> {
+    nalgebra::SMatrix::<T, R, C>::from_fn(|i, j| {
+        (0..K).fold(zero(), |acc, k| acc + strong_mul(a[(i, k)], b[(k, j)]))
+    })
+}
+
+/// Whether every entry is finite: then no product with it can give NaN from a zero.
+#[inline(always)]
+pub(crate) fn all_finite<T: Real, const R: usize, const C: usize>(
+    m: &nalgebra::SMatrix<T, R, C>,
+) -> bool {
+    m.iter().all(|x| x.is_finite())
+}
+
 /// `a / b` with the strong zero convention: a zero numerator gives zero, even over a zero or
 /// infinite denominator.
 #[inline(always)]
