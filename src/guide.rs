@@ -1304,8 +1304,9 @@ pub mod errors {
     //! | `#[differentiable(backward)]` | unknown argument `backward` of `#[differentiable]`; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |
     //! | `fn f(x: &mut f64)`, `async fn`, `unsafe { .. }`, an item inside the body | `&mut` parameters / `async fn` / `unsafe` blocks / items inside the body are not supported | take values and return the result; move items out |
     //! | `fn f(n: usize) -> f64`, or no return value | this function has no parameter to differentiate / must return a value | differentiate a float, nalgebra or derived parameter, returning a value |
-    //! | `g(x, 3.0)` where `g` has `wrt(x)` and a float second parameter | ``this function takes 3 arguments but 4 arguments were supplied`` (and ``mismatched types ... found `(_, _)` ``) | `g(x, ad::stop_gradient(3.0))`, see below |
-    //! | `g(x, K)` with `const K: f64` and `g` differentiating its second parameter | ``this function takes 4 arguments but 3 arguments were supplied`` (and ``mismatched types``) | `let k: f64 = K; g(x, k)`, see below |
+    //! | `g(x, 3.0)` where `g` has `wrt(x)` and a float second parameter | the pullback of this function returns `f64`, fewer cotangents than this call takes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see (and ``function is expected to take 4 arguments, but it takes 3``) | `g(x, ad::stop_gradient(3.0))`, see below |
+    //! | `g(x, STEPS)` with `const STEPS: usize` | `usize` is passed to a differentiable function from #[differentiable] code, where the macro could not see that it is not differentiable | `let n: usize = STEPS; g(x, n)`, see below |
+    //! | `self.reach(q)` in a method that differentiates `self`, `reach` having `wrt(q)` | this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does | `self` in both `wrt` lists or in neither |
     //!
     //! Two of these, checked here as doctests that must fail to compile:
     //!
@@ -1419,21 +1420,30 @@ pub mod errors {
     //!
     //! ## Which arguments of a call carry a derivative
     //!
-    //! At a call `g(a, b)` in differentiable code, the caller decides which arguments get a
-    //! tangent by the rule `g`'s own parameters follow by default: differentiated values,
-    //! float literals and parameters of differentiable types do; integers and values of
-    //! unknown type (a `const` item) do not. When the callee disagrees, the call has the
-    //! wrong number of arguments. Two cases and their fixes:
+    //! At a call `g(a, b)` in differentiable code, the caller passes a tangent for every
+    //! argument except those it can see are integers, booleans or strings, and those passed
+    //! through `ad::stop_gradient(..)`. That is the rule `g`'s own parameters follow without
+    //! `wrt`, so a constant whose type the macro cannot see (a `const K: f64`, a constant
+    //! vector, a struct literal) takes a zero tangent and just works. The caller never passes
+    //! fewer tangents than the callee takes, so a callee whose `wrt` leaves a parameter out
+    //! makes the count wrong: a compile error at the call, never a tangent passed to the wrong
+    //! parameter. Three cases and their fixes:
     //!
-    //! - the callee's `wrt` leaves out a float parameter that the caller passes a float to:
-    //!   pass `ad::stop_gradient(3.0)`;
-    //! - a `const K: f64` passed to a differentiated parameter: bind it first, `let k: f64 =
-    //!   K;`.
+    //! - the callee's `wrt` leaves out a float parameter: pass `ad::stop_gradient(3.0)` for
+    //!   it (the call then passes no tangent for it);
+    //! - an integer constant the macro cannot see (`const STEPS: usize`): bind it with its
+    //!   type before the call, `let n: usize = STEPS;`;
+    //! - a method of the same type called on `self` composes whatever either `wrt` says about
+    //!   `self`: the form of the callee (with or without `self`'s derivative) is read from its
+    //!   signature. Only a caller that differentiates `self` calling a method whose `wrt` leaves
+    //!   `self` out is an error, since that derivative would be lost.
     //!
     //! ```
     //! use ad::prelude::*;
+    //! use nalgebra::Vector2;
     //!
     //! const K: f64 = 2.5;
+    //! const STEPS: usize = 3;
     //!
     //! #[differentiable(wrt(x))]
     //! fn spring(x: f64, k: f64) -> f64 {
@@ -1446,12 +1456,46 @@ pub mod errors {
     //! }
     //!
     //! #[differentiable]
-    //! fn caller(x: f64) -> f64 {
-    //!     let k: f64 = K; // a const bound to a typed `let` before it is passed
-    //!     spring(x, ad::stop_gradient(3.0)) + twice(x, k)
+    //! fn repeat(x: f64, n: usize) -> f64 {
+    //!     x * n as f64
     //! }
     //!
-    //! assert_eq!(caller_grad(2.0), (6.0 + 5.0, 6.0 + 2.5));
-    //! assert_eq!(caller_jvp(2.0, 1.0), (11.0, 8.5));
+    //! #[differentiable]
+    //! fn caller(x: f64) -> f64 {
+    //!     let steps: usize = STEPS;
+    //!     spring(x, ad::stop_gradient(3.0)) + twice(x, K) + repeat(x, steps)
+    //! }
+    //!
+    //! assert_eq!(caller_grad(2.0), (6.0 + 5.0 + 6.0, 6.0 + 2.5 + 3.0));
+    //! assert_eq!(caller_jvp(2.0, 1.0), (17.0, 11.5));
+    //!
+    //! #[derive(Clone, Copy, Differentiable)]
+    //! struct Arm {
+    //!     length: f64,
+    //! }
+    //!
+    //! impl Arm {
+    //!     // Differentiates `self` and `q`.
+    //!     #[differentiable]
+    //!     fn tip(&self, q: Vector2<f64>) -> Vector2<f64> {
+    //!         Vector2::new(q[0].cos(), q[0].sin()) * self.length
+    //!     }
+    //!
+    //!     // Only `q`, calling a method that differentiates `self` too.
+    //!     #[differentiable(jacobian, wrt(q))]
+    //!     fn end_effector(&self, q: Vector2<f64>) -> Vector2<f64> {
+    //!         self.tip(q)
+    //!     }
+    //!
+    //!     // Only `q`, calling a method with the same `wrt`.
+    //!     #[differentiable(wrt(q))]
+    //!     fn height(&self, q: Vector2<f64>) -> f64 {
+    //!         self.end_effector(q)[1]
+    //!     }
+    //! }
+    //!
+    //! let arm = Arm { length: 2.0 };
+    //! let (h, g) = arm.height_grad(Vector2::new(0.0, 0.0));
+    //! assert_eq!((h, g), (0.0, Vector2::new(2.0, 0.0)));
     //! ```
 }

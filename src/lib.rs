@@ -207,6 +207,417 @@ pub mod __rt {
         abc.zip_map(d, |(x, y, z), w| f(x, y, z, w))
     }
 
+    /// A call of a companion (`g_jvp`) with the arguments and tangents a caller passes.
+    /// The caller gives a tangent to every argument whose type may be differentiable, as a
+    /// callee without `wrt` takes one; this trait says so at the call when the callee takes
+    /// fewer, rather than a count of arguments in generated code.
+    #[diagnostic::on_unimplemented(
+        message = "the forward mode of this function takes fewer tangents than this call passes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see",
+        label = "a tangent is passed for every argument but integers, booleans and strings, and the callee takes fewer",
+        note = "a parameter left out by the callee's `wrt`: pass `ad::stop_gradient(..)` for it; an integer constant (`const N: usize`): bind it with its type first (`let n: usize = N;`)"
+    )]
+    pub trait Companion<Args> {
+        /// What the companion returns.
+        type Output;
+        /// Calls it.
+        fn call(self, args: Args) -> Self::Output;
+    }
+    macro_rules! companion_arity {
+        ($($a:ident)*) => {
+            impl<F, R, $($a),*> Companion<($($a,)*)> for F
+            where
+                F: FnOnce($($a),*) -> R,
+            {
+                type Output = R;
+                #[inline(always)]
+                #[allow(non_snake_case)]
+                fn call(self, ($($a,)*): ($($a,)*)) -> R {
+                    self($($a),*)
+                }
+            }
+        };
+    }
+    companion_arity!(A0 A1);
+    companion_arity!(A0 A1 A2);
+    companion_arity!(A0 A1 A2 A3);
+    companion_arity!(A0 A1 A2 A3 A4);
+    companion_arity!(A0 A1 A2 A3 A4 A5);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+    /// Never built: with it, the arguments a call passes decide which arity of [`Companion`]
+    /// applies, not the callee's signature (which would report a mismatched tuple instead of
+    /// the message of `Companion`).
+    pub enum NoArguments {}
+    impl<F> Companion<NoArguments> for F {
+        type Output = NoArguments;
+        fn call(self, args: NoArguments) -> NoArguments {
+            args
+        }
+    }
+    /// `f(args..)` for the tuple `args`, through [`Companion`].
+    #[inline(always)]
+    pub fn call_companion<F: Companion<Args>, Args>(f: F, args: Args) -> F::Output {
+        f.call(args)
+    }
+
+    /// The cotangents a caller takes from a callee's pullback, one per argument it passed a
+    /// tangent slot: a tuple of that many.
+    #[diagnostic::on_unimplemented(
+        message = "the pullback of this function returns `{Self}`, fewer cotangents than this call takes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see",
+        label = "a cotangent is taken for every argument but integers, booleans and strings, and the callee returns fewer",
+        note = "a parameter left out by the callee's `wrt`: pass `ad::stop_gradient(..)` for it; an integer constant (`const N: usize`): bind it with its type first (`let n: usize = N;`)"
+    )]
+    pub trait Cotangents<T> {
+        /// The tuple.
+        fn cotangents(self) -> T;
+    }
+    macro_rules! cotangents_arity {
+        ($($a:ident)*) => {
+            impl<$($a),*> Cotangents<($($a,)*)> for ($($a,)*) {
+                #[inline(always)]
+                fn cotangents(self) -> Self {
+                    self
+                }
+            }
+        };
+    }
+    cotangents_arity!(A0 A1);
+    cotangents_arity!(A0 A1 A2);
+    cotangents_arity!(A0 A1 A2 A3);
+    cotangents_arity!(A0 A1 A2 A3 A4);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+    /// `c`, checked to be a tuple of the cotangents a call takes (see [`Cotangents`]).
+    #[inline(always)]
+    pub fn cotangents<T, C: Cotangents<T>>(c: C) -> T {
+        c.cotangents()
+    }
+
+    /// Which form a method's companions take: with a tangent and a cotangent for `self` (the
+    /// default), or without (its `wrt` leaves `self` out).
+    pub enum WithSelf {}
+    /// See [`WithSelf`].
+    pub enum WithoutSelf {}
+
+    /// A call `self.m(args)` from differentiable code to a method `m` of the same type, in
+    /// forward mode: `Self::m_jvp(self, args, dself, tangents)` when `m` differentiates
+    /// `self`, `Self::m_jvp(self, args, tangents)` when its `wrt` leaves `self` out. The form
+    /// is read from the signature of `m_jvp` (the two differ in their number of arguments),
+    /// so that methods compose in every combination of `wrt`. `R` and `RT` are the receiver
+    /// and its tangent as `m_jvp` takes them (by reference or by value).
+    pub trait MethodJvp<'a, S, TS, R, RT, Out, Args, Tans, Mask> {
+        /// Calls it.
+        fn call(self, recv: &'a S, dself: &'a TS, args: Args, tans: Tans) -> Out;
+    }
+    /// Never built: keeps rustc from choosing an arity of [`MethodJvp`] before it has seen
+    /// the arguments.
+    pub enum NoMethodArguments {}
+    /// See [`NoMethodArguments`].
+    pub enum FirstDecoy {}
+    impl<'a, F, S, TS, R, RT, Out, T>
+        MethodJvp<'a, S, TS, R, RT, Out, NoMethodArguments, T, FirstDecoy> for F
+    {
+        fn call(self, _: &'a S, _: &'a TS, args: NoMethodArguments, _: T) -> Out {
+            match args {}
+        }
+    }
+    macro_rules! method_jvp_arity {
+        ([$($a:ident)*] [$($t:ident)*]) => {
+            impl<'a, F, Out, S, TS, R, RT, $($a,)* $($t,)*>
+                MethodJvp<'a, S, TS, R, RT, Out, ($($a,)*), ($($t,)*), WithSelf> for F
+            where
+                F: FnOnce(R, $($a,)* RT, $($t,)*) -> Out,
+                R: TangentArg<'a, S>,
+                RT: TangentArg<'a, TS>,
+            {
+                #[inline(always)]
+                #[allow(non_snake_case)]
+                fn call(self, recv: &'a S, dself: &'a TS, ($($a,)*): ($($a,)*), ($($t,)*): ($($t,)*)) -> Out {
+                    self(R::from_ref(recv), $($a,)* RT::from_ref(dself), $($t,)*)
+                }
+            }
+            impl<'a, F, Out, S, TS, R, $($a,)* $($t,)*>
+                MethodJvp<'a, S, TS, R, (), Out, ($($a,)*), ($($t,)*), WithoutSelf> for F
+            where
+                F: FnOnce(R, $($a,)* $($t,)*) -> Out,
+                R: TangentArg<'a, S>,
+            {
+                #[inline(always)]
+                #[allow(non_snake_case)]
+                fn call(self, recv: &'a S, _: &'a TS, ($($a,)*): ($($a,)*), ($($t,)*): ($($t,)*)) -> Out {
+                    self(R::from_ref(recv), $($a,)* $($t,)*)
+                }
+            }
+        };
+    }
+    macro_rules! method_jvp_arities {
+        ($($args:tt)*) => {
+            $(
+                method_jvp_arity!($args []);
+                method_jvp_arity!($args [T0]);
+                method_jvp_arity!($args [T0 T1]);
+                method_jvp_arity!($args [T0 T1 T2]);
+                method_jvp_arity!($args [T0 T1 T2 T3]);
+                method_jvp_arity!($args [T0 T1 T2 T3 T4]);
+                method_jvp_arity!($args [T0 T1 T2 T3 T4 T5]);
+            )*
+        };
+    }
+    method_jvp_arities!([] [A0] [A0 A1] [A0 A1 A2] [A0 A1 A2 A3] [A0 A1 A2 A3 A4] [A0 A1 A2 A3 A4 A5]);
+    /// `Self::m_jvp` called through [`MethodJvp`], in whichever form `m` has.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn method_jvp<'a, F, S, TS, R, RT, Out, Args, Tans, M>(
+        f: F,
+        recv: &'a S,
+        dself: &'a TS,
+        args: Args,
+        tans: Tans,
+    ) -> Out
+    where
+        F: MethodJvp<'a, S, TS, R, RT, Out, Args, Tans, M>,
+    {
+        f.call(recv, dself, args, tans)
+    }
+    /// A method that differentiates `self`, called from code that differentiates `self`.
+    #[diagnostic::on_unimplemented(
+        message = "this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does",
+        label = "the derivative with respect to `self` would be lost in this call",
+        note = "add `self` to the callee's `wrt` (or remove its `wrt`), or leave `self` out of the caller's `wrt` too"
+    )]
+    pub trait DifferentiatesSelf<'a, S, TS, R, RT, Out, Args, Tans> {
+        /// Calls it.
+        fn call_with_self(self, recv: &'a S, dself: &'a TS, args: Args, tans: Tans) -> Out;
+    }
+    impl<'a, F, S, TS, R, RT, Out, Args, Tans> DifferentiatesSelf<'a, S, TS, R, RT, Out, Args, Tans>
+        for F
+    where
+        F: MethodJvp<'a, S, TS, R, RT, Out, Args, Tans, WithSelf>,
+    {
+        #[inline(always)]
+        fn call_with_self(self, recv: &'a S, dself: &'a TS, args: Args, tans: Tans) -> Out {
+            self.call(recv, dself, args, tans)
+        }
+    }
+    /// [`method_jvp`] for a caller whose `self` carries a derivative: the callee must
+    /// differentiate `self` too.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn method_jvp_with_self<'a, F, S, TS, R, RT, Out, Args, Tans>(
+        f: F,
+        recv: &'a S,
+        dself: &'a TS,
+        args: Args,
+        tans: Tans,
+    ) -> Out
+    where
+        F: DifferentiatesSelf<'a, S, TS, R, RT, Out, Args, Tans>,
+    {
+        f.call_with_self(recv, dself, args, tans)
+    }
+
+    /// The cotangents of a call `self.m(args)` (see [`MethodJvp`]), with `self`'s first:
+    /// [`NoCotangent`] when `m`'s `wrt` leaves `self` out. `Args` holds the type of each
+    /// argument that takes a cotangent (as [`Ty`]), which tells the two forms apart.
+    #[diagnostic::on_unimplemented(
+        message = "the pullback of this method returns `{Self}`, fewer cotangents than this call takes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see",
+        label = "a cotangent is taken for every argument but integers, booleans and strings, and the callee returns fewer",
+        note = "a parameter left out by the callee's `wrt`: pass `ad::stop_gradient(..)` for it; an integer constant (`const N: usize`): bind it with its type first (`let n: usize = N;`)"
+    )]
+    pub trait MethodCotangents<S, Args, Mask> {
+        /// `(self's cotangent, the arguments' cotangents..)`.
+        type Flat;
+        /// Flattens.
+        fn flat(self) -> Self::Flat;
+    }
+    /// The cotangent of `self` from a method whose `wrt` leaves `self` out: the caller's
+    /// `self` is constant, so nothing reads it.
+    pub struct NoCotangent;
+    impl<C, S> MethodCotangents<S, NoMethodArguments, FirstDecoy> for C {
+        type Flat = NoMethodArguments;
+        fn flat(self) -> NoMethodArguments {
+            unreachable!("never built")
+        }
+    }
+    macro_rules! method_cotangents_arity {
+        ([$a0:ident $c0:ident]) => {
+            impl<S, C, $a0, $c0> MethodCotangents<S, (Ty<$a0>,), WithSelf> for (C, $c0)
+            where
+                S: Differentiable<Tangent = C>,
+                $a0: Differentiable<Tangent = $c0>,
+            {
+                type Flat = Self;
+                #[inline(always)]
+                fn flat(self) -> Self {
+                    self
+                }
+            }
+            impl<S, $a0, $c0> MethodCotangents<S, (Ty<$a0>,), WithoutSelf> for $c0
+            where
+                $a0: Differentiable<Tangent = $c0>,
+            {
+                type Flat = (NoCotangent, $c0);
+                #[inline(always)]
+                fn flat(self) -> Self::Flat {
+                    (NoCotangent, self)
+                }
+            }
+        };
+        ([$($a:ident $c:ident)*]) => {
+            impl<S, C, $($a, $c,)*> MethodCotangents<S, ($(Ty<$a>,)*), WithSelf> for (C, $($c,)*)
+            where
+                S: Differentiable<Tangent = C>,
+                $($a: Differentiable<Tangent = $c>,)*
+            {
+                type Flat = Self;
+                #[inline(always)]
+                fn flat(self) -> Self {
+                    self
+                }
+            }
+            impl<S, $($a, $c,)*> MethodCotangents<S, ($(Ty<$a>,)*), WithoutSelf> for ($($c,)*)
+            where
+                $($a: Differentiable<Tangent = $c>,)*
+            {
+                type Flat = (NoCotangent, $($c,)*);
+                #[inline(always)]
+                #[allow(non_snake_case)]
+                fn flat(self) -> Self::Flat {
+                    let ($($c,)*) = self;
+                    (NoCotangent, $($c,)*)
+                }
+            }
+        };
+    }
+    method_cotangents_arity!([A0 C0]);
+    method_cotangents_arity!([A0 C0 A1 C1]);
+    method_cotangents_arity!([A0 C0 A1 C1 A2 C2]);
+    method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3]);
+    method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3 A4 C4]);
+    method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3 A4 C4 A5 C5]);
+    /// The type of a receiver as a [`Ty`]: called as a method, autoderef reaches the value
+    /// behind any number of references.
+    pub trait TypeOfReceiver: Differentiable {
+        /// `Ty<Self>`.
+        #[inline(always)]
+        fn ad_receiver_type(&self) -> Ty<Self> {
+            Ty::new()
+        }
+    }
+    impl<T: Differentiable> TypeOfReceiver for T {}
+    /// A reference to a receiver, or to a tangent, whatever the number of references it is
+    /// held through: as a method, autoderef peels them.
+    pub trait PeelReceiver {
+        /// `self`, as `&Self`.
+        #[inline(always)]
+        fn ad_peel(&self) -> &Self {
+            self
+        }
+    }
+    impl<T: Differentiable> PeelReceiver for T {}
+    /// See [`PeelReceiver`].
+    pub trait PeelTangent {
+        /// `self`, as `&Self`.
+        #[inline(always)]
+        fn ad_peel_tangent(&self) -> &Self {
+            self
+        }
+    }
+    impl<T: VectorSpace> PeelTangent for T {}
+
+    /// `Self::m_vjp(self, args)` for a call `self.m(args)`, with a pullback that returns
+    /// `self`'s cotangent first in whichever form `m` has (see [`MethodCotangents`]).
+    #[inline(always)]
+    pub fn method_vjp<Y, P, G, C, S, Args, M>(
+        result: (Y, P),
+        _self: Ty<S>,
+        _args: Args,
+    ) -> (Y, impl Fn(G) -> C::Flat)
+    where
+        P: Fn(G) -> C,
+        C: MethodCotangents<S, Args, M>,
+    {
+        let (y, pb) = result;
+        (y, move |g| pb(g).flat())
+    }
+    /// [`method_vjp`] for a caller whose `self` carries a derivative: the callee must
+    /// differentiate `self` too.
+    #[inline(always)]
+    pub fn method_vjp_with_self<Y, P, G, C, S, Args>(
+        result: (Y, P),
+        _self: Ty<S>,
+        _args: Args,
+    ) -> (Y, impl Fn(G) -> C::Flat)
+    where
+        P: Fn(G) -> C,
+        C: SelfCotangent<S, Args>,
+    {
+        let (y, pb) = result;
+        (y, move |g| pb(g).flat_with_self())
+    }
+    /// The cotangents of a method that differentiates `self`, called from code that
+    /// differentiates `self`.
+    #[diagnostic::on_unimplemented(
+        message = "this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does",
+        label = "the derivative with respect to `self` would be lost in this call",
+        note = "add `self` to the callee's `wrt` (or remove its `wrt`), or leave `self` out of the caller's `wrt` too"
+    )]
+    pub trait SelfCotangent<S, Args> {
+        /// See [`MethodCotangents::Flat`].
+        type Flat;
+        /// See [`MethodCotangents::flat`].
+        fn flat_with_self(self) -> Self::Flat;
+    }
+    impl<C: MethodCotangents<S, Args, WithSelf>, S, Args> SelfCotangent<S, Args> for C {
+        type Flat = C::Flat;
+        #[inline(always)]
+        fn flat_with_self(self) -> C::Flat {
+            self.flat()
+        }
+    }
+
+    /// A value passed as a constant argument of a call from differentiable code, whose callee
+    /// takes its tangent: every value of a differentiable type. The macro gives a tangent
+    /// slot to every argument it cannot see to be an integer, boolean or string, so a
+    /// constant whose type it cannot see (a `const` item, a binding from an unknown call)
+    /// takes a zero tangent, and this says so when the type has none.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is passed to a differentiable function from #[differentiable] code, where the macro could not see that it is not differentiable",
+        label = "a zero tangent is passed for this argument, but `{Self}` has none",
+        note = "give the value its type before the call (`let n: usize = N;`), so that the call passes no tangent for it"
+    )]
+    pub trait ConstantArgument {
+        /// Its tangent type.
+        type Tangent;
+        /// The zero tangent.
+        fn zero_argument(&self) -> Self::Tangent;
+    }
+    impl<T: Differentiable + ?Sized> ConstantArgument for T {
+        type Tangent = T::Tangent;
+        #[inline(always)]
+        fn zero_argument(&self) -> T::Tangent {
+            self.zero_tangent()
+        }
+    }
+    /// The zero tangent of a constant argument (see [`ConstantArgument`]).
+    #[inline(always)]
+    pub fn constant_argument<T: ConstantArgument + ?Sized>(x: &T) -> T::Tangent {
+        x.zero_argument()
+    }
+
     /// Passes a tangent to a method's `self` tangent parameter, which is `&Tangent<Self>` for
     /// `&self` and `Tangent<Self>` for `self`: rustc picks the form from the callee.
     pub trait TangentArg<'a, T> {

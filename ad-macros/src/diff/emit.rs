@@ -267,7 +267,13 @@ impl<'a> Emitter<'a> {
             }
             PStmt::LetTuple { vars, op } => {
                 let first = vars.iter().flatten().next().copied().unwrap_or(Var(0));
-                let e = self.op(first, op, mode);
+                let mut e = self.op(first, op, mode);
+                if matches!(op, POp::Pullback { .. }) {
+                    // A callee that returns fewer cotangents says so at the call.
+                    let holes = vars.iter().map(|_| quote!(_));
+                    let span = self.span(first);
+                    e = quote_spanned!(span=> ::ad::__rt::cotangents::<(#(#holes,)*), _>(#e));
+                }
                 let pats = vars.iter().map(|v| match v {
                     Some(v) => self.pattern(*v),
                     None => quote!(_),
@@ -544,19 +550,25 @@ impl<'a> Emitter<'a> {
                 receiver,
             } => {
                 let r = self.r(*of, mode);
-                // A method call, whose autoderef also reaches the value behind a receiver
-                // held by reference (`&self` of a method that does not differentiate `self`).
-                let z = quote!({
-                    use ::ad::Differentiable as _;
-                    (#r).zero_tangent()
-                });
                 if *receiver {
-                    quote!(::ad::__rt::tangent_arg(&#z))
-                } else if *by_ref {
-                    quote!(&#z)
-                } else {
-                    z
+                    // A method call, whose autoderef also reaches the value behind a receiver
+                    // held by reference (`&self` of a method that does not differentiate
+                    // `self`).
+                    let z = quote!({
+                        use ::ad::Differentiable as _;
+                        (#r).zero_tangent()
+                    });
+                    return quote!(::ad::__rt::tangent_arg(&#z));
                 }
+                // A constant argument: its zero tangent, or an error at the argument saying
+                // that its type has none (an integer constant the macro could not see).
+                let arg = self.value_ref(*of, mode);
+                let span = self.span(*of);
+                // The argument is wrapped so that the error's span is the argument's.
+                let z = quote_spanned!(span=>
+                    ::ad::__rt::constant_argument(::core::convert::identity(#arg))
+                );
+                if *by_ref { quote!(&#z) } else { z }
             }
         }
     }
@@ -1043,9 +1055,17 @@ impl<'a> Emitter<'a> {
                     Some(s) => companion_path(path, s),
                     None => path.clone(),
                 };
+                if suffix == Some("jvp") {
+                    // Through a trait whose error names a callee that takes fewer tangents.
+                    return quote_spanned!(span=>
+                        ::ad::__rt::call_companion(#path, (#(#args,)* #(#extra,)*))
+                    );
+                }
                 quote_spanned!(span=> #path(#(#args,)* #(#extra),*))
             }
-            Callee::Method { method, turbofish } => {
+            Callee::Method {
+                method, turbofish, ..
+            } => {
                 let r = receiver.as_ref().expect("a method call has a receiver");
                 let m = match suffix {
                     Some(s) => format_ident!("{}_{}", method, s, span = method.span()),
@@ -1065,8 +1085,94 @@ impl<'a> Emitter<'a> {
         tangents: &[TangentEntry],
         mode: Mode,
     ) -> TokenStream {
+        if let Op::Call {
+            callee:
+                Callee::Method {
+                    method,
+                    turbofish,
+                    on_self: Some(self_active),
+                },
+            receiver: Some(recv),
+            args,
+        } = call
+        {
+            let span = self.span(var);
+            let recv_ref = self.value_ref(recv.var, mode);
+            let peeled = quote!({
+                use ::ad::__rt::PeelReceiver as _;
+                (#recv_ref).ad_peel()
+            });
+            let slot_types: Vec<TokenStream> = args
+                .iter()
+                .filter(|a| a.slot)
+                .map(|a| {
+                    let r = self.value_ref(a.operand.var, mode);
+                    quote!(::ad::__rt::Ty::of(#r))
+                })
+                .collect();
+            if suffix == "jvp" {
+                // `Self::m_jvp` through a trait that reads whether `m` takes `self`'s tangent.
+                let m = format_ident!("{}_jvp", method, span = method.span());
+                let dself = match &tangents[0] {
+                    TangentEntry::Of { d, .. } => {
+                        let d = self.value_ref(*d, mode);
+                        quote!({
+                            use ::ad::__rt::PeelTangent as _;
+                            (#d).ad_peel_tangent()
+                        })
+                    }
+                    TangentEntry::Zero { of, .. } => {
+                        let r = self.r(*of, mode);
+                        quote!(&{
+                            use ::ad::Differentiable as _;
+                            (#r).zero_tangent()
+                        })
+                    }
+                };
+                let args = self.call_args(args, mode);
+                let rest: Vec<TokenStream> =
+                    tangents[1..].iter().map(|t| self.entry(t, mode)).collect();
+                let f = if *self_active {
+                    quote!(method_jvp_with_self)
+                } else {
+                    quote!(method_jvp)
+                };
+                return quote_spanned!(span=>
+                    ::ad::__rt::#f(Self::#m #turbofish, #peeled, #dself, (#(#args,)*), (#(#rest,)*))
+                );
+            }
+            if suffix == "vjp" && !slot_types.is_empty() {
+                let e = self.call_with(var, call, Some(suffix), &[], mode);
+                let f = if *self_active {
+                    quote!(method_vjp_with_self)
+                } else {
+                    quote!(method_vjp)
+                };
+                return quote_spanned!(span=>
+                    ::ad::__rt::#f(
+                        #e,
+                        {
+                            use ::ad::__rt::TypeOfReceiver as _;
+                            (#recv_ref).ad_receiver_type()
+                        },
+                        (#(#slot_types,)*),
+                    )
+                );
+            }
+        }
         let extra: Vec<TokenStream> = tangents.iter().map(|t| self.entry(t, mode)).collect();
         self.call_with(var, call, Some(suffix), &extra, mode)
+    }
+
+    /// A reference to the value of `v`: the variable itself when it holds a reference.
+    fn value_ref(&self, v: Var, mode: Mode) -> TokenStream {
+        let p = self.prog.var(v);
+        if p.is_ref && !p.place {
+            let id = self.name(v);
+            quote!(#id)
+        } else {
+            self.r(v, mode)
+        }
     }
 }
 

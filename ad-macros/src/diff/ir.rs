@@ -79,6 +79,10 @@ pub enum Callee {
     Method {
         method: Ident,
         turbofish: Option<TokenStream>,
+        /// The receiver is `self`: the callee is a method of `Self`, whose form (with or
+        /// without `self`'s tangent and cotangent) is read from its companions' signatures.
+        /// `Some(true)` when the caller's `self` carries a derivative.
+        on_self: Option<bool>,
     },
 }
 

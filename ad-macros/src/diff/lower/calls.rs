@@ -57,6 +57,11 @@ impl Lowerer<'_> {
                 span,
             );
         }
+        // A method called on `self` is the user's own, even when it is named like a rule
+        // (`self.norm()` of a struct that defines `norm`): `self` is never a matrix or a float.
+        if matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) {
+            return self.user_method(m, turbofish, span);
+        }
         // `xs.iter().sum()` over a vector, a matrix or an array of floats.
         if name == "sum"
             && m.args.is_empty()
@@ -143,13 +148,24 @@ impl Lowerer<'_> {
                 format!("the method `{name}` is not supported in #[differentiable]; {advice}"),
             ));
         }
+        self.user_method(m, turbofish, span)
+    }
+
+    /// Any other method is another differentiable function: `recv.name_jvp(..)`.
+    fn user_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        turbofish: Option<TokenStream>,
+        span: Span,
+    ) -> Var {
         if m.method == self.name.as_str()
             && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"))
         {
             return self.err(recursion(&m.method));
         }
-        // Any other method is another differentiable function: `recv.name_jvp(..)`.
         let receiver = self.operand(&m.receiver);
+        let on_self = matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+            .then(|| self.active(receiver.var));
         let args = self.call_args(&m.args);
         let active = self.active(receiver.var) || args.iter().any(|a| self.active(a.operand.var));
         self.simple(
@@ -157,6 +173,7 @@ impl Lowerer<'_> {
                 callee: Callee::Method {
                     method: m.method.clone(),
                     turbofish,
+                    on_self,
                 },
                 receiver: Some(receiver),
                 args,
@@ -273,10 +290,17 @@ impl Lowerer<'_> {
             .map(|a| {
                 let operand = self.operand(a);
                 let info = self.body.info(operand.var);
-                CallArg {
-                    operand,
-                    slot: info.active || info.kind == Kind::Float,
-                }
+                // A tangent slot for every argument but those plainly not differentiable
+                // (integers, booleans, strings) and those passed through `stop_gradient`,
+                // which says that the callee's `wrt` leaves the parameter out. A callee
+                // differentiates every parameter of a differentiable type unless its `wrt`
+                // says otherwise, so the slots given here are never fewer than the callee's:
+                // a `wrt` that leaves out more makes the call's arity wrong, a compile error,
+                // never a tangent passed to the wrong parameter. A constant of a type the
+                // macro cannot see (`K`, `N`) takes a zero tangent, and says so if it has none.
+                let slot = info.active
+                    || (info.kind != Kind::NonDiff && !is_stop_gradient(strip_parens(a)));
+                CallArg { operand, slot }
             })
             .collect()
     }
@@ -427,6 +451,12 @@ impl Lowerer<'_> {
 }
 
 /// `e` without the parentheses around it.
+/// `ad::stop_gradient(e)`, `stop_gradient(e)`.
+pub(super) fn is_stop_gradient(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "stop_gradient")))
+}
+
 pub(crate) fn strip_parens(mut e: &Expr) -> &Expr {
     while let Expr::Paren(p) = e {
         e = &p.expr;

@@ -707,9 +707,11 @@ impl Lowerer<'_> {
             }
             Expr::Binary(b) => match b.op {
                 BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_) => {
+                    // Rust has no implicit conversion between integers and floats, so an
+                    // integer operand makes the whole an integer (`N * 2`, `n + k`).
                     match (self.guess_kind(&b.left), self.guess_kind(&b.right)) {
                         (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
-                        (Kind::NonDiff, Kind::NonDiff) => Kind::NonDiff,
+                        (Kind::NonDiff, _) | (_, Kind::NonDiff) => Kind::NonDiff,
                         _ => Kind::Unknown,
                     }
                 }

@@ -774,7 +774,7 @@ impl Backward<'_> {
                         pb
                     }
                 };
-                let cots: Vec<Var> = slots.iter().map(|s| self.temp(self.span(*s))).collect();
+                let cots: Vec<Var> = slots.iter().map(|_| self.temp(span)).collect();
                 if cots.len() == 1 {
                     out.push(PStmt::Let {
                         var: cots[0],
