@@ -3,14 +3,13 @@
 /// Switches for the constructs of the generated language.
 ///
 /// `Features::default()` is what `#[differentiable]` supports today: every flag is on except
-/// three. `constant_call_args` (a constant whose type the macro cannot see, passed to a
-/// differentiated parameter of a call, can give the call the wrong arity: the calling
-/// convention of issue 13), `dynamic_sizes` (issue 14) and `singular_points` (an infinite
-/// adjoint from `cbrt`/`sqrt` at an exact zero meets a zero entry of a matrix product: NaN,
-/// where forward mode gives 0). Each is in `ad-testgen/FINDINGS.md`. The flags of the second
-/// group once named a compile failure of the macro; they are kept so that a corpus can still
-/// leave a construct out. Every flag produces code that compiles as plain Rust, whatever the
-/// macro does with it.
+/// `dynamic_sizes` (issue 14). `constant_call_args` (a constant whose type the macro cannot
+/// see, passed to a call) and `singular_points` (an infinite adjoint from `cbrt`/`sqrt` at an
+/// exact zero meeting a zero entry of a matrix product) were off until the calling convention
+/// and the strong zero of matrix products (FINDINGS 17). The flags of the second group once
+/// named a compile failure of the macro; they are kept so that a corpus can still leave a
+/// construct out. Every flag produces code that compiles as plain Rust, whatever the macro
+/// does with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Features {
     // --- the supported subset (default on) --------------------------------------------------
@@ -141,9 +140,9 @@ impl Default for Features {
             vector_iter_loops: true,
             nested_tail_return: true,
             view_operands: true,
-            singular_points: false,
+            singular_points: true,
             argmax: true,
-            constant_call_args: false,
+            constant_call_args: true,
             constant_results: true,
             exits_anywhere: true,
             return_in_loops: true,
