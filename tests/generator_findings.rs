@@ -517,3 +517,31 @@ fn infinite_adjoints_times_zero_entries_give_no_nan() {
     let (_, pb) = sqrt_of_a_zero_matrix_product_vjp(v, x);
     assert_eq!(pb(2.0), (Vector2::zeros(), 2.0));
 }
+
+#[differentiable]
+fn zero_arguments_of_every_product_rule(v: Vector3<f64>, x: f64) -> f64 {
+    let c = v.cross(&Vector3::zeros());
+    let n = (v * 0.0).norm_squared();
+    let r = (v * 0.0).norm();
+    let d = (Matrix2::new(v[0], v[1], v[2], x) * 0.0).determinant();
+    let m = Matrix2::new(x, 0.0, 0.0, 2.0);
+    let i = m.try_inverse().unwrap();
+    (c[0] * x).cbrt()
+        + (n * x).cbrt()
+        + (r * x).cbrt()
+        + (d * x).cbrt()
+        + (i[(0, 1)] * x).cbrt()
+        + i[(0, 0)]
+}
+
+#[test]
+fn every_product_rule_keeps_the_strong_zero() {
+    let (v, x) = (Vector3::new(0.3, -0.7, 1.1), 0.5);
+    let (y, (gv, gx)) = zero_arguments_of_every_product_rule_grad(v, x);
+    assert_eq!(y, zero_arguments_of_every_product_rule(v, x));
+    // Only `1 / x` varies: every other term is identically zero.
+    assert_eq!(gv, Vector3::zeros());
+    assert!((gx + 1.0 / (x * x)).abs() < 1e-12, "{gx}");
+    let (_, t) = zero_arguments_of_every_product_rule_jvp(v, x, Vector3::new(1.0, 2.0, 3.0), 1.0);
+    assert!((t + 1.0 / (x * x)).abs() < 1e-12, "{t}");
+}

@@ -95,7 +95,7 @@ pub mod norm {
         if *y == zero() {
             SMatrix::zeros()
         } else {
-            a * (*g / *y)
+            crate::rules::strong_scale(a, *g / *y)
         }
     }
 }
@@ -120,7 +120,7 @@ pub mod norm_squared {
         _y: &T,
         g: &T,
     ) -> SMatrix<T, R, C> {
-        a * (*g * c(2.0))
+        crate::rules::strong_scale(a, *g * c(2.0))
     }
 }
 
@@ -338,6 +338,21 @@ pub mod trace {
 pub trait CrossRule: Sized {
     /// `a × b`.
     fn cross_of(a: &Self, b: &Self) -> Self;
+    /// `a × b` with the strong zero in every product, for a cotangent that is not finite.
+    fn strong_cross_of(a: &Self, b: &Self) -> Self;
+    /// Whether every entry is finite.
+    fn finite(&self) -> bool;
+}
+
+/// `a × b` of 3 entries each, with the strong zero in every product.
+#[inline(always)]
+fn strong_cross<T: Real>(a: &[T], b: &[T]) -> [T; 3] {
+    let m = crate::rules::strong_mul;
+    [
+        m(a[1], b[2]) - m(a[2], b[1]),
+        m(a[2], b[0]) - m(a[0], b[2]),
+        m(a[0], b[1]) - m(a[1], b[0]),
+    ]
 }
 
 impl<T: Real> CrossRule for SMatrix<T, 3, 1> {
@@ -345,12 +360,28 @@ impl<T: Real> CrossRule for SMatrix<T, 3, 1> {
     fn cross_of(a: &Self, b: &Self) -> Self {
         a.cross(b)
     }
+    #[inline(always)]
+    fn strong_cross_of(a: &Self, b: &Self) -> Self {
+        Self::from(strong_cross(a.as_slice(), b.as_slice()))
+    }
+    #[inline(always)]
+    fn finite(&self) -> bool {
+        crate::rules::all_finite(self)
+    }
 }
 
 impl<T: Real> CrossRule for SMatrix<T, 1, 3> {
     #[inline(always)]
     fn cross_of(a: &Self, b: &Self) -> Self {
         a.cross(b)
+    }
+    #[inline(always)]
+    fn strong_cross_of(a: &Self, b: &Self) -> Self {
+        Self::from_row_slice(&strong_cross(a.as_slice(), b.as_slice()))
+    }
+    #[inline(always)]
+    fn finite(&self) -> bool {
+        crate::rules::all_finite(self)
     }
 }
 
@@ -371,12 +402,20 @@ pub mod cross {
     /// Cotangent of `a`: `b×g` (since `<g, da×b> = <da, b×g>`).
     #[inline(always)]
     pub fn vjp0<V: CrossRule>(_a: &V, b: &V, _y: &V, g: &V) -> V {
-        V::cross_of(b, g)
+        if g.finite() {
+            V::cross_of(b, g)
+        } else {
+            V::strong_cross_of(b, g)
+        }
     }
     /// Cotangent of `b`: `g×a` (since `<g, a×db> = <db, g×a>`).
     #[inline(always)]
     pub fn vjp1<V: CrossRule>(a: &V, _b: &V, _y: &V, g: &V) -> V {
-        V::cross_of(g, a)
+        if g.finite() {
+            V::cross_of(g, a)
+        } else {
+            V::strong_cross_of(g, a)
+        }
     }
 }
 
@@ -461,7 +500,7 @@ pub mod determinant {
     /// Cotangent of `a`: `g cof(a)`.
     #[inline(always)]
     pub fn vjp0<T: Real, const D: usize>(a: &SMatrix<T, D, D>, y: &T, g: &T) -> SMatrix<T, D, D> {
-        cofactor(a, *y) * *g
+        crate::rules::strong_scale(&cofactor(a, *y), *g)
     }
 }
 
@@ -486,6 +525,11 @@ pub mod inverse {
         y: &SMatrix<T, D, D>,
         g: &SMatrix<T, D, D>,
     ) -> SMatrix<T, D, D> {
-        -(y.tr_mul(g) * y.transpose())
+        if crate::rules::all_finite(g) {
+            -(y.tr_mul(g) * y.transpose())
+        } else {
+            let yt = y.transpose();
+            -crate::rules::strong_matmul(&crate::rules::strong_matmul(&yt, g), &yt)
+        }
     }
 }
