@@ -79,7 +79,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    let args = match Args::parse(args) {
+    let mut args = match Args::parse(args) {
         Ok(a) => a,
         Err(e) => {
             errors.push(e);
@@ -95,10 +95,24 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     // errors; a signature with errors gets none (they would repeat its errors).
     let signature_ok = errors.is_empty();
     if let (Some(span), Some(sig)) = (args.jacobian, &sig) {
+        let errors_before = errors.len();
         if sig.differentiated().count() != 1 || sig.differentiated().any(|p| p.by_ref) {
+            // On a method, or beside other parameters: name the vector with `wrt`.
+            let hint = sig
+                .differentiated()
+                .find(|p| !p.is_self && !p.by_ref)
+                .map(|p| {
+                    format!(
+                        "; differentiate only it with `#[differentiable(jacobian, wrt({}))]`",
+                        p.name
+                    )
+                })
+                .unwrap_or_default();
             errors.push(syn::Error::new(
                 span,
-                "`jacobian` needs exactly one differentiated parameter, an `SVector<T, N>` taken by value",
+                format!(
+                    "`jacobian` needs exactly one differentiated parameter, an `SVector<T, N>` taken by value{hint}"
+                ),
             ));
         }
         if !(args.forward && args.reverse) {
@@ -106,6 +120,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 span,
                 "`jacobian` chooses forward or reverse mode by the shape, so it needs both modes: remove `forward` / `reverse`",
             ));
+        }
+        if errors.len() > errors_before {
+            // The other companions still come, so that the error is the only one.
+            args.jacobian = None;
         }
     }
     let Some(sig) = sig else {
