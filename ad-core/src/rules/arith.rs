@@ -379,18 +379,16 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
     }
     #[inline(always)]
     fn vjp_lhs(rhs: &SMatrix<T, K, C>, g: &SMatrix<T, R, C>) -> Self {
-        if super::all_finite(g) {
-            g * rhs.transpose()
-        } else {
-            super::strong_matmul(g, &rhs.transpose())
-        }
+        // The plain product, without the strong zero: testing `g` here made a 64-32-10
+        // training step 35 % slower (interleaved timer, with the test written two ways).
+        g * rhs.transpose()
     }
     #[inline(always)]
     fn vjp_rhs(lhs: &Self, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
         if super::all_finite(g) {
             tr_mul(lhs, g)
         } else {
-            super::strong_matmul(&lhs.transpose(), g)
+            strong_tr_mul(lhs, g)
         }
     }
     #[inline(always)]
@@ -431,6 +429,31 @@ fn tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
             *o = ((acc[0] + acc[4]) + (acc[1] + acc[5]))
                 + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
                 + rest;
+        }
+    }
+    out
+}
+
+/// `aᵀ g` with the strong zero in every product, for a `g` that is not finite. Written like
+/// [`tr_mul`] (slices, no index that can fail) and inline, so that the optimizer still sees
+/// the whole cotangent as pure and drops it when it is unused.
+#[inline(always)]
+fn strong_tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
+    a: &SMatrix<T, R, K>,
+    g: &SMatrix<T, R, C>,
+) -> SMatrix<T, K, C> {
+    let zero = <T as crate::VectorSpace>::zero();
+    let mut out = SMatrix::<T, K, C>::from_element(zero);
+    for (out_c, g_c) in out
+        .as_mut_slice()
+        .chunks_exact_mut(K.max(1))
+        .zip(g.as_slice().chunks_exact(R.max(1)))
+    {
+        for (o, a_k) in out_c.iter_mut().zip(a.as_slice().chunks_exact(R.max(1))) {
+            *o = a_k
+                .iter()
+                .zip(g_c)
+                .fold(zero, |s, (x, y)| s + super::strong_mul(*x, *y));
         }
     }
     out

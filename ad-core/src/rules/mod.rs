@@ -103,8 +103,17 @@ pub(crate) fn strong_scale<T: Real, const R: usize, const C: usize>(
     if s.is_finite() {
         m * s
     } else {
-        m.map(|e| strong_mul(e, s))
+        strong_scale_slow(m, s)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn strong_scale_slow<T: Real, const R: usize, const C: usize>(
+    m: &nalgebra::SMatrix<T, R, C>,
+    s: T,
+) -> nalgebra::SMatrix<T, R, C> {
+    m.map(|e| strong_mul(e, s))
 }
 
 /// `a ∘ b` (entrywise) with the strong zero convention in each product.
@@ -113,15 +122,26 @@ pub(crate) fn strong_component_mul<T: Real, const R: usize, const C: usize>(
     a: &nalgebra::SMatrix<T, R, C>,
     b: &nalgebra::SMatrix<T, R, C>,
 ) -> nalgebra::SMatrix<T, R, C> {
-    if a.iter().all(|x| x.is_finite()) && b.iter().all(|x| x.is_finite()) {
+    if all_finite(a) && all_finite(b) {
         a.component_mul(b)
     } else {
-        a.zip_map(b, strong_mul)
+        strong_component_mul_slow(a, b)
     }
 }
 
-/// `a * b` (matrix product) with the strong zero convention in each product.
-#[inline(always)]
+#[cold]
+#[inline(never)]
+fn strong_component_mul_slow<T: Real, const R: usize, const C: usize>(
+    a: &nalgebra::SMatrix<T, R, C>,
+    b: &nalgebra::SMatrix<T, R, C>,
+) -> nalgebra::SMatrix<T, R, C> {
+    a.zip_map(b, strong_mul)
+}
+
+/// `a * b` (matrix product) with the strong zero convention in each product. Out of line:
+/// it runs only for a cotangent that is not finite.
+#[cold]
+#[inline(never)]
 pub(crate) fn strong_matmul<T: Real, const R: usize, const K: usize, const C: usize>(
     a: &nalgebra::SMatrix<T, R, K>,
     b: &nalgebra::SMatrix<T, K, C>,
@@ -131,12 +151,13 @@ pub(crate) fn strong_matmul<T: Real, const R: usize, const K: usize, const C: us
     })
 }
 
-/// Whether every entry is finite: then no product with it can give NaN from a zero.
+/// Whether every entry is finite: then no product with it can give NaN from a zero. An `&` of
+/// every entry's test, with no branch, so that it vectorizes.
 #[inline(always)]
 pub(crate) fn all_finite<T: Real, const R: usize, const C: usize>(
     m: &nalgebra::SMatrix<T, R, C>,
 ) -> bool {
-    m.iter().all(|x| x.is_finite())
+    m.iter().fold(true, |all, x| all & x.is_finite())
 }
 
 /// `a / b` with the strong zero convention: a zero numerator gives zero, even over a zero or
