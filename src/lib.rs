@@ -553,42 +553,6 @@ pub mod __rt {
         let (y, pb) = result;
         (y, move |g| pb(g).flat())
     }
-    /// [`method_vjp`] for a caller whose `self` carries a derivative: the callee must
-    /// differentiate `self` too.
-    #[inline(always)]
-    pub fn method_vjp_with_self<Y, P, G, C, S, Args>(
-        result: (Y, P),
-        _self: Ty<S>,
-        _args: Args,
-    ) -> (Y, impl Fn(G) -> C::Flat)
-    where
-        P: Fn(G) -> C,
-        C: SelfCotangent<S, Args>,
-    {
-        let (y, pb) = result;
-        (y, move |g| pb(g).flat_with_self())
-    }
-    /// The cotangents of a method that differentiates `self`, called from code that
-    /// differentiates `self`.
-    #[diagnostic::on_unimplemented(
-        message = "this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does",
-        label = "the derivative with respect to `self` would be lost in this call",
-        note = "add `self` to the callee's `wrt` (or remove its `wrt`), or leave `self` out of the caller's `wrt` too"
-    )]
-    pub trait SelfCotangent<S, Args> {
-        /// See [`MethodCotangents::Flat`].
-        type Flat;
-        /// See [`MethodCotangents::flat`].
-        fn flat_with_self(self) -> Self::Flat;
-    }
-    impl<C: MethodCotangents<S, Args, WithSelf>, S, Args> SelfCotangent<S, Args> for C {
-        type Flat = C::Flat;
-        #[inline(always)]
-        fn flat_with_self(self) -> C::Flat {
-            self.flat()
-        }
-    }
-
     /// A value passed as a constant argument of a call from differentiable code, whose callee
     /// takes its tangent: every value of a differentiable type. The macro gives a tangent
     /// slot to every argument it cannot see to be an integer, boolean or string, so a

@@ -1141,13 +1141,13 @@ impl<'a> Emitter<'a> {
                     ::ad::__rt::#f(Self::#m #turbofish, #peeled, #dself, (#(#args,)*), (#(#rest,)*))
                 );
             }
-            if suffix == "vjp" && !slot_types.is_empty() {
+            // A caller whose `self` is constant reads the callee's form from the pullback's
+            // type. One whose `self` carries a derivative needs the form with `self` (forward
+            // mode says so when the callee lacks it), and calls `m_vjp` plainly: wrapping the
+            // pullback would move it, which costs a copy of all it captured.
+            if suffix == "vjp" && !slot_types.is_empty() && !*self_active {
                 let e = self.call_with(var, call, Some(suffix), &[], mode);
-                let f = if *self_active {
-                    quote!(method_vjp_with_self)
-                } else {
-                    quote!(method_vjp)
-                };
+                let f = quote!(method_vjp);
                 return quote_spanned!(span=>
                     ::ad::__rt::#f(
                         #e,
