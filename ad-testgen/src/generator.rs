@@ -1357,9 +1357,11 @@ impl<'a> FnGen<'a> {
             self.typed_f64(depth)
         };
         self.closure_var = saved;
-        // Bounds inside the closure assumed |t| <= 3; squash larger arguments' results.
+        // Bounds inside the closure assumed |t| <= 3; squash larger arguments' results. The
+        // body is typed first: a body of literals only (`if t < 0.25 { 3.9 } else { -0.2 }`)
+        // is an ambiguous `{float}` to a method call, in plain Rust as well.
         if arg_bound > 3.0 || body.bound > BIG {
-            Ex::new(format!("({}).tanh()", body.code), 1.0)
+            Ex::new(format!("f64::tanh({})", body.code), 1.0)
         } else {
             body
         }
