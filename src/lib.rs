@@ -207,15 +207,23 @@ pub mod __rt {
         abc.zip_map(d, |(x, y, z), w| f(x, y, z, w))
     }
 
+    /// `$m!(A0 A1)`, `$m!(A0 A1 A2)`, ...: an impl macro applied to every prefix of a list of
+    /// type parameters, starting with the bracketed one.
+    macro_rules! for_prefixes {
+        ($m:ident; [$($done:ident)*];) => {
+            $m!($($done)*);
+        };
+        ($m:ident; [$($done:ident)*]; $next:ident $($rest:ident)*) => {
+            $m!($($done)*);
+            for_prefixes!($m; [$($done)* $next]; $($rest)*);
+        };
+    }
+
     /// A call of a companion (`g_jvp`) with the arguments and tangents a caller passes.
     /// The caller gives a tangent to every argument whose type may be differentiable, as a
-    /// callee without `wrt` takes one; this trait says so at the call when the callee takes
-    /// fewer, rather than a count of arguments in generated code.
-    #[diagnostic::on_unimplemented(
-        message = "the forward mode of this function takes fewer tangents than this call passes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see",
-        label = "a tangent is passed for every argument but integers, booleans and strings, and the callee takes fewer",
-        note = "a parameter left out by the callee's `wrt`: pass `ad::stop_gradient(..)` for it; an integer constant (`const N: usize`): bind it with its type first (`let n: usize = N;`)"
-    )]
+    /// callee without `wrt` takes one. When the callee takes fewer, rustc reports at the call
+    /// that the function "is expected to take N arguments, but it takes M", pointing at the
+    /// callee's `#[differentiable(wrt(..))]`.
     pub trait Companion<Args> {
         /// What the companion returns.
         type Output;
@@ -237,24 +245,10 @@ pub mod __rt {
             }
         };
     }
-    companion_arity!(A0 A1);
-    companion_arity!(A0 A1 A2);
-    companion_arity!(A0 A1 A2 A3);
-    companion_arity!(A0 A1 A2 A3 A4);
-    companion_arity!(A0 A1 A2 A3 A4 A5);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
-    companion_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
-    /// Never built: with it, the arguments a call passes decide which arity of [`Companion`]
-    /// applies, not the callee's signature (which would report a mismatched tuple instead of
-    /// the message of `Companion`).
+    for_prefixes!(companion_arity; [A0 A1]; A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+    /// Never built: with it, rustc reads the arity of [`Companion`] from the arguments a call
+    /// passes, and reports a callee that takes fewer as a count of arguments at the callee's
+    /// attribute (without it, as a mismatched tuple).
     pub enum NoArguments {}
     impl<F> Companion<NoArguments> for F {
         type Output = NoArguments;
@@ -289,17 +283,7 @@ pub mod __rt {
             }
         };
     }
-    cotangents_arity!(A0 A1);
-    cotangents_arity!(A0 A1 A2);
-    cotangents_arity!(A0 A1 A2 A3);
-    cotangents_arity!(A0 A1 A2 A3 A4);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-    cotangents_arity!(A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+    for_prefixes!(cotangents_arity; [A0 A1]; A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
     /// `c`, checked to be a tuple of the cotangents a call takes (see [`Cotangents`]).
     #[inline(always)]
     pub fn cotangents<T, C: Cotangents<T>>(c: C) -> T {
@@ -508,16 +492,6 @@ pub mod __rt {
     method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3]);
     method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3 A4 C4]);
     method_cotangents_arity!([A0 C0 A1 C1 A2 C2 A3 C3 A4 C4 A5 C5]);
-    /// The type of a receiver as a [`Ty`]: called as a method, autoderef reaches the value
-    /// behind any number of references.
-    pub trait TypeOfReceiver: Differentiable {
-        /// `Ty<Self>`.
-        #[inline(always)]
-        fn ad_receiver_type(&self) -> Ty<Self> {
-            Ty::new()
-        }
-    }
-    impl<T: Differentiable> TypeOfReceiver for T {}
     /// A reference to a receiver, or to a tangent, whatever the number of references it is
     /// held through: as a method, autoderef peels them.
     pub trait PeelReceiver {

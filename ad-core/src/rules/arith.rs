@@ -397,66 +397,67 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
     }
 }
 
-/// `aᵀ g` as dot products of contiguous columns, each with eight partial sums (which
-/// vectorizes), inlined and free of bounds checks: nalgebra's `tr_mul` is the same
-/// computation, but as a call that the optimizer keeps even when its result is unused (the
-/// cotangent of an input the caller drops).
+/// `aᵀ g`, each entry `dot(column of a, column of g)` of contiguous columns: inlined and free
+/// of bounds checks, so that the optimizer drops the whole product when its result is unused
+/// (the cotangent of an input the caller drops). nalgebra's `tr_mul` is the same computation,
+/// but as a call that the optimizer keeps.
 #[inline(always)]
-fn tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
+fn tr_mul_by<T: Real, const R: usize, const K: usize, const C: usize>(
     a: &SMatrix<T, R, K>,
     g: &SMatrix<T, R, C>,
+    dot: impl Fn(&[T], &[T]) -> T,
 ) -> SMatrix<T, K, C> {
-    let zero = <T as crate::VectorSpace>::zero();
-    let mut out = SMatrix::<T, K, C>::from_element(zero);
+    let mut out = SMatrix::<T, K, C>::from_element(<T as crate::VectorSpace>::zero());
     for (out_c, g_c) in out
         .as_mut_slice()
         .chunks_exact_mut(K.max(1))
         .zip(g.as_slice().chunks_exact(R.max(1)))
     {
         for (o, a_k) in out_c.iter_mut().zip(a.as_slice().chunks_exact(R.max(1))) {
-            let mut acc = [zero; 8];
-            let (a_8, g_8) = (a_k.chunks_exact(8), g_c.chunks_exact(8));
-            let rest: T = a_8
-                .remainder()
-                .iter()
-                .zip(g_8.remainder())
-                .fold(zero, |s, (x, y)| s + *x * *y);
-            for (x, y) in a_8.zip(g_8) {
-                for ((acc, x), y) in acc.iter_mut().zip(x).zip(y) {
-                    *acc += *x * *y;
-                }
-            }
-            *o = ((acc[0] + acc[4]) + (acc[1] + acc[5]))
-                + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
-                + rest;
+            *o = dot(a_k, g_c);
         }
     }
     out
 }
 
-/// `aᵀ g` with the strong zero in every product, for a `g` that is not finite. Written like
-/// [`tr_mul`] (slices, no index that can fail) and inline, so that the optimizer still sees
-/// the whole cotangent as pure and drops it when it is unused.
+/// `aᵀ g` with eight partial sums per dot product, which vectorizes.
 #[inline(always)]
-fn strong_tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
+fn tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
     a: &SMatrix<T, R, K>,
     g: &SMatrix<T, R, C>,
 ) -> SMatrix<T, K, C> {
-    let zero = <T as crate::VectorSpace>::zero();
-    let mut out = SMatrix::<T, K, C>::from_element(zero);
-    for (out_c, g_c) in out
-        .as_mut_slice()
-        .chunks_exact_mut(K.max(1))
-        .zip(g.as_slice().chunks_exact(R.max(1)))
-    {
-        for (o, a_k) in out_c.iter_mut().zip(a.as_slice().chunks_exact(R.max(1))) {
-            *o = a_k
-                .iter()
-                .zip(g_c)
-                .fold(zero, |s, (x, y)| s + super::strong_mul(*x, *y));
+    tr_mul_by(a, g, |a_k, g_c| {
+        let zero = <T as crate::VectorSpace>::zero();
+        let mut acc = [zero; 8];
+        let (a_8, g_8) = (a_k.chunks_exact(8), g_c.chunks_exact(8));
+        let rest: T = a_8
+            .remainder()
+            .iter()
+            .zip(g_8.remainder())
+            .fold(zero, |s, (x, y)| s + *x * *y);
+        for (x, y) in a_8.zip(g_8) {
+            for ((acc, x), y) in acc.iter_mut().zip(x).zip(y) {
+                *acc += *x * *y;
+            }
         }
-    }
-    out
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + rest
+    })
+}
+
+/// `aᵀ g` with the strong zero in every product, for a `g` that is not finite: pure and
+/// inline like [`tr_mul`], so that an unused cotangent is still dropped.
+#[inline(always)]
+pub(crate) fn strong_tr_mul<T: Real, const R: usize, const K: usize, const C: usize>(
+    a: &SMatrix<T, R, K>,
+    g: &SMatrix<T, R, C>,
+) -> SMatrix<T, K, C> {
+    tr_mul_by(a, g, |a_k, g_c| {
+        a_k.iter()
+            .zip(g_c)
+            .fold(<T as crate::VectorSpace>::zero(), |s, (x, y)| {
+                s + super::strong_mul(*x, *y)
+            })
+    })
 }
 
 /// Rule of `a * b` (scalar × scalar, scalar × matrix, matrix × scalar, matrix × matrix):

@@ -528,8 +528,9 @@ pub mod inverse {
         if crate::rules::all_finite(g) {
             -(y.tr_mul(g) * y.transpose())
         } else {
-            let yt = y.transpose();
-            -crate::rules::strong_matmul(&crate::rules::strong_matmul(&yt, g), &yt)
+            // `yᵀ g yᵀ` as `((yᵀ g)ᵀ)ᵀ yᵀ`, each an `aᵀ b` with the strong zero.
+            let yt_g = crate::rules::arith::strong_tr_mul(y, g);
+            -crate::rules::arith::strong_tr_mul(&yt_g.transpose(), &y.transpose())
         }
     }
 }

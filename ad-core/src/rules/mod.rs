@@ -138,19 +138,6 @@ fn strong_component_mul_slow<T: Real, const R: usize, const C: usize>(
     a.zip_map(b, strong_mul)
 }
 
-/// `a * b` (matrix product) with the strong zero convention in each product. Out of line:
-/// it runs only for a cotangent that is not finite.
-#[cold]
-#[inline(never)]
-pub(crate) fn strong_matmul<T: Real, const R: usize, const K: usize, const C: usize>(
-    a: &nalgebra::SMatrix<T, R, K>,
-    b: &nalgebra::SMatrix<T, K, C>,
-) -> nalgebra::SMatrix<T, R, C> {
-    nalgebra::SMatrix::<T, R, C>::from_fn(|i, j| {
-        (0..K).fold(zero(), |acc, k| acc + strong_mul(a[(i, k)], b[(k, j)]))
-    })
-}
-
 /// Whether every entry is finite: then no product with it can give NaN from a zero. An `&` of
 /// every entry's test, with no branch, so that it vectorizes.
 #[inline(always)]

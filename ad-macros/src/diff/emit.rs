@@ -1147,14 +1147,10 @@ impl<'a> Emitter<'a> {
             // pullback would move it, which costs a copy of all it captured.
             if suffix == "vjp" && !slot_types.is_empty() && !*self_active {
                 let e = self.call_with(var, call, Some(suffix), &[], mode);
-                let f = quote!(method_vjp);
                 return quote_spanned!(span=>
-                    ::ad::__rt::#f(
+                    ::ad::__rt::method_vjp(
                         #e,
-                        {
-                            use ::ad::__rt::TypeOfReceiver as _;
-                            (#recv_ref).ad_receiver_type()
-                        },
+                        ::ad::__rt::Ty::of(#peeled),
                         (#(#slot_types,)*),
                     )
                 );
