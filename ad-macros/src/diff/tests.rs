@@ -412,3 +412,47 @@ return %6
 ";
     assert_eq!(ir, expected);
 }
+
+/// The reverse-mode program of `item`, as text.
+fn reversed(item: TokenStream) -> String {
+    let f: syn::ItemFn = syn::parse2(item).expect("test input parses");
+    let mut errors = Errors::default();
+    let args = Args::parse(TokenStream::new()).expect("no arguments");
+    let sig = Sig::analyse(&f.sig, &args, &mut errors).expect("signature");
+    let body = lower::lower(&sig, &f.sig.ident, &f.block, &mut errors);
+    assert!(errors.is_empty(), "unexpected errors");
+    super::transform::adjoint::reverse(&body, &sig, true).to_string()
+}
+
+#[test]
+fn a_matrix_cotangent_is_updated_in_place_not_moved_per_iteration() {
+    let text = reversed(quote! {
+        fn f(a: Matrix2<f64>) -> f64 {
+            let mut m = Matrix2::zeros();
+            for k in 0..2 {
+                if k != 1 {
+                    m[(k, 0)] = a[(k, 1)];
+                }
+            }
+            m[(0, 0)] * m[(1, 0)]
+        }
+    });
+    let (_, backward) = text.split_once("closure").expect("a backward sweep");
+    let (_, reversed_loop) = backward.split_once("reverse").expect("a reversed loop");
+    // Before coalescing, each iteration moved the matrix's cotangent three times (into the
+    // adjoint of the value the body ended with, of the value before the assignment, and back).
+    let moves: Vec<&str> = reversed_loop
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let Some((lhs, rhs)) = l.split_once(" = ") else {
+                return false;
+            };
+            let is_acc = |s: &str| s.starts_with('g') || s.starts_with('t');
+            let lhs = lhs.trim_start_matches("let ").trim_start_matches("mut ");
+            is_acc(lhs) && is_acc(rhs) && rhs.chars().skip(1).all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    assert!(moves.is_empty(), "moves of cotangents: {moves:?}\n{text}");
+    assert!(reversed_loop.contains("take"), "{text}");
+}

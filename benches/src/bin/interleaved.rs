@@ -159,6 +159,9 @@ fn det() -> Vec<Variant> {
         };
     }
     let mut out = Vec::new();
+    pair!(out, 2, det2, det2_grad, 20000);
+    pair!(out, 3, det3, det3_grad, 5000);
+    pair!(out, 4, det4, det4_grad, 1000);
     pair!(out, 5, det5, det5_grad, 200);
     pair!(out, 6, det6, det6_grad, 40);
     pair!(out, 7, det7, det7_grad, 6);

@@ -192,6 +192,7 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
         results: vec![cotangent],
         inline: !escaping,
     });
+    super::coalesce::coalesce(&mut prog);
     prog
 }
 

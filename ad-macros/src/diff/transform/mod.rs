@@ -9,6 +9,7 @@
 //! it (an iteration of a loop, pushed on the loop's tape; the arm an `if` took).
 
 pub mod adjoint;
+pub mod coalesce;
 mod live;
 pub mod primal;
 pub mod tangent;
