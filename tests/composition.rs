@@ -269,3 +269,58 @@ fn a_method_on_self_named_like_a_rule_is_the_users() {
     let (_, t) = p.energy_jvp(x, Vector2::new(1.0, 0.0));
     assert_close_scalar(t, fd[0], 1e-6);
 }
+
+// ... and when it is called on a parameter of type `Self`. ------------------------------------
+
+impl Weights {
+    /// Named like the rule `dot`; called below on `other: &Self`, not on `self`.
+    #[differentiable]
+    fn dot_with(&self, other: &Self) -> f64 {
+        other.norm() * self.scale + other.dot(self.w)
+    }
+}
+
+#[test]
+fn a_method_named_like_a_rule_on_a_self_typed_parameter_is_the_users() {
+    let p = Weights {
+        w: Vector2::new(0.5, -1.5),
+        scale: 2.0,
+    };
+    let q = Weights {
+        w: Vector2::new(-0.25, 1.0),
+        scale: 0.5,
+    };
+    let by_hand = q.w.norm_squared() * q.scale * p.scale + (q.w.dot(&p.w) + q.scale);
+    assert_close_scalar(p.dot_with(&q), by_hand, 1e-14);
+    // The gradient with respect to both, against finite differences over their four numbers.
+    let pack = |z: nalgebra::SVector<f64, 6>| {
+        let a = Weights {
+            w: Vector2::new(z[0], z[1]),
+            scale: z[2],
+        };
+        let b = Weights {
+            w: Vector2::new(z[3], z[4]),
+            scale: z[5],
+        };
+        a.dot_with(&b)
+    };
+    let z = nalgebra::SVector::<f64, 6>::from_column_slice(&[0.5, -1.5, 2.0, -0.25, 1.0, 0.5]);
+    let fd = fd_gradient(pack, z);
+    let (y, (gp, gq)) = p.dot_with_grad(&q);
+    assert_eq!(y, p.dot_with(&q));
+    let g = nalgebra::SVector::<f64, 6>::from_column_slice(&[
+        gp.w[0], gp.w[1], gp.scale, gq.w[0], gq.w[1], gq.scale,
+    ]);
+    assert_close(&g, &fd, 1e-6);
+    // Forward mode in the direction of `q`'s scale.
+    let dp = WeightsTangent {
+        w: Vector2::zeros(),
+        scale: 0.0,
+    };
+    let dq = WeightsTangent {
+        w: Vector2::zeros(),
+        scale: 1.0,
+    };
+    let (_, t) = p.dot_with_jvp(&q, &dp, &dq);
+    assert_close_scalar(t, fd[5], 1e-6);
+}

@@ -59,7 +59,10 @@ impl Lowerer<'_> {
         }
         // A method called on `self` is the user's own, even when it is named like a rule
         // (`self.norm()` of a struct that defines `norm`): `self` is never a matrix or a float.
-        if matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) {
+        // So is one called on a parameter of type `Self` (`other: &Self`).
+        if matches!(strip_parens(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+            || self.is_self_typed(&m.receiver)
+        {
             return self.user_method(m, turbofish, span);
         }
         // `xs.iter().sum()` over a vector, a matrix or an array of floats.
@@ -149,6 +152,17 @@ impl Lowerer<'_> {
             ));
         }
         self.user_method(m, turbofish, span)
+    }
+
+    /// `recv` names a parameter declared `Self`, `&Self` or `&mut Self`, still bound to it.
+    fn is_self_typed(&self, recv: &Expr) -> bool {
+        let Expr::Path(p) = strip_parens(recv) else {
+            return false;
+        };
+        let Some(id) = p.path.get_ident() else {
+            return false;
+        };
+        matches!(self.env.get(&id.to_string()), Some(Binding::Ssa(v)) if self.self_typed.contains(v))
     }
 
     /// Any other method is another differentiable function: `recv.name_jvp(..)`.
@@ -250,6 +264,7 @@ impl Lowerer<'_> {
             epoch: 0,
             declared: HashMap::new(),
             consts: HashMap::new(),
+            self_typed: std::collections::HashSet::new(),
         };
         let x = inner.def(
             Op::Param(0),

@@ -61,6 +61,9 @@ pub struct Lowerer<'a> {
     /// Constants by their tokens and the epoch they were read in: a rule keys a constant
     /// operand by these, so `x[0] * x[0]` reads `x[0]` once though each `0` is its own value.
     consts: HashMap<Var, String>,
+    /// The parameters declared `Self`, `&Self` or `&mut Self` besides `self`: a method called
+    /// on one is the user's own, whatever its name.
+    self_typed: std::collections::HashSet<Var>,
 }
 
 /// A name a `let` shadowed in a block: its previous binding and declared type, if any.
@@ -80,6 +83,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         epoch: 0,
         declared: HashMap::new(),
         consts: HashMap::new(),
+        self_typed: std::collections::HashSet::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
@@ -94,6 +98,10 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         );
         let name = p.name.to_string();
         l.env.insert(name.clone(), Binding::Ssa(var));
+        if matches!(&p.referent, syn::Type::Path(t) if t.qself.is_none() && t.path.is_ident("Self"))
+        {
+            l.self_typed.insert(var);
+        }
         // The parameter was moved into its SSA value; verbatim code that reads it gets a copy
         // (`self` cannot be re-bound, and is a reference or `Copy` where it is read).
         if p.is_self {
