@@ -370,11 +370,9 @@ pub mod structs {
     //! ## `#[no_derivative]` fields and `stop_gradient`
     //!
     //! A field marked `#[no_derivative]` (a hyper-parameter, a counter, a name) is left out of
-    //! the tangent, and `apply_tangent` leaves it alone. Inside differentiable code, read a
-    //! float field marked `#[no_derivative]` through [`ad::stop_gradient`](crate::stop_gradient):
-    //! the macro sees only the method, not the attribute on the struct, so the read must say
-    //! that it carries no derivative. Integer fields need nothing (they are never
-    //! differentiated):
+    //! the tangent, and `apply_tangent` leaves it alone. Inside differentiable code it reads
+    //! like any other field and is a constant: its tangent is zero, and a cotangent reaching it
+    //! is dropped. Integer fields serve as loop bounds and indices:
     //!
     //! ```
     //! use ad::nalgebra::Vector2;
@@ -392,10 +390,9 @@ pub mod structs {
     //! impl Model {
     //!     #[differentiable]
     //!     fn predict(&self, x: Vector2<f64>) -> f64 {
-    //!         let damping = ad::stop_gradient(self.damping);
     //!         let mut y = self.w.dot(&x);
     //!         for _ in 0..self.steps {
-    //!             y = y * (1.0 - damping);
+    //!             y = y * (1.0 - self.damping);
     //!         }
     //!         y
     //!     }
@@ -411,8 +408,12 @@ pub mod structs {
     //! assert_eq!(dx, 0.25 * m.w);
     //! ```
     //!
-    //! `stop_gradient` also cuts a derivative on purpose: `x * ad::stop_gradient(x)` has the
-    //! derivative `x`, not `2x`.
+    //! A struct literal that stores a differentiated value in a `#[no_derivative]` field is a
+    //! compile error, since the derivative through that field would be lost: write
+    //! `Model { w, damping: ad::stop_gradient(d), steps }` to drop it on purpose.
+    //! [`ad::stop_gradient`](crate::stop_gradient) cuts a derivative anywhere:
+    //! `x * ad::stop_gradient(x)` has the derivative `x`, not `2x`. (The trailing
+    //! `#[no_derivative]` fields of a tuple struct are read through it: `ad::stop_gradient(p.2)`.)
 }
 
 pub mod control_flow {
@@ -1306,6 +1307,7 @@ pub mod errors {
     //! | `fn f(n: usize) -> f64`, or no return value | this function has no parameter to differentiate / must return a value | differentiate a float, nalgebra or derived parameter, returning a value |
     //! | `g(x, 3.0)` where `g` has `wrt(x)` and a float second parameter | the pullback of this function returns `f64`, fewer cotangents than this call takes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see (and ``function is expected to take 4 arguments, but it takes 3``) | `g(x, ad::stop_gradient(3.0))`, see below |
     //! | `g(x, STEPS)` with `const STEPS: usize` | `usize` is passed to a differentiable function from #[differentiable] code, where the macro could not see that it is not differentiable | `let n: usize = STEPS; g(x, n)`, see below |
+    //! | `Body { pos: p, mass: m }` with `m` differentiated and `mass` marked `#[no_derivative]` | a value with a derivative is stored in a `#[no_derivative]` field, which would drop its derivative | `mass: ad::stop_gradient(m)`, or remove `#[no_derivative]` from the field |
     //! | `self.reach(q)` in a method that differentiates `self`, `reach` having `wrt(q)` | this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does | `self` in both `wrt` lists or in neither |
     //!
     //! Two of these, checked here as doctests that must fail to compile:

@@ -790,6 +790,148 @@ pub mod __rt {
     )]
     pub trait ThirdOrder {}
 
+    /// The place of a `#[no_derivative]` field in a derived tangent, which has no such field.
+    ///
+    /// `#[derive(Differentiable)]` gives a tangent whose struct has `#[no_derivative]` fields a
+    /// `Deref`/`DerefMut` to a zero-sized struct that has them, each of this type. So
+    /// `d_body.mass` names a place in generated code whatever the field is, and the methods
+    /// below (inherent, so preferred over [`FieldPlace`]'s for every other field) make it a
+    /// constant: its tangent is zero, a cotangent added to it is dropped.
+    pub struct NoDerivative<V: ?Sized>(core::marker::PhantomData<fn() -> *const V>);
+
+    impl<V: ?Sized> Default for NoDerivative<V> {
+        #[inline(always)]
+        fn default() -> Self {
+            NoDerivative(core::marker::PhantomData)
+        }
+    }
+    impl<V: ?Sized> Clone for NoDerivative<V> {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl<V: ?Sized> Copy for NoDerivative<V> {}
+
+    impl<V: Differentiable + ?Sized> NoDerivative<V> {
+        /// The tangent of a read of the field: zero.
+        #[inline(always)]
+        pub fn __ad_field_tangent(&self) -> Tangent<V> {
+            <Tangent<V> as VectorSpace>::zero()
+        }
+        /// The same, for code that holds tangents by reference.
+        #[inline(always)]
+        pub fn __ad_field_tangent_ref(&self) -> &'static Tangent<V>
+        where
+            Tangent<V>: Send + Sync + 'static,
+        {
+            static_zero::<Tangent<V>>()
+        }
+        /// A cotangent of a read of the field: dropped.
+        #[inline(always)]
+        pub fn __ad_accumulate(&mut self, _cotangent: Tangent<V>) {}
+        /// The same, written where the adjoint is built field by field.
+        #[inline(always)]
+        pub fn __ad_put(&mut self, _cotangent: Tangent<V>) {}
+        /// The adjoint of the field, to add part of it in place: none.
+        #[inline(always)]
+        pub fn __ad_place(&mut self) -> Option<&mut Tangent<V>> {
+            None
+        }
+        /// A tangent given to the field by a struct literal: the value stored there has a
+        /// derivative, which the field would drop, so this does not compile.
+        #[inline(always)]
+        pub fn __ad_set<X: StoredInNoDerivativeField>(&mut self, _tangent: X) {}
+        /// The cotangent of the value a struct literal stored in the field: the same error.
+        #[inline(always)]
+        pub fn __ad_literal_field<X: StoredInNoDerivativeField>(&self) -> X {
+            unreachable!("StoredInNoDerivativeField has no implementations")
+        }
+    }
+
+    /// A value with a derivative stored in a `#[no_derivative]` field: nothing implements it.
+    #[diagnostic::on_unimplemented(
+        message = "a value with a derivative is stored in a `#[no_derivative]` field, which would drop its derivative",
+        label = "the derivative of this field's value would be lost",
+        note = "wrap the value in `ad::stop_gradient(..)` to drop its derivative on purpose, or remove `#[no_derivative]` from the field"
+    )]
+    pub trait StoredInNoDerivativeField {}
+
+    /// A zero of type `T` that lives as long as the program: made once per type, the first
+    /// time it is asked for, and kept (forward mode reads a `#[no_derivative]` field's tangent
+    /// by reference where the other fields' tangents are references into the tangent).
+    pub fn static_zero<T: VectorSpace + Send + Sync + 'static>() -> &'static T {
+        use std::any::{Any, TypeId};
+        use std::collections::HashMap;
+        use std::sync::{OnceLock, RwLock};
+        type Zeros = RwLock<HashMap<TypeId, &'static (dyn Any + Send + Sync)>>;
+        static ZEROS: OnceLock<Zeros> = OnceLock::new();
+        let zeros = ZEROS.get_or_init(Default::default);
+        let key = TypeId::of::<T>();
+        let found = zeros.read().ok().and_then(|m| m.get(&key).copied());
+        let zero = match found {
+            Some(z) => z,
+            None => {
+                let mut m = zeros.write().unwrap_or_else(|e| e.into_inner());
+                *m.entry(key)
+                    .or_insert_with(|| Box::leak(Box::new(<T as VectorSpace>::zero())))
+            }
+        };
+        zero.downcast_ref::<T>()
+            .expect("the zero stored for a type has that type")
+    }
+
+    /// The field of a tangent as generated code reads and writes it: the field itself, for
+    /// every field but a `#[no_derivative]` one ([`NoDerivative`]'s inherent methods).
+    pub trait FieldPlace: Sized {
+        #[inline(always)]
+        fn __ad_field_tangent(&self) -> Self
+        where
+            Self: Clone,
+        {
+            self.clone()
+        }
+        #[inline(always)]
+        fn __ad_field_tangent_ref(&self) -> &Self {
+            self
+        }
+        #[inline(always)]
+        fn __ad_accumulate(&mut self, cotangent: Self)
+        where
+            Self: VectorSpace,
+        {
+            self.add_assign_vs(&cotangent);
+        }
+        #[inline(always)]
+        fn __ad_put(&mut self, cotangent: Self) {
+            *self = cotangent;
+        }
+        #[inline(always)]
+        fn __ad_place(&mut self) -> Option<&mut Self> {
+            Some(self)
+        }
+        #[inline(always)]
+        fn __ad_set(&mut self, tangent: Self) {
+            *self = tangent;
+        }
+        #[inline(always)]
+        fn __ad_literal_field(&self) -> Self
+        where
+            Self: Clone,
+        {
+            self.clone()
+        }
+    }
+    impl<T> FieldPlace for T {}
+
+    /// The zero-sized struct of a tangent's `#[no_derivative]` fields, for its `Deref` and
+    /// `DerefMut`: boxing a zero-sized value allocates nothing.
+    #[inline(always)]
+    pub fn constant_fields<'a, C: Default + 'a>() -> &'a mut C {
+        const { assert!(core::mem::size_of::<C>() == 0) };
+        Box::leak(Box::new(C::default()))
+    }
+
     /// The record of the arm an `if` or `match` took, which the backward sweep matches on:
     /// each arm saves values of its own types.
     pub enum Branch2<A, B> {

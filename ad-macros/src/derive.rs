@@ -83,6 +83,12 @@
 //!   mixing `f32` and `f64` fields is one error at the odd field, "type mismatch resolving
 //!   `<f32 as VectorSpace>::Scalar == f64` ... required by a bound in
 //!   `ModelTangent::__ad_all_fields_need_the_same_scalar`".
+//! - A struct with `#[no_derivative]` fields also gets a hidden zero-sized struct holding them,
+//!   each as `::ad::__rt::NoDerivative<F>`, and `Deref`/`DerefMut` from the tangent to it
+//!   (boxing a zero-sized value allocates nothing). Code that `#[differentiable]` writes names
+//!   a field of a tangent as `d.field` without seeing the attribute; for such a field that
+//!   reaches the hidden struct, whose methods make it a constant (zero tangent, dropped
+//!   cotangent). The tangent itself keeps exactly the differentiated fields.
 //! - Tuple structs: only the last fields may be `#[no_derivative]`, so `tangent.i` is always the
 //!   tangent of `self.i`; skipping an earlier field is a compile error.
 //! - Tangent fields are all `pub` (a gradient is data to read). A public struct with a private

@@ -57,6 +57,8 @@ pub struct Input<'a> {
     /// all the struct's generic parameters, so it marks these as used with a hidden
     /// `PhantomData` field (a struct must use each of its type and lifetime parameters).
     pub unused_params: Vec<UnusedParam>,
+    /// The `#[no_derivative]` fields: how to reach each and its type (`Self` replaced).
+    pub constant_fields: Vec<(syn::Member, syn::Type)>,
 }
 
 /// A generic parameter the tangent has to mark as used.
@@ -132,12 +134,23 @@ impl<'a> Input<'a> {
         let mut first_skipped: Option<&syn::Attribute> = None;
         let mut reported_tuple_skip = false;
         let mut mentioned = Mentions::new(&params);
+        let mut constant_fields = Vec::new();
         for (index, field) in raw_fields.iter().enumerate() {
             let skip = no_derivative_attr(field, &mut errors);
             if let Some(attr) = skip {
                 if first_skipped.is_none() {
                     first_skipped = Some(attr);
                 }
+                let member = match &field.ident {
+                    Some(ident) => syn::Member::Named(ident.clone()),
+                    None => syn::Member::Unnamed(syn::Index {
+                        index: index as u32,
+                        span: field.ty.span(),
+                    }),
+                };
+                let mut ty = field.ty.clone();
+                ReplaceSelf(&self_ty).visit_type_mut(&mut ty);
+                constant_fields.push((member, ty));
                 continue;
             }
             if style == Style::Tuple
@@ -210,6 +223,7 @@ impl<'a> Input<'a> {
             generics,
             fields,
             unused_params,
+            constant_fields,
         })
     }
 }

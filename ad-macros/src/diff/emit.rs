@@ -84,7 +84,13 @@ impl<'a> Emitter<'a> {
     }
 
     pub fn emit(&self, seed_type: Option<&syn::Type>) -> Emitted {
-        let stmts = self.stmts(&self.prog.stmts, Mode::Forward);
+        // The fallback of the field places of tangents (`#[no_derivative]` fields have their
+        // own, inherent, methods): see `ad::__rt::FieldPlace`.
+        let mut stmts = quote!(
+            #[allow(unused_imports)]
+            use ::ad::__rt::FieldPlace as _;
+        );
+        stmts.extend(self.stmts(&self.prog.stmts, Mode::Forward));
         let results: Vec<TokenStream> = self
             .prog
             .results
@@ -335,7 +341,12 @@ impl<'a> Emitter<'a> {
             PStmt::Accumulate { place, value } => {
                 let p = self.place(place);
                 let v = self.name(*value);
-                quote!(::ad::__rt::accumulate(&mut #p, #v);)
+                if !named_last(&place.path) {
+                    quote!(::ad::__rt::accumulate(&mut #p, #v);)
+                } else {
+                    // A field's adjoint, or nothing for a `#[no_derivative]` field.
+                    quote!((&mut #p).__ad_accumulate(#v);)
+                }
             }
             PStmt::AccumulatePart {
                 rule,
@@ -348,7 +359,17 @@ impl<'a> Emitter<'a> {
                 let p = self.place(place);
                 let args = args.iter().map(|a| self.r(*a, mode));
                 let g = self.name(*g);
-                quote_spanned!(*span=> ::ad::__rt::#rule::acc0(&mut #p, #(#args,)* &#g);)
+                if !named_last(&place.path) {
+                    quote_spanned!(*span=> ::ad::__rt::#rule::acc0(&mut #p, #(#args,)* &#g);)
+                } else {
+                    let p = quote_spanned!(*span=> __ad_place);
+                    let whole = self.place(place);
+                    quote_spanned!(*span=>
+                        if let ::core::option::Option::Some(#p) = (&mut #whole).__ad_place() {
+                            ::ad::__rt::#rule::acc0(#p, #(#args,)* &#g);
+                        }
+                    )
+                }
             }
             PStmt::Verbatim(t) => t.clone(),
             PStmt::Alias { name, var } => {
@@ -702,14 +723,27 @@ impl<'a> Emitter<'a> {
             }
             POp::TangentField(g, m) => {
                 let g = self.name(*g);
-                quote!(::core::clone::Clone::clone(&#g.#m))
+                if named(m) {
+                    quote_spanned!(span=> (&#g.#m).__ad_literal_field())
+                } else {
+                    quote!(::core::clone::Clone::clone(&#g.#m))
+                }
             }
             POp::FieldOfTangent(d, m) => {
+                // Through `FieldPlace`: a `#[no_derivative]` field's tangent is zero.
                 let id = self.name(*d);
-                if self.borrowed(*d, mode) {
-                    quote_spanned!(span=> &#id.#m)
+                if !named(m) {
+                    // A tuple's element (whose type may not be inferred yet, where a method
+                    // cannot be called) or a tuple struct's field.
+                    if self.borrowed(*d, mode) {
+                        quote_spanned!(span=> &#id.#m)
+                    } else {
+                        quote_spanned!(span=> ::core::clone::Clone::clone(&#id.#m))
+                    }
+                } else if self.borrowed(*d, mode) {
+                    quote_spanned!(span=> (&#id.#m).__ad_field_tangent_ref())
                 } else {
-                    quote_spanned!(span=> ::core::clone::Clone::clone(&#id.#m))
+                    quote_spanned!(span=> (&#id.#m).__ad_field_tangent())
                 }
             }
             POp::DerefTangent(d) => {
@@ -746,7 +780,15 @@ impl<'a> Emitter<'a> {
                 let r = self.r(*like, mode);
                 let sets = fields.iter().map(|(m, d)| {
                     let e = self.owned(*d, mode);
-                    quote_spanned!(span=> #t.#m = #e;)
+                    if named(m) {
+                        // Spanned at the literal: the error of a differentiated value in a
+                        // `#[no_derivative]` field points there.
+                        let span = self.span(*like);
+                        let e = quote_spanned!(span=> ::core::convert::identity(#e));
+                        quote_spanned!(span=> (&mut #t.#m).__ad_set(#e);)
+                    } else {
+                        quote_spanned!(span=> #t.#m = #e;)
+                    }
                 });
                 quote!({ let mut #t = ::ad::__rt::zero_like(#r); #(#sets)* #t })
             }
@@ -755,12 +797,19 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(span=> #path(#(#es),*))
             }
             POp::SelfLiteral { fields, zero } => {
-                let fs = fields.iter().map(|(m, v)| {
+                // Field by field on a zero, not a struct literal: a `#[no_derivative]` field
+                // is not a field of the tangent (`FieldPlace` drops its cotangent).
+                let t = mixed("__self_adjoint");
+                let puts = fields.iter().map(|(m, v)| {
                     let v = self.name(*v);
-                    quote!(#m: #v)
+                    if named(m) {
+                        quote!((&mut #t.#m).__ad_put(#v);)
+                    } else {
+                        quote!(#t.#m = #v;)
+                    }
                 });
                 let zero = self.op(var, zero, mode);
-                quote!(::ad::Tangent::<Self> { #(#fs,)* ..#zero })
+                quote!({ let mut #t: ::ad::Tangent<Self> = #zero; #(#puts)* #t })
             }
             POp::TangentRef(d) => {
                 let id = self.name(*d);
@@ -1173,6 +1222,17 @@ impl<'a> Emitter<'a> {
 }
 
 use quote::ToTokens;
+
+/// A named field: one that may be `#[no_derivative]` and reached through `FieldPlace`.
+/// (A tuple struct's trailing `#[no_derivative]` fields are read with `ad::stop_gradient`.)
+fn named(m: &syn::Member) -> bool {
+    matches!(m, syn::Member::Named(_))
+}
+
+/// A place whose last step is a named field.
+fn named_last(path: &[syn::Member]) -> bool {
+    path.last().is_some_and(named)
+}
 
 fn tuple_or_bare(items: &[TokenStream]) -> TokenStream {
     if items.len() == 1 {
