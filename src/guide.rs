@@ -1307,6 +1307,7 @@ pub mod errors {
     //! | `fn f(n: usize) -> f64`, or no return value | this function has no parameter to differentiate / must return a value | differentiate a float, nalgebra or derived parameter, returning a value |
     //! | `g(x, 3.0)` where `g` has `wrt(x)` and a float second parameter | the pullback of this function returns `f64`, fewer cotangents than this call takes: the callee does not differentiate a parameter that this call passes a value of a differentiable type, or of a type the macro cannot see (and ``function is expected to take 4 arguments, but it takes 3``) | `g(x, ad::stop_gradient(3.0))`, see below |
     //! | `g(x, STEPS)` with `const STEPS: usize` | `usize` is passed to a differentiable function from #[differentiable] code, where the macro could not see that it is not differentiable | `let n: usize = STEPS; g(x, n)`, see below |
+    //! | `x * 0.5` with `x: T` in `fn f<T: Real>(x: T) -> T` | the literal `0.5` is a float, not a `T`: in a function generic over `T: Real`, write `T::lit(0.5)` | `x * T::lit(0.5)` |
     //! | `Body { pos: p, mass: m }` with `m` differentiated and `mass` marked `#[no_derivative]` | a value with a derivative is stored in a `#[no_derivative]` field, which would drop its derivative | `mass: ad::stop_gradient(m)`, or remove `#[no_derivative]` from the field |
     //! | `self.reach(q)` in a method that differentiates `self`, `reach` having `wrt(q)` | this method does not differentiate `self` (its `wrt` leaves it out), but the calling method does | `self` in both `wrt` lists or in neither |
     //!

@@ -26,6 +26,34 @@ pub struct Sig {
     pub params: Vec<Param>,
     pub output: Type,
     pub is_method: bool,
+    /// The function's own type parameters bounded by `Real` (`T: Real`, `T: ad::Real`, inline
+    /// or in the `where` clause): a float literal is never one of them.
+    pub real_params: Vec<Ident>,
+}
+
+/// The type parameters of `generics` with a bound named `Real`.
+fn real_params(generics: &syn::Generics) -> Vec<Ident> {
+    let is_real = |b: &syn::TypeParamBound| {
+        matches!(b, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == "Real"))
+    };
+    let mut out: Vec<Ident> = generics
+        .type_params()
+        .filter(|t| t.bounds.iter().any(is_real))
+        .map(|t| t.ident.clone())
+        .collect();
+    for p in generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Type(pt) = p
+            && pt.bounds.iter().any(is_real)
+            && let Type::Path(tp) = &pt.bounded_ty
+            && let Some(id) = tp.path.get_ident()
+            && generics.type_params().any(|t| &t.ident == id)
+            && !out.contains(id)
+        {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 const NON_DIFFERENTIABLE: &[&str] = &[
@@ -248,6 +276,7 @@ impl Sig {
             params,
             output,
             is_method,
+            real_params: real_params(&sig.generics),
         })
     }
 
@@ -268,6 +297,7 @@ impl Sig {
                 underscore_token: Default::default(),
             }),
             is_method: false,
+            real_params: Vec::new(),
         }
     }
 

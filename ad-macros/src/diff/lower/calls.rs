@@ -265,6 +265,7 @@ impl Lowerer<'_> {
             declared: HashMap::new(),
             consts: HashMap::new(),
             self_typed: std::collections::HashSet::new(),
+            generic_scalars: HashMap::new(),
         };
         let x = inner.def(
             Op::Param(0),

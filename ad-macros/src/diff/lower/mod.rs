@@ -64,6 +64,9 @@ pub struct Lowerer<'a> {
     /// The parameters declared `Self`, `&Self` or `&mut Self` besides `self`: a method called
     /// on one is the user's own, whatever its name.
     self_typed: std::collections::HashSet<Var>,
+    /// Values known to have the type of one of the function's `Real` type parameters (a
+    /// parameter declared `T`, arithmetic on such values), with that parameter's name.
+    generic_scalars: HashMap<Var, Ident>,
 }
 
 /// A name a `let` shadowed in a block: its previous binding and declared type, if any.
@@ -84,6 +87,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         declared: HashMap::new(),
         consts: HashMap::new(),
         self_typed: std::collections::HashSet::new(),
+        generic_scalars: HashMap::new(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
@@ -101,6 +105,13 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         if matches!(&p.referent, syn::Type::Path(t) if t.qself.is_none() && t.path.is_ident("Self"))
         {
             l.self_typed.insert(var);
+        }
+        if let syn::Type::Path(t) = &p.referent
+            && t.qself.is_none()
+            && let Some(id) = t.path.get_ident()
+            && let Some(real) = sig.real_params.iter().find(|r| *r == id)
+        {
+            l.generic_scalars.insert(var, real.clone());
         }
         // The parameter was moved into its SSA value; verbatim code that reads it gets a copy
         // (`self` cannot be re-bound, and is a reference or `Copy` where it is read).
@@ -123,6 +134,23 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         ));
     }
     l.body
+}
+
+/// The text of an unsuffixed numeric literal (`0.5`, `2`, `-1.0`), which is a float or an
+/// integer of the code, never a generic scalar.
+fn bare_numeric_literal(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Float(f) if f.suffix().is_empty() => Some(f.base10_digits().to_string()),
+            syn::Lit::Int(i) if i.suffix().is_empty() => Some(format!("{}.0", i.base10_digits())),
+            _ => None,
+        },
+        Expr::Paren(p) => bare_numeric_literal(&p.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            bare_numeric_literal(&u.expr).map(|t| format!("-{t}"))
+        }
+        _ => None,
+    }
 }
 
 /// The name a pattern binds when it binds exactly one (`x`, `mut x`).
@@ -1189,12 +1217,35 @@ impl Lowerer<'_> {
         };
         let lhs = self.operand(&b.left);
         let rhs = self.operand(&b.right);
-        self.rule(
+        // `x * 0.5` with `x: T` in a function generic over `T: Real`: the literal is a float,
+        // never a `T`, so rustc would reject the arithmetic (at the attribute, in generated
+        // code). Say so at the literal.
+        for (lit, other) in [(&*b.left, rhs.var), (&*b.right, lhs.var)] {
+            if let Some(text) = bare_numeric_literal(lit)
+                && let Some(t) = self.generic_scalars.get(&other).cloned()
+            {
+                return self.err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "the literal `{text}` is a float, not a `{t}`: in a function generic over `{t}: Real`, write `{t}::lit({text})`"
+                    ),
+                ));
+            }
+        }
+        let generic = [lhs.var, rhs.var]
+            .iter()
+            .find_map(|v| self.generic_scalars.get(v).cloned());
+        let v = self.rule(
             rule,
             vec![lhs, rhs],
             vec![true, true],
             Syntax::Binary { op: b.op },
             span,
-        )
+        );
+        // Arithmetic of a `T` with a `T` (or a constant of the code) is a `T`.
+        if let Some(t) = generic {
+            self.generic_scalars.insert(v, t);
+        }
+        v
     }
 }
