@@ -163,3 +163,30 @@ pub(crate) fn strong_div<T: Real>(a: T, b: T) -> T {
 fn c<T: Real>(x: f64) -> T {
     <T as Real>::from_f64(x)
 }
+
+/// The receiver of a method that `#[differentiable]` differentiates by a rule (`x.sin()`,
+/// `v.norm()`, `a.dot(&b)`): a float or a nalgebra matrix (any storage).
+///
+/// The macro cannot see types, so a method named like a supported one is taken for its rule
+/// unless it is called on `self` or on a parameter declared `Self`; generated code checks the
+/// receiver with this trait, so that a user's own method of that name on another receiver is
+/// an error at the call that says to rename it, not a derivative of the wrong function.
+///
+/// ```
+/// use ad_core::rules::rule_receiver;
+/// rule_receiver(&2.0_f64);
+/// rule_receiver(&nalgebra::Vector3::new(1.0, 2.0, 3.0));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a float or a matrix, but its method here is named like a float's or nalgebra's method, which #[differentiable] differentiates by its rule",
+    label = "taken for the rule of the float's or nalgebra's method of this name",
+    note = "a method named like a supported one (`norm`, `dot`, `sum`, `sin`, ...) is the user's own in #[differentiable] code only when called on `self` or on a parameter declared `Self` or `&Self`: rename the method (for example `weighted_norm`)"
+)]
+pub trait RuleReceiver {}
+impl<T: Real> RuleReceiver for T {}
+impl<T, R, C, S> RuleReceiver for nalgebra::Matrix<T, R, C, S> {}
+impl<T> RuleReceiver for nalgebra::Unit<T> {}
+
+/// Checks, at compile time only, that `x` is a [`RuleReceiver`].
+#[inline(always)]
+pub fn rule_receiver<T: RuleReceiver + ?Sized>(_x: &T) {}

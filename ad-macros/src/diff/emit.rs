@@ -1000,7 +1000,16 @@ impl<'a> Emitter<'a> {
                     } => {
                         let recv = &self.recv(&operands[0], mode);
                         let args = &os[1..];
-                        quote_spanned!(span=> #recv.#method #turbofish (#(#args),*) #suffix)
+                        // A user's method named like a rule, on a receiver that is not a
+                        // float or a matrix, is an error here that says to rename it.
+                        let check = self.r(operands[0].var, mode);
+                        let check = quote_spanned!(method.span()=>
+                            ::ad::__rt::rule_receiver(::core::convert::identity(#check));
+                        );
+                        quote_spanned!(span=> {
+                            #check
+                            #recv.#method #turbofish (#(#args),*) #suffix
+                        })
                     }
                     Syntax::Path { path } => quote_spanned!(span=> #path(#(#os),*)),
                     Syntax::Index => {
