@@ -545,3 +545,68 @@ fn every_product_rule_keeps_the_strong_zero() {
     let (_, t) = zero_arguments_of_every_product_rule_jvp(v, x, Vector3::new(1.0, 2.0, 3.0), 1.0);
     assert!((t + 1.0 / (x * x)).abs() < 1e-12, "{t}");
 }
+
+// 18. A `let` in an arm (or a loop body) shadowing a variable of the code that another arm
+//     assigns: the arm's output for that variable read the inner binding (a silently wrong
+//     value and derivative when the types agree, a type error when they do not). -----------
+
+#[differentiable]
+fn shadowed_in_an_arm(x: Vector2<f64>) -> f64 {
+    let mut a: f64 = 0.75;
+    if x[0] > 0.0 {
+        let a: f64 = 5.0;
+        let _ = a;
+    } else {
+        a /= x[1];
+    }
+    a * x[0]
+}
+
+#[differentiable]
+fn shadowed_by_another_type(x: Vector2<f64>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..3 {
+        let mut a: f64 = 0.5 + i as f64;
+        if i == 1 {
+            let a: Vector3<f64> = Vector3::new(0.3, 0.3, 1.0) * a;
+            let _ = a;
+        } else {
+            a /= x[1] * x[1] + 1.0;
+        }
+        total += a * x[0];
+    }
+    total
+}
+
+#[differentiable]
+fn shadowed_in_a_loop_body(x: f64) -> f64 {
+    let mut a: f64 = 2.0;
+    let mut y = x;
+    for _ in 0..2 {
+        let a: f64 = 10.0;
+        y = y * a;
+    }
+    a += 1.0;
+    y * a
+}
+
+#[test]
+fn a_let_in_an_arm_does_not_replace_the_outer_variable_it_shadows() {
+    for x in [Vector2::new(1.5, 2.0), Vector2::new(-0.5, 3.0)] {
+        let expected = if x[0] > 0.0 { 0.75 } else { 0.75 / x[1] } * x[0];
+        let (y, g) = shadowed_in_an_arm_grad(x);
+        assert_eq!(y, expected);
+        assert_eq!(y, shadowed_in_an_arm(x));
+        let fd = common::fd_gradient(shadowed_in_an_arm, x);
+        common::assert_close(&g, &fd, 1e-6);
+        let (_, t) = shadowed_in_an_arm_jvp(x, Vector2::new(1.0, 0.0));
+        common::assert_close_scalar(t, fd[0], 1e-6);
+    }
+    let x = Vector2::new(0.7, -1.3);
+    let (y, g) = shadowed_by_another_type_grad(x);
+    assert_eq!(y, shadowed_by_another_type(x));
+    common::assert_close(&g, &common::fd_gradient(shadowed_by_another_type, x), 1e-6);
+    let (y, g) = shadowed_in_a_loop_body_grad(1.5);
+    assert_eq!(y, shadowed_in_a_loop_body(1.5));
+    assert_eq!((y, g), (1.5 * 100.0 * 3.0, 300.0));
+}

@@ -106,6 +106,9 @@ pub struct Features {
     /// Calls to another generated function's `_grad`/`_jvp` inside a differentiable function
     /// (of a function that calls no other: nesting through calls needs `order = 2`).
     pub nested_diff: bool,
+    /// `#[no_derivative] pub k0: f64` in some generated structs: read like any field, given a
+    /// literal by struct literals, left to `..` or `_` by struct patterns.
+    pub no_derivative_fields: bool,
     /// `DVector`, `DMatrix`, `Vec<f64>` and `&[f64]` values.
     pub dynamic_sizes: bool,
 }
@@ -149,6 +152,7 @@ impl Default for Features {
             labelled_loops: true,
             loop_loop: true,
             nested_diff: true,
+            no_derivative_fields: true,
             dynamic_sizes: false,
         }
     }
@@ -192,6 +196,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "labelled_loops",
     "loop_loop",
     "nested_diff",
+    "no_derivative_fields",
     "dynamic_sizes",
 ];
 
@@ -244,6 +249,7 @@ impl Features {
             "labelled_loops" => &mut self.labelled_loops,
             "loop_loop" => &mut self.loop_loop,
             "nested_diff" => &mut self.nested_diff,
+            "no_derivative_fields" => &mut self.no_derivative_fields,
             "dynamic_sizes" => &mut self.dynamic_sizes,
             _ => return None,
         })

@@ -35,6 +35,11 @@ pub fn generate(seed: u64, count: usize, features: &Features, limits: &Limits) -
     }
 }
 
+/// The name of the `#[no_derivative]` field.
+fn ad_testgen_constant_field() -> &'static str {
+    crate::CONSTANT_FIELD
+}
+
 fn gen_struct(rng: &mut StdRng, feat: &Features, lim: &Limits, i: usize) -> StructDef {
     let n = rng.random_range(1..=3);
     let fields = (0..n)
@@ -51,6 +56,7 @@ fn gen_struct(rng: &mut StdRng, feat: &Features, lim: &Limits, i: usize) -> Stru
     StructDef {
         name: format!("S{i}"),
         fields,
+        constant: feat.no_derivative_fields && rng.random_bool(0.5),
     }
 }
 
@@ -397,6 +403,10 @@ impl<'a> FnGen<'a> {
                     };
                     parts.push(format!("{f}: {c}"));
                 }
+                if def.constant {
+                    let c = self.constant_field_value(depth);
+                    parts.push(c);
+                }
                 format!("{} {{ {} }}", def.name, parts.join(", "))
             }
             _ => e.code,
@@ -645,6 +655,10 @@ impl<'a> FnGen<'a> {
                         if t == ty {
                             opts.push((i, format!("{}.{f}", self.path(i))));
                         }
+                    }
+                    if *ty == Ty::F64 && self.structs[*s].constant {
+                        let f = ad_testgen_constant_field();
+                        opts.push((i, format!("{}.{f}", self.path(i))));
                     }
                 }
                 _ => {}
@@ -1450,7 +1464,19 @@ impl<'a> FnGen<'a> {
             b = b.max(e.bound);
             fields.push(format!("{f}: {}", e.code));
         }
+        if def.constant {
+            let c = self.constant_field_value(depth);
+            fields.push(c);
+        }
         Ex::new(format!("{name} {{ {} }}", fields.join(", ")), b)
+    }
+
+    /// `k0: ..` of a struct literal: a literal. (A differentiated value through
+    /// `ad::stop_gradient` would be right too, but finite differences of the function see
+    /// through `stop_gradient`, so the harness could not check it.)
+    fn constant_field_value(&mut self, _depth: usize) -> String {
+        let f = ad_testgen_constant_field();
+        format!("{f}: {}", self.literal().code)
     }
 
     fn dyn_expr(&mut self, ty: &Ty, depth: usize) -> Ex {
@@ -2036,6 +2062,14 @@ impl<'a> FnGen<'a> {
             let n = self.fresh("q");
             binds.push(format!("{f}: {n}"));
             new.push((n, t.clone()));
+        }
+        // The `#[no_derivative]` field is left to `..` (or bound to `_`).
+        if def.constant && !rest {
+            if self.chance(0.5) {
+                rest = true;
+            } else {
+                binds.push(format!("{}: _", crate::CONSTANT_FIELD));
+            }
         }
         if rest {
             binds.push("..".into());
@@ -2662,6 +2696,10 @@ impl<'a> FnGen<'a> {
                         self.expr(t, d.saturating_sub(1)).code
                     };
                     parts.push(format!("{f}: {e}"));
+                }
+                if def.constant {
+                    let c = self.constant_field_value(d.saturating_sub(1));
+                    parts.push(c);
                 }
                 format!("{} {{ {} }}", def.name, parts.join(", "))
             }

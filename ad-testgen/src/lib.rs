@@ -34,7 +34,15 @@ pub struct StructDef {
     pub name: String,
     /// Field names and types (scalars, static matrices, arrays).
     pub fields: Vec<(String, Ty)>,
+    /// A `#[no_derivative]` float field, [`CONSTANT_FIELD`], after the others.
+    pub constant: bool,
 }
+
+/// The name of the `#[no_derivative] f64` field of a generated struct that has one.
+pub const CONSTANT_FIELD: &str = "k0";
+
+/// The value of [`CONSTANT_FIELD`] in the values the harness builds.
+pub const CONSTANT_VALUE: &str = "1.25";
 
 /// How a method takes `self`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

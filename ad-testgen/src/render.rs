@@ -37,6 +37,12 @@ pub fn struct_source(d: &StructDef, structs: &[StructDef]) -> String {
         .fields
         .iter()
         .map(|(n, t)| format!("    pub {n}: {},", t.canonical(structs)))
+        .chain(d.constant.then(|| {
+            format!(
+                "    #[no_derivative]\n    pub {}: f64,",
+                crate::CONSTANT_FIELD
+            )
+        }))
         .collect();
     format!(
         "#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]\npub struct {} {{\n{}\n}}\n",
@@ -54,11 +60,16 @@ fn struct_flat(d: &StructDef) -> String {
             .iter()
             .map(|(f, _)| format!("        self.{f}.flatten(out);"))
             .collect();
-        let un: Vec<String> = d
+        let mut un: Vec<String> = d
             .fields
             .iter()
             .map(|(f, _)| format!("{f}: Flat::unflatten(&like.{f}, it)"))
             .collect();
+        // The value keeps its `#[no_derivative]` field (not a number the harness varies);
+        // the tangent has no such field.
+        if d.constant && name == d.name {
+            un.push(format!("{f}: like.{f}", f = crate::CONSTANT_FIELD));
+        }
         let _ = writeln!(
             s,
             "impl Flat for {name} {{\n    fn flatten(&self, out: &mut Vec<f64>) {{\n{}\n    }}\n    fn unflatten(like: &Self, it: &mut dyn Iterator<Item = f64>) -> Self {{\n        {name} {{ {} }}\n    }}\n}}",
@@ -321,7 +332,11 @@ pub fn plain_file(corpus: &Corpus) -> (String, LineMap) {
     let mut map = Vec::new();
     let mut s = format!("#![allow(warnings)]\n{}\n", prelude());
     for d in &corpus.structs {
-        s.push_str(&struct_source(d, &corpus.structs).replace("Differentiable, ", ""));
+        s.push_str(
+            &struct_source(d, &corpus.structs)
+                .replace("Differentiable, ", "")
+                .replace("    #[no_derivative]\n", ""),
+        );
         s.push('\n');
     }
     for (i, f) in corpus.funcs.iter().enumerate() {

@@ -112,11 +112,14 @@ impl Ty {
             Ty::Array(k) => format!("[0.0; {k}]"),
             Ty::Struct(s) => {
                 let d = &structs[*s];
-                let fields: Vec<String> = d
-                    .fields
-                    .iter()
-                    .map(|(n, t)| format!("{n}: {}", t.zero_expr(structs)))
-                    .collect();
+                let fields: Vec<String> =
+                    d.fields
+                        .iter()
+                        .map(|(n, t)| format!("{n}: {}", t.zero_expr(structs)))
+                        .chain(d.constant.then(|| {
+                            format!("{}: {}", crate::CONSTANT_FIELD, crate::CONSTANT_VALUE)
+                        }))
+                        .collect();
                 format!("{} {{ {} }}", d.name, fields.join(", "))
             }
             Ty::DVec(n) => format!("DVector::<f64>::zeros({n})"),

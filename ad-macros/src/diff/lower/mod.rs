@@ -237,6 +237,42 @@ impl Lowerer<'_> {
         self.body.active(v)
     }
 
+    /// Before a `let` inside a block shadows `name` while it names a variable of the code
+    /// (a verbatim binding), its value is copied into a value of its own, which is what `name`
+    /// means again when the block ends. Without it, what the block yields for `name` (a
+    /// branch or loop output written at the end of the block, where Rust still sees the
+    /// shadowing binding) would read the inner variable: a wrong value, silently when the
+    /// types agree.
+    fn keep_shadowed(&mut self, name: &str, span: Span) {
+        let Some(scope) = self.scopes.last() else {
+            return;
+        };
+        if scope.iter().any(|(n, ..)| n == name) {
+            return;
+        }
+        let Some(Binding::Verbatim(kind)) = self.env.get(name).copied() else {
+            return;
+        };
+        let ident = name_ident(name, span);
+        let var = self.def(
+            Op::Const(quote!(::core::clone::Clone::clone(&#ident))),
+            VarInfo {
+                active: false,
+                is_ref: false,
+                place: false,
+                kind,
+                span,
+            },
+        );
+        let declared = self.declared.get(name).cloned();
+        if let Some(ty) = &declared {
+            self.annotate(var, ty);
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), Some(Binding::Ssa(var)), declared));
+        }
+    }
+
     /// Binds `name` by a `let`: inside a block, the binding it shadows comes back at the end.
     fn declare(&mut self, name: String, binding: Binding) {
         if let Some(scope) = self.scopes.last_mut()
@@ -336,6 +372,11 @@ impl Lowerer<'_> {
     }
 
     fn local(&mut self, local: &syn::Local) {
+        let mut names = Vec::new();
+        pattern_names(&local.pat, &mut names);
+        for n in &names {
+            self.keep_shadowed(n, local.let_token.span);
+        }
         let Some(init) = &local.init else {
             self.errors.push(error_unsupported(
                 local,
