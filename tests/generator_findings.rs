@@ -590,8 +590,28 @@ fn shadowed_in_a_loop_body(x: f64) -> f64 {
     y * a
 }
 
+/// The same through a `match` arm's pattern binding the name.
+#[differentiable(wrt(x))]
+fn shadowed_by_a_pattern(x: f64, k: f64) -> f64 {
+    let mut a: f64 = 0.75;
+    match k {
+        a if a > 10.0 => {
+            let _ = a;
+        }
+        _ => {
+            a /= x;
+        }
+    }
+    a * x
+}
+
 #[test]
 fn a_let_in_an_arm_does_not_replace_the_outer_variable_it_shadows() {
+    // The arm that binds `a` by its pattern leaves the outer `a` at 0.75 (the generated code
+    // gave 20.0, the scrutinee), the other divides it by `x`.
+    assert_eq!(shadowed_by_a_pattern_grad(2.0, 20.0), (1.5, 0.75));
+    assert_eq!(shadowed_by_a_pattern_grad(2.0, 1.0), (0.75, 0.0));
+    assert_eq!(shadowed_by_a_pattern_jvp(2.0, 20.0, 1.0), (1.5, 0.75));
     for x in [Vector2::new(1.5, 2.0), Vector2::new(-0.5, 3.0)] {
         let expected = if x[0] > 0.0 { 0.75 } else { 0.75 / x[1] } * x[0];
         let (y, g) = shadowed_in_an_arm_grad(x);

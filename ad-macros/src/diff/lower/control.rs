@@ -117,6 +117,38 @@ impl Lowerer<'_> {
         want_value: bool,
         span: Span,
     ) -> Option<Var> {
+        // A name an arm's pattern binds that names a variable of the code outside: its value
+        // is copied before the `match`, and is what the name means in that arm's outputs (at
+        // the end of the arm, Rust still sees the pattern's binding).
+        let mut shadowed = Vec::new();
+        for (pattern, _) in &sources {
+            let mut names = Vec::new();
+            if let Some(p) = pattern {
+                syntax::pattern_names(p, &mut names);
+            }
+            for n in names {
+                if shadowed.iter().any(|(m, _)| *m == n) {
+                    continue;
+                }
+                if let Some(Binding::Verbatim(kind)) = self.env.get(&n).copied() {
+                    let ident = name_ident(&n, span);
+                    let var = self.def(
+                        Op::Const(quote!(::core::clone::Clone::clone(&#ident))),
+                        VarInfo {
+                            active: false,
+                            is_ref: false,
+                            place: false,
+                            kind,
+                            span,
+                        },
+                    );
+                    if let Some(ty) = self.declared.get(&n).cloned() {
+                        self.annotate(var, &ty);
+                    }
+                    shadowed.push((n, var));
+                }
+            }
+        }
         let env_before = self.env.clone();
         let aliased_before = self.aliased.clone();
         let outer_stmts = std::mem::take(&mut self.body.stmts);
@@ -133,6 +165,16 @@ impl Lowerer<'_> {
             self.aliased = aliased_before.clone();
             self.push_scope();
             if let Some(p) = pattern {
+                let mut names = Vec::new();
+                syntax::pattern_names(p, &mut names);
+                for n in names {
+                    if let Some((_, var)) = shadowed.iter().find(|(m, _)| *m == n) {
+                        let declared = self.declared.get(&n).cloned();
+                        if let Some(scope) = self.scopes.last_mut() {
+                            scope.push((n, Some(Binding::Ssa(*var)), declared));
+                        }
+                    }
+                }
                 self.bind_verbatim(p, Kind::Unknown);
             }
             let value = match block {
