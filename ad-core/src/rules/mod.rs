@@ -100,7 +100,15 @@ pub(crate) fn strong_scale<T: Real, const R: usize, const C: usize>(
     m: &nalgebra::SMatrix<T, R, C>,
     s: T,
 ) -> nalgebra::SMatrix<T, R, C> {
-    if s.is_finite() {
+    if R * C <= 4 {
+        // A few entries: the slow path inline too, with no call in the caller's loop (the
+        // out-of-line one below made a 1000-step projectile's gradient 29 % slower).
+        if s.is_finite() {
+            m * s
+        } else {
+            m.map(|e| strong_mul(e, s))
+        }
+    } else if s.is_finite() {
         m * s
     } else {
         strong_scale_slow(m, s)
