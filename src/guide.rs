@@ -1121,7 +1121,8 @@ pub mod dual_numbers {
     //! The dual types implement [`Real`](crate::Real), so a `#[differentiable]` function
     //! written over `T: Real` can be evaluated on them: its `f_grad` on `Dual` gives a
     //! Hessian-vector product (forward over reverse), which is what `order = 2` does for you.
-    //! In such code write constants as `T::lit(..)`:
+    //! In such code write constants as `T::lit(..)` (a bare `0.5` next to a `T` is the macro's
+    //! error at the literal, which says so):
     //!
     //! ```
     //! use ad::nalgebra::Vector2;
