@@ -11,7 +11,8 @@
 //!
 //! - `nn`: the training steps of `nn_step_b1` and `nn_step_b32`, against hand-written steps;
 //! - `loops`: Rosenbrock (N = 32) written as a loop and the 1000-step projectile, against
-//!   hand-written adjoints;
+//!   hand-written adjoints (for Rosenbrock, a fused one-pass gradient and a two-pass one as
+//!   reverse mode computes it);
 //! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
 //!   primal, for sizes 2 to 9 (the small sizes show where the ratio is set: most of the
 //!   work of a large determinant is in its 2×2 to 4×4 minors);
@@ -118,23 +119,29 @@ fn loops() -> Vec<Variant> {
             1000,
             move || rosenbrock_grad_hand(black_box(&x)).1[3],
         ),
+        variant(
+            "rosenbrock32 loop, hand-written (two passes)",
+            0,
+            1000,
+            move || rosenbrock_grad_two_pass_hand(black_box(&x)).1[3],
+        ),
         variant("rosenbrock32 loop, ad _grad", 0, 1000, move || {
             rosenbrock_loop_grad(black_box(x)).1[3]
         }),
         variant("rosenbrock32 loop, primal", 0, 1000, move || {
             rosenbrock_loop(black_box(x))
         }),
-        variant("projectile 1000 steps, hand-written", 3, 10, move || {
+        variant("projectile 1000 steps, hand-written", 4, 10, move || {
             projectile_grad_hand(black_box(&v0), black_box(0.02), black_box(1000))
                 .1
                 .1
         }),
-        variant("projectile 1000 steps, ad _grad", 3, 10, move || {
+        variant("projectile 1000 steps, ad _grad", 4, 10, move || {
             projectile_grad(black_box(v0), black_box(0.02), black_box(1000))
                 .1
                 .1
         }),
-        variant("projectile 1000 steps, primal", 3, 10, move || {
+        variant("projectile 1000 steps, primal", 4, 10, move || {
             projectile(black_box(v0), black_box(0.02), black_box(1000))
         }),
     ]
