@@ -422,11 +422,16 @@ impl<'a> Emitter<'a> {
                         exit,
                         sized_tape,
                         first,
+                        end: end_var,
                     } => {
                         let exit = exit.as_ref().map(|e| quote!(if #e { break; }));
                         let iter = match first {
                             Some((f, end, inclusive)) => {
                                 let f = self.name(*f);
+                                let end = match end_var {
+                                    Some(e) => self.name(*e).to_token_stream(),
+                                    None => end.clone(),
+                                };
                                 if *inclusive {
                                     quote!(#f..=#end)
                                 } else {
@@ -467,12 +472,54 @@ impl<'a> Emitter<'a> {
                 index,
                 saved,
                 counter,
+                end,
                 body,
             } => {
                 let (tape, index) = (self.name(*tape), self.name(*index));
-                let names = saved.iter().map(|s| self.name(*s));
+                let names: Vec<Ident> = saved.iter().map(|s| self.name(*s)).collect();
                 let derefs = self.derefs(saved);
                 let body = self.stmts(body, mode);
+                // Every iteration of the range ran: read the records along the range itself,
+                // reversed, so that the compiler sees the counter's bounds.
+                if let (Some((name, first)), Some((end, inclusive))) = (counter, end) {
+                    let (first, end) = (self.name(*first), self.name(*end));
+                    let range = if *inclusive {
+                        quote!((#first..=#end))
+                    } else {
+                        quote!((#first..#end))
+                    };
+                    let rec = mixed("__record");
+                    let read = if saved.is_empty() {
+                        TokenStream::new()
+                    } else {
+                        quote!(let (#(#names,)*) = #rec; #derefs)
+                    };
+                    let records = match count {
+                        None => quote!(#tape.iter()),
+                        Some(_) => {
+                            let (c, cur) = (self.name(count.expect("matched")), self.name(*cursor));
+                            quote!(#tape[#cur..#cur + #c].iter())
+                        }
+                    };
+                    let pre = match count {
+                        None => TokenStream::new(),
+                        Some(c) => {
+                            let (c, cur) = (self.name(*c), self.name(*cursor));
+                            quote!(#cur -= #c;)
+                        }
+                    };
+                    return quote! {
+                        #pre
+                        #[allow(unused_variables)]
+                        for (#rec, #name) in ::core::iter::Iterator::zip(
+                            ::core::iter::Iterator::rev(#records),
+                            ::core::iter::Iterator::rev(#range),
+                        ) {
+                            #read
+                            #body
+                        }
+                    };
+                }
                 let read = if saved.is_empty() {
                     TokenStream::new()
                 } else {
@@ -538,8 +585,11 @@ impl<'a> Emitter<'a> {
         let mut out = TokenStream::new();
         for s in saved {
             let p = self.prog.var(*s);
-            let by_value = matches!(p.role, Role::Marker(_) | Role::Count(_) | Role::First(_))
-                || (matches!(p.role, Role::Value | Role::Tangent(..)) && (p.is_ref || p.place));
+            let by_value = matches!(
+                p.role,
+                Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
+            ) || (matches!(p.role, Role::Value | Role::Tangent(..))
+                && (p.is_ref || p.place));
             if by_value {
                 let id = self.name(*s);
                 out.extend(quote!(let #id = *#id;));

@@ -44,6 +44,9 @@ pub enum Role {
     Count(usize),
     /// The first value of the counter of a loop over a range (`__firstn`).
     First(usize),
+    /// The end of the range of such a loop, when no exit can end it early (`__endn`): the
+    /// backward sweep runs over the same range, reversed.
+    End(usize),
     /// The position in the tape of loop `n` of the backward sweep (`__curn`), and the index of
     /// the record being read (`__kn`).
     Cursor(usize),
@@ -406,6 +409,10 @@ pub enum PStmt {
         saved: Vec<Var>,
         /// The loop's counter, bound again from the record's position: `name = first + k`.
         counter: Option<(Ident, Var)>,
+        /// The end of the loop's range and whether it is inclusive, when every iteration of
+        /// the range ran: the records are then read along `(first..end).rev()`, whose bounds
+        /// the compiler sees (an index `x[i]` needs no check).
+        end: Option<(Var, bool)>,
         body: Vec<PStmt>,
     },
     /// `let cursor = tape.len();` before the backward sweep of a loop nested in another
@@ -432,6 +439,9 @@ pub enum PLoop {
         /// A range loop whose first counter value the backward sweep reads: the loop runs
         /// over `first..end`, with `first` evaluated before it.
         first: Option<(Var, TokenStream, bool)>,
+        /// The variable holding `end`, evaluated before the loop too, when the backward sweep
+        /// reads it (a loop that no exit ends early).
+        end: Option<Var>,
     },
     /// `loop { head; if !cond { break } body }`; `tape` is declared right before the loop.
     While {
@@ -534,6 +544,7 @@ impl Program {
             Role::Start(n) => format!("__start{n}"),
             Role::Count(n) => format!("__count{n}"),
             Role::First(n) => format!("__first{n}"),
+            Role::End(n) => format!("__end{n}"),
             Role::Cursor(n) => format!("__cur{n}"),
             Role::Index(n) => format!("__k{n}"),
             Role::Temp => format!("__t{}", v.0),

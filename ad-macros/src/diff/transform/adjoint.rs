@@ -616,6 +616,7 @@ impl Backward<'_> {
                     };
                     let index = self.prog.new_var(Role::Index(*id), Span::call_site());
                     let counter = self.plan.first.get(id).map(|(f, name)| (name.clone(), *f));
+                    let end = self.plan.end.get(id).copied();
                     out.push(PStmt::Reverse {
                         tape,
                         count,
@@ -623,6 +624,7 @@ impl Backward<'_> {
                         index,
                         saved: self.plan.saved_in(Region::Loop(*id)),
                         counter,
+                        end,
                         body: s,
                     });
                     for (c, acc) in active.iter().zip(&accs) {

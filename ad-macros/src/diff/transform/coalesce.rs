@@ -197,10 +197,14 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
         PStmt::Loop { kind, body } => {
             match kind {
                 super::super::prog::PLoop::For {
-                    sized_tape, first, ..
+                    sized_tape,
+                    first,
+                    end,
+                    ..
                 } => {
                     out.extend(*sized_tape);
                     out.extend(first.iter().map(|(f, _, _)| *f));
+                    out.extend(*end);
                 }
                 super::super::prog::PLoop::While { head, tape, .. } => {
                     out.extend(*tape);
@@ -216,12 +220,14 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
             index,
             saved,
             counter,
+            end,
             body,
         } => {
             out.extend([*tape, *cursor, *index]);
             out.extend(*count);
             out.extend(saved);
             out.extend(counter.iter().map(|(_, f)| *f));
+            out.extend(end.iter().map(|(e, _)| *e));
             body.iter().for_each(|s| stmt_vars(s, out));
         }
         PStmt::CursorInit { cursor, tape } => out.extend([*cursor, *tape]),

@@ -82,6 +82,9 @@ pub struct Plan {
     /// Per range loop with a backward sweep: the variable holding the counter's first value,
     /// and the counter's name.
     pub first: HashMap<usize, (Var, syn::Ident)>,
+    /// Per such loop that no exit ends early: the variable holding the range's end, and
+    /// whether the range is inclusive.
+    pub end: HashMap<usize, (Var, bool)>,
     /// The counters bound around each constant (by the loops it is in).
     scope: HashMap<Var, Vec<String>>,
     /// The number of arms of each branch with a record.
@@ -146,6 +149,7 @@ impl Plan {
             count: HashMap::new(),
             record: HashMap::new(),
             first: HashMap::new(),
+            end: HashMap::new(),
             scope: HashMap::new(),
             arms: HashMap::new(),
             saved: HashMap::new(),
@@ -261,12 +265,19 @@ impl Plan {
                     }
                     let mut inner = counters.to_vec();
                     if let LoopKind::For {
-                        counter: Some(c), ..
+                        counter: Some(c),
+                        exit,
+                        ..
                     } = kind
                     {
                         let first = prog.new_var(Role::First(*id), c.name.span());
                         self.first.insert(*id, (first, c.name.clone()));
                         needs.structural.push((first, region));
+                        if exit.is_none() {
+                            let end = prog.new_var(Role::End(*id), c.name.span());
+                            self.end.insert(*id, (end, c.inclusive));
+                            needs.structural.push((end, region));
+                        }
                         inner.push(c.name.to_string());
                     }
                     let inner = Ctx {
@@ -515,7 +526,7 @@ impl Plan {
         self.saved_in(region)
             .iter()
             .all(|v| match prog.var(*v).role {
-                Role::Marker(_) | Role::Count(_) | Role::First(_) => true,
+                Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_) => true,
                 Role::Value => v.0 < body.vars.len() && !body.active(*v),
                 Role::Record(id) => (0..self.arms.get(&id).copied().unwrap_or(0))
                     .all(|k| self.small_records(body, prog, Region::Arm(id, k))),

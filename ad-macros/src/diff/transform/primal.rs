@@ -356,6 +356,7 @@ impl<'a> Sweep<'a> {
                         _ => None,
                     };
                     let first = self.plan.and_then(|p| p.first.get(id));
+                    let end = self.plan.and_then(|p| p.end.get(id));
                     let kind = match kind {
                         LoopKind::For {
                             pat,
@@ -375,6 +376,17 @@ impl<'a> Sweep<'a> {
                                         mutable: false,
                                     });
                                     Some((*var, c.end.clone(), c.inclusive))
+                                }
+                                _ => None,
+                            },
+                            end: match (end, counter) {
+                                (Some((var, _)), Some(c)) => {
+                                    out.push(PStmt::Let {
+                                        var: *var,
+                                        op: POp::Src(Op::Const(c.end.clone())),
+                                        mutable: false,
+                                    });
+                                    Some(*var)
                                 }
                                 _ => None,
                             },

@@ -546,6 +546,7 @@ impl Tangent<'_> {
                 index,
                 saved,
                 counter,
+                end,
                 body,
             } => {
                 let saved = self.with_tangents(&saved);
@@ -557,6 +558,7 @@ impl Tangent<'_> {
                     index,
                     saved,
                     counter,
+                    end,
                     body,
                 });
             }
