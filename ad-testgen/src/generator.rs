@@ -35,11 +35,6 @@ pub fn generate(seed: u64, count: usize, features: &Features, limits: &Limits) -
     }
 }
 
-/// The name of the `#[no_derivative]` field.
-fn ad_testgen_constant_field() -> &'static str {
-    crate::CONSTANT_FIELD
-}
-
 fn gen_struct(rng: &mut StdRng, feat: &Features, lim: &Limits, i: usize) -> StructDef {
     let n = rng.random_range(1..=3);
     let fields = (0..n)
@@ -404,7 +399,7 @@ impl<'a> FnGen<'a> {
                     parts.push(format!("{f}: {c}"));
                 }
                 if def.constant {
-                    let c = self.constant_field_value(depth);
+                    let c = self.constant_field_value();
                     parts.push(c);
                 }
                 format!("{} {{ {} }}", def.name, parts.join(", "))
@@ -657,7 +652,7 @@ impl<'a> FnGen<'a> {
                         }
                     }
                     if *ty == Ty::F64 && self.structs[*s].constant {
-                        let f = ad_testgen_constant_field();
+                        let f = crate::CONSTANT_FIELD;
                         opts.push((i, format!("{}.{f}", self.path(i))));
                     }
                 }
@@ -1465,7 +1460,7 @@ impl<'a> FnGen<'a> {
             fields.push(format!("{f}: {}", e.code));
         }
         if def.constant {
-            let c = self.constant_field_value(depth);
+            let c = self.constant_field_value();
             fields.push(c);
         }
         Ex::new(format!("{name} {{ {} }}", fields.join(", ")), b)
@@ -1474,8 +1469,8 @@ impl<'a> FnGen<'a> {
     /// `k0: ..` of a struct literal: a literal. (A differentiated value through
     /// `ad::stop_gradient` would be right too, but finite differences of the function see
     /// through `stop_gradient`, so the harness could not check it.)
-    fn constant_field_value(&mut self, _depth: usize) -> String {
-        let f = ad_testgen_constant_field();
+    fn constant_field_value(&mut self) -> String {
+        let f = crate::CONSTANT_FIELD;
         format!("{f}: {}", self.literal().code)
     }
 
@@ -2698,7 +2693,7 @@ impl<'a> FnGen<'a> {
                     parts.push(format!("{f}: {e}"));
                 }
                 if def.constant {
-                    let c = self.constant_field_value(d.saturating_sub(1));
+                    let c = self.constant_field_value();
                     parts.push(c);
                 }
                 format!("{} {{ {} }}", def.name, parts.join(", "))

@@ -141,13 +141,7 @@ impl<'a> Input<'a> {
                 if first_skipped.is_none() {
                     first_skipped = Some(attr);
                 }
-                let member = match &field.ident {
-                    Some(ident) => syn::Member::Named(ident.clone()),
-                    None => syn::Member::Unnamed(syn::Index {
-                        index: index as u32,
-                        span: field.ty.span(),
-                    }),
-                };
+                let member = member_of(field, index);
                 let mut ty = field.ty.clone();
                 ReplaceSelf(&self_ty).visit_type_mut(&mut ty);
                 constant_fields.push((member, ty));
@@ -166,13 +160,7 @@ impl<'a> Input<'a> {
                 ));
                 reported_tuple_skip = true;
             }
-            let member = match &field.ident {
-                Some(ident) => syn::Member::Named(ident.clone()),
-                None => syn::Member::Unnamed(syn::Index {
-                    index: index as u32,
-                    span: field.ty.span(),
-                }),
-            };
+            let member = member_of(field, index);
             let mut ty = field.ty.clone();
             ReplaceSelf(&self_ty).visit_type_mut(&mut ty);
             let mut own = Mentions::new(&params);
@@ -225,6 +213,17 @@ impl<'a> Input<'a> {
             unused_params,
             constant_fields,
         })
+    }
+}
+
+/// How to reach field `index`: `self.a`, or `self.0` for a tuple field.
+fn member_of(field: &syn::Field, index: usize) -> syn::Member {
+    match &field.ident {
+        Some(ident) => syn::Member::Named(ident.clone()),
+        None => syn::Member::Unnamed(syn::Index {
+            index: index as u32,
+            span: field.ty.span(),
+        }),
     }
 }
 

@@ -494,18 +494,11 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!(let (#(#names,)*) = #rec; #derefs)
                     };
-                    let records = match count {
-                        None => quote!(#tape.iter()),
-                        Some(_) => {
-                            let (c, cur) = (self.name(count.expect("matched")), self.name(*cursor));
-                            quote!(#tape[#cur..#cur + #c].iter())
-                        }
-                    };
-                    let pre = match count {
-                        None => TokenStream::new(),
+                    let (pre, records) = match count {
+                        None => (TokenStream::new(), quote!(#tape.iter())),
                         Some(c) => {
                             let (c, cur) = (self.name(*c), self.name(*cursor));
-                            quote!(#cur -= #c;)
+                            (quote!(#cur -= #c;), quote!(#tape[#cur..#cur + #c].iter()))
                         }
                     };
                     return quote! {

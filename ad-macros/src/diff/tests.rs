@@ -6,14 +6,19 @@ use quote::quote;
 
 use super::{Errors, args::Args, expand, lower, sig::Sig};
 
-fn lowered(item: TokenStream) -> String {
+/// The signature and lowered body of `item`, which must have no errors.
+fn parsed_and_lowered(item: TokenStream) -> (Sig, super::ir::Body) {
     let f: syn::ItemFn = syn::parse2(item).expect("test input parses");
     let mut errors = Errors::default();
     let args = Args::parse(TokenStream::new()).expect("no arguments");
     let sig = Sig::analyse(&f.sig, &args, &mut errors).expect("signature");
     let body = lower::lower(&sig, &f.sig.ident, &f.block, &mut errors);
     assert!(errors.is_empty(), "unexpected errors");
-    body.to_string()
+    (sig, body)
+}
+
+fn lowered(item: TokenStream) -> String {
+    parsed_and_lowered(item).1.to_string()
 }
 
 #[test]
@@ -415,12 +420,7 @@ return %6
 
 /// The reverse-mode program of `item`, as text.
 fn reversed(item: TokenStream) -> String {
-    let f: syn::ItemFn = syn::parse2(item).expect("test input parses");
-    let mut errors = Errors::default();
-    let args = Args::parse(TokenStream::new()).expect("no arguments");
-    let sig = Sig::analyse(&f.sig, &args, &mut errors).expect("signature");
-    let body = lower::lower(&sig, &f.sig.ident, &f.block, &mut errors);
-    assert!(errors.is_empty(), "unexpected errors");
+    let (sig, body) = parsed_and_lowered(item);
     super::transform::adjoint::reverse(&body, &sig, true).to_string()
 }
 

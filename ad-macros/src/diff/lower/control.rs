@@ -130,21 +130,7 @@ impl Lowerer<'_> {
                 if shadowed.iter().any(|(m, _)| *m == n) {
                     continue;
                 }
-                if let Some(Binding::Verbatim(kind)) = self.env.get(&n).copied() {
-                    let ident = name_ident(&n, span);
-                    let var = self.def(
-                        Op::Const(quote!(::core::clone::Clone::clone(&#ident))),
-                        VarInfo {
-                            active: false,
-                            is_ref: false,
-                            place: false,
-                            kind,
-                            span,
-                        },
-                    );
-                    if let Some(ty) = self.declared.get(&n).cloned() {
-                        self.annotate(var, &ty);
-                    }
+                if let Some(var) = self.copy_of_verbatim(&n, span) {
                     shadowed.push((n, var));
                 }
             }

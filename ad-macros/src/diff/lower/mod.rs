@@ -250,8 +250,20 @@ impl Lowerer<'_> {
         if scope.iter().any(|(n, ..)| n == name) {
             return;
         }
-        let Some(Binding::Verbatim(kind)) = self.env.get(name).copied() else {
+        let Some(var) = self.copy_of_verbatim(name, span) else {
             return;
+        };
+        let declared = self.declared.get(name).cloned();
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), Some(Binding::Ssa(var)), declared));
+        }
+    }
+
+    /// When `name` is bound to a variable of the code (verbatim), a value of its own holding
+    /// a copy of it now, with its declared type.
+    pub(super) fn copy_of_verbatim(&mut self, name: &str, span: Span) -> Option<Var> {
+        let Some(Binding::Verbatim(kind)) = self.env.get(name).copied() else {
+            return None;
         };
         let ident = name_ident(name, span);
         let var = self.def(
@@ -264,13 +276,10 @@ impl Lowerer<'_> {
                 span,
             },
         );
-        let declared = self.declared.get(name).cloned();
-        if let Some(ty) = &declared {
-            self.annotate(var, ty);
+        if let Some(ty) = self.declared.get(name).cloned() {
+            self.annotate(var, &ty);
         }
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name.to_string(), Some(Binding::Ssa(var)), declared));
-        }
+        Some(var)
     }
 
     /// Binds `name` by a `let`: inside a block, the binding it shadows comes back at the end.
