@@ -94,6 +94,22 @@ pub mod __rt {
         a
     }
 
+    /// Whether every scalar of a cotangent is finite: the test of the plain try of a backward
+    /// sweep.
+    #[inline(always)]
+    pub fn finite<V: ad_core::VectorSpace>(v: &V) -> bool {
+        v.all_finite()
+    }
+
+    /// Runs `f` out of line, as a cold path: the second try of a backward sweep (with the
+    /// strong zero), so that the callees' pullbacks inlined into it are not inlined into every
+    /// caller again.
+    #[cold]
+    #[inline(never)]
+    pub fn cold<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
     /// The seed of a gradient: `1` in the scalar type of the result.
     #[inline(always)]
     pub fn one<T: ad_core::Real>() -> T {

@@ -81,6 +81,42 @@ fn singular_points_give_finite_derivatives() {
     assert_eq!(plain_sqrt_grad(0.0), (0.0, f64::INFINITY));
 }
 
+/// The same conventions inside a loop, whose backward sweep first runs with plain products
+/// and runs again with the strong zero when a cotangent comes out NaN.
+#[differentiable]
+fn weighted_roots(x: Vector2<f64>, w: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += w * x[i].sqrt() + (0.0 * x[i]).sqrt();
+    }
+    s
+}
+
+#[test]
+fn singular_points_in_a_loop_give_the_strong_zero() {
+    // d/dx0 = w sqrt'(0) = 0 · inf: 0 by the convention; each `(0 x).sqrt()` adds 0 · inf too.
+    let (x, zero) = (Vector2::new(0.0, 4.0), Vector2::zeros());
+    assert_eq!(weighted_roots_grad(x, 0.0), (0.0, (zero, 2.0)));
+    let (y, pb) = weighted_roots_vjp(x, 0.0);
+    assert_eq!(y, 0.0);
+    // The pullback can be called again after its second try, with other seeds.
+    assert_eq!(pb(1.0), (zero, 2.0));
+    assert_eq!(pb(2.0), (zero, 4.0));
+    assert_eq!(pb(0.0), (zero, 0.0));
+    assert_eq!(
+        weighted_roots_jvp(x, 0.0, Vector2::new(1.0, 1.0), 0.0),
+        (0.0, 0.0)
+    );
+    // Away from zero: d/dx = w / (2 sqrt x).
+    let (y, (gx, gw)) = weighted_roots_grad(Vector2::new(1.0, 4.0), 3.0);
+    assert_eq!((y, gx, gw), (9.0, Vector2::new(1.5, 0.75), 3.0));
+    // A varying exact zero keeps its infinite derivative, and NaN stays NaN.
+    let (_, (gx, _)) = weighted_roots_grad(x, 1.0);
+    assert_eq!(gx[0], f64::INFINITY);
+    let (_, (gx, gw)) = weighted_roots_grad(Vector2::new(f64::NAN, 4.0), 1.0);
+    assert!(gx[0].is_nan() && gw.is_nan() && gx[1] == 0.25, "{gx} {gw}");
+}
+
 // 4. A constant argument of a call. ------------------------------------------------------
 
 #[differentiable]

@@ -195,6 +195,23 @@ pub trait VectorSpace: Clone + core::fmt::Debug + PartialEq {
     fn norm_vs(&self) -> Self::Scalar {
         nalgebra::ComplexField::sqrt(self.dot(self))
     }
+
+    /// Whether every scalar is finite (neither infinite nor NaN).
+    ///
+    /// The default tests `self · self`, which also counts a sum of squares that overflows as
+    /// not finite; scalars, matrices, arrays, tuples and derived structs test each scalar, with
+    /// no branch, so that the test vectorizes.
+    ///
+    /// ```
+    /// use ad::VectorSpace;
+    /// use nalgebra::Vector2;
+    /// assert!(Vector2::new(1.0, 2.0).all_finite());
+    /// assert!(!(Vector2::new(1.0, 2.0), f64::NAN).all_finite());
+    /// ```
+    #[inline]
+    fn all_finite(&self) -> bool {
+        nalgebra::ComplexField::is_finite(&self.dot(self))
+    }
 }
 
 // Scalars ------------------------------------------------------------------------------------
@@ -233,6 +250,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn dot(&self, other: &Self) -> $t {
                 *self * *other
+            }
+            #[inline(always)]
+            fn all_finite(&self) -> bool {
+                self.is_finite()
             }
             #[inline(always)]
             fn map_scalars(&self, mut f: impl FnMut($t) -> $t) -> Self {
@@ -286,6 +307,12 @@ impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
     #[inline(always)]
     fn dot(&self, other: &Self) -> T {
         self.dot(other)
+    }
+    #[inline(always)]
+    fn all_finite(&self) -> bool {
+        self.as_slice()
+            .iter()
+            .fold(true, |all, x| all & nalgebra::ComplexField::is_finite(x))
     }
     #[inline(always)]
     fn map_scalars(&self, f: impl FnMut(T) -> T) -> Self {
@@ -356,6 +383,10 @@ impl<V: VectorSpace, const N: usize> VectorSpace for [V; N] {
         acc
     }
     #[inline(always)]
+    fn all_finite(&self) -> bool {
+        self.iter().fold(true, |all, x| all & x.all_finite())
+    }
+    #[inline(always)]
     fn map_scalars(&self, mut f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self {
         core::array::from_fn(|i| self[i].map_scalars(&mut f))
     }
@@ -421,6 +452,10 @@ macro_rules! impl_tuple {
                 let mut acc = <Self::Scalar as VectorSpace>::zero();
                 $(acc += self.$idx.dot(&other.$idx);)+
                 acc
+            }
+            #[inline(always)]
+            fn all_finite(&self) -> bool {
+                $(self.$idx.all_finite())&+
             }
             #[inline(always)]
             fn map_scalars(&self, mut f: impl FnMut(Self::Scalar) -> Self::Scalar) -> Self {

@@ -271,6 +271,18 @@ pub trait MulRule<Rhs>: Sized {
     fn vjp_rhs(lhs: &Self, g: &Self::Output) -> Rhs;
     /// The product `self * rhs` from references (no copy of the operands).
     fn value(&self, rhs: &Rhs) -> Self::Output;
+    /// [`vjp_lhs`](MulRule::vjp_lhs) with plain products, without the strong zero: for the
+    /// first try of a backward sweep (see [`mul::plain`]). The default is `vjp_lhs`.
+    #[inline(always)]
+    fn vjp_lhs_plain(rhs: &Rhs, g: &Self::Output) -> Self {
+        Self::vjp_lhs(rhs, g)
+    }
+    /// [`vjp_rhs`](MulRule::vjp_rhs) with plain products (see [`mul::plain`]). The default is
+    /// `vjp_rhs`.
+    #[inline(always)]
+    fn vjp_rhs_plain(lhs: &Self, g: &Self::Output) -> Rhs {
+        Self::vjp_rhs(lhs, g)
+    }
 }
 
 // Scalar × Scalar
@@ -298,6 +310,14 @@ impl<T: Real> MulRule<T> for T {
     fn value(&self, rhs: &T) -> T {
         *self * *rhs
     }
+    #[inline(always)]
+    fn vjp_lhs_plain(rhs: &T, g: &T) -> T {
+        *g * *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs_plain(lhs: &T, g: &T) -> T {
+        *lhs * *g
+    }
 }
 
 // Scalar × Matrix
@@ -319,6 +339,14 @@ impl<T: Real, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
     #[inline(always)]
     fn vjp_rhs(lhs: &T, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
         g.map(|e| super::strong_mul(e, *lhs))
+    }
+    #[inline(always)]
+    fn vjp_lhs_plain(rhs: &SMatrix<T, R, C>, g: &SMatrix<T, R, C>) -> T {
+        g.dot(rhs)
+    }
+    #[inline(always)]
+    fn vjp_rhs_plain(lhs: &T, g: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+        g * *lhs
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
@@ -345,6 +373,14 @@ impl<T: Real, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
     #[inline(always)]
     fn vjp_rhs(lhs: &Self, g: &Self) -> T {
         strong_dot(g, lhs)
+    }
+    #[inline(always)]
+    fn vjp_lhs_plain(rhs: &T, g: &Self) -> Self {
+        g * *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs_plain(lhs: &Self, g: &Self) -> T {
+        g.dot(lhs)
     }
     #[inline(always)]
     fn value(&self, rhs: &T) -> Self {
@@ -390,6 +426,10 @@ impl<T: Real, const R: usize, const K: usize, const C: usize> MulRule<SMatrix<T,
         } else {
             strong_tr_mul(lhs, g)
         }
+    }
+    #[inline(always)]
+    fn vjp_rhs_plain(lhs: &Self, g: &SMatrix<T, R, C>) -> SMatrix<T, K, C> {
+        tr_mul(lhs, g)
     }
     #[inline(always)]
     fn value(&self, rhs: &SMatrix<T, K, C>) -> SMatrix<T, R, C> {
@@ -501,6 +541,45 @@ pub mod mul {
     pub fn value<A: MulRule<B>, B>(a: &A, b: &B) -> A::Output {
         a.value(b)
     }
+
+    /// The cotangents with plain products, without the strong zero (`0 · ∞` is NaN here).
+    ///
+    /// A backward sweep runs with these first and keeps the result when every cotangent is
+    /// finite, which is then exactly the result with the strong zero; otherwise it runs again
+    /// with the rules above. A scalar product's pullback with the strong zero costs a test per
+    /// product, which made a loop of scalar products (Rosenbrock) 1.6 times slower.
+    ///
+    /// ```
+    /// use ad::rules::mul;
+    /// let (a, b) = (0.0_f64, f64::INFINITY);
+    /// assert_eq!(mul::vjp0(&a, &b, &(a * b), &0.0), 0.0);
+    /// assert!(mul::plain::vjp0(&a, &b, &(a * b), &0.0).is_nan());
+    /// assert_eq!(mul::plain::vjp1(&2.0_f64, &b, &(2.0 * b), &3.0), 6.0);
+    /// ```
+    pub mod plain {
+        use super::{MulRule, Of};
+
+        /// Cotangent of `a`, plain.
+        #[inline(always)]
+        pub fn vjp0<A: MulRule<B>, B>(
+            _a: impl Of<A>,
+            b: &B,
+            _y: impl Of<A::Output>,
+            g: &A::Output,
+        ) -> A {
+            A::vjp_lhs_plain(b, g)
+        }
+        /// Cotangent of `b`, plain.
+        #[inline(always)]
+        pub fn vjp1<A: MulRule<B>, B>(
+            a: &A,
+            _b: impl Of<B>,
+            _y: impl Of<A::Output>,
+            g: &A::Output,
+        ) -> B {
+            A::vjp_rhs_plain(a, g)
+        }
+    }
 }
 
 // Div -----------------------------------------------------------------------------------------
@@ -520,6 +599,18 @@ pub trait DivRule<Rhs>: Sized {
     fn vjp_rhs(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Rhs;
     /// The quotient `self / rhs` from references (no copy of the operands).
     fn value(&self, rhs: &Rhs) -> Self::Output;
+    /// [`vjp_lhs`](DivRule::vjp_lhs) without the strong zero (see [`div::plain`]). The default
+    /// is `vjp_lhs`.
+    #[inline(always)]
+    fn vjp_lhs_plain(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Self {
+        self.vjp_lhs(rhs, y, g)
+    }
+    /// [`vjp_rhs`](DivRule::vjp_rhs) without the strong zero (see [`div::plain`]). The default
+    /// is `vjp_rhs`.
+    #[inline(always)]
+    fn vjp_rhs_plain(&self, rhs: &Rhs, y: &Self::Output, g: &Self::Output) -> Rhs {
+        self.vjp_rhs(rhs, y, g)
+    }
 }
 
 // Scalar / Scalar
@@ -545,6 +636,14 @@ impl<T: Real> DivRule<T> for T {
     #[inline(always)]
     fn value(&self, rhs: &T) -> T {
         *self / *rhs
+    }
+    #[inline(always)]
+    fn vjp_lhs_plain(&self, rhs: &T, _y: &T, g: &T) -> T {
+        *g / *rhs
+    }
+    #[inline(always)]
+    fn vjp_rhs_plain(&self, rhs: &T, y: &T, g: &T) -> T {
+        -(*g * *y) / *rhs
     }
 }
 
@@ -604,6 +703,31 @@ pub mod div {
     #[inline(always)]
     pub fn value<A: DivRule<B>, B>(a: &A, b: &B) -> A::Output {
         a.value(b)
+    }
+
+    /// The cotangents without the strong zero, for the first try of a backward sweep (see
+    /// [`mul::plain`](super::mul::plain)).
+    ///
+    /// ```
+    /// use ad::rules::div;
+    /// let (a, b) = (1.0_f64, 0.0_f64);
+    /// assert_eq!(div::vjp0(&a, &b, &(a / b), &0.0), 0.0);
+    /// assert!(div::plain::vjp0(&a, &b, &(a / b), &0.0).is_nan());
+    /// assert_eq!(div::plain::vjp0(&3.0_f64, &2.0, &1.5, &1.0), 0.5);
+    /// ```
+    pub mod plain {
+        use super::DivRule;
+
+        /// Cotangent of `a`, plain.
+        #[inline(always)]
+        pub fn vjp0<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, g: &A::Output) -> A {
+            a.vjp_lhs_plain(b, y, g)
+        }
+        /// Cotangent of `b`, plain.
+        #[inline(always)]
+        pub fn vjp1<A: DivRule<B>, B>(a: &A, b: &B, y: &A::Output, g: &A::Output) -> B {
+            a.vjp_rhs_plain(b, y, g)
+        }
     }
 }
 

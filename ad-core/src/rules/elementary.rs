@@ -88,6 +88,29 @@ macro_rules! scalar_rule {
                     $partial, $jvp, $vjp, $idx => $deriv
                 );
             )+
+
+            /// The cotangents as plain products `partial * g`, without the strong zero: for
+            /// the first try of a backward sweep (see
+            /// [`mul::plain`](crate::rules::mul::plain)).
+            pub mod plain {
+                #[allow(unused_imports)]
+                use super::*;
+                $(plain_fn!($args -> $y; $partial, $vjp, $idx);)+
+            }
+        }
+    };
+}
+
+/// One plain cotangent of a [`scalar_rule!`] module's `plain` submodule.
+macro_rules! plain_fn {
+    (($($arg:ident: $ty:ty),+) -> $y:ident; $partial:ident, $vjp:ident, $idx:literal) => {
+        #[doc = concat!(
+            "Cotangent of operand ", stringify!($idx), ": `",
+            stringify!($partial), " * g`, a plain product."
+        )]
+        #[inline(always)]
+        pub fn $vjp<T: Real>($($arg: &$ty,)+ $y: &T, g: &T) -> T {
+            super::$partial($($arg,)+ $y) * *g
         }
     };
 }

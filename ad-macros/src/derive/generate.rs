@@ -642,6 +642,18 @@ impl<'i, 'a> Gen<'i, 'a> {
             let (f, m) = (method(field, "dot"), &field.member);
             self.field_to_tangent_scalar(i, quote!(#f(&self.#m, &other.#m)))
         });
+        let all_finite: Vec<TokenStream> = fields
+            .iter()
+            .map(|field| {
+                let (f, m) = (method(field, "all_finite"), &field.member);
+                quote!(#f(&self.#m))
+            })
+            .collect();
+        let all_finite = if all_finite.is_empty() {
+            quote!(true)
+        } else {
+            quote!(#(#all_finite)&*)
+        };
         let mut index = 0;
         let map_scalars = self.build(quote!(Self), |field| {
             let (f, m) = (method(field, "map_scalars"), &field.member);
@@ -700,6 +712,11 @@ impl<'i, 'a> Gen<'i, 'a> {
                 #[inline]
                 fn dot(&self, other: &Self) -> Self::Scalar {
                     #(#dot)+*
+                }
+
+                #[inline]
+                fn all_finite(&self) -> bool {
+                    #all_finite
                 }
 
                 #[inline]

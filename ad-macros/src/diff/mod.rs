@@ -189,11 +189,13 @@ fn generate(
         None => quote!(::core::unreachable!()),
     };
     let vjp_body = || match &vjp_prog {
-        Some(p) => Emitter::new(p, sig).function_body(Some(&sig.output)),
+        Some(p) => Emitter::new(p, sig)
+            .plain_first()
+            .function_body(Some(&sig.output)),
         None => quote!((::core::unreachable!(), |_| ::core::unreachable!())),
     };
     let grad_body = || match &grad_prog {
-        Some(p) => Emitter::new(p, sig).function_body(None),
+        Some(p) => Emitter::new(p, sig).plain_first().function_body(None),
         None => quote!(::core::unreachable!()),
     };
     let vis = &func.vis;

@@ -456,3 +456,59 @@ fn a_matrix_cotangent_is_updated_in_place_not_moved_per_iteration() {
     assert!(moves.is_empty(), "moves of cotangents: {moves:?}\n{text}");
     assert!(reversed_loop.contains("take"), "{text}");
 }
+
+/// The `_grad` companion's body of `item`, as text.
+fn grad_body(item: TokenStream) -> String {
+    let (sig, body) = parsed_and_lowered(item);
+    let prog = super::transform::adjoint::reverse(&body, &sig, false);
+    super::emit::Emitter::new(&prog, &sig)
+        .plain_first()
+        .function_body(None)
+        .to_string()
+}
+
+#[test]
+fn a_loop_without_calls_tries_plain_products_first_and_the_strong_zero_out_of_line() {
+    let looped = grad_body(quote! {
+        fn f(x: Vector3<f64>) -> f64 {
+            let mut s = 0.0;
+            for i in 0..2 {
+                s += x[i] * x[i + 1].sqrt();
+            }
+            s
+        }
+    });
+    let (plain, strong) = looped
+        .split_once(":: cold")
+        .expect("a second try, out of line");
+    assert!(plain.contains("mul :: plain :: vjp0"), "{looped}");
+    assert!(plain.contains("sqrt :: plain :: vjp0"), "{looped}");
+    assert!(plain.contains(":: finite"), "{looped}");
+    assert!(!strong.contains(":: plain ::"), "{looped}");
+    assert!(strong.contains("mul :: vjp0"), "{looped}");
+
+    // Straight-line code, and a loop that calls another function's pullback: one try, with
+    // the strong zero.
+    for item in [
+        quote!(
+            fn f(x: Vector3<f64>) -> f64 {
+                x[0] * x[1].sqrt()
+            }
+        ),
+        quote!(
+            fn f(x: Vector3<f64>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..2 {
+                    s += g(x[i]);
+                }
+                s
+            }
+        ),
+    ] {
+        let text = grad_body(item);
+        assert!(
+            !text.contains(":: plain ::") && !text.contains(":: cold"),
+            "{text}"
+        );
+    }
+}
