@@ -114,6 +114,13 @@ proptest! {
             |s, y, g| mul::vjp1(&m, s, y, g),
             &s, &vs, &w,
         )?;
+        // The plain forms (a backward sweep's first try) agree where everything is finite.
+        let y = m * s;
+        let close = |a: f64, b: f64| rel_close(a, b, 1e-13);
+        prop_assert!(close(mul::plain::vjp0(&s, &m, &y, &w), mul::vjp0(&s, &m, &y, &w)));
+        prop_assert_eq!(mul::plain::vjp1(&s, &m, &y, &w), mul::vjp1(&s, &m, &y, &w));
+        prop_assert_eq!(mul::plain::vjp0(&m, &s, &y, &w), mul::vjp0(&m, &s, &y, &w));
+        prop_assert!(close(mul::plain::vjp1(&m, &s, &y, &w), mul::vjp1(&m, &s, &y, &w)));
     }
 
     #[test]
@@ -136,6 +143,9 @@ proptest! {
             |b, y, g| mul::vjp1(&a, b, y, g),
             &b, &vb, &w,
         )?;
+        let y = a * b;
+        prop_assert_eq!(mul::plain::vjp0(&a, &b, &y, &w), mul::vjp0(&a, &b, &y, &w));
+        prop_assert_eq!(mul::plain::vjp1(&a, &b, &y, &w), mul::vjp1(&a, &b, &y, &w));
     }
 
     #[test]

@@ -59,6 +59,8 @@ macro_rules! unary_tests {
                     assert_dual(stringify!($name), ours, eps, &[x])?;
                     prop_assert_eq!($name::jvp0(&x, &y, &v), ours * v);
                     prop_assert_eq!($name::vjp0(&x, &y, &w), ours * w);
+                    // The plain form of a backward sweep's first try: the same where finite.
+                    prop_assert_eq!($name::plain::vjp0(&x, &y, &w), ours * w);
                 }
             )*
         }
@@ -371,6 +373,67 @@ proptest! {
             &b, &v, &w,
         )?;
     }
+}
+
+// The plain forms (a backward sweep's first try) ----------------------------------------------
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Where every factor is finite, the plain cotangents are exactly the strong-zero ones,
+    /// zero seeds and zero operands included.
+    #[test]
+    fn plain_cotangents_equal_the_strong_ones_where_finite(
+        a in prop_oneof![Just(0.0), -5.0..5.0f64],
+        b in prop_oneof![Just(0.0), away_from_zero(0.2, 5.0)],
+        g in prop_oneof![Just(0.0), -1.0..1.0f64],
+        n in -3..4i32,
+    ) {
+        let bits = |x: f64| if x == 0.0 { 0 } else { x.to_bits() };
+        let same = |plain: f64, strong: f64, what: &str| -> Result<(), TestCaseError> {
+            prop_assert_eq!(bits(plain), bits(strong), "{} at a = {}, b = {}, g = {}", what, a, b, g);
+            Ok(())
+        };
+        let y = a * b;
+        same(mul::plain::vjp0(&a, &b, &y, &g), mul::vjp0(&a, &b, &y, &g), "mul/a")?;
+        same(mul::plain::vjp1(&a, &b, &y, &g), mul::vjp1(&a, &b, &y, &g), "mul/b")?;
+        if b != 0.0 {
+            let y = a / b;
+            same(div::plain::vjp0(&a, &b, &y, &g), div::vjp0(&a, &b, &y, &g), "div/a")?;
+            same(div::plain::vjp1(&a, &b, &y, &g), div::vjp1(&a, &b, &y, &g), "div/b")?;
+        }
+        let (x, p) = (b.abs() + 0.1, a);
+        let y = x.powf(p);
+        same(powf::plain::vjp0(&x, &p, &y, &g), powf::vjp0(&x, &p, &y, &g), "powf/x")?;
+        same(powf::plain::vjp1(&x, &p, &y, &g), powf::vjp1(&x, &p, &y, &g), "powf/p")?;
+        let y = x.powi(n);
+        same(powi::plain::vjp0(&x, &n, &y, &g), powi::vjp0(&x, &n, &y, &g), "powi")?;
+        let y = a.atan2(b);
+        same(atan2::plain::vjp0(&a, &b, &y, &g), atan2::vjp0(&a, &b, &y, &g), "atan2/y")?;
+        same(atan2::plain::vjp1(&a, &b, &y, &g), atan2::vjp1(&a, &b, &y, &g), "atan2/x")?;
+        let y = a.hypot(b);
+        same(hypot::plain::vjp0(&a, &b, &y, &g), hypot::vjp0(&a, &b, &y, &g), "hypot/a")?;
+        same(hypot::plain::vjp1(&a, &b, &y, &g), hypot::vjp1(&a, &b, &y, &g), "hypot/b")?;
+        let y = a.mul_add(b, x);
+        for (plain, strong, what) in [
+            (mul_add::plain::vjp0(&a, &b, &x, &y, &g), mul_add::vjp0(&a, &b, &x, &y, &g), "mul_add/a"),
+            (mul_add::plain::vjp1(&a, &b, &x, &y, &g), mul_add::vjp1(&a, &b, &x, &y, &g), "mul_add/b"),
+            (mul_add::plain::vjp2(&a, &b, &x, &y, &g), mul_add::vjp2(&a, &b, &x, &y, &g), "mul_add/c"),
+        ] {
+            same(plain, strong, what)?;
+        }
+    }
+}
+
+/// At `0 · ∞` the plain form is NaN where the strong zero gives 0: that NaN is what sends a
+/// backward sweep to its second try.
+#[test]
+fn plain_cotangents_are_nan_at_zero_times_infinity() {
+    let (zero, inf) = (0.0_f64, f64::INFINITY);
+    assert!(mul::plain::vjp0(&inf, &inf, &inf, &zero).is_nan());
+    assert_eq!(mul::vjp0(&inf, &inf, &inf, &zero), 0.0);
+    assert!(sqrt::plain::vjp0(&zero, &zero, &zero).is_nan());
+    assert_eq!(sqrt::vjp0(&zero, &zero, &zero), 0.0);
 }
 
 // Conventions at non-differentiable points -------------------------------------------------------

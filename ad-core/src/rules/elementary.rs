@@ -468,6 +468,13 @@ pub mod abs {
         }
     }
 
+    /// The cotangent for the first try of a backward sweep (see
+    /// [`mul::plain`](crate::rules::mul::plain)): the same as [`vjp0`], whose sign already
+    /// branches, for scalars and matrices alike.
+    pub mod plain {
+        pub use super::vjp0;
+    }
+
     /// The derivative of a scalar's `|x|`: `sign(x)`, with `abs'(0) = 0`.
     #[inline(always)]
     pub fn derivative<T: Real>(x: &T, _y: &T) -> T {

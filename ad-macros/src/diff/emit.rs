@@ -122,7 +122,8 @@ fn plain_pays(stmts: &[PStmt]) -> bool {
 const PLAIN_RULES: &[&str] = &[
     "mul", "div", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
     "acosh", "atanh", "exp", "exp2", "exp_m1", "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt",
-    "recip", "signum", "powi", "powf", "log", "atan2", "hypot", "min", "max", "clamp", "mul_add",
+    "recip", "abs", "signum", "powi", "powf", "log", "atan2", "hypot", "min", "max", "clamp",
+    "mul_add",
 ];
 
 /// The statements and result of a function body.
