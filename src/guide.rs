@@ -412,8 +412,8 @@ pub mod structs {
     //! compile error, since the derivative through that field would be lost: write
     //! `Model { w, damping: ad::stop_gradient(d), steps }` to drop it on purpose.
     //! [`ad::stop_gradient`](crate::stop_gradient) cuts a derivative anywhere:
-    //! `x * ad::stop_gradient(x)` has the derivative `x`, not `2x`. (The trailing
-    //! `#[no_derivative]` fields of a tuple struct are read through it: `ad::stop_gradient(p.2)`.)
+    //! `x * ad::stop_gradient(x)` has the derivative `x`, not `2x`. A tuple struct's
+    //! `#[no_derivative]` fields (the last ones) read by position like any other field: `p.2`.
 }
 
 pub mod control_flow {

@@ -940,6 +940,96 @@ pub mod __rt {
     }
     impl<T> FieldPlace for T {}
 
+    /// A field of a tangent as generated code reads and writes it by position (`d.1`), through
+    /// the functions below: a tuple struct's `#[no_derivative]` field is a [`NoDerivative`]
+    /// place (zero tangent, cotangents dropped), every other field itself. A function, not a
+    /// method as [`FieldPlace`]: its trait is resolved once the field's type is known, where
+    /// a method needs it at once (a tuple's element may not be inferred yet).
+    pub trait FieldSlot {
+        /// The tangent the field holds.
+        type Tangent;
+        /// A copy of the tangent.
+        fn slot_read(&self) -> Self::Tangent;
+        /// The tangent by reference.
+        fn slot_ref(&self) -> &Self::Tangent;
+        /// `tangent += cotangent`.
+        fn slot_accumulate(&mut self, cotangent: Self::Tangent);
+        /// `tangent = cotangent`.
+        fn slot_put(&mut self, cotangent: Self::Tangent);
+        /// The tangent, to update part of it in place.
+        fn slot_place(&mut self) -> Option<&mut Self::Tangent>;
+    }
+    impl<V: VectorSpace> FieldSlot for V {
+        type Tangent = V;
+        #[inline(always)]
+        fn slot_read(&self) -> V {
+            self.clone()
+        }
+        #[inline(always)]
+        fn slot_ref(&self) -> &V {
+            self
+        }
+        #[inline(always)]
+        fn slot_accumulate(&mut self, cotangent: V) {
+            self.add_assign_vs(&cotangent);
+        }
+        #[inline(always)]
+        fn slot_put(&mut self, cotangent: V) {
+            *self = cotangent;
+        }
+        #[inline(always)]
+        fn slot_place(&mut self) -> Option<&mut V> {
+            Some(self)
+        }
+    }
+    impl<V: Differentiable + ?Sized> FieldSlot for NoDerivative<V>
+    where
+        Tangent<V>: Send + Sync + 'static,
+    {
+        type Tangent = Tangent<V>;
+        #[inline(always)]
+        fn slot_read(&self) -> Tangent<V> {
+            <Tangent<V> as VectorSpace>::zero()
+        }
+        #[inline(always)]
+        fn slot_ref(&self) -> &Tangent<V> {
+            static_zero::<Tangent<V>>()
+        }
+        #[inline(always)]
+        fn slot_accumulate(&mut self, _cotangent: Tangent<V>) {}
+        #[inline(always)]
+        fn slot_put(&mut self, _cotangent: Tangent<V>) {}
+        #[inline(always)]
+        fn slot_place(&mut self) -> Option<&mut Tangent<V>> {
+            None
+        }
+    }
+    /// [`FieldSlot::slot_read`].
+    #[inline(always)]
+    pub fn slot_read<F: FieldSlot>(f: &F) -> F::Tangent {
+        f.slot_read()
+    }
+    /// [`FieldSlot::slot_ref`].
+    #[inline(always)]
+    pub fn slot_ref<F: FieldSlot>(f: &F) -> &F::Tangent {
+        f.slot_ref()
+    }
+    /// [`FieldSlot::slot_accumulate`].
+    #[inline(always)]
+    pub fn slot_accumulate<F: FieldSlot>(f: &mut F, cotangent: F::Tangent) {
+        f.slot_accumulate(cotangent)
+    }
+    /// [`FieldSlot::slot_put`].
+    #[inline(always)]
+    pub fn slot_put<F: FieldSlot>(f: &mut F, cotangent: F::Tangent) {
+        f.slot_put(cotangent)
+    }
+    /// [`FieldSlot::slot_place`].
+    #[inline(always)]
+    pub fn slot_place<F: FieldSlot>(f: &mut F) -> Option<&mut F::Tangent> {
+        f.slot_place()
+    }
+
     /// The zero-sized struct of a tangent's `#[no_derivative]` fields, for its `Deref` and
     /// `DerefMut`: boxing a zero-sized value allocates nothing.
     #[inline(always)]

@@ -255,3 +255,65 @@ fn stop_gradient_stores_a_differentiated_value_in_a_no_derivative_field() {
     // Only the direct `+ m` carries m's derivative: the stored copy is a constant.
     assert_close_scalar(gm, 1.0, 1e-14);
 }
+
+// Tuple structs: the trailing `#[no_derivative]` fields read by position like any other. -----
+
+/// A spring: its rest vector is differentiated, its stiffness and step count are not.
+#[derive(Clone, Debug, Differentiable)]
+struct Spring(Vector2<f64>, #[no_derivative] f64, #[no_derivative] usize);
+
+impl Spring {
+    /// `self.1` and `self.2` in a `&self` method, `self.2` bounding a loop.
+    #[differentiable]
+    fn energy(&self, x: Vector2<f64>) -> f64 {
+        let mut e = 0.0;
+        for _ in 0..self.2 {
+            e += 0.5 * self.1 * (x - self.0).norm_squared();
+        }
+        e
+    }
+}
+
+/// By value, and a literal that gives the fields constants.
+#[differentiable]
+fn spring_by_value(s: Spring, k: f64) -> f64 {
+    s.0[0] * s.1 * k + s.0[1]
+}
+
+#[differentiable]
+fn spring_literal(rest: Vector2<f64>, x: Vector2<f64>) -> f64 {
+    let s = Spring(rest, 4.0, 2);
+    s.energy(x) + spring_by_value(s, 0.5)
+}
+
+#[test]
+fn a_tuple_struct_reads_its_no_derivative_fields_by_position() {
+    let s = Spring(Vector2::new(0.5, -1.0), 3.0, 2);
+    let x = Vector2::new(1.5, 0.25);
+    // e = 2 · ½ · 3 · |x - rest|² ; de/drest = -6 (x - rest), de/dx = 6 (x - rest).
+    let (y, (gs, gx)) = s.energy_grad(x);
+    assert_close_scalar(y, 3.0 * (x - s.0).norm_squared(), 1e-14);
+    assert_close(&gs.0, &(-6.0 * (x - s.0)), 1e-13);
+    assert_close(&gx, &(6.0 * (x - s.0)), 1e-13);
+    let (_, t) = s.energy_jvp(x, &SpringTangent(Vector2::new(1.0, 0.0)), Vector2::zeros());
+    assert_close_scalar(t, gs.0[0], 1e-13);
+
+    let (y, (gs, gk)) = spring_by_value_grad(s.clone(), 2.0);
+    assert_eq!(y, 0.5 * 3.0 * 2.0 - 1.0);
+    assert_eq!((gs.0, gk), (Vector2::new(6.0, 1.0), 1.5));
+
+    let rest = Vector2::new(0.2, 0.4);
+    let (y, (gr, gx)) = spring_literal_grad(rest, x);
+    assert_close_scalar(y, spring_literal(rest, x), 1e-14);
+    let fd = fd_gradient(
+        |z| spring_literal(Vector2::new(z[0], z[1]), Vector2::new(z[2], z[3])),
+        SVector::<f64, 4>::new(rest[0], rest[1], x[0], x[1]),
+    );
+    assert_close(
+        &SVector::<f64, 4>::new(gr[0], gr[1], gx[0], gx[1]),
+        &fd,
+        1e-6,
+    );
+    let (_, t) = spring_literal_jvp(rest, x, Vector2::new(0.0, 1.0), Vector2::zeros());
+    assert_close_scalar(t, fd[1], 1e-6);
+}

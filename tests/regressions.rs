@@ -223,3 +223,39 @@ fn integer_arrays_and_tuples_are_not_differentiated() {
     let (_, dy) = picked_sum_jvp(x, [0, 2, 2], (1, 3), nalgebra::SVector::repeat(1.0));
     assert_eq!(dy, g.sum());
 }
+
+// A value read by a `&self` method, then moved into a call ------------------------------------
+
+#[derive(Differentiable, Clone, Debug)]
+struct Charge {
+    q: f64,
+}
+
+impl Charge {
+    #[differentiable]
+    fn self_energy(&self) -> f64 {
+        self.q * self.q
+    }
+}
+
+#[differentiable]
+fn consume(c: Charge) -> f64 {
+    c.q
+}
+
+/// Plain Rust accepts this: `c` is borrowed by the method, then moved. The generated code once
+/// moved `c` into `consume` while the method's pullback still borrowed it (E0505 in `_grad`)
+/// or the backward sweep still read it (E0382 in `_vjp`).
+#[differentiable]
+fn borrowed_then_moved(x: f64) -> f64 {
+    let c = Charge { q: x };
+    c.self_energy() + consume(c)
+}
+
+#[test]
+fn a_value_borrowed_by_a_method_can_then_be_moved() {
+    assert_eq!(borrowed_then_moved_grad(3.0), (12.0, 7.0));
+    let (y, pb) = borrowed_then_moved_vjp(3.0);
+    assert_eq!((y, pb(1.0), pb(2.0)), (12.0, 7.0, 14.0));
+    assert_eq!(borrowed_then_moved_jvp(3.0, 1.0), (12.0, 7.0));
+}

@@ -66,6 +66,9 @@ pub struct Emitter<'a> {
     plain_first: bool,
     /// Set while the plain try of the backward sweep is written.
     plain: std::cell::Cell<bool>,
+    /// The values of the forward sweep that the backward sweep reads, directly or through a
+    /// method's pullback.
+    saved: std::collections::HashSet<Var>,
 }
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
@@ -75,45 +78,37 @@ pub struct Emitter<'a> {
 /// code at every level of calls). A sweep of straight-line code gains less than the test of
 /// its result costs.
 fn plain_pays(stmts: &[PStmt]) -> bool {
-    fn visit(stmts: &[PStmt], looped: &mut bool, calls: &mut bool) {
-        for s in stmts {
-            match s {
-                PStmt::Let { op, .. }
-                | PStmt::LetTuple { op, .. }
-                | PStmt::LetPairs { op, .. }
-                | PStmt::Assign { op, .. } => {
-                    if matches!(op, POp::Pullback { .. } | POp::PullbackJvp { .. }) {
-                        *calls = true;
-                    }
+    let (mut looped, mut calls) = (false, false);
+    each_stmt(stmts, &mut |s| match s {
+        PStmt::Let { op, .. }
+        | PStmt::LetTuple { op, .. }
+        | PStmt::LetPairs { op, .. }
+        | PStmt::Assign { op, .. } => {
+            calls |= matches!(op, POp::Pullback { .. } | POp::PullbackJvp { .. });
+        }
+        PStmt::Loop { .. } | PStmt::Reverse { .. } => looped = true,
+        _ => {}
+    });
+    looped && !calls
+}
+
+/// Calls `f` on every statement, those of arms and loop bodies included.
+fn each_stmt(stmts: &[PStmt], f: &mut impl FnMut(&PStmt)) {
+    for s in stmts {
+        f(s);
+        match s {
+            PStmt::Branch { arms, .. } => arms.iter().for_each(|arm| each_stmt(arm, f)),
+            PStmt::MatchRecord { arms, .. } => arms.iter().for_each(|(_, arm)| each_stmt(arm, f)),
+            PStmt::Loop { kind, body } => {
+                if let PLoop::While { head, .. } = kind {
+                    each_stmt(head, f);
                 }
-                PStmt::Branch { arms, .. } => {
-                    for arm in arms {
-                        visit(arm, looped, calls);
-                    }
-                }
-                PStmt::MatchRecord { arms, .. } => {
-                    for (_, arm) in arms {
-                        visit(arm, looped, calls);
-                    }
-                }
-                PStmt::Loop { kind, body } => {
-                    *looped = true;
-                    if let PLoop::While { head, .. } = kind {
-                        visit(head, looped, calls);
-                    }
-                    visit(body, looped, calls);
-                }
-                PStmt::Reverse { body, .. } => {
-                    *looped = true;
-                    visit(body, looped, calls);
-                }
-                _ => {}
+                each_stmt(body, f);
             }
+            PStmt::Reverse { body, .. } => each_stmt(body, f),
+            _ => {}
         }
     }
-    let (mut looped, mut calls) = (false, false);
-    visit(stmts, &mut looped, &mut calls);
-    looped && !calls
 }
 
 /// The scalar rules whose cotangents have a plain form (`rules::<rule>::plain::vjp{i}`): the
@@ -136,11 +131,35 @@ pub struct Emitted {
 
 impl<'a> Emitter<'a> {
     pub fn new(prog: &'a Program, sig: &'a Sig) -> Self {
+        // What the backward sweep reads, and the receivers of methods whose pullbacks it
+        // calls (a `&self` method's pullback borrows its receiver).
+        let mut saved = std::collections::HashSet::new();
+        if let Some(c) = &prog.closure {
+            for s in &c.stmts {
+                if let PStmt::BorrowSaved(v) = s {
+                    saved.insert(prog.storage(*v));
+                }
+            }
+            each_stmt(&prog.stmts, &mut |s| {
+                if let PStmt::Let { op, .. } | PStmt::LetTuple { op, .. } = s
+                    && let POp::Companion {
+                        call:
+                            Op::Call {
+                                receiver: Some(r), ..
+                            },
+                        ..
+                    } = op
+                {
+                    saved.insert(prog.storage(r.var));
+                }
+            });
+        }
         Emitter {
             prog,
             sig,
             plain_first: false,
             plain: std::cell::Cell::new(false),
+            saved,
         }
     }
 
@@ -457,8 +476,11 @@ impl<'a> Emitter<'a> {
             PStmt::Accumulate { place, value } => {
                 let p = self.place(place);
                 let v = self.name(*value);
-                if !named_last(&place.path) {
+                if place.path.is_empty() {
                     quote!(::ad::__rt::accumulate(&mut #p, #v);)
+                } else if !named_last(&place.path) {
+                    // A tuple's element or a tuple struct's field, maybe `#[no_derivative]`.
+                    quote!(::ad::__rt::slot_accumulate(&mut #p, #v);)
                 } else {
                     // A field's adjoint, or nothing for a `#[no_derivative]` field.
                     quote!((&mut #p).__ad_accumulate(#v);)
@@ -475,13 +497,18 @@ impl<'a> Emitter<'a> {
                 let p = self.place(place);
                 let args = args.iter().map(|a| self.r(*a, mode));
                 let g = self.name(*g);
-                if !named_last(&place.path) {
+                if place.path.is_empty() {
                     quote_spanned!(*span=> ::ad::__rt::#rule::acc0(&mut #p, #(#args,)* &#g);)
                 } else {
                     let p = quote_spanned!(*span=> __ad_place);
                     let whole = self.place(place);
+                    let slot = if named_last(&place.path) {
+                        quote!((&mut #whole).__ad_place())
+                    } else {
+                        quote!(::ad::__rt::slot_place(&mut #whole))
+                    };
                     quote_spanned!(*span=>
-                        if let ::core::option::Option::Some(#p) = (&mut #whole).__ad_place() {
+                        if let ::core::option::Option::Some(#p) = #slot {
                             ::ad::__rt::#rule::acc0(#p, #(#args,)* &#g);
                         }
                     )
@@ -897,11 +924,11 @@ impl<'a> Emitter<'a> {
                 let id = self.name(*d);
                 if !named(m) {
                     // A tuple's element (whose type may not be inferred yet, where a method
-                    // cannot be called) or a tuple struct's field.
+                    // cannot be called) or a tuple struct's field: `FieldSlot`.
                     if self.borrowed(*d, mode) {
-                        quote_spanned!(span=> &#id.#m)
+                        quote_spanned!(span=> ::ad::__rt::slot_ref(&#id.#m))
                     } else {
-                        quote_spanned!(span=> ::core::clone::Clone::clone(&#id.#m))
+                        quote_spanned!(span=> ::ad::__rt::slot_read(&#id.#m))
                     }
                 } else if self.borrowed(*d, mode) {
                     quote_spanned!(span=> (&#id.#m).__ad_field_tangent_ref())
@@ -968,7 +995,7 @@ impl<'a> Emitter<'a> {
                     if named(m) {
                         quote!((&mut #t.#m).__ad_put(#v);)
                     } else {
-                        quote!(#t.#m = #v;)
+                        quote!(::ad::__rt::slot_put(&mut #t.#m, #v);)
                     }
                 });
                 let zero = self.op(var, zero, mode);
@@ -1238,7 +1265,10 @@ impl<'a> Emitter<'a> {
     fn call_args(&self, args: &[CallArg], mode: Mode) -> Vec<TokenStream> {
         args.iter()
             .map(|a| {
-                if mode == Mode::Backward && !a.operand.addr_of {
+                let saved = self.saved.contains(&self.prog.storage(a.operand.var));
+                if !a.operand.addr_of && (mode == Mode::Backward || saved) {
+                    // A value the backward sweep reads is copied, not moved, into a call
+                    // that takes it by value (`m.energy() + take(m)`).
                     self.owned(a.operand.var, mode)
                 } else {
                     self.o(&a.operand, mode)
@@ -1395,8 +1425,9 @@ impl<'a> Emitter<'a> {
 
 use quote::ToTokens;
 
-/// A named field: one that may be `#[no_derivative]` and reached through `FieldPlace`.
-/// (A tuple struct's trailing `#[no_derivative]` fields are read with `ad::stop_gradient`.)
+/// A named field: reached through `FieldPlace`'s methods (a tuple's element or a tuple
+/// struct's field, whose type may not be inferred where it is read, through the functions of
+/// `FieldSlot`).
 fn named(m: &syn::Member) -> bool {
     matches!(m, syn::Member::Named(_))
 }
