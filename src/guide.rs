@@ -624,7 +624,8 @@ pub mod control_flow {
     //! removed and inserted (`remove_row`, `remove_column`, `insert_row`, `insert_column`);
     //! `m.abs()` is element-wise; `v.max()`, `v.min()`, `v.amax()` and `v.amin()` of a vector
     //! differentiate as the element nalgebra picks (`imax()`, ...); `xs.iter().sum()` adds up
-    //! a vector, a matrix or an array:
+    //! a vector, a matrix or an array, and `xs.iter().map(|x| ..).sum()` a vector's or a
+    //! matrix's element-wise `map` (`|x|`, `|&x|` and `|x: &f64|` all work):
     //!
     //! ```
     //! use ad::nalgebra::{Matrix3, Vector3};
@@ -635,16 +636,18 @@ pub mod control_flow {
     //!     let m = Matrix3::from_fn(|i, j| x[i] * x[j]);
     //!     let top = m.remove_row(2); // 2 × 3
     //!     let arr = [x[0], 2.0 * x[1]];
-    //!     top.abs().sum() + x.max() + arr.iter().sum::<f64>()
+    //!     let squares: f64 = x.iter().map(|t| t * t).sum();
+    //!     top.abs().sum() + x.max() + arr.iter().sum::<f64>() + squares
     //! }
     //!
     //! // x ≥ 0: the sum of the first two rows of x xᵀ is (x0 + x1) Σx, plus max x = x2, plus
-    //! // x0 + 2 x1.
+    //! // x0 + 2 x1, plus |x|².
     //! let x = Vector3::new(1.0, 2.0, 3.0);
     //! let (v, g) = shaped_grad(x);
-    //! assert_eq!(v, 3.0 * 6.0 + 3.0 + 5.0);
-    //! // d/dx0 = Σx + (x0 + x1) + 1, d/dx1 = Σx + (x0 + x1) + 2, d/dx2 = (x0 + x1) + 1.
-    //! assert_eq!(g, Vector3::new(10.0, 11.0, 4.0));
+    //! assert_eq!(v, 3.0 * 6.0 + 3.0 + 5.0 + 14.0);
+    //! // d/dx0 = Σx + (x0 + x1) + 1 + 2 x0, d/dx1 = Σx + (x0 + x1) + 2 + 2 x1,
+    //! // d/dx2 = (x0 + x1) + 1 + 2 x2.
+    //! assert_eq!(g, Vector3::new(12.0, 15.0, 10.0));
     //! ```
     //!
     //! What is not supported is a compile error, never a wrong derivative: `if let`, a `match`

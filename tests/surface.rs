@@ -1,7 +1,8 @@
 //! The nalgebra and std methods users reach for beyond arithmetic (issue 13): `from_fn` whose
 //! closure reads differentiated values, `remove_row`/`remove_column`/`insert_row`/
 //! `insert_column`, element-wise `abs` of a matrix, `max`/`min`/`amax`/`amin` of a vector,
-//! `clone_owned`/`into_owned`/`into()`, `iter().sum()` over a vector or an array, and
+//! `clone_owned`/`into_owned`/`into()`, `iter().sum()` over a vector or an array,
+//! `iter().map(..).sum()` over a vector or a matrix, and
 //! `f64::consts`. Each function is checked at a point against central finite differences, in
 //! reverse mode (`_grad`) and forward mode (`_jvp` along every axis), with the value equal to
 //! the primal's bit for bit.
@@ -159,6 +160,28 @@ fn iter_sum_over_a_vector_and_an_array() {
         iterator_sums,
         iterator_sums_grad,
         iterator_sums_jvp,
+        Vector3::new(0.5, -0.25, 0.75),
+    );
+}
+
+/// `iter().map(..).sum()` with each way of taking the element: by reference (`*t`), by a
+/// reference pattern (`|&t|`), by a typed reference, and over a matrix.
+#[differentiable]
+fn mapped_sums(x: Vector3<f64>) -> f64 {
+    let m = x * x.transpose();
+    let a: f64 = x.iter().map(|t| t * t).sum();
+    let b: f64 = x.iter().map(|&t| t.sin()).sum();
+    let c = x.iter().map(|t: &f64| *t * 2.0 + 1.0).sum::<f64>();
+    let d: f64 = m.iter().map(|t| (*t).exp()).sum();
+    a * b + c * d
+}
+
+#[test]
+fn iter_map_sum_over_a_vector_and_a_matrix() {
+    check(
+        mapped_sums,
+        mapped_sums_grad,
+        mapped_sums_jvp,
         Vector3::new(0.5, -0.25, 0.75),
     );
 }

@@ -169,7 +169,7 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
     // compile error at the call.
     Some(match name {
         "iter" | "iter_mut" | "into_iter" => {
-            "of the iterators over differentiated values, `xs.iter().sum()` and `for x in xs.iter()` are supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
+            "of the iterators over differentiated values, `xs.iter().sum()`, `xs.iter().map(|x| ..).sum()` and `for x in xs.iter()` are supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "zip_map" | "fold" | "for_each" | "map_with_location" | "zip_apply" => {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"

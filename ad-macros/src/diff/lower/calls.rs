@@ -65,6 +65,22 @@ impl Lowerer<'_> {
         {
             return self.user_method(m, turbofish, span);
         }
+        // `xs.iter().map(|x| ..).sum()` over a vector or a matrix is the sum of the element-wise
+        // `xs.map(|x| ..)`: the closure's parameter, a reference there, is the value here.
+        if name == "sum"
+            && m.args.is_empty()
+            && let Expr::MethodCall(mapped) = strip_parens(&m.receiver)
+            && mapped.method == "map"
+            && let [Expr::Closure(closure)] = mapped.args.iter().collect::<Vec<_>>().as_slice()
+            && let Expr::MethodCall(iter) = strip_parens(&mapped.receiver)
+            && iter.args.is_empty()
+            && matches!(iter.method.to_string().as_str(), "iter" | "into_iter")
+            && let Some(closure) = by_value_closure(closure)
+        {
+            let xs = &iter.receiver;
+            let e: Expr = syn::parse_quote_spanned!(span=> (#xs).map(#closure).iter().sum());
+            return self.expr(&e);
+        }
         // `xs.iter().sum()` over a vector, a matrix or an array of floats.
         if name == "sum"
             && m.args.is_empty()
@@ -478,4 +494,51 @@ pub(crate) fn strip_parens(mut e: &Expr) -> &Expr {
         e = &p.expr;
     }
     e
+}
+
+/// The closure of `xs.iter().map(closure)` rewritten to take its element by value, for
+/// `xs.map(..)`: `|&x| e` and `|x: &T| e` drop the reference, `|x| e` reads `*x` as `x`.
+/// `None` for any other parameter pattern (the call is then lowered, and reported, as written).
+fn by_value_closure(closure: &syn::ExprClosure) -> Option<syn::ExprClosure> {
+    use syn::visit_mut::VisitMut;
+    struct Deref<'a>(&'a Ident);
+    impl VisitMut for Deref<'_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if let Expr::Unary(u) = e
+                && matches!(u.op, syn::UnOp::Deref(_))
+                && matches!(strip_parens(&u.expr), Expr::Path(p) if p.path.is_ident(self.0))
+            {
+                *e = (*u.expr).clone();
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let mut out = closure.clone();
+    let pat = match param {
+        syn::Pat::Reference(r) => (*r.pat).clone(),
+        syn::Pat::Type(t) => match &*t.ty {
+            syn::Type::Reference(r) => {
+                let mut t = t.clone();
+                t.ty = r.elem.clone();
+                syn::Pat::Type(t)
+            }
+            _ => return None,
+        },
+        syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
+            Deref(&i.ident).visit_expr_mut(&mut out.body);
+            param.clone()
+        }
+        _ => return None,
+    };
+    if let syn::Pat::Type(t) = &pat
+        && let syn::Pat::Ident(i) = &*t.pat
+    {
+        Deref(&i.ident).visit_expr_mut(&mut out.body);
+    }
+    out.inputs = std::iter::once(pat).collect();
+    Some(out)
 }
