@@ -624,8 +624,8 @@ pub mod control_flow {
     //! removed and inserted (`remove_row`, `remove_column`, `insert_row`, `insert_column`);
     //! `m.abs()` is element-wise; `v.max()`, `v.min()`, `v.amax()` and `v.amin()` of a vector
     //! differentiate as the element nalgebra picks (`imax()`, ...); `xs.iter().sum()` adds up
-    //! a vector, a matrix or an array, and `xs.iter().map(|x| ..).sum()` a vector's or a
-    //! matrix's element-wise `map` (`|x|`, `|&x|` and `|x: &f64|` all work):
+    //! a vector, a matrix or an array, and `xs.iter().map(|x| ..).sum()` their element-wise
+    //! `map` (`|x|`, `|&x|` and `|x: &f64|` all work; `map` itself works on arrays too):
     //!
     //! ```
     //! use ad::nalgebra::{Matrix3, Vector3};

@@ -116,14 +116,43 @@ pub mod __rt {
         <T as nalgebra::ComplexField>::from_real(<T as num_traits::One>::one())
     }
 
-    /// `m.map(f)` and the derivative of `f` at every element, in one pass: `f(x, 1)` is the
-    /// closure's forward mode seeded with the unit tangent, returning `(value, derivative)`.
-    /// Reverse mode keeps the derivatives for the pullback, an element-wise product.
-    #[inline(always)]
-    pub fn map_with_derivative<T, R, C, S>(
-        m: &nalgebra::Matrix<T, R, C, S>,
-        f: impl Fn(T, T) -> (T, T),
-    ) -> (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>)
+    /// What `map` is differentiated over: a matrix (or a view, whose results are owned
+    /// matrices) or an array of floats. The functions below are the element-wise work of the
+    /// derivatives of `xs.map(f)`, written once per kind of container.
+    pub trait Elementwise {
+        /// The element.
+        type Elem: ad_core::Real;
+        /// The owned container of the same shape.
+        type Owned;
+        /// `f` at every element, giving two containers.
+        fn ew_map2(
+            &self,
+            f: impl Fn(Self::Elem) -> (Self::Elem, Self::Elem),
+        ) -> (Self::Owned, Self::Owned);
+        /// `f` at every element and the matching one of `b`.
+        fn ew_zip(
+            &self,
+            b: &Self::Owned,
+            f: impl Fn(Self::Elem, Self::Elem) -> Self::Elem,
+        ) -> Self::Owned;
+        /// `f` at every element and the matching ones of `b`, giving four containers.
+        #[allow(clippy::type_complexity)]
+        fn ew_zip4_out(
+            &self,
+            b: &Self::Owned,
+            f: impl Fn(Self::Elem, Self::Elem) -> (Self::Elem, Self::Elem, Self::Elem, Self::Elem),
+        ) -> ((Self::Owned, Self::Owned), (Self::Owned, Self::Owned));
+        /// `f` at every element and the matching ones of `b`, `c` and `d`.
+        fn ew_zip4(
+            &self,
+            b: &Self::Owned,
+            c: &Self::Owned,
+            d: &Self::Owned,
+            f: impl Fn(Self::Elem, Self::Elem, Self::Elem, Self::Elem) -> Self::Elem,
+        ) -> Self::Owned;
+    }
+
+    impl<T, R, C, S> Elementwise for nalgebra::Matrix<T, R, C, S>
     where
         T: ad_core::Real,
         R: nalgebra::Dim,
@@ -131,8 +160,87 @@ pub mod __rt {
         S: nalgebra::Storage<T, R, C>,
         nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
     {
-        let pairs = m.map(|x| f(x, one()));
-        (pairs.map(|p| p.0), pairs.map(|p| p.1))
+        type Elem = T;
+        type Owned = nalgebra::OMatrix<T, R, C>;
+        #[inline(always)]
+        fn ew_map2(&self, f: impl Fn(T) -> (T, T)) -> (Self::Owned, Self::Owned) {
+            let pairs = self.map(f);
+            (pairs.map(|p| p.0), pairs.map(|p| p.1))
+        }
+        #[inline(always)]
+        fn ew_zip(&self, b: &Self::Owned, f: impl Fn(T, T) -> T) -> Self::Owned {
+            self.zip_map(b, f)
+        }
+        #[inline(always)]
+        fn ew_zip4_out(
+            &self,
+            b: &Self::Owned,
+            f: impl Fn(T, T) -> (T, T, T, T),
+        ) -> ((Self::Owned, Self::Owned), (Self::Owned, Self::Owned)) {
+            let q = self.zip_map(b, f);
+            (
+                (q.map(|p| p.0), q.map(|p| p.1)),
+                (q.map(|p| p.2), q.map(|p| p.3)),
+            )
+        }
+        #[inline(always)]
+        fn ew_zip4(
+            &self,
+            b: &Self::Owned,
+            c: &Self::Owned,
+            d: &Self::Owned,
+            f: impl Fn(T, T, T, T) -> T,
+        ) -> Self::Owned {
+            let abc = self.zip_zip_map(b, c, |x, y, z| (x, y, z));
+            abc.zip_map(d, |(x, y, z), w| f(x, y, z, w))
+        }
+    }
+
+    impl<T: ad_core::Real, const N: usize> Elementwise for [T; N] {
+        type Elem = T;
+        type Owned = [T; N];
+        #[inline(always)]
+        fn ew_map2(&self, f: impl Fn(T) -> (T, T)) -> ([T; N], [T; N]) {
+            let pairs = self.map(f);
+            (pairs.map(|p| p.0), pairs.map(|p| p.1))
+        }
+        #[inline(always)]
+        fn ew_zip(&self, b: &[T; N], f: impl Fn(T, T) -> T) -> [T; N] {
+            core::array::from_fn(|i| f(self[i], b[i]))
+        }
+        #[inline(always)]
+        fn ew_zip4_out(
+            &self,
+            b: &[T; N],
+            f: impl Fn(T, T) -> (T, T, T, T),
+        ) -> (([T; N], [T; N]), ([T; N], [T; N])) {
+            let q: [(T, T, T, T); N] = core::array::from_fn(|i| f(self[i], b[i]));
+            (
+                (q.map(|p| p.0), q.map(|p| p.1)),
+                (q.map(|p| p.2), q.map(|p| p.3)),
+            )
+        }
+        #[inline(always)]
+        fn ew_zip4(
+            &self,
+            b: &[T; N],
+            c: &[T; N],
+            d: &[T; N],
+            f: impl Fn(T, T, T, T) -> T,
+        ) -> [T; N] {
+            core::array::from_fn(|i| f(self[i], b[i], c[i], d[i]))
+        }
+    }
+
+    /// `m.map(f)` and the derivative of `f` at every element, in one pass: `f(x, 1)` is the
+    /// closure's forward mode seeded with the unit tangent, returning `(value, derivative)`.
+    /// Reverse mode keeps the derivatives for the pullback, an element-wise product.
+    #[inline(always)]
+    pub fn map_with_derivative<M: Elementwise>(
+        m: &M,
+        f: impl Fn(M::Elem, M::Elem) -> (M::Elem, M::Elem),
+    ) -> (M::Owned, M::Owned) {
+        m.ew_map2(|x| f(x, one()))
     }
 
     /// The forward mode of [`map_with_derivative`] in the direction `dm`: `f(x, dx)` is the
@@ -140,87 +248,71 @@ pub mod __rt {
     /// `(y, y', y' dx, y'' dx)`; the result is `((values, derivatives), (their tangents))`.
     #[inline(always)]
     #[allow(clippy::type_complexity)]
-    pub fn map_with_derivative_jvp<T, R, C, S>(
-        m: &nalgebra::Matrix<T, R, C, S>,
-        dm: &nalgebra::OMatrix<T, R, C>,
-        f: impl Fn(T, T) -> (T, T, T, T),
-    ) -> (
-        (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>),
-        (nalgebra::OMatrix<T, R, C>, nalgebra::OMatrix<T, R, C>),
-    )
-    where
-        T: ad_core::Real,
-        R: nalgebra::Dim,
-        C: nalgebra::Dim,
-        S: nalgebra::Storage<T, R, C>,
-        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
-    {
-        let q = m.zip_map(dm, f);
-        (
-            (q.map(|p| p.0), q.map(|p| p.1)),
-            (q.map(|p| p.2), q.map(|p| p.3)),
-        )
+    pub fn map_with_derivative_jvp<M: Elementwise>(
+        m: &M,
+        dm: &M::Owned,
+        f: impl Fn(M::Elem, M::Elem) -> (M::Elem, M::Elem, M::Elem, M::Elem),
+    ) -> ((M::Owned, M::Owned), (M::Owned, M::Owned)) {
+        m.ew_zip4_out(dm, f)
+    }
+
+    /// `g ∘ derivatives`: the pullback of a `map` whose derivatives were kept.
+    #[inline(always)]
+    pub fn map_vjp_kept<M: Elementwise<Owned = M>>(g: &M, derivatives: &M) -> M {
+        g.ew_zip(derivatives, |g, d| g * d)
+    }
+
+    /// `f` element by element over a container and one of its shape: the pullback of a `map`
+    /// recomputed element by element, and its forward mode.
+    #[inline(always)]
+    pub fn zip_map<M: Elementwise>(
+        m: &M,
+        b: &M::Owned,
+        f: impl Fn(M::Elem, M::Elem) -> M::Elem,
+    ) -> M::Owned {
+        m.ew_zip(b, f)
     }
 
     /// The tangent of `g ∘ derivatives` (the pullback of a `map` whose derivatives were
     /// kept): `dg ∘ derivatives + g ∘ dderivatives`.
     #[inline(always)]
-    pub fn map_vjp_kept_jvp<T, R, C>(
-        g: &nalgebra::OMatrix<T, R, C>,
-        dg: &nalgebra::OMatrix<T, R, C>,
-        derivatives: &nalgebra::OMatrix<T, R, C>,
-        dderivatives: &nalgebra::OMatrix<T, R, C>,
-    ) -> nalgebra::OMatrix<T, R, C>
-    where
-        T: ad_core::Real,
-        R: nalgebra::Dim,
-        C: nalgebra::Dim,
-        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
-    {
-        dg.component_mul(derivatives) + g.component_mul(dderivatives)
+    pub fn map_vjp_kept_jvp<M: Elementwise<Owned = M>>(
+        g: &M,
+        dg: &M,
+        derivatives: &M,
+        dderivatives: &M,
+    ) -> M {
+        g.ew_zip4(dg, derivatives, dderivatives, |g, dg, d, dd| {
+            dg * d + g * dd
+        })
     }
 
     /// The tangent of the pullback of a `map` recomputed element by element: `f'(x) dg +
     /// f''(x) dx g`, with `f(x, dx) = (y, y', y' dx, y'' dx)`.
     #[inline(always)]
-    pub fn map_vjp_recompute_jvp<T, R, C, S>(
-        m: &nalgebra::Matrix<T, R, C, S>,
-        dm: &nalgebra::OMatrix<T, R, C>,
-        g: &nalgebra::OMatrix<T, R, C>,
-        dg: &nalgebra::OMatrix<T, R, C>,
-        f: impl Fn(T, T) -> (T, T, T, T),
-    ) -> nalgebra::OMatrix<T, R, C>
-    where
-        T: ad_core::Real,
-        R: nalgebra::Dim,
-        C: nalgebra::Dim,
-        S: nalgebra::Storage<T, R, C>,
-        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
-    {
+    pub fn map_vjp_recompute_jvp<M: Elementwise>(
+        m: &M,
+        dm: &M::Owned,
+        g: &M::Owned,
+        dg: &M::Owned,
+        f: impl Fn(M::Elem, M::Elem) -> (M::Elem, M::Elem, M::Elem, M::Elem),
+    ) -> M::Owned {
         zip4_map(m, dm, g, dg, |x, dx, g, dg| {
             let (_, d1, _, d2) = f(x, dx);
             d1 * dg + d2 * g
         })
     }
 
-    /// `f` element by element over four matrices of one shape.
+    /// `f` element by element over four containers of one shape.
     #[inline(always)]
-    pub fn zip4_map<T, R, C, S>(
-        a: &nalgebra::Matrix<T, R, C, S>,
-        b: &nalgebra::OMatrix<T, R, C>,
-        c: &nalgebra::OMatrix<T, R, C>,
-        d: &nalgebra::OMatrix<T, R, C>,
-        f: impl Fn(T, T, T, T) -> T,
-    ) -> nalgebra::OMatrix<T, R, C>
-    where
-        T: ad_core::Real,
-        R: nalgebra::Dim,
-        C: nalgebra::Dim,
-        S: nalgebra::Storage<T, R, C>,
-        nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
-    {
-        let abc = a.zip_zip_map(b, c, |x, y, z| (x, y, z));
-        abc.zip_map(d, |(x, y, z), w| f(x, y, z, w))
+    pub fn zip4_map<M: Elementwise>(
+        a: &M,
+        b: &M::Owned,
+        c: &M::Owned,
+        d: &M::Owned,
+        f: impl Fn(M::Elem, M::Elem, M::Elem, M::Elem) -> M::Elem,
+    ) -> M::Owned {
+        a.ew_zip4(b, c, d, f)
     }
 
     /// `$m!(A0 A1)`, `$m!(A0 A1 A2)`, ...: an impl macro applied to every prefix of a list of

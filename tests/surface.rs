@@ -2,7 +2,7 @@
 //! closure reads differentiated values, `remove_row`/`remove_column`/`insert_row`/
 //! `insert_column`, element-wise `abs` of a matrix, `max`/`min`/`amax`/`amin` of a vector,
 //! `clone_owned`/`into_owned`/`into()`, `iter().sum()` over a vector or an array,
-//! `iter().map(..).sum()` over a vector or a matrix, and
+//! `map` and `iter().map(..).sum()` over a vector, a matrix or an array, and
 //! `f64::consts`. Each function is checked at a point against central finite differences, in
 //! reverse mode (`_grad`) and forward mode (`_jvp` along every axis), with the value equal to
 //! the primal's bit for bit.
@@ -184,4 +184,27 @@ fn iter_map_sum_over_a_vector_and_a_matrix() {
         mapped_sums_jvp,
         Vector3::new(0.5, -0.25, 0.75),
     );
+}
+
+/// `map` and `iter().map(..).sum()` over an array, to second order.
+#[differentiable(order = 2)]
+fn mapped_array(x: Vector3<f64>) -> f64 {
+    let a = [x[0], x[1] * x[2], x[2]];
+    let b = a.map(|t| t.sin() * t);
+    let c: f64 = a.iter().map(|&t| t * t.exp()).sum();
+    b[0] + b[1] * c
+}
+
+#[test]
+fn map_and_iter_map_sum_over_an_array() {
+    let x = Vector3::new(0.5, -0.25, 0.75);
+    check(mapped_array, mapped_array_grad, mapped_array_jvp, x);
+    // The Hessian against central differences of the gradient.
+    let (_, _, h) = mapped_array_hessian(x);
+    for j in 0..3 {
+        let mut e = Vector3::zeros();
+        e[j] = 1e-5;
+        let column = (mapped_array_grad(x + e).1 - mapped_array_grad(x - e).1) / 2e-5;
+        assert_close(&h.column(j).into_owned(), &column, 1e-6);
+    }
 }

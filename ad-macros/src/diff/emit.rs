@@ -1034,7 +1034,7 @@ impl<'a> Emitter<'a> {
             POp::MapVjpKept { g, derivatives } => {
                 let g = self.name(*g);
                 let d = self.r(*derivatives, mode);
-                quote_spanned!(span=> ::ad::__rt::nalgebra::Matrix::component_mul(&#g, #d))
+                quote_spanned!(span=> ::ad::__rt::map_vjp_kept(&#g, #d))
             }
             POp::MapVjpRecompute { op, g } => {
                 let Op::Map { recv, closure, .. } = op else {
@@ -1047,7 +1047,7 @@ impl<'a> Emitter<'a> {
                 let r = self.r(recv.var, mode);
                 let g = self.name(*g);
                 quote_spanned!(span=>
-                    ::ad::__rt::nalgebra::Matrix::zip_map(#r, &#g, |#x, #seed| #grad)
+                    ::ad::__rt::zip_map(#r, &#g, |#x, #seed| #grad)
                 )
             }
             POp::MapJvp { op, d } => {
@@ -1061,7 +1061,7 @@ impl<'a> Emitter<'a> {
                 let r = self.r(recv.var, mode);
                 let dr = self.r(*d, mode);
                 quote_spanned!(span=>
-                    ::ad::__rt::nalgebra::Matrix::zip_map(#r, #dr, |#x, #dx| #jvp.1)
+                    ::ad::__rt::zip_map(#r, #dr, |#x, #dx| #jvp.1)
                 )
             }
             POp::MapWithDerivativeJvp { op, d } => {

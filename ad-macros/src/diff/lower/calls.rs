@@ -65,8 +65,9 @@ impl Lowerer<'_> {
         {
             return self.user_method(m, turbofish, span);
         }
-        // `xs.iter().map(|x| ..).sum()` over a vector or a matrix is the sum of the element-wise
-        // `xs.map(|x| ..)`: the closure's parameter, a reference there, is the value here.
+        // `xs.iter().map(|x| ..).sum()` over a vector, a matrix or an array is the sum of the
+        // element-wise `xs.map(|x| ..)`: the closure's parameter, a reference there, is the
+        // value here.
         if name == "sum"
             && m.args.is_empty()
             && let Expr::MethodCall(mapped) = strip_parens(&m.receiver)
