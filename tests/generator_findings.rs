@@ -666,3 +666,44 @@ fn a_let_in_an_arm_does_not_replace_the_outer_variable_it_shadows() {
     assert_eq!(y, shadowed_in_a_loop_body(1.5));
     assert_eq!((y, g), (1.5 * 100.0 * 3.0, 300.0));
 }
+
+// 19. An inactive value bound by a branch (so tracked by the lowering), then assigned by a
+//     verbatim inner loop: the assignment was lost (a silently wrong value and derivative). ---
+
+#[differentiable]
+#[allow(unused_assignments)]
+fn assigned_in_a_verbatim_loop(x: f64, n: usize) -> [f64; 2] {
+    // A branch on a differentiated value: the lowering tracks `b` (inactive) as a value.
+    let mut b: Vector2<f64> = if x > 1.0 {
+        Vector2::new(-0.2, -0.5)
+    } else {
+        Vector2::new(0.9, 0.3)
+    };
+    for _ in 0..2 {
+        for _ in 0..1 {
+            b = Vector2::zeros();
+        }
+        if n < 2 {
+            return [x, 0.0];
+        }
+    }
+    if n >= 1 {
+        b /= 2.0;
+        return [b[0] * x + x, b[1]];
+    }
+    [x, x]
+}
+
+#[test]
+fn an_assignment_in_a_verbatim_inner_loop_is_kept() {
+    for x in [0.5, 2.0] {
+        // b is zero after the loops: the value is [x, 0] with derivative [1, 0].
+        assert_eq!(assigned_in_a_verbatim_loop(x, 3), [x, 0.0]);
+        assert_eq!(
+            assigned_in_a_verbatim_loop_jvp(x, 3, 1.0),
+            ([x, 0.0], [1.0, 0.0])
+        );
+        let (y, pb) = assigned_in_a_verbatim_loop_vjp(x, 3);
+        assert_eq!((y, pb([1.0, 1.0])), ([x, 0.0], 1.0));
+    }
+}

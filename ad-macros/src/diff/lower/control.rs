@@ -486,7 +486,7 @@ impl Lowerer<'_> {
 }
 
 /// The names a block assigns (`x = ..`, `x += ..`), at any depth.
-fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
+pub(super) fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     struct Visitor<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {

@@ -698,10 +698,25 @@ impl Lowerer<'_> {
     }
 
     /// Emits user tokens unchanged, after making every name they read refer to its value.
+    /// A name of an SSA value that the tokens assign (an inactive matrix assigned in a
+    /// verbatim inner loop) means the variable they wrote afterwards: it is read back.
     fn verbatim(&mut self, tokens: TokenStream) {
         self.alias_names_in(&tokens);
+        let mut assigned = Vec::new();
+        if let Ok(block) = syn::parse2::<syn::Block>(quote!({ #tokens })) {
+            control::assigned_names(&block, &mut assigned);
+        }
         self.body.stmts.push(Stmt::Verbatim(tokens));
         self.epoch += 1;
+        for name in assigned {
+            if let Some(Binding::Ssa(var)) = self.env.get(&name).copied() {
+                let span = self.body.info(var).span;
+                let id = name_ident(&name, span);
+                let read = self.constant(&syn::parse_quote_spanned!(span=> #id));
+                self.env.insert(name.clone(), Binding::Ssa(read));
+                self.aliased.insert(name, read);
+            }
+        }
     }
 
     fn alias_names_in(&mut self, tokens: &TokenStream) {
