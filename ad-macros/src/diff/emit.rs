@@ -73,7 +73,7 @@ pub struct Emitter<'a> {
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
 /// zero's test per scalar product adds up (measured: a loop of scalar products, Rosenbrock,
-/// ran 1.3 to 1.6 times slower with it), and calls no callee's pullback, which could be
+/// ran 1.2 to 1.6 times slower with it), and calls no callee's pullback, which could be
 /// hand-written and drop a NaN cotangent, and whose code both tries would inline (twice the
 /// code at every level of calls). A sweep of straight-line code gains less than the test of
 /// its result costs.
