@@ -902,9 +902,10 @@ pub mod __rt {
     ///
     /// `#[derive(Differentiable)]` gives a tangent whose struct has `#[no_derivative]` fields a
     /// `Deref`/`DerefMut` to a zero-sized struct that has them, each of this type. So
-    /// `d_body.mass` names a place in generated code whatever the field is, and the methods
-    /// below (inherent, so preferred over [`FieldPlace`]'s for every other field) make it a
-    /// constant: its tangent is zero, a cotangent added to it is dropped.
+    /// `d_body.mass` names a place in generated code whatever the field is, and [`FieldSlot`]
+    /// makes it a constant: its tangent is zero, a cotangent added to it is dropped. Its
+    /// inherent methods below (preferred over [`FieldPlace`]'s) reject a differentiated value
+    /// that a struct literal stores there.
     pub struct NoDerivative<V: ?Sized>(core::marker::PhantomData<fn() -> *const V>);
 
     impl<V: ?Sized> Default for NoDerivative<V> {
@@ -922,30 +923,6 @@ pub mod __rt {
     impl<V: ?Sized> Copy for NoDerivative<V> {}
 
     impl<V: Differentiable + ?Sized> NoDerivative<V> {
-        /// The tangent of a read of the field: zero.
-        #[inline(always)]
-        pub fn __ad_field_tangent(&self) -> Tangent<V> {
-            <Tangent<V> as VectorSpace>::zero()
-        }
-        /// The same, for code that holds tangents by reference.
-        #[inline(always)]
-        pub fn __ad_field_tangent_ref(&self) -> &'static Tangent<V>
-        where
-            Tangent<V>: Send + Sync + 'static,
-        {
-            static_zero::<Tangent<V>>()
-        }
-        /// A cotangent of a read of the field: dropped.
-        #[inline(always)]
-        pub fn __ad_accumulate(&mut self, _cotangent: Tangent<V>) {}
-        /// The same, written where the adjoint is built field by field.
-        #[inline(always)]
-        pub fn __ad_put(&mut self, _cotangent: Tangent<V>) {}
-        /// The adjoint of the field, to add part of it in place: none.
-        #[inline(always)]
-        pub fn __ad_place(&mut self) -> Option<&mut Tangent<V>> {
-            None
-        }
         /// A tangent given to the field by a struct literal: the value stored there has a
         /// derivative, which the field would drop, so this does not compile.
         #[inline(always)]
@@ -989,35 +966,10 @@ pub mod __rt {
             .expect("the zero stored for a type has that type")
     }
 
-    /// The field of a tangent as generated code reads and writes it: the field itself, for
-    /// every field but a `#[no_derivative]` one ([`NoDerivative`]'s inherent methods).
+    /// A tangent's field as a struct literal writes it: the field itself, for every field but
+    /// a `#[no_derivative]` one, whose inherent methods on [`NoDerivative`] make storing a
+    /// differentiated value there an error.
     pub trait FieldPlace: Sized {
-        #[inline(always)]
-        fn __ad_field_tangent(&self) -> Self
-        where
-            Self: Clone,
-        {
-            self.clone()
-        }
-        #[inline(always)]
-        fn __ad_field_tangent_ref(&self) -> &Self {
-            self
-        }
-        #[inline(always)]
-        fn __ad_accumulate(&mut self, cotangent: Self)
-        where
-            Self: VectorSpace,
-        {
-            self.add_assign_vs(&cotangent);
-        }
-        #[inline(always)]
-        fn __ad_put(&mut self, cotangent: Self) {
-            *self = cotangent;
-        }
-        #[inline(always)]
-        fn __ad_place(&mut self) -> Option<&mut Self> {
-            Some(self)
-        }
         #[inline(always)]
         fn __ad_set(&mut self, tangent: Self) {
             *self = tangent;
@@ -1032,11 +984,11 @@ pub mod __rt {
     }
     impl<T> FieldPlace for T {}
 
-    /// A field of a tangent as generated code reads and writes it by position (`d.1`), through
-    /// the functions below: a tuple struct's `#[no_derivative]` field is a [`NoDerivative`]
-    /// place (zero tangent, cotangents dropped), every other field itself. A function, not a
-    /// method as [`FieldPlace`]: its trait is resolved once the field's type is known, where
-    /// a method needs it at once (a tuple's element may not be inferred yet).
+    /// A field of a tangent as generated code reads and writes it (`d.mass`, `d.1`), through
+    /// the functions below: a `#[no_derivative]` field is a [`NoDerivative`] place (zero
+    /// tangent, cotangents dropped), every other field itself. Functions, not methods: their
+    /// trait is resolved once the field's type is known, where a method needs it at once (a
+    /// tuple's element may not be inferred yet).
     pub trait FieldSlot {
         /// The tangent the field holds.
         type Tangent;

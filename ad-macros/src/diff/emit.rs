@@ -478,12 +478,9 @@ impl<'a> Emitter<'a> {
                 let v = self.name(*value);
                 if place.path.is_empty() {
                     quote!(::ad::__rt::accumulate(&mut #p, #v);)
-                } else if !named_last(&place.path) {
-                    // A tuple's element or a tuple struct's field, maybe `#[no_derivative]`.
-                    quote!(::ad::__rt::slot_accumulate(&mut #p, #v);)
                 } else {
                     // A field's adjoint, or nothing for a `#[no_derivative]` field.
-                    quote!((&mut #p).__ad_accumulate(#v);)
+                    quote!(::ad::__rt::slot_accumulate(&mut #p, #v);)
                 }
             }
             PStmt::AccumulatePart {
@@ -502,13 +499,8 @@ impl<'a> Emitter<'a> {
                 } else {
                     let p = quote_spanned!(*span=> __ad_place);
                     let whole = self.place(place);
-                    let slot = if named_last(&place.path) {
-                        quote!((&mut #whole).__ad_place())
-                    } else {
-                        quote!(::ad::__rt::slot_place(&mut #whole))
-                    };
                     quote_spanned!(*span=>
-                        if let ::core::option::Option::Some(#p) = #slot {
+                        if let ::core::option::Option::Some(#p) = ::ad::__rt::slot_place(&mut #whole) {
                             ::ad::__rt::#rule::acc0(#p, #(#args,)* &#g);
                         }
                     )
@@ -920,20 +912,12 @@ impl<'a> Emitter<'a> {
                 }
             }
             POp::FieldOfTangent(d, m) => {
-                // Through `FieldPlace`: a `#[no_derivative]` field's tangent is zero.
+                // Through `FieldSlot`: a `#[no_derivative]` field's tangent is zero.
                 let id = self.name(*d);
-                if !named(m) {
-                    // A tuple's element (whose type may not be inferred yet, where a method
-                    // cannot be called) or a tuple struct's field: `FieldSlot`.
-                    if self.borrowed(*d, mode) {
-                        quote_spanned!(span=> ::ad::__rt::slot_ref(&#id.#m))
-                    } else {
-                        quote_spanned!(span=> ::ad::__rt::slot_read(&#id.#m))
-                    }
-                } else if self.borrowed(*d, mode) {
-                    quote_spanned!(span=> (&#id.#m).__ad_field_tangent_ref())
+                if self.borrowed(*d, mode) {
+                    quote_spanned!(span=> ::ad::__rt::slot_ref(&#id.#m))
                 } else {
-                    quote_spanned!(span=> (&#id.#m).__ad_field_tangent())
+                    quote_spanned!(span=> ::ad::__rt::slot_read(&#id.#m))
                 }
             }
             POp::DerefTangent(d) => {
@@ -988,15 +972,11 @@ impl<'a> Emitter<'a> {
             }
             POp::SelfLiteral { fields, zero } => {
                 // Field by field on a zero, not a struct literal: a `#[no_derivative]` field
-                // is not a field of the tangent (`FieldPlace` drops its cotangent).
+                // is not a field of the tangent (`FieldSlot` drops its cotangent).
                 let t = mixed("__self_adjoint");
                 let puts = fields.iter().map(|(m, v)| {
                     let v = self.name(*v);
-                    if named(m) {
-                        quote!((&mut #t.#m).__ad_put(#v);)
-                    } else {
-                        quote!(::ad::__rt::slot_put(&mut #t.#m, #v);)
-                    }
+                    quote!(::ad::__rt::slot_put(&mut #t.#m, #v);)
                 });
                 let zero = self.op(var, zero, mode);
                 quote!({ let mut #t: ::ad::Tangent<Self> = #zero; #(#puts)* #t })
@@ -1425,16 +1405,10 @@ impl<'a> Emitter<'a> {
 
 use quote::ToTokens;
 
-/// A named field: reached through `FieldPlace`'s methods (a tuple's element or a tuple
-/// struct's field, whose type may not be inferred where it is read, through the functions of
-/// `FieldSlot`).
+/// A named field: a struct literal gives it its tangent through `FieldPlace`'s methods, whose
+/// `#[no_derivative]` form is the error of a differentiated value stored there.
 fn named(m: &syn::Member) -> bool {
     matches!(m, syn::Member::Named(_))
-}
-
-/// A place whose last step is a named field.
-fn named_last(path: &[syn::Member]) -> bool {
-    path.last().is_some_and(named)
 }
 
 fn tuple_or_bare(items: &[TokenStream]) -> TokenStream {
