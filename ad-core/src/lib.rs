@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod dual;
+mod dynamic;
 pub mod lift;
 pub mod rules;
 mod tangent;

@@ -19,10 +19,11 @@
 //! assert!((dc - (-x.sin() * g)).abs() < 1e-15);
 //! ```
 
-use nalgebra::SMatrix;
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix};
 
 use crate::dual::Dual;
-use crate::rules::Ty;
+use crate::rules::{DynShape, Shape, Ty};
 use crate::{Differentiable, Real};
 
 /// A value that can be paired with its tangent as a dual number of the same shape.
@@ -49,8 +50,11 @@ impl<T> Split for Dual<T> {
     }
 }
 
-impl<T: Real, const R: usize, const C: usize> Split for SMatrix<Dual<T>, R, C> {
-    type Base = SMatrix<T, R, C>;
+impl<T: Real, R: Dim, C: Dim> Split for OMatrix<Dual<T>, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Base = OMatrix<T, R, C>;
     #[inline(always)]
     fn split(self) -> (Self::Base, Self::Base) {
         (self.map(|e| e.re), self.map(|e| e.eps))
@@ -70,11 +74,20 @@ macro_rules! lift_scalar {
 }
 lift_scalar!(f32, f64);
 
-impl<T: Real, const R: usize, const C: usize> Lift for SMatrix<T, R, C> {
-    type Dual = SMatrix<Dual<T>, R, C>;
+impl<T: Real, R: Dim, C: Dim> Lift for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Dual = OMatrix<Dual<T>, R, C>;
     #[inline(always)]
     fn lift(x: &Self, dx: &Self) -> Self::Dual {
-        x.zip_map(dx, |a, b| Dual::new(a, b))
+        if dx.is_empty() {
+            // The empty tangent of a dynamically sized value: zero.
+            x.map(|a| Dual::new(a, <T as crate::VectorSpace>::zero()))
+        } else {
+            crate::dynamic::same_shape("lifting to dual numbers", x.shape(), dx.shape());
+            x.zip_map(dx, |a, b| Dual::new(a, b))
+        }
     }
 }
 
@@ -97,6 +110,28 @@ impl<D: Split + Clone, const N: usize> Split for [D; N] {
     }
 }
 
+impl<T: Lift + Differentiable<Tangent = T>> Lift for Vec<T> {
+    type Dual = Vec<T::Dual>;
+    #[inline(always)]
+    fn lift(x: &Self, dx: &Self) -> Self::Dual {
+        if dx.is_empty() {
+            // The empty tangent of a `Vec`: zero.
+            x.iter().map(|a| T::lift(a, &a.zero_tangent())).collect()
+        } else {
+            crate::dynamic::same_shape("lifting to dual numbers", (x.len(), 1), (dx.len(), 1));
+            x.iter().zip(dx).map(|(a, d)| T::lift(a, d)).collect()
+        }
+    }
+}
+
+impl<D: Split> Split for Vec<D> {
+    type Base = Vec<D::Base>;
+    #[inline(always)]
+    fn split(self) -> (Self::Base, Self::Base) {
+        self.into_iter().map(Split::split).unzip()
+    }
+}
+
 /// `x + ε dx` as a dual value of the same shape.
 #[inline(always)]
 pub fn lift<T: Lift>(x: &T, dx: &T) -> T::Dual {
@@ -115,8 +150,37 @@ pub fn split<D: Split>(d: D) -> (D::Base, D::Base) {
     d.split()
 }
 
-/// The type marker of the dual shape of `T` (an argument a rule reads only for its type).
+/// The marker of the dual shape of `T` (an argument a rule reads only for its shape): a
+/// [`Ty`] or a [`Shape`].
 #[inline(always)]
-pub fn lift_type<T: Lift>(_marker: Ty<T>) -> Ty<T::Dual> {
-    Ty::new()
+pub fn lift_type<M: LiftMarker>(marker: M) -> M::Lifted {
+    marker.lift_marker()
+}
+
+/// A marker ([`Ty`] or [`Shape`]) of a value that [`Lift`]s: it becomes the marker of the dual
+/// value.
+pub trait LiftMarker {
+    /// The marker of the dual shape.
+    type Lifted;
+    /// The marker of the dual shape.
+    fn lift_marker(self) -> Self::Lifted;
+}
+
+impl<T: Lift> LiftMarker for Ty<T> {
+    type Lifted = Ty<T::Dual>;
+    #[inline(always)]
+    fn lift_marker(self) -> Ty<T::Dual> {
+        Ty::new()
+    }
+}
+
+impl<T: Lift + DynShape> LiftMarker for Shape<T>
+where
+    T::Dual: DynShape,
+{
+    type Lifted = Shape<T::Dual>;
+    #[inline(always)]
+    fn lift_marker(self) -> Shape<T::Dual> {
+        self.cast()
+    }
 }

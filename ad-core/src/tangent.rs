@@ -13,7 +13,7 @@
 //! | `[A; N]` | `[Tangent<A>; N]` |
 //! | a struct with `#[derive(Differentiable)]` | the generated `{Name}Tangent` |
 
-use nalgebra::{RealField, SMatrix};
+use nalgebra::{Dim, RealField, SMatrix};
 
 /// The scalar field of everything `ad` differentiates: `f32`, `f64` (and the dual numbers,
 /// which makes forward-over-reverse work).
@@ -96,6 +96,23 @@ pub trait Differentiable {
     #[inline(always)]
     fn zero_tangent(&self) -> Self::Tangent {
         Self::Tangent::zero()
+    }
+
+    /// Panics unless `tangent` can be a tangent at `self`: for a dynamically sized value, of its
+    /// shape (or empty, which is zero). Forward mode checks each tangent argument with it, so
+    /// that a tangent of the wrong length is reported with both lengths, not deep inside a rule.
+    /// Statically sized values have nothing to check.
+    ///
+    /// ```should_panic
+    /// use ad::Differentiable;
+    /// use ad::nalgebra::DVector;
+    /// // Panics: "a tangent of length 2 against one of length 3".
+    /// DVector::<f64>::zeros(3).check_tangent(&DVector::zeros(2));
+    /// ```
+    #[inline(always)]
+    #[track_caller]
+    fn check_tangent(&self, tangent: &Self::Tangent) {
+        let _ = tangent;
     }
 
     /// Moves `self` along `tangent`: `self = self + tangent` (the update a gradient step makes).
@@ -270,6 +287,8 @@ impl_scalar!(f32, f64);
 
 // Statically sized nalgebra matrices (vectors are matrices with one column) -------------------
 
+// Statically sized nalgebra matrices (vectors are matrices with one column) -------------------
+
 impl<T: Real, const R: usize, const C: usize> Differentiable for SMatrix<T, R, C> {
     type Tangent = SMatrix<T, R, C>;
     #[inline(always)]
@@ -323,6 +342,137 @@ impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
         self.zip_map(other, f)
     }
 }
+
+// Dynamically sized nalgebra matrices (see `dynamic.rs`): nalgebra's heap storage holds a
+// dynamic number of rows and any columns, or a static number of rows and dynamic columns.
+
+/// A matrix on the heap.
+type HeapMatrix<T, R, C> = nalgebra::Matrix<T, R, C, nalgebra::VecStorage<T, R, C>>;
+
+macro_rules! impl_heap_matrix {
+    ([$($gen:tt)*] $r:ty, $c:ty) => {
+impl<T: Real, $($gen)*> Differentiable for HeapMatrix<T, $r, $c> {
+    type Tangent = Self;
+    #[track_caller]
+    #[inline(always)]
+    fn check_tangent(&self, tangent: &Self) {
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("a tangent argument", tangent.shape(), self.shape());
+        }
+    }
+    #[inline]
+    fn zero_tangent(&self) -> Self::Tangent {
+        let (r, c) = self.shape_generic();
+        HeapMatrix::from_element_generic(r, c, <T as VectorSpace>::zero())
+    }
+    #[track_caller]
+    #[inline]
+    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
+            for (s, t) in self.as_mut_slice().iter_mut().zip(tangent.as_slice()) {
+                *s += *t;
+            }
+        }
+    }
+    #[track_caller]
+    #[inline]
+    fn apply_scaled_tangent(&mut self, s: T, tangent: &Self::Tangent) {
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
+            for (x, t) in self.as_mut_slice().iter_mut().zip(tangent.as_slice()) {
+                *x += s * *t;
+            }
+        }
+    }
+}
+
+impl<T: Real, $($gen)*> VectorSpace for HeapMatrix<T, $r, $c> {
+    type Scalar = T;
+    /// The empty matrix, which stands for zero of any shape.
+    #[inline]
+    fn zero() -> Self {
+        let r = <$r>::try_to_usize().unwrap_or(0);
+        let c = <$c>::try_to_usize().unwrap_or(0);
+        HeapMatrix::from_element_generic(
+            <$r>::from_usize(r),
+            <$c>::from_usize(c),
+            <T as VectorSpace>::zero(),
+        )
+    }
+    #[track_caller]
+    #[inline]
+    fn add_assign_vs(&mut self, other: &Self) {
+        if other.is_empty() {
+        } else if self.is_empty() {
+            self.clone_from(other);
+        } else {
+            crate::dynamic::same_shape("adding tangents", self.shape(), other.shape());
+            for (s, o) in self.as_mut_slice().iter_mut().zip(other.as_slice()) {
+                *s += *o;
+            }
+        }
+    }
+    #[inline]
+    fn scale(&mut self, s: T) {
+        for x in self.as_mut_slice() {
+            *x *= s;
+        }
+    }
+    #[track_caller]
+    #[inline]
+    fn axpy(&mut self, a: T, x: &Self) {
+        if x.is_empty() {
+        } else if self.is_empty() {
+            *self = x * a;
+        } else {
+            crate::dynamic::same_shape("adding tangents", self.shape(), x.shape());
+            for (s, x) in self.as_mut_slice().iter_mut().zip(x.as_slice()) {
+                *s += a * *x;
+            }
+        }
+    }
+    #[track_caller]
+    #[inline]
+    fn dot(&self, other: &Self) -> T {
+        if self.is_empty() || other.is_empty() {
+            return <T as VectorSpace>::zero();
+        }
+        crate::dynamic::same_shape("the inner product of tangents", self.shape(), other.shape());
+        self.as_slice()
+            .iter()
+            .zip(other.as_slice())
+            .fold(<T as VectorSpace>::zero(), |acc, (a, b)| acc + *a * *b)
+    }
+    #[inline]
+    fn all_finite(&self) -> bool {
+        self.as_slice()
+            .iter()
+            .fold(true, |all, x| all & nalgebra::ComplexField::is_finite(x))
+    }
+    #[inline]
+    fn map_scalars(&self, f: impl FnMut(T) -> T) -> Self {
+        self.map(f)
+    }
+    #[track_caller]
+    #[inline]
+    fn zip_map(&self, other: &Self, mut f: impl FnMut(T, T) -> T) -> Self {
+        let z = <T as VectorSpace>::zero();
+        match (self.is_empty(), other.is_empty()) {
+            (_, true) => self.map(|a| f(a, z)),
+            (true, false) => other.map(|b| f(z, b)),
+            (false, false) => {
+                crate::dynamic::same_shape("combining tangents", self.shape(), other.shape());
+                self.zip_map(other, f)
+            }
+        }
+    }
+}
+
+    };
+}
+impl_heap_matrix!([C: Dim] nalgebra::Dyn, C);
+impl_heap_matrix!([const R: usize] nalgebra::Const<R>, nalgebra::Dyn);
 
 // Arrays --------------------------------------------------------------------------------------
 
@@ -587,8 +737,8 @@ pub fn zero_like<T: Differentiable + ?Sized>(x: &T) -> T::Tangent {
 /// assert_eq!(ad_core::zero_of(Ty::of(&Vector2::new(1.0, 2.0))), Vector2::zeros());
 /// ```
 #[inline(always)]
-pub fn zero_of<T: Differentiable + ?Sized>(_marker: crate::rules::Ty<T>) -> T::Tangent {
-    <T::Tangent as VectorSpace>::zero()
+pub fn zero_of<T: Differentiable + ?Sized>(marker: impl crate::rules::Of<T>) -> T::Tangent {
+    marker.zero_tangent()
 }
 
 /// `acc += contribution`, the adjoint accumulation of reverse mode.

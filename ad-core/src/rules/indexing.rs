@@ -19,6 +19,8 @@
 //! ```
 
 use nalgebra::SMatrix;
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix, U1};
 
 use crate::{Differentiable, Real, zero_like};
 
@@ -38,7 +40,10 @@ pub trait IndexRule<I>: Sized {
 
 // Matrix[usize] (linear, column-major)
 // d(v[i]) = dv[i]
-impl<T: Real, const R: usize, const C: usize> IndexRule<usize> for SMatrix<T, R, C> {
+impl<T: Real, R: Dim, C: Dim> IndexRule<usize> for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     type Output = T;
     #[inline(always)]
     fn jvp(&self, i: &usize, d: &Self) -> T {
@@ -46,7 +51,7 @@ impl<T: Real, const R: usize, const C: usize> IndexRule<usize> for SMatrix<T, R,
     }
     #[inline(always)]
     fn vjp(&self, i: &usize, g: &T) -> Self {
-        let mut z = Self::zeros();
+        let mut z = super::zeros_like(self);
         z[*i] = *g;
         z
     }
@@ -58,7 +63,10 @@ impl<T: Real, const R: usize, const C: usize> IndexRule<usize> for SMatrix<T, R,
 
 // Matrix[(usize, usize)]
 // d(m[(i, j)]) = dm[(i, j)]
-impl<T: Real, const R: usize, const C: usize> IndexRule<(usize, usize)> for SMatrix<T, R, C> {
+impl<T: Real, R: Dim, C: Dim> IndexRule<(usize, usize)> for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     type Output = T;
     #[inline(always)]
     fn jvp(&self, i: &(usize, usize), d: &Self) -> T {
@@ -66,7 +74,7 @@ impl<T: Real, const R: usize, const C: usize> IndexRule<(usize, usize)> for SMat
     }
     #[inline(always)]
     fn vjp(&self, i: &(usize, usize), g: &T) -> Self {
-        let mut z = Self::zeros();
+        let mut z = super::zeros_like(self);
         z[*i] = *g;
         z
     }
@@ -85,6 +93,27 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexR
     #[inline(always)]
     fn jvp(&self, i: &usize, d: &Self) -> A {
         d[*i].clone()
+    }
+    #[inline(always)]
+    fn vjp(&self, i: &usize, g: &A) -> Self {
+        let mut z = zero_like(self);
+        z[*i] = g.clone();
+        z
+    }
+    #[inline(always)]
+    fn acc(i: &usize, g: &A, acc: &mut Self) {
+        crate::accumulate(&mut acc[*i], g.clone());
+    }
+}
+
+// Vec[usize]
+// d(v[i]) = dv[i]
+impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexRule<usize> for Vec<A> {
+    type Output = A;
+    #[inline(always)]
+    fn jvp(&self, i: &usize, d: &Self) -> A {
+        // An empty tangent is zero (the tangent of a `Vec` the caller did not differentiate).
+        d.get(*i).cloned().unwrap_or_else(|| zero_like(&self[*i]))
     }
     #[inline(always)]
     fn vjp(&self, i: &usize, g: &A) -> Self {
@@ -130,72 +159,88 @@ pub mod column {
 
     /// Tangent contribution of `m`: column `j` of `d`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _m: &SMatrix<T, R, C>,
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
         j: &usize,
-        _y: &SMatrix<T, R, 1>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, 1> {
+        _y: &OMatrix<T, R, U1>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, U1>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
         d.column(*j).into_owned()
     }
     /// Cotangent of `m`: zero except `g` in column `j`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _m: &SMatrix<T, R, C>,
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        m: &OMatrix<T, R, C>,
         j: &usize,
-        _y: &SMatrix<T, R, 1>,
-        g: &SMatrix<T, R, 1>,
-    ) -> SMatrix<T, R, C> {
-        let mut z = SMatrix::<T, R, C>::zeros();
+        _y: &OMatrix<T, R, U1>,
+        g: &OMatrix<T, R, U1>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
+        let mut z = crate::rules::zeros_like(m);
         z.set_column(*j, g);
         z
     }
     /// `vjp0` added into `acc` in place.
     #[inline(always)]
-    pub fn acc0<T: Real, const R: usize, const C: usize>(
-        acc: &mut SMatrix<T, R, C>,
+    pub fn acc0<T: Real, R: Dim, C: Dim>(
+        acc: &mut OMatrix<T, R, C>,
         j: &usize,
-        g: &SMatrix<T, R, 1>,
-    ) {
+        g: &OMatrix<T, R, U1>,
+    ) where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
         let mut col = acc.column_mut(*j);
         col += g;
     }
 }
 
-/// Rule of `m.row(i)` (as an owned `SMatrix<T, 1, C>`): `d(m.row(i)) = dm.row(i)`. The index
+/// Rule of `m.row(i)` (as an owned `OMatrix<T, U1, C>`): `d(m.row(i)) = dm.row(i)`. The index
 /// `i` (operand 1) is not differentiable.
 pub mod row {
     use super::*;
 
     /// Tangent contribution of `m`: row `i` of `d`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _m: &SMatrix<T, R, C>,
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
         i: &usize,
-        _y: &SMatrix<T, 1, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, 1, C> {
+        _y: &OMatrix<T, U1, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, U1, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
         d.row(*i).into_owned()
     }
     /// Cotangent of `m`: zero except `g` in row `i`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _m: &SMatrix<T, R, C>,
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        m: &OMatrix<T, R, C>,
         i: &usize,
-        _y: &SMatrix<T, 1, C>,
-        g: &SMatrix<T, 1, C>,
-    ) -> SMatrix<T, R, C> {
-        let mut z = SMatrix::<T, R, C>::zeros();
+        _y: &OMatrix<T, U1, C>,
+        g: &OMatrix<T, U1, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
+        let mut z = crate::rules::zeros_like(m);
         z.set_row(*i, g);
         z
     }
     /// `vjp0` added into `acc` in place.
     #[inline(always)]
-    pub fn acc0<T: Real, const R: usize, const C: usize>(
-        acc: &mut SMatrix<T, R, C>,
+    pub fn acc0<T: Real, R: Dim, C: Dim>(
+        acc: &mut OMatrix<T, R, C>,
         i: &usize,
-        g: &SMatrix<T, 1, C>,
-    ) {
+        g: &OMatrix<T, U1, C>,
+    ) where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+    {
         let mut row = acc.row_mut(*i);
         row += g;
     }
@@ -320,17 +365,20 @@ pub trait IndexSetRule<I>: Sized {
 
 macro_rules! index_set_matrix {
     ($index:ty) => {
-        impl<T: Real, const R: usize, const C: usize> IndexSetRule<$index> for SMatrix<T, R, C> {
+        impl<T: Real, R: Dim, C: Dim> IndexSetRule<$index> for OMatrix<T, R, C>
+        where
+            DefaultAllocator: Allocator<R, C>,
+        {
             type Element = T;
             #[inline(always)]
             fn without(d: &Self, i: &$index) -> Self {
-                let mut t = *d;
+                let mut t = d.clone();
                 t[*i] = super::zero();
                 t
             }
             #[inline(always)]
-            fn only(_like: &Self, i: &$index, e: &T) -> Self {
-                let mut t = Self::zeros();
+            fn only(like: &Self, i: &$index, e: &T) -> Self {
+                let mut t = super::zeros_like(like);
                 t[*i] = *e;
                 t
             }
@@ -379,6 +427,43 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexS
     #[inline(always)]
     fn zero_at(g: &mut Self, i: &usize) {
         g[*i] = <A as crate::VectorSpace>::zero();
+    }
+}
+
+impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexSetRule<usize> for Vec<A> {
+    type Element = A;
+    #[inline(always)]
+    fn without(d: &Self, i: &usize) -> Self {
+        let mut t = d.clone();
+        if let Some(e) = t.get_mut(*i) {
+            *e = zero_like(&*e);
+        }
+        t
+    }
+    #[inline(always)]
+    fn only(like: &Self, i: &usize, e: &A) -> Self {
+        let mut t = zero_like(like);
+        t[*i] = e.clone();
+        t
+    }
+    #[inline(always)]
+    fn element(g: &Self, i: &usize) -> A {
+        g.get(*i)
+            .cloned()
+            .unwrap_or_else(<A as crate::VectorSpace>::zero)
+    }
+    #[inline(always)]
+    fn take(g: &mut Self, i: &usize) -> A {
+        g.get_mut(*i)
+            .map_or_else(<A as crate::VectorSpace>::zero, |e| {
+                core::mem::replace(e, <A as crate::VectorSpace>::zero())
+            })
+    }
+    #[inline(always)]
+    fn zero_at(g: &mut Self, i: &usize) {
+        if let Some(e) = g.get_mut(*i) {
+            *e = <A as crate::VectorSpace>::zero();
+        }
     }
 }
 

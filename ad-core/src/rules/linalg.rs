@@ -18,7 +18,9 @@
 //! assert_eq!(determinant::vjp0(&a, &det, &1.0), Matrix2::new(4.0, -2.0, -2.0, 1.0));
 //! ```
 
+use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, SMatrix};
+use nalgebra::{DefaultAllocator, Dim, OMatrix};
 
 use super::{Of, c, one, zero};
 use crate::Real;
@@ -30,42 +32,54 @@ pub mod dot {
 
     /// Tangent contribution of `a`: `<da, b>`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
         _y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+        d: &OMatrix<T, R, C>,
+    ) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         d.dot(b)
     }
     /// Tangent contribution of `b`: `<a, db>`.
     #[inline(always)]
-    pub fn jvp1<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _b: &SMatrix<T, R, C>,
+    pub fn jvp1<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        _b: &OMatrix<T, R, C>,
         _y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+        d: &OMatrix<T, R, C>,
+    ) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         a.dot(d)
     }
     /// Cotangent of `a`: `g b`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: impl Of<SMatrix<T, R, C>>,
-        b: &SMatrix<T, R, C>,
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _a: impl Of<OMatrix<T, R, C>>,
+        b: &OMatrix<T, R, C>,
         _y: impl Of<T>,
         g: &T,
-    ) -> SMatrix<T, R, C> {
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         crate::rules::strong_scale(b, *g)
     }
     /// Cotangent of `b`: `g a`.
     #[inline(always)]
-    pub fn vjp1<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _b: impl Of<SMatrix<T, R, C>>,
+    pub fn vjp1<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        _b: impl Of<OMatrix<T, R, C>>,
         _y: impl Of<T>,
         g: &T,
-    ) -> SMatrix<T, R, C> {
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         crate::rules::strong_scale(a, *g)
     }
 }
@@ -78,22 +92,20 @@ pub mod norm {
 
     /// Tangent contribution of `a`: `<a, da> / y` (0 at `a = 0`).
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(a: &OMatrix<T, R, C>, y: &T, d: &OMatrix<T, R, C>) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         if *y == zero() { zero() } else { a.dot(d) / *y }
     }
     /// Cotangent of `a`: `a g / y` (0 at `a = 0`).
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        y: &T,
-        g: &T,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(a: &OMatrix<T, R, C>, y: &T, g: &T) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         if *y == zero() {
-            SMatrix::zeros()
+            crate::rules::zeros_like(a)
         } else {
             crate::rules::strong_scale(a, *g / *y)
         }
@@ -106,20 +118,18 @@ pub mod norm_squared {
 
     /// Tangent contribution of `a`: `2 <a, da>`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(a: &OMatrix<T, R, C>, _y: &T, d: &OMatrix<T, R, C>) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         a.dot(d) * c(2.0)
     }
     /// Cotangent of `a`: `2 g a`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _y: &T,
-        g: &T,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(a: &OMatrix<T, R, C>, _y: &T, g: &T) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         crate::rules::strong_scale(a, *g * c(2.0))
     }
 }
@@ -133,21 +143,27 @@ pub mod normalize {
 
     /// Tangent contribution of `a`: `(da - y <y, da>) / |a|`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        y: &SMatrix<T, R, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         // |a| = <a, y>, cheaper than recomputing the norm.
         (d - y * y.dot(d)) / a.dot(y)
     }
     /// Cotangent of `a`: `(g - y <y, g>) / |a|`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        y: &SMatrix<T, R, C>,
-        g: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         (g - y * y.dot(g)) / a.dot(y)
     }
 }
@@ -158,20 +174,26 @@ pub mod transpose {
 
     /// Tangent contribution of `a`: `daᵀ`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, C, R>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, C, R> {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        _y: &OMatrix<T, C, R>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, C, R>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+    {
         d.transpose()
     }
     /// Cotangent of `a`: `gᵀ`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: impl Of<SMatrix<T, R, C>>,
-        _y: impl Of<SMatrix<T, C, R>>,
-        g: &SMatrix<T, C, R>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _a: impl Of<OMatrix<T, R, C>>,
+        _y: impl Of<OMatrix<T, C, R>>,
+        g: &OMatrix<T, C, R>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<C, R>,
+    {
         g.transpose()
     }
 }
@@ -182,42 +204,54 @@ pub mod component_mul {
 
     /// Tangent contribution of `a`: `da∘b`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
+        _y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         d.component_mul(b)
     }
     /// Tangent contribution of `b`: `a∘db`.
     #[inline(always)]
-    pub fn jvp1<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn jvp1<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        _b: &OMatrix<T, R, C>,
+        _y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         a.component_mul(d)
     }
     /// Cotangent of `a`: `g∘b`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: impl Of<SMatrix<T, R, C>>,
-        b: &SMatrix<T, R, C>,
-        _y: impl Of<SMatrix<T, R, C>>,
-        g: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _a: impl Of<OMatrix<T, R, C>>,
+        b: &OMatrix<T, R, C>,
+        _y: impl Of<OMatrix<T, R, C>>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         crate::rules::strong_component_mul(g, b)
     }
     /// Cotangent of `b`: `g∘a`.
     #[inline(always)]
-    pub fn vjp1<T: Real, const R: usize, const C: usize>(
-        a: &SMatrix<T, R, C>,
-        _b: impl Of<SMatrix<T, R, C>>,
-        _y: impl Of<SMatrix<T, R, C>>,
-        g: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp1<T: Real, R: Dim, C: Dim>(
+        a: &OMatrix<T, R, C>,
+        _b: impl Of<OMatrix<T, R, C>>,
+        _y: impl Of<OMatrix<T, R, C>>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         crate::rules::strong_component_mul(g, a)
     }
 }
@@ -229,42 +263,54 @@ pub mod component_div {
 
     /// Tangent contribution of `a`: `da ⊘ b`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
+        _y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         d.component_div(b)
     }
     /// Tangent contribution of `b`: `-y∘db ⊘ b`.
     #[inline(always)]
-    pub fn jvp1<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
-        y: &SMatrix<T, R, C>,
-        d: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn jvp1<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
+        y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         -y.component_mul(d).component_div(b)
     }
     /// Cotangent of `a`: `g ⊘ b`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
-        _y: &SMatrix<T, R, C>,
-        g: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
+        _y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         g.component_div(b)
     }
     /// Cotangent of `b`: `-g∘y ⊘ b`.
     #[inline(always)]
-    pub fn vjp1<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        b: &SMatrix<T, R, C>,
-        y: &SMatrix<T, R, C>,
-        g: &SMatrix<T, R, C>,
-    ) -> SMatrix<T, R, C> {
+    pub fn vjp1<T: Real, R: Dim, C: Dim>(
+        _a: &OMatrix<T, R, C>,
+        b: &OMatrix<T, R, C>,
+        y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         -g.component_mul(y).component_div(b)
     }
 }
@@ -275,21 +321,24 @@ pub mod sum {
 
     /// Tangent contribution of `a`: `Σ da`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(_a: &OMatrix<T, R, C>, _y: &T, d: &OMatrix<T, R, C>) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         d.sum()
     }
     /// Cotangent of `a`: `g` in every entry.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: impl Of<SMatrix<T, R, C>>,
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        a: impl Of<OMatrix<T, R, C>>,
         _y: impl Of<T>,
         g: &T,
-    ) -> SMatrix<T, R, C> {
-        SMatrix::from_element(*g)
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+        OMatrix<T, R, C>: crate::Differentiable<Tangent = OMatrix<T, R, C>>,
+    {
+        a.zero_tangent().add_scalar(*g)
     }
 }
 
@@ -299,21 +348,26 @@ pub mod mean {
 
     /// Tangent contribution of `a`: `mean(da)`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const R: usize, const C: usize>(
-        _a: &SMatrix<T, R, C>,
-        _y: &T,
-        d: &SMatrix<T, R, C>,
-    ) -> T {
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(_a: &OMatrix<T, R, C>, _y: &T, d: &OMatrix<T, R, C>) -> T
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
         d.mean()
     }
     /// Cotangent of `a`: `g / (R·C)` in every entry.
     #[inline(always)]
-    pub fn vjp0<T: Real, const R: usize, const C: usize>(
-        _a: impl Of<SMatrix<T, R, C>>,
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        a: impl Of<OMatrix<T, R, C>>,
         _y: impl Of<T>,
         g: &T,
-    ) -> SMatrix<T, R, C> {
-        SMatrix::from_element(*g / c((R * C) as f64))
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+        OMatrix<T, R, C>: crate::Differentiable<Tangent = OMatrix<T, R, C>>,
+    {
+        let z = a.zero_tangent();
+        let n = z.len();
+        z.add_scalar(*g / c(n as f64))
     }
 }
 

@@ -34,7 +34,7 @@
 
 pub mod arith;
 mod ty;
-pub use ty::{Of, Ty};
+pub use ty::{DynShape, Of, Probe, Shape, ShapeMarker, Ty, TypeMarker};
 pub mod elementary;
 pub mod indexing;
 pub mod linalg;
@@ -54,6 +54,9 @@ pub use linalg::{
     norm_squared, normalize, sum, trace, transpose,
 };
 pub use surface::{IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row};
+
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix};
 
 use crate::Real;
 
@@ -96,11 +99,12 @@ pub fn strong_mul<T: Real>(a: T, b: T) -> T {
 /// `m * s` with the strong zero convention in each product. Only a factor that is not
 /// finite can turn a zero into NaN, so the common case is the plain (vectorized) product.
 #[inline(always)]
-pub(crate) fn strong_scale<T: Real, const R: usize, const C: usize>(
-    m: &nalgebra::SMatrix<T, R, C>,
-    s: T,
-) -> nalgebra::SMatrix<T, R, C> {
-    if R * C <= 4 {
+pub(crate) fn strong_scale<T: Real, R: Dim, C: Dim>(m: &OMatrix<T, R, C>, s: T) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    // A constant for static sizes, as it was with const generics.
+    if m.len() <= 4 {
         // A few entries: the slow path inline too, with no call in the caller's loop (the
         // out-of-line one below made a 1000-step projectile's gradient 29 % slower).
         if s.is_finite() {
@@ -117,19 +121,22 @@ pub(crate) fn strong_scale<T: Real, const R: usize, const C: usize>(
 
 #[cold]
 #[inline(never)]
-fn strong_scale_slow<T: Real, const R: usize, const C: usize>(
-    m: &nalgebra::SMatrix<T, R, C>,
-    s: T,
-) -> nalgebra::SMatrix<T, R, C> {
+fn strong_scale_slow<T: Real, R: Dim, C: Dim>(m: &OMatrix<T, R, C>, s: T) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     m.map(|e| strong_mul(e, s))
 }
 
 /// `a ∘ b` (entrywise) with the strong zero convention in each product.
 #[inline(always)]
-pub(crate) fn strong_component_mul<T: Real, const R: usize, const C: usize>(
-    a: &nalgebra::SMatrix<T, R, C>,
-    b: &nalgebra::SMatrix<T, R, C>,
-) -> nalgebra::SMatrix<T, R, C> {
+pub(crate) fn strong_component_mul<T: Real, R: Dim, C: Dim>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     if all_finite(a) && all_finite(b) {
         a.component_mul(b)
     } else {
@@ -139,19 +146,33 @@ pub(crate) fn strong_component_mul<T: Real, const R: usize, const C: usize>(
 
 #[cold]
 #[inline(never)]
-fn strong_component_mul_slow<T: Real, const R: usize, const C: usize>(
-    a: &nalgebra::SMatrix<T, R, C>,
-    b: &nalgebra::SMatrix<T, R, C>,
-) -> nalgebra::SMatrix<T, R, C> {
+fn strong_component_mul_slow<T: Real, R: Dim, C: Dim>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     a.zip_map(b, strong_mul)
+}
+
+/// The zero matrix of the shape of `m` (static or dynamic).
+#[inline(always)]
+pub(crate) fn zeros_like<T: Real, R: Dim, C: Dim>(m: &OMatrix<T, R, C>) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    let (r, c) = m.shape_generic();
+    OMatrix::zeros_generic(r, c)
 }
 
 /// Whether every entry is finite: then no product with it can give NaN from a zero. An `&` of
 /// every entry's test, with no branch, so that it vectorizes.
 #[inline(always)]
-pub(crate) fn all_finite<T: Real, const R: usize, const C: usize>(
-    m: &nalgebra::SMatrix<T, R, C>,
-) -> bool {
+pub(crate) fn all_finite<T: Real, R: Dim, C: Dim>(m: &OMatrix<T, R, C>) -> bool
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     m.iter().fold(true, |all, x| all & x.is_finite())
 }
 

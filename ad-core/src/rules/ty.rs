@@ -3,6 +3,8 @@
 
 use core::marker::PhantomData;
 
+use crate::{Differentiable, VectorSpace};
+
 /// The type `T`, as a zero-sized value.
 ///
 /// A rule such as `add::vjp0` needs the types of its operands (their shapes) but not their
@@ -61,6 +63,147 @@ impl<T: ?Sized> Copy for Ty<T> {}
 /// assert_eq!(zero_of(&1.5f64), 0.0);
 /// assert_eq!(zero_of(Ty::of(&1.5f64)), 0.0);
 /// ```
-pub trait Of<T: ?Sized>: Copy {}
-impl<T: ?Sized> Of<T> for &T {}
-impl<T: ?Sized> Of<T> for Ty<T> {}
+pub trait Of<T: ?Sized>: Copy {
+    /// The zero tangent of the value this argument stands for: of its shape, which is the
+    /// type's for [`Ty`], the value's for `&T`, and the one kept by [`Shape`].
+    fn zero_tangent(self) -> T::Tangent
+    where
+        T: Differentiable;
+}
+impl<T: ?Sized> Of<T> for &T {
+    #[inline(always)]
+    fn zero_tangent(self) -> T::Tangent
+    where
+        T: Differentiable,
+    {
+        T::zero_tangent(self)
+    }
+}
+impl<T: ?Sized> Of<T> for Ty<T> {
+    #[inline(always)]
+    fn zero_tangent(self) -> T::Tangent
+    where
+        T: Differentiable,
+    {
+        <T::Tangent as VectorSpace>::zero()
+    }
+}
+
+/// A value whose shape is known only at run time (a `DVector`, a `DMatrix`, a `Vec`), able to
+/// make a zero tangent from its dimensions alone.
+pub trait DynShape: Differentiable {
+    /// Its dimensions (rows and columns; a `Vec`'s length and 1).
+    fn dims(&self) -> (usize, usize);
+    /// The zero tangent of a value of these dimensions.
+    fn zero_of_dims(dims: (usize, usize)) -> Self::Tangent;
+}
+
+/// The shape of a dynamically sized value without its entries: what a pullback keeps of an
+/// argument its rule does not read, when the type alone does not give the shape. Two words,
+/// where [`Ty`] is none.
+///
+/// ```
+/// use ad::rules::{Of, Shape};
+/// use ad::nalgebra::DVector;
+/// let x = DVector::from_vec(vec![1.0, 2.0, 3.0]);
+/// assert_eq!(Shape::of(&x).zero_tangent(), DVector::zeros(3));
+/// ```
+pub struct Shape<T: ?Sized> {
+    dims: (usize, usize),
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<T: DynShape + ?Sized> Shape<T> {
+    /// The shape of `x`.
+    #[inline(always)]
+    pub fn of(x: &T) -> Self {
+        Shape {
+            dims: x.dims(),
+            ty: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Shape<T> {
+    /// The same dimensions, as the shape of another type (the dual numbers of the same shape).
+    #[inline(always)]
+    pub fn cast<U: ?Sized>(self) -> Shape<U> {
+        Shape {
+            dims: self.dims,
+            ty: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Clone for Shape<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Shape<T> {}
+
+impl<T: DynShape + ?Sized> Of<T> for Shape<T> {
+    #[inline(always)]
+    fn zero_tangent(self) -> T::Tangent
+    where
+        T: Differentiable,
+    {
+        T::zero_of_dims(self.dims)
+    }
+}
+
+/// What generated code keeps of a value it needs only the shape of: [`Ty`] (nothing) for a
+/// value whose type gives its shape, [`Shape`] for a dynamically sized one. Chosen by method
+/// resolution (`(&Probe(&x)).marker()`): the impl on `Probe` of a dynamically sized type is
+/// found before the one on `&Probe` of any type.
+///
+/// ```
+/// use ad::rules::{Probe, ShapeMarker, TypeMarker};
+/// use ad::nalgebra::{DVector, Vector2};
+/// assert_eq!(core::mem::size_of_val(&(&Probe(&Vector2::new(1.0, 2.0))).marker()), 0);
+/// assert_eq!(core::mem::size_of_val(&(&Probe(&DVector::<f64>::zeros(2))).marker()), 16);
+/// ```
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+/// The marker of a dynamically sized value: its [`Shape`].
+pub trait ShapeMarker {
+    /// The marker's type.
+    type Marker;
+    /// The marker.
+    fn marker(&self) -> Self::Marker;
+}
+// Implemented per type constructor rather than for every `T: DynShape`, so that a value whose
+// type is not known yet (after another error) takes no marker, rather than a second error.
+macro_rules! shape_marker {
+    ([$($gen:tt)*] $ty:ty) => {
+        impl<$($gen)*> ShapeMarker for Probe<'_, $ty>
+        where
+            $ty: DynShape,
+        {
+            type Marker = Shape<$ty>;
+            #[inline(always)]
+            fn marker(&self) -> Shape<$ty> {
+                Shape::of(self.0)
+            }
+        }
+    };
+}
+shape_marker!([T: nalgebra::Scalar, C: nalgebra::Dim] nalgebra::Matrix<T, nalgebra::Dyn, C, nalgebra::VecStorage<T, nalgebra::Dyn, C>>);
+shape_marker!([T: nalgebra::Scalar, const R: usize] nalgebra::Matrix<T, nalgebra::Const<R>, nalgebra::Dyn, nalgebra::VecStorage<T, nalgebra::Const<R>, nalgebra::Dyn>>);
+shape_marker!([A] Vec<A>);
+
+/// The marker of any other value: its [`Ty`].
+pub trait TypeMarker {
+    /// The marker's type.
+    type Marker;
+    /// The marker.
+    fn marker(&self) -> Self::Marker;
+}
+impl<T: ?Sized> TypeMarker for &Probe<'_, T> {
+    type Marker = Ty<T>;
+    #[inline(always)]
+    fn marker(&self) -> Ty<T> {
+        Ty::new()
+    }
+}

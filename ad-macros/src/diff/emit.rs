@@ -69,6 +69,10 @@ pub struct Emitter<'a> {
     /// The values of the forward sweep that the backward sweep reads, directly or through a
     /// method's pullback.
     saved: std::collections::HashSet<Var>,
+    /// The markers whose shape is read (a zero of their value's shape, the cotangent of `sum`
+    /// or `mean`): for a dynamically sized value they keep its dimensions (`Shape`), where the
+    /// others keep only its type (`Ty`).
+    shaped: std::collections::HashSet<Var>,
 }
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
@@ -154,12 +158,35 @@ impl<'a> Emitter<'a> {
                 }
             });
         }
+        let mut shaped = std::collections::HashSet::new();
+        let mut note_shaped = |s: &PStmt| {
+            if let PStmt::Let { op, .. } | PStmt::Assign { op, .. } = s {
+                match op {
+                    POp::Zero(m) => {
+                        shaped.insert(prog.storage(*m));
+                    }
+                    POp::RuleVjp { rule, args, .. } if matches!(*rule, "sum" | "mean") => {
+                        for a in args {
+                            if let Arg::Type(m) = a {
+                                shaped.insert(prog.storage(*m));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        };
+        each_stmt(&prog.stmts, &mut note_shaped);
+        if let Some(c) = &prog.closure {
+            each_stmt(&c.stmts, &mut note_shaped);
+        }
         Emitter {
             prog,
             sig,
             plain_first: false,
             plain: std::cell::Cell::new(false),
             saved,
+            shaped,
         }
     }
 
@@ -804,9 +831,19 @@ impl<'a> Emitter<'a> {
                 let id = self.name(*v);
                 quote!(#id)
             }
-            POp::Marker(v) => {
+            // `Ty` (nothing) when the type gives the shape; when the shape is read, `Shape` for a
+            // dynamically sized value.
+            POp::Marker(v) if !self.shaped.contains(&self.prog.storage(var)) => {
                 let r = self.r(*v, mode);
                 quote!(::ad::__rt::Ty::of(#r))
+            }
+            POp::Marker(v) => {
+                let r = self.r(*v, mode);
+                quote!({
+                    #[allow(unused_imports)]
+                    use ::ad::__rt::{ShapeMarker as _, TypeMarker as _};
+                    (&::ad::__rt::Probe(#r)).marker()
+                })
             }
             POp::Zero(m) => {
                 let m = self.name(*m);
@@ -1144,13 +1181,10 @@ impl<'a> Emitter<'a> {
             } => {
                 let os: Vec<TokenStream> = operands.iter().map(|o| self.o(o, mode)).collect();
                 match syntax {
-                    Syntax::Binary { .. }
-                        if self.prog.var(var).active
-                            && operands.iter().all(|o| !o.addr_of)
-                            && operands.iter().any(|o| self.prog.var(o.var).place) =>
-                    {
-                        // An operand read through a reference (a field of `&self`): the rule's
-                        // `value` takes references, where `a * b` would copy the operand first.
+                    Syntax::Binary { .. } | Syntax::Neg if self.prog.var(var).active => {
+                        // The rule's `value` takes references: an operand that the rules read
+                        // afterwards is not moved (a `DVector` is not `Copy`), and one read
+                        // through a reference (a field of `&self`) is not copied first.
                         let rule = mixed(rule);
                         let refs = operands.iter().map(|o| self.r(o.var, mode));
                         quote_spanned!(span=> ::ad::__rt::#rule::value(#(#refs),*))

@@ -78,30 +78,6 @@ pub fn plainly_non_differentiable(ty: &Type) -> bool {
     }
 }
 
-/// `DVector`, `DMatrix`, `Vec` and slices, by value or by reference (the name of the kind),
-/// unless their elements are plainly not differentiable (a `&[usize]` of indices is fine).
-fn dynamically_sized(ty: &Type) -> Option<&'static str> {
-    if plainly_non_differentiable(ty) {
-        return None;
-    }
-    match ty {
-        Type::Reference(r) => dynamically_sized(&r.elem),
-        Type::Paren(p) => dynamically_sized(&p.elem),
-        Type::Slice(_) => Some("slice"),
-        Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last()?;
-            match last.ident.to_string().as_str() {
-                "DVector" => Some("`DVector`"),
-                "DMatrix" => Some("`DMatrix`"),
-                "RowDVector" => Some("`RowDVector`"),
-                "Vec" => Some("`Vec`"),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 /// `f32` or `f64`, the types whose values are plainly real numbers.
 pub fn plainly_float(ty: &Type) -> bool {
     match ty {
@@ -162,15 +138,6 @@ impl Sig {
                         }
                     };
                     let ty = (*pt.ty).clone();
-                    if let Some(what) = dynamically_sized(&ty) {
-                        errors.push(syn::Error::new(
-                            ty.span(),
-                            format!(
-                                "{what} parameters are not supported in #[differentiable] yet: sizes known only at run time are not differentiated; use a statically sized nalgebra type (`SVector<f64, N>`, `SMatrix<f64, R, C>`) or an array `[T; N]`"
-                            ),
-                        ));
-                        continue;
-                    }
                     let (by_ref, referent) = match &ty {
                         Type::Reference(r) => {
                             if r.mutability.is_some() {

@@ -1,0 +1,290 @@
+//! Dynamically sized values (issue 14, first part): `DVector`, `DMatrix` and `Vec` parameters,
+//! locals and results, in forward and reverse mode, straight-line and in loops bounded by
+//! `len()`, with index reads and index assignments. Every derivative is checked against central
+//! finite differences, at fixed points and at random ones (proptest), and the modes against
+//! each other.
+
+use ad::nalgebra::{DMatrix, DVector, Vector2};
+use ad::prelude::*;
+use proptest::prelude::*;
+
+// Finite differences over a DVector -----------------------------------------------------------
+
+const H: f64 = 1e-6;
+
+/// The gradient of `f` at `x` by central differences.
+fn fd_gradient(f: impl Fn(DVector<f64>) -> f64, x: &DVector<f64>) -> DVector<f64> {
+    DVector::from_fn(x.len(), |i, _| {
+        let (mut xp, mut xm) = (x.clone(), x.clone());
+        xp[i] += H;
+        xm[i] -= H;
+        (f(xp) - f(xm)) / (2.0 * H)
+    })
+}
+
+fn assert_close(a: &DVector<f64>, b: &DVector<f64>, tol: f64) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b.iter()) {
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "{a} against {b} (tolerance {tol})"
+        );
+    }
+}
+
+/// `_grad` and `_jvp` along every basis direction against finite differences, and `_vjp`'s
+/// pullback at 2 against twice the gradient.
+fn check_scalar_function(
+    f: impl Fn(DVector<f64>) -> f64,
+    grad: impl Fn(DVector<f64>) -> (f64, DVector<f64>),
+    jvp: impl Fn(DVector<f64>, DVector<f64>) -> (f64, f64),
+    x: &DVector<f64>,
+) {
+    let fd = fd_gradient(&f, x);
+    let (y, g) = grad(x.clone());
+    assert_eq!(y, f(x.clone()));
+    assert_close(&g, &fd, 1e-6);
+    for i in 0..x.len() {
+        let mut e = DVector::zeros(x.len());
+        e[i] = 1.0;
+        let (yj, d) = jvp(x.clone(), e);
+        assert_eq!(yj, y);
+        assert!(
+            (d - g[i]).abs() <= 1e-12 * (1.0 + g[i].abs()),
+            "jvp {d} grad {}",
+            g[i]
+        );
+    }
+}
+
+// Functions -----------------------------------------------------------------------------------
+
+/// Methods and an index read, straight-line.
+#[differentiable]
+fn quadratic(x: DVector<f64>) -> f64 {
+    x.dot(&x) + x.sum() * x[1] + x.norm() - x.mean()
+}
+
+/// A loop bounded by `len()`, reading elements and carrying a scalar.
+#[differentiable]
+fn recurrence(x: DVector<f64>) -> f64 {
+    let mut s = 0.5;
+    for i in 0..x.len() {
+        s = (x[i] * s + 1.0).sin() + 0.1 * s;
+    }
+    s
+}
+
+/// A local `DVector::zeros(n)` filled by index assignment in a loop.
+#[differentiable]
+fn neighbours(x: DVector<f64>) -> f64 {
+    let n = x.len();
+    let mut y = DVector::zeros(n);
+    for i in 1..n {
+        y[i] = x[i] * x[i - 1];
+    }
+    y.norm()
+}
+
+/// Least squares: `½ |A x - b|²` over a matrix and two vectors of sizes from the data.
+#[differentiable]
+fn least_squares(a: DMatrix<f64>, x: DVector<f64>, b: DVector<f64>) -> f64 {
+    let r = &a * &x - &b;
+    0.5 * r.norm_squared()
+}
+
+/// A vector-valued function: a product, an entrywise product and a `map`.
+#[differentiable]
+fn field(a: DMatrix<f64>, x: DVector<f64>) -> DVector<f64> {
+    let y = &a * &x;
+    y.component_mul(&x) + x.map(|t| t.tanh())
+}
+
+/// A `Vec<f64>` parameter read in a loop.
+#[differentiable]
+fn vec_energy(xs: Vec<f64>, k: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 1..xs.len() {
+        let d = xs[i] - xs[i - 1];
+        e += k * d * d;
+    }
+    e
+}
+
+/// A `Vec` of static vectors: positions of a chain.
+#[differentiable]
+fn chain_length(points: Vec<Vector2<f64>>) -> f64 {
+    let mut l = 0.0;
+    for i in 1..points.len() {
+        l += (points[i] - points[i - 1]).norm();
+    }
+    l
+}
+
+fn point(n: usize, seed: f64) -> DVector<f64> {
+    DVector::from_fn(n, |i, _| ((i as f64 + 1.0) * seed).sin() * 1.3 + 0.2)
+}
+
+// Tests at fixed points -------------------------------------------------------------------------
+
+#[test]
+fn quadratic_against_finite_differences() {
+    for n in [2, 3, 7] {
+        check_scalar_function(quadratic, quadratic_grad, quadratic_jvp, &point(n, 0.7));
+    }
+}
+
+#[test]
+fn a_loop_bounded_by_len_against_finite_differences() {
+    for n in [1, 4, 12] {
+        check_scalar_function(recurrence, recurrence_grad, recurrence_jvp, &point(n, 1.1));
+    }
+}
+
+#[test]
+fn index_assignment_into_a_local_dvector_against_finite_differences() {
+    for n in [2, 5, 9] {
+        check_scalar_function(neighbours, neighbours_grad, neighbours_jvp, &point(n, 0.4));
+    }
+}
+
+#[test]
+fn least_squares_gradient_is_the_normal_equations_residual() {
+    let (m, n) = (6, 3);
+    let a = DMatrix::from_fn(m, n, |i, j| ((i * n + j) as f64 * 0.37).cos());
+    let x = point(n, 0.9);
+    let b = point(m, 0.3);
+    let (value, (ga, gx, gb)) = least_squares_grad(a.clone(), x.clone(), b.clone());
+    let r = &a * &x - &b;
+    assert!((value - 0.5 * r.norm_squared()).abs() < 1e-14);
+    // Analytic: ∂/∂x = Aᵀ r, ∂/∂A = r xᵀ, ∂/∂b = -r.
+    assert_close(&gx, &(a.transpose() * &r), 1e-12);
+    assert_close(&gb, &(-&r), 1e-12);
+    let ga_exact = &r * x.transpose();
+    assert!((ga - ga_exact).norm() < 1e-12);
+    // Forward mode in a direction of x agrees.
+    let dx = point(n, 2.0);
+    let (_, d) = least_squares_jvp(
+        a.clone(),
+        x,
+        b,
+        DMatrix::zeros(m, n),
+        dx.clone(),
+        DVector::zeros(m),
+    );
+    assert!((d - gx.dot(&dx)).abs() < 1e-12);
+}
+
+#[test]
+fn a_vector_valued_function_pullback_against_finite_differences() {
+    let n = 4;
+    let a = DMatrix::from_fn(n, n, |i, j| (i as f64 - 2.0 * j as f64) * 0.25);
+    let x = point(n, 0.8);
+    let w = point(n, 1.7);
+    let (y, pb) = field_vjp(a.clone(), x.clone());
+    assert_eq!(y, field(a.clone(), x.clone()));
+    let (ga, gx) = pb(w.clone());
+    // Called twice, the pullback gives the same.
+    assert_eq!(pb(w.clone()).1, gx);
+    let fd = fd_gradient(|x| w.dot(&field(a.clone(), x)), &x);
+    assert_close(&gx, &fd, 1e-6);
+    // The cotangent of `a` is w (x ∘ ·) against x: ∂/∂A_ij of w·((A x) ∘ x) = w_i x_i x_j.
+    let ga_exact = DMatrix::from_fn(n, n, |i, j| w[i] * x[i] * x[j]);
+    assert!((ga - ga_exact).norm() < 1e-12);
+    // Forward mode: the tangent along dx is the Jacobian times dx, whose dot with w is gx·dx.
+    let dx = point(n, 0.2);
+    let (_, dy) = field_jvp(a.clone(), x, DMatrix::zeros(n, n), dx.clone());
+    assert!((w.dot(&dy) - gx.dot(&dx)).abs() < 1e-12);
+}
+
+#[test]
+fn vec_parameters_against_finite_differences() {
+    let xs = vec![0.3, -1.2, 0.7, 2.0];
+    let k = 1.5;
+    let (e, (gxs, gk)) = vec_energy_grad(xs.clone(), k);
+    assert_eq!(e, vec_energy(xs.clone(), k));
+    let fd = fd_gradient(
+        |x| vec_energy(x.as_slice().to_vec(), k),
+        &DVector::from_vec(xs.clone()),
+    );
+    assert_close(&DVector::from_vec(gxs.clone()), &fd, 1e-6);
+    assert!((gk - e / k).abs() < 1e-12);
+    let (_, d) = vec_energy_jvp(xs.clone(), k, vec![0.0, 1.0, 0.0, 0.0], 0.0);
+    assert!((d - gxs[1]).abs() < 1e-12);
+}
+
+#[test]
+fn a_vec_of_static_vectors() {
+    let points = vec![
+        Vector2::new(0.0, 0.0),
+        Vector2::new(3.0, 4.0),
+        Vector2::new(3.0, 5.0),
+    ];
+    let (l, g) = chain_length_grad(points.clone());
+    assert_eq!(l, 6.0);
+    // ∂l/∂p0 = -(p1 - p0)/|p1 - p0|; ∂l/∂p2 = (p2 - p1)/|p2 - p1|.
+    assert!((g[0] - Vector2::new(-0.6, -0.8)).norm() < 1e-14);
+    assert!((g[2] - Vector2::new(0.0, 1.0)).norm() < 1e-14);
+    assert!((g[1] - Vector2::new(0.6, 0.8 - 1.0)).norm() < 1e-14);
+}
+
+#[test]
+#[should_panic(expected = "a tangent of length 2 against one of length 3")]
+fn a_tangent_of_the_wrong_length_panics_naming_both_lengths() {
+    let x = point(3, 0.5);
+    let _ = quadratic_jvp(x, DVector::from_vec(vec![1.0, 0.0]));
+}
+
+#[test]
+fn dual_numbers_inside_dynamic_nalgebra_algorithms() {
+    use ad::Dual;
+    // d/dt det(A + t B) at t = 0 is tr(adj(A) B); LU and the inverse on dual numbers give it.
+    let n = 4;
+    let a = DMatrix::from_fn(n, n, |i, j| {
+        if i == j {
+            3.0
+        } else {
+            ((i + 2 * j) as f64).sin()
+        }
+    });
+    let b = DMatrix::from_fn(n, n, |i, j| ((i * j) as f64 * 0.3).cos());
+    let m = DMatrix::from_fn(n, n, |i, j| Dual::new(a[(i, j)], b[(i, j)]));
+    let det = m.clone().determinant();
+    let inv = a.clone().try_inverse().unwrap();
+    let exact = a.determinant() * (&inv * &b).trace();
+    assert!((det.re - a.determinant()).abs() < 1e-12);
+    assert!((det.eps - exact).abs() < 1e-10 * exact.abs().max(1.0));
+    let lu_det = m.clone().lu().determinant();
+    assert!((lu_det.eps - exact).abs() < 1e-10 * exact.abs().max(1.0));
+    // d/dt (A + tB)⁻¹ = -A⁻¹ B A⁻¹.
+    let dinv = m.try_inverse().unwrap().map(|e| e.eps);
+    assert!((dinv + &inv * &b * &inv).norm() < 1e-10);
+}
+
+// Random points -------------------------------------------------------------------------------
+
+fn dvector(n: std::ops::Range<usize>) -> impl Strategy<Value = DVector<f64>> {
+    proptest::collection::vec(-2.0..2.0f64, n).prop_map(DVector::from_vec)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_points_recurrence(x in dvector(1..10)) {
+        check_scalar_function(recurrence, recurrence_grad, recurrence_jvp, &x);
+    }
+
+    #[test]
+    fn random_points_neighbours(x in dvector(2..10)) {
+        // Away from y = 0, where the norm is not differentiable.
+        prop_assume!(x.iter().skip(1).any(|v| v.abs() > 1e-3));
+        check_scalar_function(neighbours, neighbours_grad, neighbours_jvp, &x);
+    }
+
+    #[test]
+    fn random_points_quadratic(x in dvector(2..8)) {
+        prop_assume!(x.norm() > 1e-3);
+        check_scalar_function(quadratic, quadratic_grad, quadratic_jvp, &x);
+    }
+}
