@@ -3,6 +3,8 @@
 //! `len()`, with index reads and index assignments. Every derivative is checked against central
 //! finite differences, at fixed points and at random ones (proptest), and the modes against
 //! each other.
+// The functions exercise the forms under test (`vec!` literals, loops over indices).
+#![allow(clippy::useless_vec, clippy::needless_range_loop)]
 
 use ad::nalgebra::{DMatrix, DVector, Vector2};
 use ad::prelude::*;
@@ -121,6 +123,49 @@ fn chain_length(points: Vec<Vector2<f64>>) -> f64 {
     l
 }
 
+/// `vec![..]`, `vec![x; n]`, `DMatrix::from_row_slice`, `DVector::from_vec` and
+/// `DVector::from_element` of differentiated values.
+#[differentiable]
+fn constructors(a: f64, b: f64) -> f64 {
+    let v = vec![a, b * a, 2.0];
+    let w = vec![b; 3];
+    let m = DMatrix::from_row_slice(2, 2, &[a, b, 1.0, a * b]);
+    let d = DVector::from_vec(vec![a, b.sin()]);
+    let e = DVector::from_element(2, a);
+    v[1] * w[2] + (&m * &d).sum() + e.dot(&d)
+}
+
+/// A `Vec` built by `push` in a loop, then read.
+#[differentiable]
+fn log_sum_exp(x: DVector<f64>) -> f64 {
+    let mut v = Vec::new();
+    for i in 0..x.len() {
+        v.push(x[i].exp());
+    }
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i];
+    }
+    s.ln()
+}
+
+/// A function of floats that builds a `Vec`, differentiated twice through a call of its
+/// `_grad` (the constructors' second-order companions; like operators, they need no
+/// `order = 2`).
+#[differentiable]
+fn pair_energy(a: f64, b: f64) -> f64 {
+    let v = vec![a, b * a];
+    let w = vec![v[0] + v[1]; 2];
+    w[0] * w[1] * v[1]
+}
+
+#[differentiable]
+fn gradient_step(a: f64, b: f64) -> f64 {
+    let (_, (ga, gb)) = pair_energy_grad(a, b);
+    let (a1, b1) = (a - 0.1 * ga, b - 0.1 * gb);
+    pair_energy(a1, b1)
+}
+
 fn point(n: usize, seed: f64) -> DVector<f64> {
     DVector::from_fn(n, |i, _| ((i as f64 + 1.0) * seed).sin() * 1.3 + 0.2)
 }
@@ -226,6 +271,55 @@ fn a_vec_of_static_vectors() {
     assert!((g[0] - Vector2::new(-0.6, -0.8)).norm() < 1e-14);
     assert!((g[2] - Vector2::new(0.0, 1.0)).norm() < 1e-14);
     assert!((g[1] - Vector2::new(0.6, 0.8 - 1.0)).norm() < 1e-14);
+}
+
+/// The gradient of a function of two floats by central differences.
+fn fd2(f: impl Fn(f64, f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    (
+        (f(a + H, b) - f(a - H, b)) / (2.0 * H),
+        (f(a, b + H) - f(a, b - H)) / (2.0 * H),
+    )
+}
+
+#[test]
+fn constructors_of_dynamic_values_against_finite_differences() {
+    for (a, b) in [(0.3, 0.7), (-1.2, 0.4), (2.0, -0.5)] {
+        let (y, (ga, gb)) = constructors_grad(a, b);
+        assert_eq!(y, constructors(a, b));
+        let (fa, fb) = fd2(constructors, a, b);
+        assert!(
+            (ga - fa).abs() < 1e-6 && (gb - fb).abs() < 1e-6,
+            "{ga} {gb} against {fa} {fb}"
+        );
+        assert!((constructors_jvp(a, b, 1.0, 0.0).1 - ga).abs() < 1e-12);
+        assert!((constructors_jvp(a, b, 0.0, 1.0).1 - gb).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn a_vec_built_by_push_against_the_softmax() {
+    let x = point(6, 0.9);
+    let (y, g) = log_sum_exp_grad(x.clone());
+    let e = x.map(f64::exp);
+    assert!((y - e.sum().ln()).abs() < 1e-14);
+    assert_close(&g, &(&e / e.sum()), 1e-14);
+    check_scalar_function(log_sum_exp, log_sum_exp_grad, log_sum_exp_jvp, &x);
+}
+
+#[test]
+fn second_order_through_the_constructors_in_all_modes() {
+    for (a, b) in [(0.3, 0.7), (-0.8, 0.2)] {
+        let (fa, fb) = fd2(gradient_step, a, b);
+        let (y, (ga, gb)) = gradient_step_grad(a, b); // reverse over reverse
+        assert_eq!(y, gradient_step(a, b));
+        assert!(
+            (ga - fa).abs() < 1e-5 && (gb - fb).abs() < 1e-5,
+            "{ga} {gb} against {fa} {fb}"
+        );
+        let (_, da) = gradient_step_jvp(a, b, 1.0, 0.0); // forward over reverse
+        let (_, db) = gradient_step_jvp(a, b, 0.0, 1.0);
+        assert!((da - ga).abs() < 1e-10 && (db - gb).abs() < 1e-10);
+    }
 }
 
 #[test]

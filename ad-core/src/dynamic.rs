@@ -56,7 +56,7 @@ fn shape_mismatch(what: &str, a: (usize, usize), b: (usize, usize)) -> ! {
 /// Panics unless two lengths agree, naming both.
 #[track_caller]
 #[inline]
-fn same_len(what: &str, a: usize, b: usize) {
+pub(crate) fn same_len(what: &str, a: usize, b: usize) {
     if a != b {
         same_shape(what, (a, 1), (b, 1));
     }

@@ -30,6 +30,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body.
 pub fn desugar(block: &mut Block) {
+    syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
     let stmts = std::mem::take(&mut block.stmts);
     let stmts = rewrite_returns(stmts);
@@ -891,6 +892,126 @@ impl syn::visit_mut::VisitMut for FromFn {
             }
         }
         syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The constructors of dynamically sized values, rewritten into calls of the functions of
+/// `ad::rules::dynamic`, whose companions differentiate them like any call:
+/// `vec![a, b]` → `vec_of([a, b])`, `vec![x; n]` → `vec_repeat(x, n as usize)`, `vec![]` →
+/// `Vec::new()`, the statement `v.push(e);` → `v = pushed(v, e);`, `DVector::from_vec(v)`,
+/// `DVector::from_element(n, x)` and `DMatrix::from_row_slice(r, c, &[..])` (of an array
+/// literal). Sizes are cast to `usize`, which tells the calling convention that they take no
+/// tangent.
+struct DynamicForms;
+
+impl DynamicForms {
+    fn usize_arg(e: &Expr) -> Expr {
+        syn::parse_quote!((#e) as usize)
+    }
+
+    /// The rewritten form of `e`, or `None` to keep it.
+    fn rewrite(e: &Expr) -> Option<Expr> {
+        match e {
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let span = m.mac.path.segments[0].ident.span();
+                if let Ok(rep) = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let x: Expr = input.parse()?;
+                    let _: syn::Token![;] = input.parse()?;
+                    let n: Expr = input.parse()?;
+                    Ok((x, n))
+                }) {
+                    let n = Self::usize_arg(&rep.1);
+                    let x = rep.0;
+                    let f = Ident::new("vec_repeat", span);
+                    return Some(syn::parse_quote!(::ad::__rt::#f(#x, #n)));
+                }
+                let items = m
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                if items.is_empty() {
+                    return Some(syn::parse_quote!(::std::vec::Vec::new()));
+                }
+                let items = items.iter();
+                let f = Ident::new("vec_of", span);
+                Some(syn::parse_quote!(::ad::__rt::#f([#(#items),*])))
+            }
+            Expr::Call(call) => {
+                let Expr::Path(func) = &*call.func else {
+                    return None;
+                };
+                let segs = &func.path.segments;
+                if segs.len() < 2 || func.qself.is_some() {
+                    return None;
+                }
+                let ty = segs[segs.len() - 2].ident.to_string();
+                let last = &segs[segs.len() - 1].ident;
+                let args: Vec<&Expr> = call.args.iter().collect();
+                let name = |n: &str| Ident::new(n, last.span());
+                match (ty.as_str(), last.to_string().as_str(), args.as_slice()) {
+                    ("DVector", "from_vec", [v]) => {
+                        let f = name("dvector_from_vec");
+                        Some(syn::parse_quote!(::ad::__rt::#f(#v)))
+                    }
+                    ("DVector", "from_element", [n, x]) => {
+                        let (f, n) = (name("dvector_from_element"), Self::usize_arg(n));
+                        Some(syn::parse_quote!(::ad::__rt::#f(#n, #x)))
+                    }
+                    ("DMatrix", "from_row_slice", [r, c, Expr::Reference(xs)])
+                        if matches!(&*xs.expr, Expr::Array(_)) =>
+                    {
+                        let f = name("dmatrix_from_row_slice");
+                        let (r, c, xs) = (Self::usize_arg(r), Self::usize_arg(c), &xs.expr);
+                        Some(syn::parse_quote!(::ad::__rt::#f(#r, #c, #xs)))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `v = pushed(v, e);` for the statement `v.push(e);` on a local `v`.
+    fn push(stmt: &Stmt) -> Option<Stmt> {
+        let Stmt::Expr(Expr::MethodCall(m), Some(semi)) = stmt else {
+            return None;
+        };
+        let Expr::Path(v) = &*m.receiver else {
+            return None;
+        };
+        if m.method != "push" || m.args.len() != 1 || v.path.get_ident().is_none() {
+            return None;
+        }
+        let e = &m.args[0];
+        let f = Ident::new("pushed", m.method.span());
+        Some(Stmt::Expr(
+            syn::parse_quote!(#v = ::ad::__rt::#f(#v, #e)),
+            Some(*semi),
+        ))
+    }
+}
+
+impl syn::visit_mut::VisitMut for DynamicForms {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        for stmt in &mut block.stmts {
+            if let Some(new) = Self::push(stmt) {
+                *stmt = new;
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        if let Some(new) = Self::rewrite(e) {
+            *e = new;
+        }
     }
 
     // Closures and nested items keep their own code.

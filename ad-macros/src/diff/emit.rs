@@ -158,6 +158,20 @@ impl<'a> Emitter<'a> {
                 }
             });
         }
+        // The values a loop's record keeps for the backward sweep: a call that takes one by
+        // value gets a copy (a `Vec` is not `Copy`).
+        each_stmt(&prog.stmts, &mut |s| match s {
+            PStmt::Push { values, .. } => saved.extend(values.iter().map(|v| prog.storage(*v))),
+            PStmt::Let {
+                op: POp::Record { values, .. },
+                ..
+            }
+            | PStmt::Assign {
+                op: POp::Record { values, .. },
+                ..
+            } => saved.extend(values.iter().map(|v| prog.storage(*v))),
+            _ => {}
+        });
         let mut shaped = std::collections::HashSet::new();
         let mut note_shaped = |s: &PStmt| {
             if let PStmt::Let { op, .. } | PStmt::Assign { op, .. } = s {
