@@ -21,6 +21,7 @@
 //! 10. [Neural networks](neural_networks): `ad_nn` layers, `loss_grad`, `Adam`, `Sgd`.
 //! 11. [Errors and their fixes](errors): what the compile errors mean and what to write
 //!     instead.
+//! 12. [Sizes known at run time](dynamic_sizes): `DVector`, `DMatrix`, `Vec`, `vec!`, `push`.
 //!
 //! This module holds documentation only.
 
@@ -1506,4 +1507,106 @@ pub mod errors {
     //! let (h, g) = arm.height_grad(Vector2::new(0.0, 0.0));
     //! assert_eq!((h, g), (0.0, Vector2::new(2.0, 0.0)));
     //! ```
+}
+
+pub mod dynamic_sizes {
+    //! # 12. Sizes known at run time
+    //!
+    //! `DVector<T>`, `DMatrix<T>` (any nalgebra matrix with a dynamic dimension) and `Vec<T>`
+    //! (`T` a float, a static matrix or a derived struct) differentiate like their static
+    //! counterparts, as parameters (by value or by reference), locals and results. Loops run to
+    //! `len()` or `nrows()`; index reads and index assignments, the operators and the methods
+    //! of static matrices, `DVector::zeros(n)`, `vec![..]`, `vec![x; n]`, `push`,
+    //! `DVector::from_vec`, `DVector::from_element` and `DMatrix::from_row_slice(r, c, &[..])`
+    //! all work in both modes. A tangent has the value's type and length:
+    //!
+    //! ```
+    //! use ad::nalgebra::{DMatrix, DVector};
+    //! use ad::prelude::*;
+    //!
+    //! /// Least squares with data of any size: `½ |A x - b|²`.
+    //! #[differentiable(wrt(x))]
+    //! fn least_squares(x: DVector<f64>, a: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
+    //!     let r = a * &x - b;
+    //!     0.5 * r.norm_squared()
+    //! }
+    //!
+    //! let a = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+    //! let b = DVector::from_vec(vec![1.0, 2.0, 4.0]);
+    //! let x = DVector::from_vec(vec![0.5, 0.5]);
+    //! let (value, gradient) = least_squares_grad(x.clone(), &a, &b);
+    //! let r = &a * &x - &b;
+    //! assert_eq!(value, 0.5 * r.norm_squared());
+    //! assert_eq!(gradient, a.transpose() * r); // Aᵀ (A x - b)
+    //!
+    //! // Forward mode: the tangent argument has the length of x.
+    //! let (_, slope) = least_squares_jvp(x, &a, &b, DVector::from_vec(vec![1.0, 0.0]));
+    //! assert_eq!(slope, gradient[0]);
+    //! ```
+    //!
+    //! Loops and index assignment, with a `Vec` of static vectors:
+    //!
+    //! ```
+    //! use ad::nalgebra::Vector2;
+    //! use ad::prelude::*;
+    //!
+    //! /// The length of a polyline through `points`.
+    //! #[differentiable]
+    //! fn length(points: Vec<Vector2<f64>>) -> f64 {
+    //!     let mut total = 0.0;
+    //!     for i in 1..points.len() {
+    //!         total += (points[i] - points[i - 1]).norm();
+    //!     }
+    //!     total
+    //! }
+    //!
+    //! /// Each point moved halfway to the next one.
+    //! #[differentiable]
+    //! fn smoothed(points: Vec<Vector2<f64>>) -> Vec<Vector2<f64>> {
+    //!     let mut out = vec![Vector2::zeros(); points.len()];
+    //!     for i in 0..points.len() - 1 {
+    //!         out[i] = (points[i] + points[i + 1]) * 0.5;
+    //!     }
+    //!     let last = points.len() - 1;
+    //!     out[last] = points[last];
+    //!     out
+    //! }
+    //!
+    //! let points = vec![Vector2::new(0.0, 0.0), Vector2::new(3.0, 4.0), Vector2::new(3.0, 5.0)];
+    //! let (l, g) = length_grad(points.clone());
+    //! assert_eq!(l, 6.0);
+    //! assert!((g[0] - Vector2::new(-0.6, -0.8)).norm() < 1e-15);
+    //!
+    //! // The pullback of a `Vec` result takes a `Vec` cotangent of its length.
+    //! let (_, pullback) = smoothed_vjp(points.clone());
+    //! let cotangent = pullback(vec![Vector2::new(1.0, 0.0); 3]);
+    //! assert_eq!(cotangent, vec![Vector2::new(0.5, 0.0), Vector2::new(1.0, 0.0), Vector2::new(1.5, 0.0)]);
+    //! ```
+    //!
+    //! **Zero tangents.** The zero of a dynamically sized tangent has no length of its own
+    //! (`VectorSpace::zero()` is the empty vector, which counts as zero of any length), so
+    //! an empty tangent argument means "not moving"; any other tangent or cotangent of the
+    //! wrong length panics with both lengths:
+    //!
+    //! ```should_panic
+    //! # use ad::nalgebra::DVector;
+    //! # use ad::prelude::*;
+    //! #[differentiable]
+    //! fn total(x: DVector<f64>) -> f64 {
+    //!     x.sum()
+    //! }
+    //! // Panics: "a tangent of length 2 against one of length 3".
+    //! total_jvp(DVector::from_vec(vec![1.0, 2.0, 3.0]), DVector::from_vec(vec![1.0, 0.0]));
+    //! ```
+    //!
+    //! **Cost.** Straight-line code allocates one buffer per intermediate vector or matrix,
+    //! a count that does not grow with the length. Loops keep what their backward sweep reads
+    //! per iteration, as for static values; `push` in a loop keeps the whole `Vec` each time
+    //! (quadratic in its length), so fill a `vec![x; n]` by index assignment in long loops.
+    //!
+    //! **Dual numbers** run through nalgebra's dynamic algorithms too:
+    //! `DMatrix<Dual<f64>>` has `lu`, `cholesky`, `try_inverse` and `determinant`.
+    //!
+    //! Not yet: slice parameters (`&[f64]`), a compile error that says to take a `Vec<f64>`
+    //! or a `DVector<f64>`.
 }

@@ -166,6 +166,28 @@ fn gradient_step(a: f64, b: f64) -> f64 {
     pair_energy(a1, b1)
 }
 
+/// A constant `Vec` that index assignments make a differentiated value, differentiated twice
+/// (its second-order companions once lacked the tangents of the constant's companion call).
+#[differentiable]
+fn spread(a: f64, b: f64) -> f64 {
+    let mut v = vec![0.0; 3];
+    v[0] = a * b;
+    v[2] = a.sin();
+    v[0] * v[2] + v[1] * b
+}
+
+#[differentiable]
+fn spread_by_gradient(a: f64, b: f64) -> f64 {
+    let (_, (ga, gb)) = spread_grad(a, b);
+    spread(a - 0.1 * ga, b - 0.1 * gb)
+}
+
+#[differentiable]
+fn spread_by_slope(a: f64, b: f64) -> f64 {
+    let (_, slope) = spread_jvp(a, b, 1.0, 0.0);
+    slope * spread(a, b)
+}
+
 fn point(n: usize, seed: f64) -> DVector<f64> {
     DVector::from_fn(n, |i, _| ((i as f64 + 1.0) * seed).sin() * 1.3 + 0.2)
 }
@@ -319,6 +341,30 @@ fn second_order_through_the_constructors_in_all_modes() {
         let (_, da) = gradient_step_jvp(a, b, 1.0, 0.0); // forward over reverse
         let (_, db) = gradient_step_jvp(a, b, 0.0, 1.0);
         assert!((da - ga).abs() < 1e-10 && (db - gb).abs() < 1e-10);
+    }
+}
+
+#[test]
+fn a_constant_vec_made_differentiated_nests_in_all_modes() {
+    for (a, b) in [(0.3, 0.7), (1.1, -0.4)] {
+        for (f, grad, jvp) in [
+            (
+                spread_by_gradient as fn(f64, f64) -> f64,
+                spread_by_gradient_grad as fn(f64, f64) -> (f64, (f64, f64)),
+                spread_by_gradient_jvp as fn(f64, f64, f64, f64) -> (f64, f64),
+            ),
+            (spread_by_slope, spread_by_slope_grad, spread_by_slope_jvp),
+        ] {
+            let (fa, fb) = fd2(f, a, b);
+            let (y, (ga, gb)) = grad(a, b);
+            assert_eq!(y, f(a, b));
+            assert!(
+                (ga - fa).abs() < 1e-5 && (gb - fb).abs() < 1e-5,
+                "{ga} {gb} against {fa} {fb}"
+            );
+            assert!((jvp(a, b, 1.0, 0.0).1 - ga).abs() < 1e-10);
+            assert!((jvp(a, b, 0.0, 1.0).1 - gb).abs() < 1e-10);
+        }
     }
 }
 

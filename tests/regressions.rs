@@ -259,3 +259,24 @@ fn a_value_borrowed_by_a_method_can_then_be_moved() {
     assert_eq!((y, pb(1.0), pb(2.0)), (12.0, 7.0, 14.0));
     assert_eq!(borrowed_then_moved_jvp(3.0, 1.0), (12.0, 7.0));
 }
+
+/// A reference parameter that `wrt` leaves out, used as an operand: the generated code passed
+/// a reference to the reference to the rules (no `AddRule` for `&Vector2<f64>`), a compile
+/// error where plain Rust compiles. Found while writing the dynamic-size benchmarks
+/// (`a: &DMatrix<f64>` in least squares).
+#[differentiable(wrt(x))]
+fn shifted_by_data(x: Vector2<f64>, a: &Vector2<f64>) -> f64 {
+    let r = a + x;
+    r.norm_squared() + a.dot(&x)
+}
+
+#[test]
+fn a_reference_left_out_by_wrt_can_be_an_operand() {
+    let (x, a) = (Vector2::new(1.0, -2.0), Vector2::new(0.5, 0.25));
+    // d/dx [|a + x|² + a·x] = 2 (a + x) + a.
+    let (y, g) = shifted_by_data_grad(x, &a);
+    assert_eq!(y, (a + x).norm_squared() + a.dot(&x));
+    assert_eq!(g, 2.0 * (a + x) + a);
+    let (_, d) = shifted_by_data_jvp(x, &a, Vector2::new(1.0, 0.0));
+    assert_eq!(d, g[0]);
+}

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod det;
+pub mod dynamic;
 pub mod nested;
 pub mod nn;
 

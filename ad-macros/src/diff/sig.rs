@@ -78,6 +78,20 @@ pub fn plainly_non_differentiable(ty: &Type) -> bool {
     }
 }
 
+/// A slice `[T]` (by reference) of elements that are not plainly non-differentiable: not
+/// differentiated yet (a `&[usize]` of indices is fine).
+fn differentiable_slice(ty: &Type) -> bool {
+    if plainly_non_differentiable(ty) {
+        return false;
+    }
+    match ty {
+        Type::Reference(r) => differentiable_slice(&r.elem),
+        Type::Paren(p) => differentiable_slice(&p.elem),
+        Type::Slice(_) => true,
+        _ => false,
+    }
+}
+
 /// `f32` or `f64`, the types whose values are plainly real numbers.
 pub fn plainly_float(ty: &Type) -> bool {
     match ty {
@@ -138,6 +152,13 @@ impl Sig {
                         }
                     };
                     let ty = (*pt.ty).clone();
+                    if differentiable_slice(&ty) {
+                        errors.push(syn::Error::new_spanned(
+                            &ty,
+                            "slice parameters are not supported in #[differentiable] yet; take a `Vec<T>` (or a `DVector<T>`) by value or by reference instead, which differentiate in both modes",
+                        ));
+                        continue;
+                    }
                     let (by_ref, referent) = match &ty {
                         Type::Reference(r) => {
                             if r.mutability.is_some() {

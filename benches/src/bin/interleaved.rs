@@ -7,7 +7,7 @@
 //! back to back, so the variants see the same machine, and the minimum over rounds drops the
 //! rounds that another process slowed down. It complements criterion; it does not replace it.
 //!
-//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det|nested] [rounds]`
+//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det|nested|dynamic] [rounds]`
 //!
 //! - `nn`: the training steps of `nn_step_b1` and `nn_step_b32`, against hand-written steps;
 //! - `loops`: Rosenbrock (N = 32) written as a loop and the 1000-step projectile, against
@@ -18,7 +18,10 @@
 //!   work of a large determinant is in its 2×2 to 4×4 minors);
 //! - `nested`: the Hessian of a 10-dimensional `f64` function by `order = 2` against
 //!   `Dual2Vec` and `num-dual`, `f_hvp` against `f_grad`, and GradBench's `particle` and
-//!   `saddle`, the outer derivative in the four nestings against the outer primal.
+//!   `saddle`, the outer derivative in the four nestings against the outer primal;
+//! - `dynamic`: least squares with 100 and 10 000 residuals (gradient against primal and
+//!   against the hand-written `Aᵀ r`), and ADBench's GMM objective on 1000 points, the macro's
+//!   gradient against candle's tape.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -240,6 +243,78 @@ fn nested() -> Vec<Variant> {
     out
 }
 
+fn dynamic() -> Vec<Variant> {
+    use ad_benches::dynamic::*;
+    let mut out = Vec::new();
+    // Least squares, 10 unknowns: the gradient against the primal (the target is 3)
+    // and against the hand-written gradient.
+    for n in [100, 10_000] {
+        let base = out.len();
+        let calls = (1_000_000 / n) as u32;
+        let (x, a, b) = least_squares_data(n, 10);
+        let (x1, a1, b1) = (x.clone(), a.clone(), b.clone());
+        out.push(variant(
+            &format!("least squares n = {n}, primal"),
+            base,
+            calls,
+            move || least_squares(black_box(x1.clone()), &a1, &b1),
+        ));
+        let (x1, a1, b1) = (x.clone(), a.clone(), b.clone());
+        out.push(variant(
+            &format!("least squares n = {n}, hand-written"),
+            base,
+            calls,
+            move || least_squares_hand(black_box(&x1), &a1, &b1).1[0],
+        ));
+        out.push(variant(
+            &format!("least squares n = {n}, ad _grad"),
+            base,
+            calls,
+            move || least_squares_grad(black_box(x.clone()), &a, &b).1[0],
+        ));
+    }
+    // ADBench's GMM objective, n = 1000 points: the macro's gradient against candle's tape.
+    for (d, k) in [(2, 3), (10, 5)] {
+        let base = out.len();
+        let p = gmm::problem(1000, d, k, 7);
+        let (gamma, m) = (1.0, 0.0);
+        let (a, mu, q, x) = (
+            p.alphas.clone(),
+            p.means.clone(),
+            p.icf.clone(),
+            p.x.clone(),
+        );
+        out.push(variant(
+            &format!("gmm d = {d} k = {k}, primal"),
+            base,
+            2,
+            move || gmm::gmm_objective(a.clone(), mu.clone(), q.clone(), black_box(&x), gamma, m),
+        ));
+        let (a, mu, q, x) = (
+            p.alphas.clone(),
+            p.means.clone(),
+            p.icf.clone(),
+            p.x.clone(),
+        );
+        out.push(variant(
+            &format!("gmm d = {d} k = {k}, ad _grad"),
+            base,
+            2,
+            move || {
+                gmm::gmm_objective_grad(a.clone(), mu.clone(), q.clone(), black_box(&x), gamma, m).0
+            },
+        ));
+        let c = CandleGmm::new(&p.alphas, &p.means, &p.icf, &p.x, gamma, m).expect("candle");
+        out.push(variant(
+            &format!("gmm d = {d} k = {k}, candle grad"),
+            base,
+            2,
+            move || c.grad().expect("candle").0,
+        ));
+    }
+    out
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let group = args.next().unwrap_or_else(|| "nn".into());
@@ -251,7 +326,8 @@ fn main() {
         "loops" => loops(),
         "det" => det(),
         "nested" => nested(),
-        other => panic!("unknown group `{other}`: nn, loops, det or nested"),
+        "dynamic" => dynamic(),
+        other => panic!("unknown group `{other}`: nn, loops, det, nested or dynamic"),
     };
     let mut best = vec![f64::MAX; variants.len()];
     let mut sink = 0.0;

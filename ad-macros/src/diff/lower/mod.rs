@@ -899,6 +899,15 @@ impl Lowerer<'_> {
         };
         self.alias_names_in(&tokens);
         let key = format!("`{tokens}`@{}", self.epoch);
+        // A reference: `&e`, or the name of a reference (a parameter `a: &DMatrix<f64>` that
+        // `wrt` leaves out), which rules take as it is rather than by a second reference.
+        let is_ref = match strip_parens(e) {
+            Expr::Reference(_) => true,
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                matches!(self.env.get(&i.to_string()), Some(Binding::Ssa(v)) if self.body.info(*v).is_ref)
+            }),
+            _ => false,
+        };
         // Constants are never shared between uses: the same tokens can have different types
         // (`2` an `i32` exponent here and a `usize` index there; `Vector2::zeros()` of two
         // element types), which only the use decides.
@@ -906,7 +915,7 @@ impl Lowerer<'_> {
             Op::Const(tokens),
             VarInfo {
                 active: false,
-                is_ref: matches!(e, Expr::Reference(_)),
+                is_ref,
                 place: false,
                 kind,
                 span: e.span(),

@@ -873,11 +873,14 @@ impl Tangent<'_> {
         tangents: Vec<TangentEntry>,
         out: &mut Vec<PStmt>,
     ) {
+        // Active also when its result is: a constant (`vec![Vector2::zeros(); n]`) that an
+        // index assignment later makes a differentiated value needs tangents from the start.
         let active = call.uses().iter().any(|u| self.active(*u))
             || tangents.iter().any(|t| match t {
                 TangentEntry::Of { d, .. } => self.active(*d),
                 TangentEntry::Zero { .. } => false,
-            });
+            })
+            || vars.iter().flatten().any(|v| self.active(*v));
         if !active {
             out.push(PStmt::LetTuple {
                 vars,
