@@ -16,7 +16,12 @@
 // `&Vec` where it does not take a slice yet.
 #![allow(clippy::needless_range_loop, clippy::ptr_arg)]
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::time::Instant;
+
+use cli::arg;
 
 use ad::prelude::*;
 use ad_nn::prelude::Adam;
@@ -63,16 +68,6 @@ fn misfit(stiffness: DVector<f64>, observed: &Vec<Vector2<f64>>, steps: usize) -
         loss += (x[i] - observed[i]).norm_squared();
     }
     loss
-}
-
-fn arg(i: usize, default: usize, what: &str) -> usize {
-    std::env::args()
-        .nth(i)
-        .map(|a| {
-            a.parse()
-                .unwrap_or_else(|_| panic!("{what}: a positive integer"))
-        })
-        .unwrap_or(default)
 }
 
 fn main() {

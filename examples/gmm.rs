@@ -10,24 +10,18 @@
 //! cargo run --release --example gmm -- [n] [d] [k] [steps]     # defaults: 1000 2 3 300
 //! ```
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/gmm.rs"]
 mod gmm;
 
 use std::time::Instant;
 
+use cli::arg;
+
 use ad_nn::prelude::Adam;
 use gmm::{negative_log_posterior, negative_log_posterior_grad, problem};
 use nalgebra::{DMatrix, DVector};
-
-fn arg(i: usize, default: usize, what: &str) -> usize {
-    std::env::args()
-        .nth(i)
-        .map(|a| {
-            a.parse()
-                .unwrap_or_else(|_| panic!("{what}: a positive integer"))
-        })
-        .unwrap_or(default)
-}
 
 fn main() {
     let (n, d, k, steps) = (

@@ -369,6 +369,15 @@ fn a_constant_vec_made_differentiated_nests_in_all_modes() {
 }
 
 #[test]
+#[should_panic(expected = "a cotangent argument: a tangent of length 3 against one of length 4")]
+fn a_cotangent_of_the_wrong_length_panics_naming_both_lengths() {
+    let n = 4;
+    let a = DMatrix::from_fn(n, n, |i, j| (i + j) as f64);
+    let (_, pullback) = field_vjp(a, point(n, 0.5));
+    let _ = pullback(point(3, 0.5));
+}
+
+#[test]
 #[should_panic(expected = "a tangent of length 2 against one of length 3")]
 fn a_tangent_of_the_wrong_length_panics_naming_both_lengths() {
     let x = point(3, 0.5);

@@ -247,6 +247,10 @@ impl<T: Real, C: Dim> crate::rules::DynShape for OMatrix<T, Dyn, C> {
             <T as VectorSpace>::zero(),
         )
     }
+    #[inline]
+    fn tangent_dims(t: &Self) -> (usize, usize) {
+        t.shape()
+    }
 }
 
 impl<T: Real, const R: usize> crate::rules::DynShape for OMatrix<T, Const<R>, Dyn> {
@@ -257,6 +261,10 @@ impl<T: Real, const R: usize> crate::rules::DynShape for OMatrix<T, Const<R>, Dy
     #[inline]
     fn zero_of_dims(dims: (usize, usize)) -> Self {
         OMatrix::from_element_generic(Const::<R>, Dyn(dims.1), <T as VectorSpace>::zero())
+    }
+    #[inline]
+    fn tangent_dims(t: &Self) -> (usize, usize) {
+        t.shape()
     }
 }
 
@@ -273,5 +281,9 @@ where
     #[inline]
     fn zero_of_dims(dims: (usize, usize)) -> Self::Tangent {
         vec![<A::Tangent as VectorSpace>::zero(); dims.0]
+    }
+    #[inline]
+    fn tangent_dims(t: &Self::Tangent) -> (usize, usize) {
+        (t.len(), 1)
     }
 }

@@ -69,6 +69,17 @@ pub trait Of<T: ?Sized>: Copy {
     fn zero_tangent(self) -> T::Tangent
     where
         T: Differentiable;
+
+    /// Panics unless `g` can be a cotangent of the value this argument stands for (for a
+    /// dynamically sized value, of its shape, or empty); nothing to check for a [`Ty`].
+    #[inline(always)]
+    #[track_caller]
+    fn check_cotangent(self, g: &T::Tangent)
+    where
+        T: Differentiable,
+    {
+        let _ = g;
+    }
 }
 impl<T: ?Sized> Of<T> for &T {
     #[inline(always)]
@@ -96,6 +107,8 @@ pub trait DynShape: Differentiable {
     fn dims(&self) -> (usize, usize);
     /// The zero tangent of a value of these dimensions.
     fn zero_of_dims(dims: (usize, usize)) -> Self::Tangent;
+    /// The dimensions of a tangent (`(0, 0)`-like, with no entry, when it is empty: zero).
+    fn tangent_dims(t: &Self::Tangent) -> (usize, usize);
 }
 
 /// The shape of a dynamically sized value without its entries: what a pullback keeps of an
@@ -150,6 +163,18 @@ impl<T: DynShape + ?Sized> Of<T> for Shape<T> {
         T: Differentiable,
     {
         T::zero_of_dims(self.dims)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn check_cotangent(self, g: &T::Tangent)
+    where
+        T: Differentiable,
+    {
+        let dims = T::tangent_dims(g);
+        if dims.0 * dims.1 != 0 {
+            crate::dynamic::same_shape("a cotangent argument", dims, self.dims);
+        }
     }
 }
 

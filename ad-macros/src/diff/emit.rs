@@ -285,6 +285,24 @@ impl<'a> Emitter<'a> {
                 }
                 if c.inline {
                     quote!((#(#results,)* #sweep))
+                } else if let (Some(t), [r], [p]) = (seed_type, &results[..], &c.params[..]) {
+                    // The cotangent of a dynamically sized result must have its shape: the
+                    // pullback keeps the result's `Shape` (nothing, `Ty`, for any other type)
+                    // and checks it first, naming both lengths.
+                    let p = self.name(*p);
+                    let shape = Ident::new("__result_shape", Span::mixed_site());
+                    quote!({
+                        let #shape = {
+                            #[allow(unused_imports)]
+                            use ::ad::__rt::{ShapeMarker as _, TypeMarker as _};
+                            let probe: ::ad::__rt::Probe<'_, #t> = ::ad::__rt::Probe(&#r);
+                            (&probe).marker()
+                        };
+                        (#r, #[inline(always)] move |#p: ::ad::Tangent<#t>| {
+                            ::ad::__rt::Of::check_cotangent(#shape, &#p);
+                            #sweep
+                        })
+                    })
                 } else {
                     let params = c.params.iter().map(|p| self.name(*p));
                     let ty = seed_type.map(|t| quote!(: ::ad::Tangent<#t>));
