@@ -1516,7 +1516,8 @@ pub mod dynamic_sizes {
     //! (`T` a float, a static matrix or a derived struct) differentiate like their static
     //! counterparts, as parameters (by value or by reference), locals and results. Loops run to
     //! `len()` or `nrows()`; index reads and index assignments, the operators and the methods
-    //! of static matrices, `DVector::zeros(n)`, `vec![..]`, `vec![x; n]`, `push`,
+    //! of static matrices, `rows`/`columns`/`view` ranges, `DVector::zeros(n)`,
+    //! `DMatrix::zeros(r, c)`, `vec![..]`, `vec![x; n]`, `push`,
     //! `DVector::from_vec`, `DVector::from_element` and `DMatrix::from_row_slice(r, c, &[..])`
     //! all work in both modes. A tangent has the value's type and length:
     //!
@@ -1608,5 +1609,6 @@ pub mod dynamic_sizes {
     //! `DMatrix<Dual<f64>>` has `lu`, `cholesky`, `try_inverse` and `determinant`.
     //!
     //! Not yet: slice parameters (`&[f64]`), a compile error that says to take a `Vec<f64>`
-    //! or a `DVector<f64>`.
+    //! or a `DVector<f64>`; products of a dynamic and a static matrix; `determinant` and
+    //! `try_inverse` of a `DMatrix` in differentiated code.
 }

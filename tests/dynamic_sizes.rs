@@ -188,6 +188,39 @@ fn spread_by_slope(a: f64, b: f64) -> f64 {
     slope * spread(a, b)
 }
 
+/// `DMatrix::zeros(n, n)` filled in two loops, then `trace` and `sum` of a dynamic matrix.
+#[differentiable]
+fn outer_trace(x: DVector<f64>) -> f64 {
+    let n = x.len();
+    let mut m = DMatrix::zeros(n, n);
+    for i in 0..n {
+        for j in 0..n {
+            m[(i, j)] = x[i] * x[j].sin();
+        }
+    }
+    m.trace() + m.sum()
+}
+
+/// Ranges of rows and elements iterated by `iter()`.
+#[differentiable]
+fn ranges(x: DVector<f64>) -> f64 {
+    let head = x.rows(0, 2);
+    let tail = x.rows(1, x.len() - 1);
+    let mut s = 0.0;
+    for v in tail.iter() {
+        s += v * v * v;
+    }
+    head.norm_squared() * s
+}
+
+/// Column ranges and a block of a dynamic matrix.
+#[differentiable]
+fn blocks(m: DMatrix<f64>) -> f64 {
+    let c = m.columns(1, 2);
+    let b = m.view((0, 0), (2, 2));
+    c.norm_squared() + b.sum() * m[(1, 1)]
+}
+
 fn point(n: usize, seed: f64) -> DVector<f64> {
     DVector::from_fn(n, |i, _| ((i as f64 + 1.0) * seed).sin() * 1.3 + 0.2)
 }
@@ -342,6 +375,32 @@ fn second_order_through_the_constructors_in_all_modes() {
         let (_, db) = gradient_step_jvp(a, b, 0.0, 1.0);
         assert!((da - ga).abs() < 1e-10 && (db - gb).abs() < 1e-10);
     }
+}
+
+#[test]
+fn zeros_trace_rows_columns_views_and_iter_against_finite_differences() {
+    for n in [2, 4] {
+        check_scalar_function(
+            outer_trace,
+            outer_trace_grad,
+            outer_trace_jvp,
+            &point(n, 0.6),
+        );
+    }
+    for n in [3, 6] {
+        check_scalar_function(ranges, ranges_grad, ranges_jvp, &point(n, 1.3));
+    }
+    // A matrix function through its column-major entries.
+    let m0 = DMatrix::from_fn(3, 4, |i, j| ((i + 2 * j) as f64 * 0.7).cos());
+    let as_matrix = |v: DVector<f64>| DMatrix::from_column_slice(3, 4, v.as_slice());
+    let flat = DVector::from_column_slice(m0.as_slice());
+    let fd = fd_gradient(|v| blocks(as_matrix(v)), &flat);
+    let (y, g) = blocks_grad(m0.clone());
+    assert_eq!(y, blocks(m0.clone()));
+    assert_close(&DVector::from_column_slice(g.as_slice()), &fd, 1e-6);
+    let mut dm = DMatrix::zeros(3, 4);
+    dm[(1, 1)] = 1.0;
+    assert!((blocks_jvp(m0, dm).1 - g[(1, 1)]).abs() < 1e-12);
 }
 
 #[test]

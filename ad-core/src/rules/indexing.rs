@@ -1,5 +1,6 @@
 //! Rules of indexing, views and construction: [`index`] (`v[i]`), [`column`](mod@column),
-//! [`row`], [`fixed_rows`], [`fixed_view`] and the constructor `SMatrix::new` ([`ctor`]).
+//! [`row`], [`fixed_rows`], [`fixed_view`], [`rows`](mod@rows), [`columns`](mod@columns),
+//! [`view`](mod@view) and the constructor `SMatrix::new` ([`ctor`]).
 //!
 //! Extracting a part is linear: its tangent is the same part of the operand's tangent, and the
 //! cotangent of the operand is zero except for the part, which receives the result's cotangent.
@@ -325,6 +326,161 @@ pub mod fixed_view {
         g: &SMatrix<T, R2, C2>,
     ) {
         let mut block = acc.fixed_view_mut::<R2, C2>(*i, *j);
+        block += g;
+    }
+}
+
+/// Rule of `m.rows(i, n)` (as an owned matrix of `n` rows, of any storage):
+/// `d(m.rows(i, n)) = dm.rows(i, n)`. The indices (operands 1 and 2) are not differentiable.
+pub mod rows {
+    use super::*;
+    use nalgebra::Dyn;
+
+    /// Tangent contribution of `m`: rows `i .. i + n` of `d`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        n: &usize,
+        _y: &OMatrix<T, Dyn, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, Dyn, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<Dyn, C>,
+    {
+        d.rows(*i, *n).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in rows `i .. i + n`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        m: &OMatrix<T, R, C>,
+        i: &usize,
+        n: &usize,
+        _y: &OMatrix<T, Dyn, C>,
+        g: &OMatrix<T, Dyn, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<Dyn, C>,
+    {
+        let mut z = crate::rules::zeros_like(m);
+        z.rows_mut(*i, *n).copy_from(g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, R: Dim, C: Dim>(
+        acc: &mut OMatrix<T, R, C>,
+        i: &usize,
+        n: &usize,
+        g: &OMatrix<T, Dyn, C>,
+    ) where
+        DefaultAllocator: Allocator<R, C> + Allocator<Dyn, C>,
+    {
+        let mut rows = acc.rows_mut(*i, *n);
+        rows += g;
+    }
+}
+
+/// Rule of `m.columns(j, n)` (as an owned matrix of `n` columns, of any storage):
+/// `d(m.columns(j, n)) = dm.columns(j, n)`. The indices (operands 1 and 2) are not
+/// differentiable.
+pub mod columns {
+    use super::*;
+    use nalgebra::Dyn;
+
+    /// Tangent contribution of `m`: columns `j .. j + n` of `d`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        n: &usize,
+        _y: &OMatrix<T, R, Dyn>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, Dyn>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, Dyn>,
+    {
+        d.columns(*j, *n).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in columns `j .. j + n`.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        m: &OMatrix<T, R, C>,
+        j: &usize,
+        n: &usize,
+        _y: &OMatrix<T, R, Dyn>,
+        g: &OMatrix<T, R, Dyn>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, Dyn>,
+    {
+        let mut z = crate::rules::zeros_like(m);
+        z.columns_mut(*j, *n).copy_from(g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, R: Dim, C: Dim>(
+        acc: &mut OMatrix<T, R, C>,
+        j: &usize,
+        n: &usize,
+        g: &OMatrix<T, R, Dyn>,
+    ) where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, Dyn>,
+    {
+        let mut columns = acc.columns_mut(*j, *n);
+        columns += g;
+    }
+}
+
+/// Rule of `m.view((i, j), (r, c))` (as an owned `r × c` matrix, of any storage):
+/// `d(view) = the same view of dm`. The start and the shape (operands 1 and 2) are not
+/// differentiable.
+pub mod view {
+    use super::*;
+    use nalgebra::Dyn;
+
+    /// Tangent contribution of `m`: the `r × c` block of `d` at `(i, j)`.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        start: &(usize, usize),
+        shape: &(usize, usize),
+        _y: &OMatrix<T, Dyn, Dyn>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, Dyn, Dyn>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
+        d.view(*start, *shape).into_owned()
+    }
+    /// Cotangent of `m`: zero except `g` in the block.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        m: &OMatrix<T, R, C>,
+        start: &(usize, usize),
+        shape: &(usize, usize),
+        _y: &OMatrix<T, Dyn, Dyn>,
+        g: &OMatrix<T, Dyn, Dyn>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C>,
+    {
+        let mut z = crate::rules::zeros_like(m);
+        z.view_mut(*start, *shape).copy_from(g);
+        z
+    }
+    /// `vjp0` added into `acc` in place.
+    #[inline(always)]
+    pub fn acc0<T: Real, R: Dim, C: Dim>(
+        acc: &mut OMatrix<T, R, C>,
+        start: &(usize, usize),
+        shape: &(usize, usize),
+        g: &OMatrix<T, Dyn, Dyn>,
+    ) where
+        DefaultAllocator: Allocator<R, C>,
+    {
+        let mut block = acc.view_mut(*start, *shape);
         block += g;
     }
 }

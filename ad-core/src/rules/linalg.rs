@@ -377,13 +377,20 @@ pub mod trace {
 
     /// Tangent contribution of `a`: `tr(da)`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const D: usize>(_a: &SMatrix<T, D, D>, _y: &T, d: &SMatrix<T, D, D>) -> T {
+    pub fn jvp0<T: Real, D: Dim>(_a: &OMatrix<T, D, D>, _y: &T, d: &OMatrix<T, D, D>) -> T
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
         d.trace()
     }
-    /// Cotangent of `a`: `g I`.
+    /// Cotangent of `a`: `g I` (of `a`'s size, static or dynamic).
     #[inline(always)]
-    pub fn vjp0<T: Real, const D: usize>(_a: &SMatrix<T, D, D>, _y: &T, g: &T) -> SMatrix<T, D, D> {
-        SMatrix::from_diagonal_element(*g)
+    pub fn vjp0<T: Real, D: Dim>(a: &OMatrix<T, D, D>, _y: &T, g: &T) -> OMatrix<T, D, D>
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
+        let (r, c) = a.shape_generic();
+        OMatrix::from_diagonal_element_generic(r, c, *g)
     }
 }
 

@@ -57,7 +57,8 @@ pub use elementary::{
     sqrt, tan, tanh,
 };
 pub use indexing::{
-    IndexRule, IndexSetRule, column, ctor, fixed_rows, fixed_view, index, index_set, row,
+    IndexRule, IndexSetRule, column, columns, ctor, fixed_rows, fixed_view, index, index_set, row,
+    rows, view,
 };
 pub use linalg::{
     CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,

@@ -79,6 +79,9 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
         "row" => ("row", IDX, true),
         "fixed_rows" => ("fixed_rows", IDX, true),
         "fixed_view" => ("fixed_view", IDX2, true),
+        "rows" => ("rows", IDX2, true),
+        "columns" => ("columns", IDX2, true),
+        "view" => ("view", IDX2, true),
         _ => return None,
     };
     Some(MethodRule {

@@ -32,7 +32,16 @@ pub enum Region {
 
 /// Rules whose backward sweep adds the cotangent of a part into the adjoint of the whole, in
 /// place (`rule::acc0`), reading only the indices.
-pub const PART_RULES: &[&str] = &["index", "column", "row", "fixed_rows", "fixed_view"];
+pub const PART_RULES: &[&str] = &[
+    "index",
+    "column",
+    "row",
+    "fixed_rows",
+    "fixed_view",
+    "rows",
+    "columns",
+    "view",
+];
 
 /// The arguments of `rules::<rule>::vjp{i}` (operands, then the result) that it takes as
 /// `impl Of<X>`, reading only their type. This must agree with the signatures in `ad-core`; a
