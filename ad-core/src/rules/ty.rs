@@ -72,6 +72,15 @@ pub trait Of<T: ?Sized>: Copy {
 
     /// Panics unless `g` can be a cotangent of the value this argument stands for (for a
     /// dynamically sized value, of its shape, or empty); nothing to check for a [`Ty`].
+    ///
+    /// ```should_panic
+    /// use ad::rules::{Of, Shape};
+    /// use ad::nalgebra::DVector;
+    /// let y = DVector::from_vec(vec![1.0, 2.0, 3.0]);
+    /// Shape::of(&y).check_cotangent(&DVector::zeros(3)); // fine
+    /// Shape::of(&y).check_cotangent(&DVector::zeros(0)); // fine: empty is zero
+    /// Shape::of(&y).check_cotangent(&DVector::zeros(2)); // panics, naming 2 and 3
+    /// ```
     #[inline(always)]
     #[track_caller]
     fn check_cotangent(self, g: &T::Tangent)
@@ -102,6 +111,17 @@ impl<T: ?Sized> Of<T> for Ty<T> {
 
 /// A value whose shape is known only at run time (a `DVector`, a `DMatrix`, a `Vec`), able to
 /// make a zero tangent from its dimensions alone.
+///
+/// ```
+/// use ad::rules::DynShape;
+/// use ad::nalgebra::{DMatrix, Vector2};
+/// let m = DMatrix::<f64>::zeros(2, 3);
+/// assert_eq!(m.dims(), (2, 3));
+/// assert_eq!(DMatrix::<f64>::zero_of_dims((2, 3)), m);
+/// let points = vec![Vector2::new(1.0, 2.0); 4];
+/// assert_eq!(points.dims(), (4, 1));
+/// assert_eq!(Vec::<Vector2<f64>>::zero_of_dims((4, 1)), vec![Vector2::zeros(); 4]);
+/// ```
 pub trait DynShape: Differentiable {
     /// Its dimensions (rows and columns; a `Vec`'s length and 1).
     fn dims(&self) -> (usize, usize);
