@@ -2,8 +2,9 @@
 
 /// Switches for the constructs of the generated language.
 ///
-/// `Features::default()` is what `#[differentiable]` supports today: every flag is on except
-/// `dynamic_sizes` (issue 14). `constant_call_args` (a constant whose type the macro cannot
+/// `Features::default()` is every flag except `dynamic_sizes`, which the macro supports since
+/// FINDINGS 20 and 21 (`--features all` turns it on) but which would change the committed test
+/// corpus. `constant_call_args` (a constant whose type the macro cannot
 /// see, passed to a call) and `singular_points` (an infinite adjoint from `cbrt`/`sqrt` at an
 /// exact zero meeting a zero entry of a matrix product) were off until the calling convention
 /// and the strong zero of matrix products (FINDINGS 17). The flags of the second group once
