@@ -345,6 +345,10 @@ impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
 
 // Dynamically sized nalgebra matrices (see `dynamic.rs`): nalgebra's heap storage holds a
 // dynamic number of rows and any columns, or a static number of rows and dynamic columns.
+// The bodies differ from the static ones above by the empty zero and the shape checks. One impl
+// over `OMatrix<T, R, C>` for both storages is possible (it was written and compiled); it was
+// set aside while a 1.5x slowdown of the static MLP step was bisected (the cause was the
+// generic matrix `+`/`-` rules, see `rules/arith.rs`) and has not been timed on its own since.
 
 /// A matrix on the heap.
 type HeapMatrix<T, R, C> = nalgebra::Matrix<T, R, C, nalgebra::VecStorage<T, R, C>>;
