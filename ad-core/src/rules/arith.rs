@@ -21,7 +21,7 @@
 //! ```
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OMatrix, SMatrix};
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, SMatrix};
 
 use super::Of;
 use crate::Real;
@@ -507,6 +507,54 @@ where
         self * rhs
     }
 }
+
+// Matrix × Matrix whose inner dimensions are one dynamic and one static (`DMatrix * Vector3`,
+// `Matrix3xX * DVector`, ...): nalgebra checks the inner sizes at run time. The rules are the
+// products above; each cotangent is the product's entries in its operand's own dimension types.
+macro_rules! mixed_mul {
+    ([$($gen:tt)*] $k1:ty, $k2:ty) => {
+impl<T: Real, R: Dim, C: Dim, $($gen)*> MulRule<OMatrix<T, $k2, C>> for OMatrix<T, R, $k1>
+where
+    DefaultAllocator: Allocator<R, $k1>
+        + Allocator<$k2, C>
+        + Allocator<R, C>
+        + Allocator<C, $k2>
+        + Allocator<R, $k2>
+        + Allocator<$k1, C>,
+{
+    type Output = OMatrix<T, R, C>;
+    #[inline]
+    fn jvp_lhs(&self, rhs: &OMatrix<T, $k2, C>, d: &Self) -> OMatrix<T, R, C> {
+        d * rhs
+    }
+    #[inline]
+    fn jvp_rhs(&self, _rhs: &OMatrix<T, $k2, C>, d: &OMatrix<T, $k2, C>) -> OMatrix<T, R, C> {
+        self * d
+    }
+    #[inline]
+    fn vjp_lhs(rhs: &OMatrix<T, $k2, C>, g: &OMatrix<T, R, C>) -> Self {
+        let (r, k) = (g.shape_generic().0, <$k1>::from_usize(rhs.nrows()));
+        Self::from_column_slice_generic(r, k, (g * rhs.transpose()).as_slice())
+    }
+    #[inline]
+    fn vjp_rhs(lhs: &Self, g: &OMatrix<T, R, C>) -> OMatrix<T, $k2, C> {
+        let product = if super::all_finite(g) {
+            tr_mul(lhs, g)
+        } else {
+            strong_tr_mul(lhs, g)
+        };
+        let (k, c) = (<$k2>::from_usize(lhs.ncols()), g.shape_generic().1);
+        OMatrix::from_column_slice_generic(k, c, product.as_slice())
+    }
+    #[inline]
+    fn value(&self, rhs: &OMatrix<T, $k2, C>) -> OMatrix<T, R, C> {
+        self * rhs
+    }
+}
+    };
+}
+mixed_mul!([const K: usize] Dyn, Const<K>);
+mixed_mul!([const K: usize] Const<K>, Dyn);
 
 /// `aᵀ g`, each entry `dot(column of a, column of g)` of contiguous columns: inlined and free
 /// of bounds checks, so that the optimizer drops the whole product when its result is unused

@@ -483,25 +483,30 @@ pub mod cross {
 /// The cofactor matrix of `a` (the transpose of its adjugate), the gradient of the determinant:
 /// `d det(a) = <cof(a), da>`. `det` is `a`'s determinant.
 ///
-/// Closed forms for `D ≤ 4` (correct also where `a` is singular); `det · a⁻ᵀ` for larger `D`,
-/// falling back to signed minors when `a` is exactly singular.
+/// Closed forms for `n ≤ 4` (correct also where `a` is singular); `det · a⁻ᵀ` for larger `n`,
+/// falling back to signed minors when `a` is exactly singular. For a static size the `match`
+/// is on a constant.
 #[inline(always)]
-fn cofactor<T: Real, const D: usize>(a: &SMatrix<T, D, D>, det: T) -> SMatrix<T, D, D> {
-    match D {
-        0 => SMatrix::zeros(),
-        1 => SMatrix::from_element(one()),
+fn cofactor<T: Real, D: Dim>(a: &OMatrix<T, D, D>, det: T) -> OMatrix<T, D, D>
+where
+    DefaultAllocator: Allocator<D, D>,
+{
+    let d = a.shape_generic().0;
+    match a.nrows() {
+        0 => OMatrix::from_element_generic(d, d, zero()),
+        1 => OMatrix::from_element_generic(d, d, one()),
         // cof [[p, q], [r, s]] = [[s, -r], [-q, p]]
-        2 => SMatrix::from_fn(|i, j| {
+        2 => OMatrix::from_fn_generic(d, d, |i, j| {
             let m = a[(1 - i, 1 - j)];
             if i == j { m } else { -m }
         }),
         // The cyclic index form includes the sign (-1)^(i+j).
-        3 => SMatrix::from_fn(|i, j| {
+        3 => OMatrix::from_fn_generic(d, d, |i, j| {
             let (i1, i2, j1, j2) = ((i + 1) % 3, (i + 2) % 3, (j + 1) % 3, (j + 2) % 3);
             a[(i1, j1)] * a[(i2, j2)] - a[(i1, j2)] * a[(i2, j1)]
         }),
         // cof_ij = (-1)^(i+j) det(minor_ij), each minor a 3×3 determinant.
-        4 => SMatrix::from_fn(|i, j| {
+        4 => OMatrix::from_fn_generic(d, d, |i, j| {
             let (r, s) = (others_of_4(i), others_of_4(j));
             let m = |p: usize, q: usize| a[(r[p], s[q])];
             let minor = m(0, 0) * (m(1, 1) * m(2, 2) - m(1, 2) * m(2, 1))
@@ -511,7 +516,7 @@ fn cofactor<T: Real, const D: usize>(a: &SMatrix<T, D, D>, det: T) -> SMatrix<T,
         }),
         // nalgebra inverts (and computes determinants of) matrices larger than 4×4 with the
         // same LU decomposition, so `det` cancels the tiny pivots of nearly singular matrices.
-        _ => match a.try_inverse() {
+        _ => match a.clone().try_inverse() {
             Some(inverse) => inverse.transpose() * det,
             None => cofactor_by_minors(a),
         },
@@ -530,11 +535,15 @@ fn others_of_4(k: usize) -> [usize; 3] {
 }
 
 /// The cofactor matrix from its definition, `cof_ij = (-1)^(i+j) det(minor_ij)`; used only for
-/// exactly singular matrices with `D > 4`.
+/// exactly singular matrices with `n > 4`.
 #[cold]
-fn cofactor_by_minors<T: Real, const D: usize>(a: &SMatrix<T, D, D>) -> SMatrix<T, D, D> {
-    SMatrix::from_fn(|i, j| {
-        let minor = DMatrix::from_fn(D - 1, D - 1, |r, s| {
+fn cofactor_by_minors<T: Real, D: Dim>(a: &OMatrix<T, D, D>) -> OMatrix<T, D, D>
+where
+    DefaultAllocator: Allocator<D, D>,
+{
+    let (d, n) = (a.shape_generic().0, a.nrows());
+    OMatrix::from_fn_generic(d, d, |i, j| {
+        let minor = DMatrix::from_fn(n - 1, n - 1, |r, s| {
             a[(r + usize::from(r >= i), s + usize::from(s >= j))]
         });
         let m = minor.determinant();
@@ -542,11 +551,12 @@ fn cofactor_by_minors<T: Real, const D: usize>(a: &SMatrix<T, D, D>) -> SMatrix<
     })
 }
 
-/// Rule of `a.determinant()` (square `D×D`): `d det(A) = det(A) tr(A⁻¹ dA) = <cof(A), dA>`,
-/// where `cof(A)` is the cofactor matrix (the transpose of the adjugate).
+/// Rule of `a.determinant()` (square, of a static or a dynamic size):
+/// `d det(A) = det(A) tr(A⁻¹ dA) = <cof(A), dA>`, where `cof(A)` is the cofactor matrix (the
+/// transpose of the adjugate).
 ///
-/// For `D ≤ 4` the cofactor matrix is computed in closed form, so the derivative is correct
-/// also at singular matrices. For larger `D` it is `det(A) A⁻ᵀ`, with `A⁻¹` from nalgebra's LU
+/// For `n ≤ 4` the cofactor matrix is computed in closed form, so the derivative is correct
+/// also at singular matrices. For larger `n` it is `det(A) A⁻ᵀ`, with `A⁻¹` from nalgebra's LU
 /// inverse; when `y` is nalgebra's `determinant()` (computed by the same LU decomposition) the
 /// tiny pivots of nearly singular matrices cancel, and exactly singular matrices fall back to
 /// signed minors.
@@ -555,37 +565,49 @@ pub mod determinant {
 
     /// Tangent contribution of `a`: `<cof(a), da>`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const D: usize>(a: &SMatrix<T, D, D>, y: &T, d: &SMatrix<T, D, D>) -> T {
+    pub fn jvp0<T: Real, D: Dim>(a: &OMatrix<T, D, D>, y: &T, d: &OMatrix<T, D, D>) -> T
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
         cofactor(a, *y).dot(d)
     }
     /// Cotangent of `a`: `g cof(a)`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const D: usize>(a: &SMatrix<T, D, D>, y: &T, g: &T) -> SMatrix<T, D, D> {
+    pub fn vjp0<T: Real, D: Dim>(a: &OMatrix<T, D, D>, y: &T, g: &T) -> OMatrix<T, D, D>
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
         crate::rules::strong_scale(&cofactor(a, *y), *g)
     }
 }
 
-/// Rule of `a.try_inverse().unwrap()` (square `a`, result `y = a⁻¹`):
-/// `d(A⁻¹) = -A⁻¹ dA A⁻¹`.
+/// Rule of `a.try_inverse().unwrap()` (square `a`, of a static or a dynamic size; result
+/// `y = a⁻¹`): `d(A⁻¹) = -A⁻¹ dA A⁻¹`.
 pub mod inverse {
     use super::*;
 
     /// Tangent contribution of `a`: `-y da y`.
     #[inline(always)]
-    pub fn jvp0<T: Real, const D: usize>(
-        _a: &SMatrix<T, D, D>,
-        y: &SMatrix<T, D, D>,
-        d: &SMatrix<T, D, D>,
-    ) -> SMatrix<T, D, D> {
+    pub fn jvp0<T: Real, D: Dim>(
+        _a: &OMatrix<T, D, D>,
+        y: &OMatrix<T, D, D>,
+        d: &OMatrix<T, D, D>,
+    ) -> OMatrix<T, D, D>
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
         -(y * d * y)
     }
     /// Cotangent of `a`: `-yᵀ g yᵀ`.
     #[inline(always)]
-    pub fn vjp0<T: Real, const D: usize>(
-        _a: &SMatrix<T, D, D>,
-        y: &SMatrix<T, D, D>,
-        g: &SMatrix<T, D, D>,
-    ) -> SMatrix<T, D, D> {
+    pub fn vjp0<T: Real, D: Dim>(
+        _a: &OMatrix<T, D, D>,
+        y: &OMatrix<T, D, D>,
+        g: &OMatrix<T, D, D>,
+    ) -> OMatrix<T, D, D>
+    where
+        DefaultAllocator: Allocator<D, D>,
+    {
         if crate::rules::all_finite(g) {
             -(y.tr_mul(g) * y.transpose())
         } else {
