@@ -6,7 +6,7 @@
 // The functions exercise the forms under test (`vec!` literals, loops over indices).
 #![allow(clippy::useless_vec, clippy::needless_range_loop)]
 
-use ad::nalgebra::{DMatrix, DVector, Vector2};
+use ad::nalgebra::{DMatrix, DVector, Matrix3, Vector2, Vector3};
 use ad::prelude::*;
 use proptest::prelude::*;
 
@@ -219,6 +219,80 @@ fn blocks(m: DMatrix<f64>) -> f64 {
     let c = m.columns(1, 2);
     let b = m.view((0, 0), (2, 2));
     c.norm_squared() + b.sum() * m[(1, 1)]
+}
+
+/// A slice parameter: a loop over its elements, index reads, a call passing it on (`order = 2`:
+/// its derivatives are differentiated below, through the call).
+#[differentiable(order = 2)]
+fn slice_energy(x: &[f64], k: f64) -> f64 {
+    let mut s = 0.0;
+    for v in x {
+        s += k * v * v * v;
+    }
+    for i in 1..x.len() {
+        s += (x[i] - x[i - 1]).sin();
+    }
+    s + slice_pair(x)
+}
+
+#[differentiable]
+fn slice_pair(x: &[f64]) -> f64 {
+    x[0] * x[x.len() - 1]
+}
+
+/// A slice of static vectors, and a `Vec` passed on to a slice parameter.
+#[differentiable]
+fn weighted_lengths(points: &[Vector2<f64>], w: Vec<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..points.len() {
+        s += points[i].norm() * w[i];
+    }
+    s + slice_pair(&w)
+}
+
+/// The gradient of a slice function taken inside differentiated code (the inner `_grad`'s
+/// result is a tuple holding a `Vec`, indexed by the outer function).
+#[differentiable]
+fn slope_of_slice(a: f64, b: f64) -> f64 {
+    let v = vec![a, b, a * b];
+    let (_, (g, _)) = slice_energy_grad(&v, 0.5);
+    g[0] * b + g[2]
+}
+
+/// The same slope by forward mode inside.
+#[differentiable]
+fn slope_of_slice_forward(a: f64, b: f64) -> f64 {
+    let v = vec![a, b, a * b];
+    let (_, t) = slice_energy_jvp(&v, 0.5, &vec![1.0, 0.0, 0.0], 0.0);
+    t * b
+}
+
+/// Products mixing a dynamic and a static inner dimension, both ways round.
+#[differentiable]
+fn mixed_products(a: DMatrix<f64>, x: Vector3<f64>, v: DVector<f64>) -> f64 {
+    let y = &a * x;
+    let m = Matrix3::new(1.0, 0.5, 0.0, 0.0, 2.0, -1.0, 0.25, 0.0, 1.0);
+    let s = v.rows(0, 3);
+    let z = m * &v;
+    y.norm_squared() + z.dot(&x) + s.sum()
+}
+
+/// `determinant` and `try_inverse` of a `DMatrix`.
+#[differentiable]
+fn det_and_inverse(a: DMatrix<f64>) -> f64 {
+    let b = a.clone().try_inverse().unwrap();
+    a.determinant() + b[(0, 1)] + b.trace()
+}
+
+/// A `Vec` of dynamically sized vectors: index reads from it, and from its gradient's element.
+#[differentiable]
+fn spread_of_vectors(xs: Vec<DVector<f64>>) -> f64 {
+    let mut s = 0.0;
+    for i in 1..xs.len() {
+        let d = &xs[i] - &xs[i - 1];
+        s += d.norm_squared() + xs[i][0];
+    }
+    s
 }
 
 fn point(n: usize, seed: f64) -> DVector<f64> {
@@ -464,9 +538,164 @@ fn dual_numbers_inside_dynamic_nalgebra_algorithms() {
     assert!((det.eps - exact).abs() < 1e-10 * exact.abs().max(1.0));
     let lu_det = m.clone().lu().determinant();
     assert!((lu_det.eps - exact).abs() < 1e-10 * exact.abs().max(1.0));
+    // Cholesky of the symmetric positive definite S = AᵀA + I along Bᵀ + B: d/dt det(S + tE)
+    // from the factor's diagonal, det = Π l_ii².
+    let s_re = a.transpose() * &a + DMatrix::identity(n, n);
+    let e = b.transpose() + &b;
+    let s_dual = DMatrix::from_fn(n, n, |i, j| Dual::new(s_re[(i, j)], e[(i, j)]));
+    let l = s_dual.cholesky().expect("positive definite").unpack();
+    let det_s = (0..n).fold(Dual::new(1.0, 0.0), |p, i| p * l[(i, i)] * l[(i, i)]);
+    let exact_s = s_re.determinant() * (s_re.clone().try_inverse().unwrap() * &e).trace();
+    assert!((det_s.re - s_re.determinant()).abs() < 1e-9 * s_re.determinant());
+    assert!((det_s.eps - exact_s).abs() < 1e-9 * exact_s.abs().max(1.0));
     // d/dt (A + tB)⁻¹ = -A⁻¹ B A⁻¹.
     let dinv = m.try_inverse().unwrap().map(|e| e.eps);
     assert!((dinv + &inv * &b * &inv).norm() < 1e-10);
+}
+
+#[test]
+fn slice_parameters_against_finite_differences() {
+    let xs = [0.3, -1.2, 0.7, 2.0];
+    let k = 1.5;
+    let (e, (gxs, gk)) = slice_energy_grad(&xs, k);
+    assert_eq!(e, slice_energy(&xs, k));
+    let fd = fd_gradient(
+        |x| slice_energy(x.as_slice(), k),
+        &DVector::from_vec(xs.to_vec()),
+    );
+    // The cotangent of a slice is a `Vec`.
+    let gxs: Vec<f64> = gxs;
+    assert_close(&DVector::from_vec(gxs.clone()), &fd, 1e-6);
+    let fdk = (slice_energy(&xs, k + H) - slice_energy(&xs, k - H)) / (2.0 * H);
+    assert!((gk - fdk).abs() < 1e-6);
+    // Forward mode takes the tangent of a slice as a slice.
+    for i in 0..xs.len() {
+        let mut dx = [0.0; 4];
+        dx[i] = 1.0;
+        let (y, d) = slice_energy_jvp(&xs, k, &dx, 0.0);
+        assert_eq!(y, e);
+        assert!((d - gxs[i]).abs() < 1e-12);
+    }
+    let (_, pullback) = slice_energy_vjp(&xs, k);
+    let (g2, _) = pullback(2.0);
+    assert_close(
+        &DVector::from_vec(g2),
+        &(DVector::from_vec(gxs) * 2.0),
+        1e-14,
+    );
+}
+
+#[test]
+fn a_slice_of_static_vectors_and_a_vec_passed_as_a_slice() {
+    let points = [Vector2::new(3.0, 4.0), Vector2::new(0.0, 2.0)];
+    let w = vec![0.5, 2.0];
+    let (v, (gp, gw)) = weighted_lengths_grad(&points, w.clone());
+    assert_eq!(v, 2.5 + 4.0 + 1.0);
+    assert!((gp[0] - Vector2::new(0.3, 0.4)).norm() < 1e-14);
+    assert!((gp[1] - Vector2::new(0.0, 2.0)).norm() < 1e-14);
+    // ∂/∂w = |p_i| + the other weight.
+    assert!((gw[0] - (5.0 + 2.0)).abs() < 1e-14);
+    assert!((gw[1] - (2.0 + 0.5)).abs() < 1e-14);
+    let (_, d) = weighted_lengths_jvp(&points, w, &[Vector2::zeros(); 2], vec![0.0, 1.0]);
+    assert!((d - gw[1]).abs() < 1e-14);
+}
+
+#[test]
+fn derivatives_of_slice_functions_nest_in_all_modes() {
+    let (a, b) = (0.4, -0.9);
+    let fd = fd2(slope_of_slice, a, b);
+    let (_, (ga, gb)) = slope_of_slice_grad(a, b);
+    assert!((ga - fd.0).abs() < 1e-6 && (gb - fd.1).abs() < 1e-6);
+    assert!((slope_of_slice_jvp(a, b, 1.0, 0.0).1 - ga).abs() < 1e-12);
+    assert!((slope_of_slice_jvp(a, b, 0.0, 1.0).1 - gb).abs() < 1e-12);
+    let fd = fd2(slope_of_slice_forward, a, b);
+    let (_, (ga, gb)) = slope_of_slice_forward_grad(a, b);
+    assert!((ga - fd.0).abs() < 1e-6 && (gb - fd.1).abs() < 1e-6);
+    assert!((slope_of_slice_forward_jvp(a, b, 1.0, 0.0).1 - ga).abs() < 1e-12);
+    assert!((slope_of_slice_forward_jvp(a, b, 0.0, 1.0).1 - gb).abs() < 1e-12);
+}
+
+#[test]
+#[should_panic(expected = "a tangent of length 2 against one of length 4")]
+fn a_slice_tangent_of_the_wrong_length_panics_naming_both_lengths() {
+    let _ = slice_energy_jvp(&[1.0, 2.0, 3.0, 4.0], 1.0, &[1.0, 0.0], 0.0);
+}
+
+#[test]
+fn products_of_dynamic_and_static_matrices_against_finite_differences() {
+    let a = DMatrix::from_fn(4, 3, |i, j| ((i + 3 * j) as f64 * 0.7).sin());
+    let x = Vector3::new(0.4, -1.1, 0.9);
+    let v = DVector::from_vec(vec![0.3, -0.2, 1.5]);
+    let (y, (ga, gx, gv)) = mixed_products_grad(a.clone(), x, v.clone());
+    assert_eq!(y, mixed_products(a.clone(), x, v.clone()));
+    let fa = fd_gradient(
+        |e| mixed_products(DMatrix::from_column_slice(4, 3, e.as_slice()), x, v.clone()),
+        &DVector::from_column_slice(a.as_slice()),
+    );
+    assert_close(&DVector::from_column_slice(ga.as_slice()), &fa, 1e-6);
+    let fx = fd_gradient(
+        |e| mixed_products(a.clone(), Vector3::new(e[0], e[1], e[2]), v.clone()),
+        &DVector::from_column_slice(x.as_slice()),
+    );
+    assert_close(&DVector::from_column_slice(gx.as_slice()), &fx, 1e-6);
+    let fv = fd_gradient(|e| mixed_products(a.clone(), x, e), &v);
+    assert_close(&gv, &fv, 1e-6);
+    let (_, d) = mixed_products_jvp(
+        a.clone(),
+        x,
+        v.clone(),
+        DMatrix::zeros(4, 3),
+        Vector3::zeros(),
+        DVector::from_vec(vec![0.0, 1.0, 0.0]),
+    );
+    assert!((d - gv[1]).abs() < 1e-12);
+}
+
+#[test]
+fn determinant_and_inverse_of_a_dmatrix_against_finite_differences() {
+    for n in [2, 3, 5] {
+        let a = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                2.0 + i as f64
+            } else {
+                ((i + 2 * j) as f64 * 0.9).cos()
+            }
+        });
+        let (y, g) = det_and_inverse_grad(a.clone());
+        assert_eq!(y, det_and_inverse(a.clone()));
+        let fd = fd_gradient(
+            |e| det_and_inverse(DMatrix::from_column_slice(n, n, e.as_slice())),
+            &DVector::from_column_slice(a.as_slice()),
+        );
+        assert_close(&DVector::from_column_slice(g.as_slice()), &fd, 1e-6);
+        let dir = DMatrix::from_fn(n, n, |i, j| ((i * n + j) as f64).sin());
+        let (_, d) = det_and_inverse_jvp(a.clone(), dir.clone());
+        assert!((d - g.dot(&dir)).abs() < 1e-10 * (1.0 + d.abs()));
+    }
+}
+
+#[test]
+fn a_vec_of_dynamic_vectors_against_finite_differences() {
+    let xs = vec![
+        DVector::from_vec(vec![0.5, 1.0]),
+        DVector::from_vec(vec![-0.5, 2.0]),
+        DVector::from_vec(vec![1.5, 0.0]),
+    ];
+    let (y, g) = spread_of_vectors_grad(xs.clone());
+    assert_eq!(y, spread_of_vectors(xs.clone()));
+    let flat = DVector::from_iterator(6, xs.iter().flat_map(|x| x.iter().copied()));
+    let unflat = |e: DVector<f64>| -> Vec<DVector<f64>> {
+        (0..3)
+            .map(|i| DVector::from_column_slice(&e.as_slice()[2 * i..2 * i + 2]))
+            .collect()
+    };
+    let fd = fd_gradient(|e| spread_of_vectors(unflat(e)), &flat);
+    let g_flat = DVector::from_iterator(6, g.iter().flat_map(|x| x.iter().copied()));
+    assert_close(&g_flat, &fd, 1e-6);
+    let mut dir = vec![DVector::zeros(2); 3];
+    dir[1][0] = 1.0;
+    let (_, d) = spread_of_vectors_jvp(xs, dir);
+    assert!((d - g[1][0]).abs() < 1e-12);
 }
 
 // Random points -------------------------------------------------------------------------------

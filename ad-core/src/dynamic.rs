@@ -85,6 +85,10 @@ impl<A: Differentiable> Differentiable for Vec<A> {
     fn zero_tangent(&self) -> Self::Tangent {
         self.as_slice().zero_tangent()
     }
+    #[inline]
+    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
+        self.as_slice().fill_empty_tangent(t);
+    }
     #[track_caller]
     #[inline]
     fn apply_tangent(&mut self, tangent: &Self::Tangent) {
@@ -113,16 +117,17 @@ impl<A: Differentiable> Differentiable for [A] {
     #[track_caller]
     #[inline]
     fn check_tangent(&self, tangent: &Self::Tangent) {
-        if !tangent.is_empty() {
-            same_len("a tangent argument", tangent.len(), self.len());
-            for (x, t) in self.iter().zip(tangent) {
-                x.check_tangent(t);
-            }
-        }
+        crate::rules::check_slice_tangent(self, tangent);
     }
     #[inline]
     fn zero_tangent(&self) -> Self::Tangent {
         self.iter().map(A::zero_tangent).collect()
+    }
+    #[inline]
+    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
+        if t.is_empty() && !self.is_empty() {
+            *t = self.zero_tangent();
+        }
     }
     #[track_caller]
     #[inline]
@@ -268,8 +273,28 @@ impl<T: Real, const R: usize> crate::rules::DynShape for OMatrix<T, Const<R>, Dy
 }
 
 /// A `Vec` of values whose type gives their shape (floats, static matrices, derived structs of
-/// them): its length is its shape.
+/// them): its length is its shape. (A `Vec` of dynamically sized values has the same marker: the
+/// zero of each element is the empty value, zero of any shape.)
 impl<A: Differentiable> crate::rules::DynShape for Vec<A>
+where
+    A::Tangent: VectorSpace,
+{
+    #[inline]
+    fn dims(&self) -> (usize, usize) {
+        (self.len(), 1)
+    }
+    #[inline]
+    fn zero_of_dims(dims: (usize, usize)) -> Self::Tangent {
+        <[A]>::zero_of_dims(dims)
+    }
+    #[inline]
+    fn tangent_dims(t: &Self::Tangent) -> (usize, usize) {
+        (t.len(), 1)
+    }
+}
+
+/// A slice (a parameter `&[A]`): its length is its shape, and its tangent a `Vec`.
+impl<A: Differentiable> crate::rules::DynShape for [A]
 where
     A::Tangent: VectorSpace,
 {

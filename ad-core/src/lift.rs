@@ -22,16 +22,21 @@
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, OMatrix};
 
+use crate::Real;
 use crate::dual::Dual;
 use crate::rules::{DynShape, Shape, Ty};
-use crate::{Differentiable, Real};
 
 /// A value that can be paired with its tangent as a dual number of the same shape.
-pub trait Lift: Sized {
+///
+/// A slice `[T]` (a parameter `&[T]`) lifts to a `Vec` of duals; its tangent, a `Vec`, is
+/// passed as a slice.
+pub trait Lift {
     /// The same shape over dual numbers.
-    type Dual: Split<Base = Self> + Clone;
+    type Dual: Split + Clone;
     /// `x + ε dx`.
     fn lift(x: &Self, dx: &Self) -> Self::Dual;
+    /// `x + ε 0`: a constant operand of a lifted rule.
+    fn lift_constant(x: &Self) -> Self::Dual;
 }
 
 /// A dual value: its value and its tangent, each of the base shape.
@@ -69,6 +74,10 @@ macro_rules! lift_scalar {
             fn lift(x: &Self, dx: &Self) -> Dual<$t> {
                 Dual::new(*x, *dx)
             }
+            #[inline(always)]
+            fn lift_constant(x: &Self) -> Dual<$t> {
+                Dual::new(*x, 0.0)
+            }
         }
     )*};
 }
@@ -89,6 +98,10 @@ where
             x.zip_map(dx, |a, b| Dual::new(a, b))
         }
     }
+    #[inline(always)]
+    fn lift_constant(x: &Self) -> Self::Dual {
+        x.map(|a| Dual::new(a, <T as crate::VectorSpace>::zero()))
+    }
 }
 
 impl<T: Lift, const N: usize> Lift for [T; N] {
@@ -96,6 +109,10 @@ impl<T: Lift, const N: usize> Lift for [T; N] {
     #[inline(always)]
     fn lift(x: &Self, dx: &Self) -> Self::Dual {
         core::array::from_fn(|i| T::lift(&x[i], &dx[i]))
+    }
+    #[inline(always)]
+    fn lift_constant(x: &Self) -> Self::Dual {
+        core::array::from_fn(|i| T::lift_constant(&x[i]))
     }
 }
 
@@ -110,17 +127,33 @@ impl<D: Split + Clone, const N: usize> Split for [D; N] {
     }
 }
 
-impl<T: Lift + Differentiable<Tangent = T>> Lift for Vec<T> {
+impl<T: Lift> Lift for Vec<T> {
+    type Dual = Vec<T::Dual>;
+    #[inline(always)]
+    fn lift(x: &Self, dx: &Self) -> Self::Dual {
+        <[T]>::lift(x, dx)
+    }
+    #[inline(always)]
+    fn lift_constant(x: &Self) -> Self::Dual {
+        <[T]>::lift_constant(x)
+    }
+}
+
+impl<T: Lift> Lift for [T] {
     type Dual = Vec<T::Dual>;
     #[inline(always)]
     fn lift(x: &Self, dx: &Self) -> Self::Dual {
         if dx.is_empty() {
             // The empty tangent of a `Vec`: zero.
-            x.iter().map(|a| T::lift(a, &a.zero_tangent())).collect()
+            Self::lift_constant(x)
         } else {
             crate::dynamic::same_shape("lifting to dual numbers", (x.len(), 1), (dx.len(), 1));
             x.iter().zip(dx).map(|(a, d)| T::lift(a, d)).collect()
         }
+    }
+    #[inline(always)]
+    fn lift_constant(x: &Self) -> Self::Dual {
+        x.iter().map(T::lift_constant).collect()
     }
 }
 
@@ -134,14 +167,14 @@ impl<D: Split> Split for Vec<D> {
 
 /// `x + ε dx` as a dual value of the same shape.
 #[inline(always)]
-pub fn lift<T: Lift>(x: &T, dx: &T) -> T::Dual {
+pub fn lift<T: Lift + ?Sized>(x: &T, dx: &T) -> T::Dual {
     T::lift(x, dx)
 }
 
 /// A value with a zero tangent, as a dual value (a constant operand of a lifted rule).
 #[inline(always)]
-pub fn lift_constant<T: Lift + Differentiable<Tangent = T>>(x: &T) -> T::Dual {
-    T::lift(x, &x.zero_tangent())
+pub fn lift_constant<T: Lift + ?Sized>(x: &T) -> T::Dual {
+    T::lift_constant(x)
 }
 
 /// The value and the tangent of a dual value.
@@ -166,7 +199,7 @@ pub trait LiftMarker {
     fn lift_marker(self) -> Self::Lifted;
 }
 
-impl<T: Lift> LiftMarker for Ty<T> {
+impl<T: Lift + ?Sized> LiftMarker for Ty<T> {
     type Lifted = Ty<T::Dual>;
     #[inline(always)]
     fn lift_marker(self) -> Ty<T::Dual> {

@@ -115,6 +115,21 @@ pub trait Differentiable {
         let _ = tangent;
     }
 
+    /// Makes an empty tangent `t` (the zero of a dynamically sized value, of no shape) a zero of
+    /// `self`'s shape; nothing for statically sized values, whose tangents are never empty.
+    ///
+    /// ```
+    /// use ad::Differentiable;
+    /// let x = vec![1.0, 2.0];
+    /// let mut t = Vec::new();
+    /// x.fill_empty_tangent(&mut t);
+    /// assert_eq!(t, vec![0.0, 0.0]);
+    /// ```
+    #[inline(always)]
+    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
+        let _ = t;
+    }
+
     /// Moves `self` along `tangent`: `self = self + tangent` (the update a gradient step makes).
     ///
     /// Fields of a derived struct marked `#[no_derivative]` are left unchanged.
@@ -368,6 +383,12 @@ impl<T: Real, $($gen)*> Differentiable for HeapMatrix<T, $r, $c> {
     fn zero_tangent(&self) -> Self::Tangent {
         let (r, c) = self.shape_generic();
         HeapMatrix::from_element_generic(r, c, <T as VectorSpace>::zero())
+    }
+    #[inline]
+    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
+        if t.is_empty() && !self.is_empty() {
+            *t = self.zero_tangent();
+        }
     }
     #[track_caller]
     #[inline]

@@ -459,6 +459,10 @@ macro_rules! impl_traits {
             fn lift(x: &Self, dx: &Self) -> Self::Dual {
                 $crate::dual::Dual::new(*x, *dx)
             }
+            #[inline(always)]
+            fn lift_constant(x: &Self) -> Self::Dual {
+                $crate::dual::Dual::new(*x, <Self as $crate::VectorSpace>::zero())
+            }
         }
 
         impl<T: $crate::Real, $($gen)*> $crate::Real for $name<T, $($arg)*> {

@@ -31,6 +31,26 @@ fn element<V: VectorSpace>(g: &[V], i: usize) -> V {
     g.get(i).cloned().unwrap_or_else(V::zero)
 }
 
+/// Panics unless `t` can be the tangent of the slice `x` (a parameter `&[A]`, whose tangent
+/// argument is a slice too): of its length, or empty (zero). Forward mode checks each slice's
+/// tangent argument with it.
+///
+/// ```should_panic
+/// use ad::rules::check_slice_tangent;
+/// // Panics: "a tangent of length 2 against one of length 3".
+/// check_slice_tangent(&[1.0, 2.0, 3.0], &[0.0, 1.0]);
+/// ```
+#[track_caller]
+#[inline]
+pub fn check_slice_tangent<A: Differentiable>(x: &[A], t: &[A::Tangent]) {
+    if !t.is_empty() {
+        crate::dynamic::same_len("a tangent argument", t.len(), x.len());
+        for (x, t) in x.iter().zip(t) {
+            x.check_tangent(t);
+        }
+    }
+}
+
 /// `vec![x0, x1, ..]`: the `Vec` of the elements of an array.
 #[inline]
 pub fn vec_of<A, const N: usize>(xs: [A; N]) -> Vec<A> {

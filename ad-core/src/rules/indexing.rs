@@ -26,17 +26,21 @@ use nalgebra::{DefaultAllocator, Dim, OMatrix, U1};
 use crate::{Differentiable, Real, zero_like};
 
 /// Derivatives of `self[i]`, implemented per container and index kind: matrices with a linear
-/// `usize` index (column-major, like nalgebra) or a `(row, column)` pair, and arrays `[A; N]`
-/// with a `usize` index.
-pub trait IndexRule<I>: Sized {
+/// `usize` index (column-major, like nalgebra) or a `(row, column)` pair, and arrays `[A; N]`,
+/// `Vec<A>` and slices `[A]` with a `usize` index.
+///
+/// The tangent of every container but a slice is the container's own type; a slice's is a
+/// `Vec`.
+pub trait IndexRule<I>: Differentiable {
     /// The type of `self[i]`.
     type Output;
     /// Tangent of `self[i]` from the tangent `d` of `self`: `d[i]`.
+    /// (A slice's tangent, a `Vec`, is passed as a slice.)
     fn jvp(&self, i: &I, d: &Self) -> Self::Output;
     /// Cotangent of `self` given the cotangent `g` of `self[i]`: zero except `g` at `i`.
-    fn vjp(&self, i: &I, g: &Self::Output) -> Self;
+    fn vjp(&self, i: &I, g: &Self::Output) -> Self::Tangent;
     /// Adds the cotangent of the container into `acc` in place: `acc[i] += g`.
-    fn acc(i: &I, g: &Self::Output, acc: &mut Self);
+    fn acc(i: &I, g: &Self::Output, acc: &mut Self::Tangent);
 }
 
 // Matrix[usize] (linear, column-major)
@@ -44,6 +48,7 @@ pub trait IndexRule<I>: Sized {
 impl<T: Real, R: Dim, C: Dim> IndexRule<usize> for OMatrix<T, R, C>
 where
     DefaultAllocator: Allocator<R, C>,
+    OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
 {
     type Output = T;
     #[inline(always)]
@@ -67,6 +72,7 @@ where
 impl<T: Real, R: Dim, C: Dim> IndexRule<(usize, usize)> for OMatrix<T, R, C>
 where
     DefaultAllocator: Allocator<R, C>,
+    OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
 {
     type Output = T;
     #[inline(always)]
@@ -107,23 +113,39 @@ impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexR
     }
 }
 
-// Vec[usize]
+// Vec[usize] and [A][usize] (a slice parameter `&[A]`, whose tangent is a `Vec`)
 // d(v[i]) = dv[i]
 impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexRule<usize> for Vec<A> {
     type Output = A;
     #[inline(always)]
     fn jvp(&self, i: &usize, d: &Self) -> A {
+        self.as_slice().jvp(i, d)
+    }
+    #[inline(always)]
+    fn vjp(&self, i: &usize, g: &A) -> Self {
+        self.as_slice().vjp(i, g)
+    }
+    #[inline(always)]
+    fn acc(i: &usize, g: &A, acc: &mut Self) {
+        <[A]>::acc(i, g, acc)
+    }
+}
+
+impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexRule<usize> for [A] {
+    type Output = A;
+    #[inline(always)]
+    fn jvp(&self, i: &usize, d: &[A]) -> A {
         // An empty tangent is zero (the tangent of a `Vec` the caller did not differentiate).
         d.get(*i).cloned().unwrap_or_else(|| zero_like(&self[*i]))
     }
     #[inline(always)]
-    fn vjp(&self, i: &usize, g: &A) -> Self {
+    fn vjp(&self, i: &usize, g: &A) -> Vec<A> {
         let mut z = zero_like(self);
         z[*i] = g.clone();
         z
     }
     #[inline(always)]
-    fn acc(i: &usize, g: &A, acc: &mut Self) {
+    fn acc(i: &usize, g: &A, acc: &mut Vec<A>) {
         crate::accumulate(&mut acc[*i], g.clone());
     }
 }
@@ -136,19 +158,33 @@ pub mod index {
 
     /// Tangent contribution of `v`: `d[i]`.
     #[inline(always)]
-    pub fn jvp0<V: IndexRule<I>, I>(v: &V, i: &I, _y: &V::Output, d: &V) -> V::Output {
+    pub fn jvp0<V: IndexRule<I> + ?Sized, I>(v: &V, i: &I, _y: &V::Output, d: &V) -> V::Output {
         v.jvp(i, d)
     }
     /// Cotangent of `v`: zero except `g` at `i`.
     #[inline(always)]
-    pub fn vjp0<V: IndexRule<I>, I>(v: &V, i: &I, _y: &V::Output, g: &V::Output) -> V {
+    pub fn vjp0<V: IndexRule<I> + ?Sized, I>(
+        v: &V,
+        i: &I,
+        _y: &V::Output,
+        g: &V::Output,
+    ) -> V::Tangent {
         v.vjp(i, g)
     }
     /// `vjp0` added into `acc` in place, which reverse mode uses to avoid building a whole
     /// zero cotangent per index read. It reads only the index, so the backward sweep of a
     /// loop keeps nothing else of the read.
     #[inline(always)]
-    pub fn acc0<V: IndexRule<I>, I>(acc: &mut V, i: &I, g: &V::Output) {
+    ///
+    /// `whole` stands for the container (its marker or itself): an empty `acc`, the zero of a
+    /// dynamically sized container, is made a zero of its shape first.
+    pub fn acc0<V: IndexRule<I, Tangent = V>, W: crate::Differentiable<Tangent = V> + ?Sized, I>(
+        acc: &mut V,
+        whole: impl crate::rules::Of<W>,
+        i: &I,
+        g: &V::Output,
+    ) {
+        whole.fill_empty(acc);
         V::acc(i, g, acc)
     }
 }
@@ -190,11 +226,14 @@ pub mod column {
     #[inline(always)]
     pub fn acc0<T: Real, R: Dim, C: Dim>(
         acc: &mut OMatrix<T, R, C>,
+        whole: impl crate::rules::Of<OMatrix<T, R, C>>,
         j: &usize,
         g: &OMatrix<T, R, U1>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
+        whole.fill_empty(acc);
         let mut col = acc.column_mut(*j);
         col += g;
     }
@@ -237,11 +276,14 @@ pub mod row {
     #[inline(always)]
     pub fn acc0<T: Real, R: Dim, C: Dim>(
         acc: &mut OMatrix<T, R, C>,
+        whole: impl crate::rules::Of<OMatrix<T, R, C>>,
         i: &usize,
         g: &OMatrix<T, U1, C>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
+        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
+        whole.fill_empty(acc);
         let mut row = acc.row_mut(*i);
         row += g;
     }
@@ -279,9 +321,11 @@ pub mod fixed_rows {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize, const K: usize>(
         acc: &mut SMatrix<T, R, C>,
+        whole: impl crate::rules::Of<SMatrix<T, R, C>>,
         i: &usize,
         g: &SMatrix<T, K, C>,
     ) {
+        whole.fill_empty(acc);
         let mut rows = acc.fixed_rows_mut::<K>(*i);
         rows += g;
     }
@@ -321,10 +365,12 @@ pub mod fixed_view {
     #[inline(always)]
     pub fn acc0<T: Real, const R: usize, const C: usize, const R2: usize, const C2: usize>(
         acc: &mut SMatrix<T, R, C>,
+        whole: impl crate::rules::Of<SMatrix<T, R, C>>,
         i: &usize,
         j: &usize,
         g: &SMatrix<T, R2, C2>,
     ) {
+        whole.fill_empty(acc);
         let mut block = acc.fixed_view_mut::<R2, C2>(*i, *j);
         block += g;
     }
@@ -370,12 +416,15 @@ pub mod rows {
     #[inline(always)]
     pub fn acc0<T: Real, R: Dim, C: Dim>(
         acc: &mut OMatrix<T, R, C>,
+        whole: impl crate::rules::Of<OMatrix<T, R, C>>,
         i: &usize,
         n: &usize,
         g: &OMatrix<T, Dyn, C>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<Dyn, C>,
+        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
+        whole.fill_empty(acc);
         let mut rows = acc.rows_mut(*i, *n);
         rows += g;
     }
@@ -422,12 +471,15 @@ pub mod columns {
     #[inline(always)]
     pub fn acc0<T: Real, R: Dim, C: Dim>(
         acc: &mut OMatrix<T, R, C>,
+        whole: impl crate::rules::Of<OMatrix<T, R, C>>,
         j: &usize,
         n: &usize,
         g: &OMatrix<T, R, Dyn>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, Dyn>,
+        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
+        whole.fill_empty(acc);
         let mut columns = acc.columns_mut(*j, *n);
         columns += g;
     }
@@ -474,12 +526,15 @@ pub mod view {
     #[inline(always)]
     pub fn acc0<T: Real, R: Dim, C: Dim>(
         acc: &mut OMatrix<T, R, C>,
+        whole: impl crate::rules::Of<OMatrix<T, R, C>>,
         start: &(usize, usize),
         shape: &(usize, usize),
         g: &OMatrix<T, Dyn, Dyn>,
     ) where
         DefaultAllocator: Allocator<R, C>,
+        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
+        whole.fill_empty(acc);
         let mut block = acc.view_mut(*start, *shape);
         block += g;
     }

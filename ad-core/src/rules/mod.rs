@@ -43,13 +43,14 @@ pub mod surface;
 
 pub use arith::{AddRule, DivRule, MulRule, NegRule, SubRule, add, div, mul, neg, sub};
 pub use dynamic::{
-    dmatrix_from_row_slice, dmatrix_from_row_slice_jvp, dmatrix_from_row_slice_jvp_jvp,
-    dmatrix_from_row_slice_vjp, dmatrix_from_row_slice_vjp_jvp, dvector_from_element,
-    dvector_from_element_jvp, dvector_from_element_jvp_jvp, dvector_from_element_vjp,
-    dvector_from_element_vjp_jvp, dvector_from_vec, dvector_from_vec_jvp, dvector_from_vec_jvp_jvp,
-    dvector_from_vec_vjp, dvector_from_vec_vjp_jvp, pushed, pushed_jvp, pushed_jvp_jvp, pushed_vjp,
-    pushed_vjp_jvp, vec_of, vec_of_jvp, vec_of_jvp_jvp, vec_of_vjp, vec_of_vjp_jvp, vec_repeat,
-    vec_repeat_jvp, vec_repeat_jvp_jvp, vec_repeat_vjp, vec_repeat_vjp_jvp,
+    check_slice_tangent, dmatrix_from_row_slice, dmatrix_from_row_slice_jvp,
+    dmatrix_from_row_slice_jvp_jvp, dmatrix_from_row_slice_vjp, dmatrix_from_row_slice_vjp_jvp,
+    dvector_from_element, dvector_from_element_jvp, dvector_from_element_jvp_jvp,
+    dvector_from_element_vjp, dvector_from_element_vjp_jvp, dvector_from_vec, dvector_from_vec_jvp,
+    dvector_from_vec_jvp_jvp, dvector_from_vec_vjp, dvector_from_vec_vjp_jvp, pushed, pushed_jvp,
+    pushed_jvp_jvp, pushed_vjp, pushed_vjp_jvp, vec_of, vec_of_jvp, vec_of_jvp_jvp, vec_of_vjp,
+    vec_of_vjp_jvp, vec_repeat, vec_repeat_jvp, vec_repeat_jvp_jvp, vec_repeat_vjp,
+    vec_repeat_vjp_jvp,
 };
 pub use elementary::{
     abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp_m1, exp2,

@@ -89,6 +89,27 @@ pub trait Of<T: ?Sized>: Copy {
     {
         let _ = g;
     }
+
+    /// Makes an empty tangent `t` (the zero of a dynamically sized value, of no shape) a zero
+    /// of this value's shape, so that a part can be added into it in place: what the backward
+    /// sweep does before `acc[i] += g` into a field of a tuple's adjoint. Nothing for a [`Ty`],
+    /// whose type gives the shape.
+    ///
+    /// ```
+    /// use ad::rules::{Of, Shape};
+    /// use ad::nalgebra::DVector;
+    /// let y = DVector::from_vec(vec![1.0, 2.0, 3.0]);
+    /// let mut t = DVector::zeros(0);
+    /// Shape::of(&y).fill_empty(&mut t);
+    /// assert_eq!(t, DVector::zeros(3));
+    /// ```
+    #[inline(always)]
+    fn fill_empty(self, t: &mut T::Tangent)
+    where
+        T: Differentiable,
+    {
+        let _ = t;
+    }
 }
 impl<T: ?Sized> Of<T> for &T {
     #[inline(always)]
@@ -97,6 +118,13 @@ impl<T: ?Sized> Of<T> for &T {
         T: Differentiable,
     {
         T::zero_tangent(self)
+    }
+    #[inline(always)]
+    fn fill_empty(self, t: &mut T::Tangent)
+    where
+        T: Differentiable,
+    {
+        T::fill_empty_tangent(self, t);
     }
 }
 impl<T: ?Sized> Of<T> for Ty<T> {
@@ -196,6 +224,17 @@ impl<T: DynShape + ?Sized> Of<T> for Shape<T> {
             crate::dynamic::same_shape("a cotangent argument", dims, self.dims);
         }
     }
+
+    #[inline]
+    fn fill_empty(self, t: &mut T::Tangent)
+    where
+        T: Differentiable,
+    {
+        let dims = T::tangent_dims(t);
+        if dims.0 * dims.1 == 0 && self.dims.0 * self.dims.1 != 0 {
+            *t = T::zero_of_dims(self.dims);
+        }
+    }
 }
 
 /// What generated code keeps of a value it needs only the shape of: [`Ty`] (nothing) for a
@@ -237,6 +276,7 @@ macro_rules! shape_marker {
 shape_marker!([T: nalgebra::Scalar, C: nalgebra::Dim] nalgebra::Matrix<T, nalgebra::Dyn, C, nalgebra::VecStorage<T, nalgebra::Dyn, C>>);
 shape_marker!([T: nalgebra::Scalar, const R: usize] nalgebra::Matrix<T, nalgebra::Const<R>, nalgebra::Dyn, nalgebra::VecStorage<T, nalgebra::Const<R>, nalgebra::Dyn>>);
 shape_marker!([A] Vec<A>);
+shape_marker!([A][A]);
 
 /// The marker of any other value: its [`Ty`].
 pub trait TypeMarker {

@@ -174,6 +174,13 @@ impl<'a> Emitter<'a> {
         });
         let mut shaped = std::collections::HashSet::new();
         let mut note_shaped = |s: &PStmt| {
+            if let PStmt::AccumulatePart {
+                whole: Arg::Type(m),
+                ..
+            } = s
+            {
+                shaped.insert(prog.storage(*m));
+            }
             if let PStmt::Let { op, .. } | PStmt::Assign { op, .. } = s {
                 match op {
                     POp::Zero(m) => {
@@ -545,13 +552,21 @@ impl<'a> Emitter<'a> {
             PStmt::AccumulatePart {
                 rule,
                 place,
+                whole,
                 args,
                 g,
                 span,
             } => {
                 let rule = mixed(rule);
                 let p = self.place(place);
-                let args = args.iter().map(|a| self.r(*a, mode));
+                let whole = match whole {
+                    Arg::Ref(v) => self.r(*v, mode),
+                    Arg::Type(m) => {
+                        let m = self.name(*m);
+                        quote!(#m)
+                    }
+                };
+                let args = std::iter::once(whole).chain(args.iter().map(|a| self.r(*a, mode)));
                 let g = self.name(*g);
                 if place.path.is_empty() {
                     quote_spanned!(*span=> ::ad::__rt::#rule::acc0(&mut #p, #(#args,)* &#g);)
@@ -1242,6 +1257,14 @@ impl<'a> Emitter<'a> {
                         let check = quote_spanned!(method.span()=>
                             ::ad::__rt::rule_receiver(::core::convert::identity(#check));
                         );
+                        // `try_inverse` takes the matrix by value: a dynamically sized one (not
+                        // `Copy`) that the rules read afterwards is cloned (free for a static
+                        // one, which is `Copy`).
+                        let recv = if *rule == "inverse" {
+                            quote!(::core::clone::Clone::clone(&#recv))
+                        } else {
+                            recv.clone()
+                        };
                         quote_spanned!(span=> {
                             #check
                             #recv.#method #turbofish (#(#args),*) #suffix
@@ -1249,8 +1272,10 @@ impl<'a> Emitter<'a> {
                     }
                     Syntax::Path { path } => quote_spanned!(span=> #path(#(#os),*)),
                     Syntax::Index => {
+                        // A copy for `Copy` elements; an element that is not (a `DVector` in a
+                        // `Vec`) is cloned rather than moved out.
                         let (a, i) = (&self.recv(&operands[0], mode), &os[1]);
-                        quote_spanned!(span=> #a[#i])
+                        quote_spanned!(span=> ::core::clone::Clone::clone(&#a[#i]))
                     }
                     Syntax::IndexSet => unreachable!("index assignments are statements"),
                 }
@@ -1345,6 +1370,9 @@ impl<'a> Emitter<'a> {
             unreachable!("a call")
         };
         let span = self.span(var);
+        // A reference argument may need the coercion of a direct call (`&Vec<T>` to a `&[T]`
+        // parameter), which a call through a trait does not make.
+        let reference_argument = args.iter().any(|a| a.operand.addr_of);
         let args = self.call_args(args, mode);
         match callee {
             Callee::Path(path) => {
@@ -1352,7 +1380,7 @@ impl<'a> Emitter<'a> {
                     Some(s) => companion_path(path, s),
                     None => path.clone(),
                 };
-                if suffix == Some("jvp") {
+                if suffix == Some("jvp") && !reference_argument {
                     // Through a trait whose error names a callee that takes fewer tangents.
                     return quote_spanned!(span=>
                         ::ad::__rt::call_companion(#path, (#(#args,)* #(#extra,)*))

@@ -380,6 +380,9 @@ pub enum PStmt {
     AccumulatePart {
         rule: &'static str,
         place: Place,
+        /// The whole (its marker, or the value): its shape makes an empty adjoint (the zero of
+        /// a dynamically sized field of a tuple or struct) a zero of that shape first.
+        whole: Arg,
         args: Vec<Var>,
         g: Var,
         span: Span,
@@ -776,13 +779,18 @@ impl Program {
                 PStmt::AccumulatePart {
                     rule,
                     place,
+                    whole,
                     args,
                     g,
                     ..
                 } => writeln!(
                     f,
-                    "{pad}{} += {rule}.acc0({}; {})",
+                    "{pad}{} += {rule}.acc0({}, {}; {})",
                     self.place(place),
+                    match whole {
+                        Arg::Ref(v) => n(v),
+                        Arg::Type(v) => format!("type {}", n(v)),
+                    },
                     self.names(args),
                     n(g)
                 )?,

@@ -79,16 +79,6 @@ pub struct Has {
     pub grad: bool,
 }
 
-/// The tangent type of a parameter as a companion takes it: `Tangent<T>`, or `&Tangent<T>`.
-fn tangent_type(p: &Param) -> TokenStream {
-    let r = &p.referent;
-    if p.by_ref {
-        quote!(&::ad::Tangent<#r>)
-    } else {
-        quote!(::ad::Tangent<#r>)
-    }
-}
-
 fn bare_or_tuple(items: &[TokenStream]) -> TokenStream {
     if items.len() == 1 {
         items[0].clone()
@@ -118,7 +108,7 @@ impl Gen<'_> {
     fn tangent_params(&self, prefix: &str) -> Vec<(syn::Ident, TokenStream)> {
         self.diff
             .iter()
-            .map(|p| (format_ident!("{}{}", prefix, p.name), tangent_type(p)))
+            .map(|p| (format_ident!("{}{}", prefix, p.name), p.tangent_type()))
             .collect()
     }
 

@@ -20,6 +20,37 @@ pub struct Param {
     pub kind: Kind,
 }
 
+impl Param {
+    /// The tangent type of the parameter as `_jvp` takes it: `Tangent<T>`, `&Tangent<T>` for a
+    /// reference, and for a slice `&[T]` a slice of tangents `&[Tangent<T>]` (its cotangent is
+    /// a `Vec<Tangent<T>>`).
+    pub fn tangent_type(&self) -> proc_macro2::TokenStream {
+        let r = &self.referent;
+        match r {
+            Type::Slice(s) if self.by_ref => {
+                let e = &s.elem;
+                quote::quote!(&[::ad::Tangent<#e>])
+            }
+            _ if self.by_ref => quote::quote!(&::ad::Tangent<#r>),
+            _ => quote::quote!(::ad::Tangent<#r>),
+        }
+    }
+
+    /// The check of the tangent argument `t` of a `_jvp` (a dynamically sized value's tangent
+    /// must have its shape): none for `self`.
+    pub fn tangent_check(&self, t: &Ident) -> Option<proc_macro2::TokenStream> {
+        let n = &self.name;
+        match &self.referent {
+            _ if self.is_self => None,
+            Type::Slice(_) if self.by_ref => {
+                Some(quote::quote!(::ad::__rt::check_slice_tangent(#n, #t);))
+            }
+            _ if self.by_ref => Some(quote::quote!(::ad::Differentiable::check_tangent(#n, #t);)),
+            _ => Some(quote::quote!(::ad::Differentiable::check_tangent(&#n, &#t);)),
+        }
+    }
+}
+
 /// What the generated companions need to know of the signature.
 #[derive(Debug, Clone)]
 pub struct Sig {
@@ -74,20 +105,6 @@ pub fn plainly_non_differentiable(ty: &Type) -> bool {
             .path
             .get_ident()
             .is_some_and(|i| NON_DIFFERENTIABLE.contains(&i.to_string().as_str())),
-        _ => false,
-    }
-}
-
-/// A slice `[T]` (by reference) of elements that are not plainly non-differentiable: not
-/// differentiated yet (a `&[usize]` of indices is fine).
-fn differentiable_slice(ty: &Type) -> bool {
-    if plainly_non_differentiable(ty) {
-        return false;
-    }
-    match ty {
-        Type::Reference(r) => differentiable_slice(&r.elem),
-        Type::Paren(p) => differentiable_slice(&p.elem),
-        Type::Slice(_) => true,
         _ => false,
     }
 }
@@ -152,13 +169,6 @@ impl Sig {
                         }
                     };
                     let ty = (*pt.ty).clone();
-                    if differentiable_slice(&ty) {
-                        errors.push(syn::Error::new_spanned(
-                            &ty,
-                            "slice parameters are not supported in #[differentiable] yet; take a `Vec<T>` (or a `DVector<T>`) by value or by reference instead, which differentiate in both modes",
-                        ));
-                        continue;
-                    }
                     let (by_ref, referent) = match &ty {
                         Type::Reference(r) => {
                             if r.mutability.is_some() {

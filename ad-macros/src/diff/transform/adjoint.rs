@@ -674,6 +674,7 @@ impl Backward<'_> {
                     out.push(PStmt::AccumulatePart {
                         rule,
                         place,
+                        whole: self.type_arg(base),
                         args: operands[1..].iter().map(|o| o.var).collect(),
                         g,
                         span,

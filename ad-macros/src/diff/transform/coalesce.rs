@@ -180,8 +180,14 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
             out.extend(*value);
         }
         PStmt::Accumulate { place, value } => out.extend([place.root, *value]),
-        PStmt::AccumulatePart { place, args, g, .. } => {
-            out.extend([place.root, *g]);
+        PStmt::AccumulatePart {
+            place,
+            whole: Arg::Ref(w) | Arg::Type(w),
+            args,
+            g,
+            ..
+        } => {
+            out.extend([place.root, *w, *g]);
             out.extend(args);
         }
         PStmt::Verbatim(_) => {}

@@ -488,6 +488,7 @@ impl Tangent<'_> {
             PStmt::AccumulatePart {
                 rule,
                 place,
+                whole,
                 args,
                 g,
                 span,
@@ -498,15 +499,18 @@ impl Tangent<'_> {
                 out.push(PStmt::AccumulatePart {
                     rule,
                     place,
+                    whole,
                     args: args.clone(),
                     g,
                     span,
                 });
                 if let Some(dg) = dg {
+                    // The tangent of the adjoint has the adjoint's shape: the same whole.
                     let d = self.tangent_var(root);
                     out.push(PStmt::AccumulatePart {
                         rule,
                         place: Place { root: d, path },
+                        whole,
                         args,
                         g: dg,
                         span,
