@@ -73,6 +73,11 @@ pub struct Emitter<'a> {
     /// or `mean`): for a dynamically sized value they keep its dimensions (`Shape`), where the
     /// others keep only its type (`Ty`).
     shaped: std::collections::HashSet<Var>,
+    /// Per loop body being written (innermost last), the variables its top level declares:
+    /// the values of its final update that may be moved, not cloned, into the carried
+    /// variables (they end with the iteration; a `Vec` built by `push` is not copied per
+    /// iteration).
+    declared: std::cell::RefCell<Vec<std::collections::HashSet<Var>>>,
 }
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
@@ -208,6 +213,7 @@ impl<'a> Emitter<'a> {
             plain: std::cell::Cell::new(false),
             saved,
             shaped,
+            declared: Default::default(),
         }
     }
 
@@ -399,6 +405,29 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The variables the top level of `body` declares as owned values with a Rust variable of
+    /// their own (not sharing another's, not a reference, not bound by reference from a tape).
+    fn declared_in(&self, body: &[PStmt]) -> std::collections::HashSet<Var> {
+        let own = |v: &Var| {
+            let p = self.prog.var(*v);
+            self.prog.storage(*v) == *v && !p.is_ref && !p.place
+        };
+        let mut out = std::collections::HashSet::new();
+        for s in body {
+            match s {
+                PStmt::Let { var, .. } => out.extend(Some(*var).filter(own)),
+                PStmt::LetTuple { vars, .. } => {
+                    out.extend(vars.iter().flatten().filter(|v| own(v)))
+                }
+                PStmt::LetPairs { value, tangent, .. } => {
+                    out.extend(value.iter().chain(tangent).flatten().filter(|v| own(v)))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The value of an operand written the way the user wrote it (`x` or `&x`).
     fn o(&self, o: &Operand, mode: Mode) -> TokenStream {
         let id = self.name(o.var);
@@ -517,7 +546,19 @@ impl<'a> Emitter<'a> {
             }
             PStmt::AssignMany(pairs) => {
                 let targets = pairs.iter().map(|(s, _)| self.name(*s));
-                let values = pairs.iter().map(|(_, e)| self.owned(*e, mode));
+                let declared = self.declared.borrow();
+                let values = pairs.iter().map(|(_, e)| {
+                    // A value the iteration declared, named once here and by no target, ends
+                    // with the iteration: moved.
+                    let once = pairs.iter().filter(|(_, x)| x == e).count() == 1
+                        && pairs.iter().all(|(t, _)| self.prog.storage(*t) != *e);
+                    if once && declared.last().is_some_and(|d| d.contains(e)) {
+                        let id = self.name(*e);
+                        quote!(#id)
+                    } else {
+                        self.owned(*e, mode)
+                    }
+                });
                 quote!((#(#targets,)*) = (#(#values,)*);)
             }
             PStmt::SetIndex {
@@ -623,7 +664,9 @@ impl<'a> Emitter<'a> {
                 quote!(match #rec { #(#cases)* })
             }
             PStmt::Loop { kind, body } => {
+                self.declared.borrow_mut().push(self.declared_in(body));
                 let body = self.stmts(body, mode);
+                self.declared.borrow_mut().pop();
                 match kind {
                     PLoop::For {
                         pat,
@@ -806,13 +849,19 @@ impl<'a> Emitter<'a> {
                 d,
                 by_ref,
                 receiver,
-                ..
+                of,
             } => {
                 if *receiver {
                     let r = self.r(*d, mode);
                     quote!(::ad::__rt::tangent_arg(#r))
                 } else if *by_ref {
                     self.r(*d, mode)
+                } else if of.is_some_and(|of| self.moves(of, mode)) && !self.borrowed(*d, mode) {
+                    // The call moves the primal argument (the user's code reads it no more),
+                    // so nothing reads its tangent after either: moved, not cloned (a `Vec`
+                    // pushed to in a loop is not copied per iteration).
+                    let id = self.name(*d);
+                    quote!(#id)
                 } else {
                     self.owned(*d, mode)
                 }
@@ -1329,6 +1378,16 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(span=> #r.map(#tokens))
             }
         }
+    }
+
+    /// Whether a call moves its by-value argument `v` (see [`Emitter::call_args`]): in the
+    /// forward sweep, when the backward sweep does not read it.
+    fn moves(&self, v: Var, mode: Mode) -> bool {
+        let p = self.prog.var(v);
+        mode != Mode::Backward
+            && !self.saved.contains(&self.prog.storage(v))
+            && !self.borrowed(v, mode)
+            && (!p.is_ref || p.place)
     }
 
     /// The arguments of a call as the user wrote them; in the backward sweep (a call made

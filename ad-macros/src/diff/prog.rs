@@ -318,6 +318,9 @@ pub enum TangentEntry {
         d: Var,
         by_ref: bool,
         receiver: bool,
+        /// The primal argument of a call whose tangent this is, when the call consumes it
+        /// ([`Program::consumed`]): the tangent is moved too rather than cloned.
+        of: Option<Var>,
     },
     /// The zero tangent of the value `of`, passed the same way.
     Zero {
@@ -334,6 +337,7 @@ impl TangentEntry {
                 d,
                 by_ref: false,
                 receiver: false,
+                of: None,
             },
             None => TangentEntry::Zero {
                 of,
@@ -465,6 +469,10 @@ pub struct Program {
     /// Returned as a tuple (one value is returned bare).
     pub results: Vec<Var>,
     pub closure: Option<Closure>,
+    /// `(call, argument)`: a call of the forward sweep that takes the argument by value when
+    /// nothing after it reads the argument or shares its variable. Forward mode moves the
+    /// argument's tangent into the companion instead of cloning it.
+    pub consumed: std::collections::HashSet<(Var, Var)>,
 }
 
 /// The backward sweep of reverse mode: a closure the body returns after its results,
@@ -499,6 +507,7 @@ impl Program {
             stmts: Vec::new(),
             results: Vec::new(),
             closure: None,
+            consumed: Default::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use super::super::ir::{Body, Op, Stmt, Var, free_vars};
 use super::Region;
 
-/// The values live right after each index assignment of a body.
+/// The values live right after each index assignment and each call of a body.
 #[derive(Default)]
 pub struct Liveness {
     pub after: HashMap<Var, HashSet<Var>>,
@@ -78,7 +78,7 @@ impl Liveness {
                         Op::Rule {
                             rule: "index_set",
                             ..
-                        }
+                        } | Op::Call { .. }
                     ) {
                         self.after.insert(*var, live.clone());
                     }

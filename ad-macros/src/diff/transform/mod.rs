@@ -56,6 +56,21 @@ pub fn type_only_args(rule: &str, i: usize) -> &'static [usize] {
     }
 }
 
+/// A call of a constructor of `ad`'s runtime (`::ad::__rt::pushed`, `vec_of`, ...), which the
+/// desugaring writes for `push`, `vec!` and the dynamic constructors.
+fn runtime_constructor(callee: &super::ir::Callee) -> bool {
+    let super::ir::Callee::Path(p) = callee else {
+        return false;
+    };
+    let segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    p.path.leading_colon.is_some() && segments.len() == 3 && segments[..2] == ["ad", "__rt"]
+}
+
 /// How the backward sweep of reverse mode gets a call's derivative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallMode {
@@ -348,7 +363,11 @@ impl Plan {
                     }
                 }
             }
-            Op::Call { receiver, args, .. } => {
+            Op::Call {
+                callee,
+                receiver,
+                args,
+            } => {
                 let borrows = receiver
                     .iter()
                     .any(|r| !body.info(r.var).is_ref && !body.info(r.var).place)
@@ -364,7 +383,13 @@ impl Plan {
                 // calls); checkpointing keeps memory to one call path, for one more forward run
                 // of the callee. A call that borrows a local is checkpointed wherever its
                 // pullback would outlive the local.
-                let mode = if ctx.in_loop || (borrows && (ctx.escaping || region != Region::Top)) {
+                // The constructors of dynamically sized values (`push`, `vec!`, ..., calls of
+                // `ad`'s runtime) keep at most a length in their pullbacks: stored, not
+                // checkpointed, since checkpointing `v.push(e)` would keep the whole `Vec` per
+                // iteration (memory quadratic in its final length).
+                let mode = if runtime_constructor(callee) && !borrows {
+                    CallMode::Store
+                } else if ctx.in_loop || (borrows && (ctx.escaping || region != Region::Top)) {
                     CallMode::Recompute
                 } else {
                     CallMode::Store

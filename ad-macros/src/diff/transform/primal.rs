@@ -424,7 +424,13 @@ impl<'a> Sweep<'a> {
     fn let_stmt(&self, prog: &mut Program, var: Var, op: &Op, out: &mut Vec<PStmt>) {
         let plan = self.plan;
         match op {
-            Op::Call { .. } => {
+            Op::Call { args, .. } => {
+                for a in args.iter().filter(|a| a.slot && !a.operand.addr_of) {
+                    let v = a.operand.var;
+                    if self.reusable(prog, v, var) {
+                        prog.consumed.insert((var, v));
+                    }
+                }
                 if let Some(plan) = plan
                     && plan.call_mode.get(&var) == Some(&CallMode::Store)
                 {

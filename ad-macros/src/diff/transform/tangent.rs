@@ -773,11 +773,13 @@ impl Tangent<'_> {
                     d,
                     by_ref,
                     receiver,
+                    ..
                 } => match self.tangent(*d) {
                     Some(dd) => TangentEntry::Of {
                         d: dd,
                         by_ref: *by_ref,
                         receiver: *receiver,
+                        of: None,
                     },
                     None => TangentEntry::Zero {
                         of: *d,
@@ -966,6 +968,7 @@ impl Tangent<'_> {
                     d,
                     by_ref: false,
                     receiver: true,
+                    of: None,
                 },
                 None => TangentEntry::Zero {
                     of: r.var,
@@ -982,6 +985,7 @@ impl Tangent<'_> {
                     d,
                     by_ref,
                     receiver: false,
+                    of: None,
                 },
                 None => TangentEntry::Zero {
                     of: v,
@@ -1052,6 +1056,7 @@ impl Tangent<'_> {
                         d,
                         by_ref: false,
                         receiver: true,
+                        of: None,
                     },
                     None => TangentEntry::Zero {
                         of: r.var,
@@ -1068,6 +1073,7 @@ impl Tangent<'_> {
                         d,
                         by_ref,
                         receiver: false,
+                        of: Some(v).filter(|v| self.prog.consumed.contains(&(var, *v))),
                     },
                     None => TangentEntry::Zero {
                         of: v,
