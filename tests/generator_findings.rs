@@ -9,7 +9,7 @@
 mod common;
 
 use ad::prelude::*;
-use nalgebra::{Matrix2, RowVector3, Vector2, Vector3};
+use nalgebra::{DMatrix, DVector, Matrix2, RowVector3, Vector2, Vector3};
 
 // 1. A loop-carried variable that starts constant and ends the body with a constant. --------
 
@@ -706,4 +706,23 @@ fn an_assignment_in_a_verbatim_inner_loop_is_kept() {
         let (y, pb) = assigned_in_a_verbatim_loop_vjp(x, 3);
         assert_eq!((y, pb([1.0, 1.0])), ([x, 0.0], 1.0));
     }
+}
+
+/// Finding 22: the scalar type written on a dynamic constructor (`DVector::<f64>::from_vec`)
+/// types its literal elements, as in plain Rust (it was dropped by the rewrite: E0689).
+#[differentiable]
+fn typed_dynamic_literals(x: f64) -> f64 {
+    let a = DVector::<f64>::from_vec(vec![0.9, 0.75]).map(|t| t.sin());
+    let b = DMatrix::<f64>::from_row_slice(1, 2, &[0.5, 0.25]).map(|t| t.cos());
+    let c = DVector::<f64>::from_element(2, 0.5).map(|t| t.exp());
+    (a.sum() + b.sum() + c.sum()) * x
+}
+
+#[test]
+fn the_scalar_type_of_a_dynamic_constructor_is_kept() {
+    let k = 0.9f64.sin() + 0.75f64.sin() + 0.5f64.cos() + 0.25f64.cos() + 2.0 * 0.5f64.exp();
+    let (y, g) = typed_dynamic_literals_grad(2.0);
+    assert!((y - 2.0 * k).abs() < 1e-14);
+    assert!((g - k).abs() < 1e-14);
+    assert!((typed_dynamic_literals_jvp(2.0, 1.0).1 - k).abs() < 1e-14);
 }

@@ -614,6 +614,8 @@ impl<'a> FnGen<'a> {
             Ty::Array(k) => self.array_expr(*k, depth),
             Ty::Struct(s) => self.struct_expr(*s, depth),
             Ty::DVec(_) | Ty::DMat(..) | Ty::VecF(_) => self.dyn_expr(ty, depth),
+            // The argument of a slice parameter: a `Vec<f64>`, passed as `&..`.
+            Ty::Slice(k) => return self.expr(&Ty::VecF(*k), depth),
         };
         self.limit(ty, e)
     }
@@ -710,9 +712,12 @@ impl<'a> FnGen<'a> {
         for i in self.visible() {
             let v = &self.vars[i];
             match &v.ty {
-                Ty::Mat(..) | Ty::Array(_) | Ty::DVec(_) | Ty::DMat(..) | Ty::VecF(_) => {
-                    opts.push((self.path(i), v.ty.clone(), v.bound))
-                }
+                Ty::Mat(..)
+                | Ty::Array(_)
+                | Ty::DVec(_)
+                | Ty::DMat(..)
+                | Ty::VecF(_)
+                | Ty::Slice(_) => opts.push((self.path(i), v.ty.clone(), v.bound)),
                 Ty::Struct(s) => {
                     for (f, t) in &self.structs[*s].fields {
                         if matches!(t, Ty::Mat(..) | Ty::Array(_)) {
@@ -737,7 +742,9 @@ impl<'a> FnGen<'a> {
                     format!("{p}[({i}, {j})]")
                 }
             }
-            Ty::Array(k) | Ty::DVec(k) | Ty::VecF(k) => format!("{p}[{}]", self.index(k)),
+            Ty::Array(k) | Ty::DVec(k) | Ty::VecF(k) | Ty::Slice(k) => {
+                format!("{p}[{}]", self.index(k))
+            }
             Ty::DMat(r, c) => {
                 let (i, j) = (self.index(r), self.index(c));
                 format!("{p}[({i}, {j})]")
@@ -1772,6 +1779,11 @@ impl<'a> FnGen<'a> {
             };
             (self.fresh("a"), ty, None)
         };
+        // A local takes the type of a slice parameter as a `Vec`.
+        let ty = match ty {
+            Ty::Slice(k) => Ty::VecF(k),
+            t => t,
+        };
         let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
         let e = self.expr(&ty, depth);
         // A parameter is shadowed only by a value that depends on an input, so that the
@@ -2599,7 +2611,7 @@ impl<'a> FnGen<'a> {
                 self.reduce(&format!("{code}.{f}"), t)?
             }
             Ty::DVec(_) | Ty::DMat(..) => format!("{code}.sum()"),
-            Ty::VecF(_) => format!("{code}[0]"),
+            Ty::VecF(_) | Ty::Slice(_) => format!("{code}[0]"),
         })
     }
 
@@ -2663,6 +2675,7 @@ impl<'a> FnGen<'a> {
     /// An expression of `ty` built so that it depends on the scalar `s`.
     fn folded(&mut self, ty: &Ty, d: usize, s: &str) -> String {
         match ty {
+            Ty::Slice(k) => self.folded(&Ty::VecF(*k), d, s),
             Ty::F64 => format!("{} + 0.5 * {s}", self.expr(ty, d).code),
             Ty::Mat(..) | Ty::DVec(_) | Ty::DMat(..) => {
                 format!("{} * (1.0 + 0.5 * {s})", self.expr(ty, d).code)
@@ -2761,9 +2774,16 @@ impl<'a> FnGen<'a> {
                 });
                 int_added = true;
             }
-            let ty = self.rand_ty(true);
-            let by_ref =
+            let mut ty = self.rand_ty(true);
+            let mut by_ref =
                 f.reference_params && matches!(ty, Ty::Mat(..) | Ty::Struct(_)) && self.chance(0.2);
+            if let Ty::VecF(k) = ty
+                && f.reference_params
+                && self.chance(0.4)
+            {
+                // A slice parameter `&[f64]`.
+                (ty, by_ref) = (Ty::Slice(k), true);
+            }
             let name = format!("x{k}");
             let i = self.push_var(name.clone(), ty.clone(), false, 1.5);
             self.vars[i].param = true;

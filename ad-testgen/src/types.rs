@@ -26,6 +26,10 @@ pub enum Ty {
     DMat(usize, usize),
     /// `Vec<f64>` of the given length (feature `dynamic_sizes`).
     VecF(usize),
+    /// A parameter `&[f64]` of the given length (feature `dynamic_sizes`, with
+    /// `reference_params`): read by index only; the harness holds a `Vec<f64>` and passes a
+    /// reference to it, and its tangent and cotangent are `Vec<f64>`.
+    Slice(usize),
 }
 
 impl Ty {
@@ -37,7 +41,7 @@ impl Ty {
     /// Is this a dynamically sized type (not `Copy`)?
     pub fn is_dynamic(&self) -> bool {
         match self {
-            Ty::DVec(_) | Ty::DMat(..) | Ty::VecF(_) => true,
+            Ty::DVec(_) | Ty::DMat(..) | Ty::VecF(_) | Ty::Slice(_) => true,
             Ty::Tuple(ts) => ts.iter().any(Ty::is_dynamic),
             _ => false,
         }
@@ -49,7 +53,7 @@ impl Ty {
             Ty::F64 => 1,
             Ty::Mat(r, c) | Ty::DMat(r, c) => r * c,
             Ty::Tuple(ts) => ts.iter().map(|t| t.scalars(structs)).sum(),
-            Ty::Array(k) | Ty::DVec(k) | Ty::VecF(k) => *k,
+            Ty::Array(k) | Ty::DVec(k) | Ty::VecF(k) | Ty::Slice(k) => *k,
             Ty::Struct(s) => structs[*s]
                 .fields
                 .iter()
@@ -71,7 +75,7 @@ impl Ty {
             Ty::Struct(s) => structs[*s].name.clone(),
             Ty::DVec(_) => "DVector<f64>".into(),
             Ty::DMat(..) => "DMatrix<f64>".into(),
-            Ty::VecF(_) => "Vec<f64>".into(),
+            Ty::VecF(_) | Ty::Slice(_) => "Vec<f64>".into(),
         }
     }
 
@@ -96,6 +100,8 @@ impl Ty {
                 let inner: Vec<String> = ts.iter().map(|t| t.spell(rng, structs)).collect();
                 format!("({})", inner.join(", "))
             }
+            // Behind the parameter's `&`.
+            Ty::Slice(_) => "[f64]".into(),
             other => other.canonical(structs),
         }
     }
@@ -124,7 +130,7 @@ impl Ty {
             }
             Ty::DVec(n) => format!("DVector::<f64>::zeros({n})"),
             Ty::DMat(r, c) => format!("DMatrix::<f64>::zeros({r}, {c})"),
-            Ty::VecF(n) => format!("vec![0.0; {n}]"),
+            Ty::VecF(n) | Ty::Slice(n) => format!("vec![0.0; {n}]"),
         }
     }
 }

@@ -954,21 +954,34 @@ impl DynamicForms {
                 let last = &segs[segs.len() - 1].ident;
                 let args: Vec<&Expr> = call.args.iter().collect();
                 let name = |n: &str| Ident::new(n, last.span());
+                // The scalar type written on the type (`DVector::<f64>::from_vec`) is kept:
+                // it types the literals of the elements, as in plain Rust.
+                let scalar = match &segs[segs.len() - 2].arguments {
+                    syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                        Some(syn::GenericArgument::Type(t)) if a.args.len() == 1 => Some(t),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let (one, with_size) = match scalar {
+                    Some(t) => (quote::quote!(::<#t>), quote::quote!(::<#t, _>)),
+                    None => Default::default(),
+                };
                 match (ty.as_str(), last.to_string().as_str(), args.as_slice()) {
                     ("DVector", "from_vec", [v]) => {
                         let f = name("dvector_from_vec");
-                        Some(syn::parse_quote!(::ad::__rt::#f(#v)))
+                        Some(syn::parse_quote!(::ad::__rt::#f #one (#v)))
                     }
                     ("DVector", "from_element", [n, x]) => {
                         let (f, n) = (name("dvector_from_element"), Self::usize_arg(n));
-                        Some(syn::parse_quote!(::ad::__rt::#f(#n, #x)))
+                        Some(syn::parse_quote!(::ad::__rt::#f #one (#n, #x)))
                     }
                     ("DMatrix", "from_row_slice", [r, c, Expr::Reference(xs)])
                         if matches!(&*xs.expr, Expr::Array(_)) =>
                     {
                         let f = name("dmatrix_from_row_slice");
                         let (r, c, xs) = (Self::usize_arg(r), Self::usize_arg(c), &xs.expr);
-                        Some(syn::parse_quote!(::ad::__rt::#f(#r, #c, #xs)))
+                        Some(syn::parse_quote!(::ad::__rt::#f #with_size (#r, #c, #xs)))
                     }
                     _ => None,
                 }
