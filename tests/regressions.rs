@@ -280,3 +280,51 @@ fn a_reference_left_out_by_wrt_can_be_an_operand() {
     let (_, d) = shifted_by_data_jvp(x, &a, Vector2::new(1.0, 0.0));
     assert_eq!(d, g[0]);
 }
+
+// A local reference to a differentiated value (`let s = &x;`), read in a loop and after it,
+// and passed to a callee: the pullback took `s` with it, borrowing the local `x` it also
+// owned (E0716/E0505; plain Rust compiles). The backward sweep now takes the reference
+// again from `x`, and a call passed a local reference is checkpointed like one passed `&x`.
+
+#[differentiable]
+fn local_reference(x: Vector2<f64>) -> f64 {
+    let s = &x;
+    let mut t = 0.0;
+    for i in 0..2 {
+        t += s[i] * s[i];
+    }
+    t + s.norm()
+}
+
+#[differentiable]
+fn first_of(x: &[f64]) -> f64 {
+    x[0]
+}
+
+#[differentiable]
+#[allow(clippy::needless_range_loop)] // the loop over indices of a local slice is under test
+fn local_slice_reference(x: Vec<f64>) -> f64 {
+    let s: &[f64] = &x;
+    let mut t = 0.0;
+    for i in 0..s.len() {
+        t += s[i] * s[i];
+    }
+    t + first_of(&x) + first_of(s)
+}
+
+#[test]
+fn a_local_reference_is_read_by_the_backward_sweep() {
+    let (y, g) = local_reference_grad(Vector2::new(3.0, 4.0));
+    assert_eq!(y, 30.0);
+    assert!((g - Vector2::new(6.6, 8.8)).norm() < 1e-14);
+    let (_, d) = local_reference_jvp(Vector2::new(3.0, 4.0), Vector2::new(0.0, 1.0));
+    assert!((d - 8.8).abs() < 1e-14);
+    let (y, g) = local_slice_reference_grad(vec![1.0, 2.0]);
+    assert_eq!((y, g), (7.0, vec![4.0, 4.0]));
+    let (_, pullback) = local_slice_reference_vjp(vec![1.0, 2.0]);
+    assert_eq!(pullback(2.0), vec![8.0, 8.0]);
+    assert_eq!(
+        local_slice_reference_jvp(vec![1.0, 2.0], vec![1.0, 0.0]).1,
+        4.0
+    );
+}

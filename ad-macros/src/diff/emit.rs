@@ -492,6 +492,8 @@ impl<'a> Emitter<'a> {
                     (POp::Src(_) | POp::Copy(_), Some(t)) if mode == Mode::Forward => {
                         Some(quote!(: #t))
                     }
+                    // A reference taken again is the reference itself (`let s: &[f64] = &x;`).
+                    (POp::Recompute(Op::Ref(_)), Some(t)) => Some(quote!(: #t)),
                     (POp::Recompute(_), Some(t)) => Some(quote!(: &#t)),
                     _ => None,
                 };
@@ -1431,7 +1433,9 @@ impl<'a> Emitter<'a> {
         let span = self.span(var);
         // A reference argument may need the coercion of a direct call (`&Vec<T>` to a `&[T]`
         // parameter), which a call through a trait does not make.
-        let reference_argument = args.iter().any(|a| a.operand.addr_of);
+        let reference_argument = args
+            .iter()
+            .any(|a| a.operand.addr_of || self.prog.var(a.operand.var).is_ref);
         let args = self.call_args(args, mode);
         match callee {
             Callee::Path(path) => {

@@ -135,6 +135,8 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
             back.push(PStmt::BorrowSaved(*v));
         }
     }
+    // References of the top level, taken again from their referents (see `Plan::recompute`).
+    bw.recompute(&body.stmts, &mut back);
     // The cursors of loops nested in other regions.
     let mut cursors: Vec<(usize, Var)> = plan
         .tape

@@ -122,6 +122,8 @@ pub struct Plan {
     pub top_needed: Vec<Var>,
     /// The loop ids, outermost first, of each loop's enclosing loops (for tape capacity).
     pub parents: HashMap<usize, Region>,
+    /// References to locals (`let s = &x;`): a call passed one borrows the local.
+    local_refs: HashSet<Var>,
 }
 
 /// An expression of literals, paths of constants and the names `bound` (the counters of the
@@ -180,9 +182,15 @@ impl Plan {
             live_regions: HashSet::new(),
             top_needed: Vec::new(),
             parents: HashMap::new(),
+            local_refs: HashSet::new(),
         };
         let mut defs = HashMap::new();
         collect_defs(&body.stmts, Region::Top, &mut plan.region, &mut defs);
+        plan.local_refs = defs
+            .iter()
+            .filter(|(_, op)| matches!(op, Op::Ref(_)))
+            .map(|(v, _)| *v)
+            .collect();
         for (i, _) in body.vars.iter().enumerate() {
             plan.region.entry(Var(i)).or_insert(Region::Top);
         }
@@ -372,9 +380,10 @@ impl Plan {
                     .iter()
                     .any(|r| !body.info(r.var).is_ref && !body.info(r.var).place)
                     || args.iter().any(|a| {
-                        a.operand.addr_of
+                        (a.operand.addr_of
                             && !body.info(a.operand.var).is_ref
-                            && !body.info(a.operand.var).place
+                            && !body.info(a.operand.var).place)
+                            || self.local_refs.contains(&a.operand.var)
                     });
                 // A call inside a loop is checkpointed: the forward sweep keeps its arguments
                 // and calls the primal, the backward sweep calls `_vjp` and applies the pullback
@@ -479,7 +488,10 @@ impl Plan {
             }
             self.needed.insert(v);
             let region = self.region[&v];
-            if region == Region::Top {
+            // A reference is not kept even at the top level: the pullback owns what it reads,
+            // and a reference to a local (`let s = &x;`) would borrow it. It is taken again
+            // from its referent.
+            if region == Region::Top && !matches!(defs.get(&v), Some(Op::Ref(_))) {
                 if !self.top_needed.contains(&v) {
                     self.top_needed.push(v);
                 }
