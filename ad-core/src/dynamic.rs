@@ -2,7 +2,7 @@
 //! run time (`DVector<T>`, `DMatrix<T>`, `RowDVector<T>`, `OMatrix<T, U3, Dyn>`, ...), `Vec<A>`
 //! and slices `[A]`.
 //!
-//! (The matrices on the heap are implemented in `tangent.rs`, beside the static ones.)
+//! (The matrices of every storage, static and dynamic, have one impl, in `tangent.rs`.)
 //!
 //! A tangent of a dynamically sized value has the value's shape, which no type carries, so
 //! [`VectorSpace::zero`] cannot make it: it returns an *empty* tangent, which stands for zero

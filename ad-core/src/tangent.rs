@@ -13,7 +13,8 @@
 //! | `[A; N]` | `[Tangent<A>; N]` |
 //! | a struct with `#[derive(Differentiable)]` | the generated `{Name}Tangent` |
 
-use nalgebra::{Dim, RealField, SMatrix};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix, RealField};
 
 /// The scalar field of everything `ad` differentiates: `f32`, `f64` (and the dual numbers,
 /// which makes forward-over-reverse work).
@@ -300,46 +301,107 @@ macro_rules! impl_scalar {
 }
 impl_scalar!(f32, f64);
 
-// Statically sized nalgebra matrices (vectors are matrices with one column) -------------------
+// nalgebra matrices of every storage (vectors are matrices with one column) ----------------
+//
+// One impl for static and dynamic sizes. A dynamically sized tangent may be empty, the zero of
+// any shape (see `dynamic.rs`); for a static size `is_empty()` and the shape checks are
+// constants, so the branches fold away and the static code is what it was.
 
-// Statically sized nalgebra matrices (vectors are matrices with one column) -------------------
-
-impl<T: Real, const R: usize, const C: usize> Differentiable for SMatrix<T, R, C> {
-    type Tangent = SMatrix<T, R, C>;
+impl<T: Real, R: Dim, C: Dim> Differentiable for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    type Tangent = Self;
+    #[track_caller]
     #[inline(always)]
-    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
-        *self += tangent;
+    fn check_tangent(&self, tangent: &Self) {
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("a tangent argument", tangent.shape(), self.shape());
+        }
     }
     #[inline(always)]
+    fn zero_tangent(&self) -> Self::Tangent {
+        let (r, c) = self.shape_generic();
+        OMatrix::from_element_generic(r, c, <T as VectorSpace>::zero())
+    }
+    #[inline(always)]
+    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
+        if t.is_empty() && !self.is_empty() {
+            *t = self.zero_tangent();
+        }
+    }
+    #[track_caller]
+    #[inline(always)]
+    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
+            *self += tangent;
+        }
+    }
+    #[track_caller]
+    #[inline(always)]
     fn apply_scaled_tangent(&mut self, s: T, tangent: &Self::Tangent) {
-        VectorSpace::axpy(self, s, tangent);
+        if !tangent.is_empty() {
+            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
+            VectorSpace::axpy(self, s, tangent);
+        }
     }
 }
 
-impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
+impl<T: Real, R: Dim, C: Dim> VectorSpace for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     type Scalar = T;
+    /// Zero of a static shape; for a dynamic dimension the empty matrix, which stands for zero
+    /// of any shape.
     #[inline(always)]
     fn zero() -> Self {
-        // Straight from an array: `SMatrix::zeros()` fills a buffer and then copies it.
-        SMatrix::from_array_storage(nalgebra::ArrayStorage([[<T as VectorSpace>::zero(); R]; C]))
+        let r = R::try_to_usize().unwrap_or(0);
+        let c = C::try_to_usize().unwrap_or(0);
+        OMatrix::from_element_generic(
+            R::from_usize(r),
+            C::from_usize(c),
+            <T as VectorSpace>::zero(),
+        )
     }
+    #[track_caller]
     #[inline(always)]
     fn add_assign_vs(&mut self, other: &Self) {
-        *self += other;
+        if other.is_empty() {
+        } else if self.is_empty() {
+            self.clone_from(other);
+        } else {
+            crate::dynamic::same_shape("adding tangents", self.shape(), other.shape());
+            *self += other;
+        }
     }
     #[inline(always)]
     fn scale(&mut self, s: T) {
         *self *= s;
     }
+    #[track_caller]
     #[inline(always)]
     fn axpy(&mut self, a: T, x: &Self) {
-        // Over the contiguous storage, which vectorizes (nalgebra's strided iterators do not).
-        for (s, x) in self.as_mut_slice().iter_mut().zip(x.as_slice()) {
-            *s += a * *x;
+        if x.is_empty() {
+        } else if self.is_empty() {
+            *self = x * a;
+        } else {
+            crate::dynamic::same_shape("adding tangents", self.shape(), x.shape());
+            // Over the contiguous storage, which vectorizes (nalgebra's strided iterators do
+            // not).
+            for (s, x) in self.as_mut_slice().iter_mut().zip(x.as_slice()) {
+                *s += a * *x;
+            }
         }
     }
+    #[track_caller]
     #[inline(always)]
     fn dot(&self, other: &Self) -> T {
+        if self.is_empty() || other.is_empty() {
+            return <T as VectorSpace>::zero();
+        }
+        crate::dynamic::same_shape("the inner product of tangents", self.shape(), other.shape());
         self.dot(other)
     }
     #[inline(always)]
@@ -352,152 +414,20 @@ impl<T: Real, const R: usize, const C: usize> VectorSpace for SMatrix<T, R, C> {
     fn map_scalars(&self, f: impl FnMut(T) -> T) -> Self {
         self.map(f)
     }
-    #[inline(always)]
-    fn zip_map(&self, other: &Self, f: impl FnMut(T, T) -> T) -> Self {
-        self.zip_map(other, f)
-    }
-}
-
-// Dynamically sized nalgebra matrices (see `dynamic.rs`): nalgebra's heap storage holds a
-// dynamic number of rows and any columns, or a static number of rows and dynamic columns.
-// The bodies differ from the static ones above by the empty zero and the shape checks. One impl
-// over `OMatrix<T, R, C>` for both storages is possible (it was written and compiled); it was
-// set aside while a 1.5x slowdown of the static MLP step was bisected (the cause was the
-// generic matrix `+`/`-` rules, see `rules/arith.rs`) and has not been timed on its own since.
-
-/// A matrix on the heap.
-type HeapMatrix<T, R, C> = nalgebra::Matrix<T, R, C, nalgebra::VecStorage<T, R, C>>;
-
-macro_rules! impl_heap_matrix {
-    ([$($gen:tt)*] $r:ty, $c:ty) => {
-impl<T: Real, $($gen)*> Differentiable for HeapMatrix<T, $r, $c> {
-    type Tangent = Self;
     #[track_caller]
     #[inline(always)]
-    fn check_tangent(&self, tangent: &Self) {
-        if !tangent.is_empty() {
-            crate::dynamic::same_shape("a tangent argument", tangent.shape(), self.shape());
-        }
-    }
-    #[inline]
-    fn zero_tangent(&self) -> Self::Tangent {
-        let (r, c) = self.shape_generic();
-        HeapMatrix::from_element_generic(r, c, <T as VectorSpace>::zero())
-    }
-    #[inline]
-    fn fill_empty_tangent(&self, t: &mut Self::Tangent) {
-        if t.is_empty() && !self.is_empty() {
-            *t = self.zero_tangent();
-        }
-    }
-    #[track_caller]
-    #[inline]
-    fn apply_tangent(&mut self, tangent: &Self::Tangent) {
-        if !tangent.is_empty() {
-            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
-            for (s, t) in self.as_mut_slice().iter_mut().zip(tangent.as_slice()) {
-                *s += *t;
-            }
-        }
-    }
-    #[track_caller]
-    #[inline]
-    fn apply_scaled_tangent(&mut self, s: T, tangent: &Self::Tangent) {
-        if !tangent.is_empty() {
-            crate::dynamic::same_shape("apply_tangent", self.shape(), tangent.shape());
-            for (x, t) in self.as_mut_slice().iter_mut().zip(tangent.as_slice()) {
-                *x += s * *t;
-            }
-        }
-    }
-}
-
-impl<T: Real, $($gen)*> VectorSpace for HeapMatrix<T, $r, $c> {
-    type Scalar = T;
-    /// The empty matrix, which stands for zero of any shape.
-    #[inline]
-    fn zero() -> Self {
-        let r = <$r>::try_to_usize().unwrap_or(0);
-        let c = <$c>::try_to_usize().unwrap_or(0);
-        HeapMatrix::from_element_generic(
-            <$r>::from_usize(r),
-            <$c>::from_usize(c),
-            <T as VectorSpace>::zero(),
-        )
-    }
-    #[track_caller]
-    #[inline]
-    fn add_assign_vs(&mut self, other: &Self) {
-        if other.is_empty() {
-        } else if self.is_empty() {
-            self.clone_from(other);
-        } else {
-            crate::dynamic::same_shape("adding tangents", self.shape(), other.shape());
-            for (s, o) in self.as_mut_slice().iter_mut().zip(other.as_slice()) {
-                *s += *o;
-            }
-        }
-    }
-    #[inline]
-    fn scale(&mut self, s: T) {
-        for x in self.as_mut_slice() {
-            *x *= s;
-        }
-    }
-    #[track_caller]
-    #[inline]
-    fn axpy(&mut self, a: T, x: &Self) {
-        if x.is_empty() {
-        } else if self.is_empty() {
-            *self = x * a;
-        } else {
-            crate::dynamic::same_shape("adding tangents", self.shape(), x.shape());
-            for (s, x) in self.as_mut_slice().iter_mut().zip(x.as_slice()) {
-                *s += a * *x;
-            }
-        }
-    }
-    #[track_caller]
-    #[inline]
-    fn dot(&self, other: &Self) -> T {
-        if self.is_empty() || other.is_empty() {
-            return <T as VectorSpace>::zero();
-        }
-        crate::dynamic::same_shape("the inner product of tangents", self.shape(), other.shape());
-        self.as_slice()
-            .iter()
-            .zip(other.as_slice())
-            .fold(<T as VectorSpace>::zero(), |acc, (a, b)| acc + *a * *b)
-    }
-    #[inline]
-    fn all_finite(&self) -> bool {
-        self.as_slice()
-            .iter()
-            .fold(true, |all, x| all & nalgebra::ComplexField::is_finite(x))
-    }
-    #[inline]
-    fn map_scalars(&self, f: impl FnMut(T) -> T) -> Self {
-        self.map(f)
-    }
-    #[track_caller]
-    #[inline]
     fn zip_map(&self, other: &Self, mut f: impl FnMut(T, T) -> T) -> Self {
         let z = <T as VectorSpace>::zero();
         match (self.is_empty(), other.is_empty()) {
-            (_, true) => self.map(|a| f(a, z)),
-            (true, false) => other.map(|b| f(z, b)),
             (false, false) => {
                 crate::dynamic::same_shape("combining tangents", self.shape(), other.shape());
                 self.zip_map(other, f)
             }
+            (_, true) => self.map(|a| f(a, z)),
+            (true, false) => other.map(|b| f(z, b)),
         }
     }
 }
-
-    };
-}
-impl_heap_matrix!([C: Dim] nalgebra::Dyn, C);
-impl_heap_matrix!([const R: usize] nalgebra::Const<R>, nalgebra::Dyn);
 
 // Arrays --------------------------------------------------------------------------------------
 

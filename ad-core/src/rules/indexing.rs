@@ -48,7 +48,6 @@ pub trait IndexRule<I>: Differentiable {
 impl<T: Real, R: Dim, C: Dim> IndexRule<usize> for OMatrix<T, R, C>
 where
     DefaultAllocator: Allocator<R, C>,
-    OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
 {
     type Output = T;
     #[inline(always)]
@@ -72,7 +71,6 @@ where
 impl<T: Real, R: Dim, C: Dim> IndexRule<(usize, usize)> for OMatrix<T, R, C>
 where
     DefaultAllocator: Allocator<R, C>,
-    OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
 {
     type Output = T;
     #[inline(always)]
@@ -231,7 +229,6 @@ pub mod column {
         g: &OMatrix<T, R, U1>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
-        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
         whole.fill_empty(acc);
         let mut col = acc.column_mut(*j);
@@ -281,7 +278,6 @@ pub mod row {
         g: &OMatrix<T, U1, C>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, U1> + Allocator<U1, C>,
-        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
         whole.fill_empty(acc);
         let mut row = acc.row_mut(*i);
@@ -422,7 +418,6 @@ pub mod rows {
         g: &OMatrix<T, Dyn, C>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<Dyn, C>,
-        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
         whole.fill_empty(acc);
         let mut rows = acc.rows_mut(*i, *n);
@@ -477,7 +472,6 @@ pub mod columns {
         g: &OMatrix<T, R, Dyn>,
     ) where
         DefaultAllocator: Allocator<R, C> + Allocator<R, Dyn>,
-        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
         whole.fill_empty(acc);
         let mut columns = acc.columns_mut(*j, *n);
@@ -532,7 +526,6 @@ pub mod view {
         g: &OMatrix<T, Dyn, Dyn>,
     ) where
         DefaultAllocator: Allocator<R, C>,
-        OMatrix<T, R, C>: Differentiable<Tangent = OMatrix<T, R, C>>,
     {
         whole.fill_empty(acc);
         let mut block = acc.view_mut(*start, *shape);
