@@ -281,7 +281,7 @@ where
 {
     #[inline]
     fn dims(&self) -> (usize, usize) {
-        (self.len(), 1)
+        self.as_slice().dims()
     }
     #[inline]
     fn zero_of_dims(dims: (usize, usize)) -> Self::Tangent {
@@ -289,7 +289,7 @@ where
     }
     #[inline]
     fn tangent_dims(t: &Self::Tangent) -> (usize, usize) {
-        (t.len(), 1)
+        <[A]>::tangent_dims(t)
     }
 }
 

@@ -554,7 +554,10 @@ impl<'a> Emitter<'a> {
                     // with the iteration: moved.
                     let once = pairs.iter().filter(|(_, x)| x == e).count() == 1
                         && pairs.iter().all(|(t, _)| self.prog.storage(*t) != *e);
-                    if once && declared.last().is_some_and(|d| d.contains(e)) {
+                    if once
+                        && !self.borrowed(*e, mode)
+                        && declared.last().is_some_and(|d| d.contains(e))
+                    {
                         let id = self.name(*e);
                         quote!(#id)
                     } else {
@@ -859,9 +862,9 @@ impl<'a> Emitter<'a> {
                 } else if *by_ref {
                     self.r(*d, mode)
                 } else if of.is_some_and(|of| self.moves(of, mode)) && !self.borrowed(*d, mode) {
-                    // The call moves the primal argument (the user's code reads it no more),
-                    // so nothing reads its tangent after either: moved, not cloned (a `Vec`
-                    // pushed to in a loop is not copied per iteration).
+                    // Nothing reads the argument after the call (`Program::consumed`) and the
+                    // call moves it: its tangent is moved too, not cloned (a `Vec` pushed to
+                    // in a loop is not copied per iteration).
                     let id = self.name(*d);
                     quote!(#id)
                 } else {

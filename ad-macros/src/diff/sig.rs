@@ -223,6 +223,13 @@ impl Sig {
             }
         }
         let output = match &sig.output {
+            ReturnType::Type(_, ty) if matches!(**ty, Type::Reference(_)) => {
+                errors.push(syn::Error::new_spanned(
+                    ty,
+                    "a reference result is not supported in #[differentiable]: its derivative would borrow from the arguments; return an owned value (`x.clone()`, or a `Vec<T>` built from a slice)",
+                ));
+                return None;
+            }
             ReturnType::Type(_, ty) => (**ty).clone(),
             ReturnType::Default => {
                 errors.push(syn::Error::new(
