@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 use super::super::ir::{Body, Op, Stmt, Var, free_vars};
 use super::Region;
 
-/// The values live right after each index assignment and each call of a body.
+/// The values live right after each index assignment and each call that takes an argument
+/// by value.
 #[derive(Default)]
 pub struct Liveness {
     pub after: HashMap<Var, HashSet<Var>>,
@@ -73,13 +74,19 @@ impl Liveness {
         for stmt in stmts.iter().rev() {
             match stmt {
                 Stmt::Let { var, op } => {
-                    if matches!(
-                        op,
-                        Op::Rule {
-                            rule: "index_set",
-                            ..
-                        } | Op::Call { .. }
-                    ) {
+                    // After a call, only for one that takes an argument by value (whether
+                    // nothing reads it afterwards is asked of those only).
+                    let by_value_call = matches!(op, Op::Call { args, .. }
+                        if args.iter().any(|a| a.slot && !a.operand.addr_of));
+                    if by_value_call
+                        || matches!(
+                            op,
+                            Op::Rule {
+                                rule: "index_set",
+                                ..
+                            }
+                        )
+                    {
                         self.after.insert(*var, live.clone());
                     }
                     live.remove(var);
