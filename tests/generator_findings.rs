@@ -726,3 +726,68 @@ fn the_scalar_type_of_a_dynamic_constructor_is_kept() {
     assert!((g - k).abs() < 1e-14);
     assert!((typed_dynamic_literals_jvp(2.0, 1.0).1 - k).abs() < 1e-14);
 }
+
+/// Finding 23: a constant argument that the call moves (`x.m(DMatrix::from_row_slice(..))`):
+/// forward mode read it for its zero tangent after the call had moved it (E0382). The
+/// tangents are now bound before the call.
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct Scaled {
+    k: f64,
+}
+
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct HoldsDynamic {
+    m: DVector<f64>,
+    s: f64,
+}
+
+impl Scaled {
+    #[differentiable]
+    fn corner(&self, m: DMatrix<f64>) -> f64 {
+        m[(0, 0)] * self.k
+    }
+}
+
+#[differentiable]
+fn sum_times(v: DVector<f64>, s: f64) -> f64 {
+    v.sum() * s
+}
+
+#[differentiable]
+fn times_sum(s: f64, v: DVector<f64>) -> f64 {
+    v.sum() * s
+}
+
+#[differentiable]
+fn moved_constant_arguments(x: Scaled, y: f64) -> f64 {
+    let one = Scaled { k: 1.0 };
+    let mut s = 0.0;
+    for _ in 0..2 {
+        s += x.corner(DMatrix::<f64>::from_row_slice(1, 2, &[one.k, 1.0]));
+        let d = sum_times(DVector::<f64>::from_vec(vec![1.0, 2.0]), y);
+        let e = times_sum(y, DVector::<f64>::from_vec(vec![1.0, 2.0]));
+        let o = Some(DVector::<f64>::from_vec(vec![1.0, 2.0]));
+        let h = HoldsDynamic {
+            m: DVector::<f64>::from_vec(vec![1.0, 2.0]),
+            s: y,
+        };
+        let t = (DVector::<f64>::from_vec(vec![1.0, 2.0]), y);
+        let a = [
+            DVector::<f64>::from_vec(vec![1.0, 2.0]),
+            DVector::<f64>::from_vec(vec![3.0, 2.0]),
+        ];
+        s += d + e + o.unwrap().sum() * y + h.m.sum() * h.s + t.0.sum() * t.1 + a[1].sum() * y;
+    }
+    s
+}
+
+#[test]
+fn a_constant_argument_moved_into_a_call_has_a_zero_tangent() {
+    // Per iteration: k + (3 + 3 + 3 + 3 + 3 + 5) y.
+    let x = Scaled { k: 2.0 };
+    let (y, g) = moved_constant_arguments_grad(x.clone(), 3.0);
+    assert_eq!(y, 2.0 * (2.0 + 20.0 * 3.0));
+    assert_eq!(g, (ScaledTangent { k: 2.0 }, 40.0));
+    let (_, dy) = moved_constant_arguments_jvp(x.clone(), 3.0, ScaledTangent { k: 1.0 }, 0.5);
+    assert_eq!(dy, 2.0 + 0.5 * 40.0);
+}

@@ -1521,16 +1521,16 @@ impl<'a> Emitter<'a> {
                     }
                 };
                 let args = self.call_args(args, mode);
-                let rest: Vec<TokenStream> =
-                    tangents[1..].iter().map(|t| self.entry(t, mode)).collect();
+                let (first, rest) = self.tangent_args(&tangents[1..], mode);
                 let f = if *self_active {
                     quote!(method_jvp_with_self)
                 } else {
                     quote!(method_jvp)
                 };
-                return quote_spanned!(span=>
+                return quote_spanned!(span=> {
+                    #first
                     ::ad::__rt::#f(Self::#m #turbofish, #peeled, #dself, (#(#args,)*), (#(#rest,)*))
-                );
+                });
             }
             // A caller whose `self` is constant reads the callee's form from the pullback's
             // type. One whose `self` carries a derivative needs the form with `self` (forward
@@ -1547,8 +1547,45 @@ impl<'a> Emitter<'a> {
                 );
             }
         }
-        let extra: Vec<TokenStream> = tangents.iter().map(|t| self.entry(t, mode)).collect();
-        self.call_with(var, call, Some(suffix), &extra, mode)
+        let (first, extra) = self.tangent_args(tangents, mode);
+        let call = self.call_with(var, call, Some(suffix), &extra, mode);
+        if first.is_empty() {
+            call
+        } else {
+            quote!({ #first #call })
+        }
+    }
+
+    /// The tangent arguments of a companion call. A constant argument's zero tangent reads the
+    /// argument, which the call may move (`x.m(DMatrix::from_row_slice(..))`): when there is
+    /// one, every tangent is bound before the call (the first token stream), in order, and the
+    /// call takes the bindings.
+    fn tangent_args(
+        &self,
+        tangents: &[TangentEntry],
+        mode: Mode,
+    ) -> (TokenStream, Vec<TokenStream>) {
+        let entries: Vec<TokenStream> = tangents.iter().map(|t| self.entry(t, mode)).collect();
+        let reads_argument = tangents.iter().any(|t| {
+            matches!(
+                t,
+                TangentEntry::Zero {
+                    receiver: false,
+                    ..
+                }
+            )
+        });
+        if !reads_argument {
+            return (TokenStream::new(), entries);
+        }
+        let names: Vec<TokenStream> = (0..entries.len())
+            .map(|k| {
+                let id = format_ident!("__tangent_arg{}", k);
+                quote!(#id)
+            })
+            .collect();
+        let lets = quote!(#(let #names = #entries;)*);
+        (lets, names)
     }
 
     /// A reference to the value of `v`: the variable itself when it holds a reference.
