@@ -152,7 +152,7 @@ fn loops() -> Vec<Variant> {
 
 fn det() -> Vec<Variant> {
     macro_rules! pair {
-        ($out:ident, $n:literal, $det:ident, $grad:ident, $calls:literal) => {
+        ($out:ident, $n:literal, $det:ident, $grad:ident, $hand:ident, $calls:literal) => {
             let a = test_matrix::<$n>();
             let base = $out.len();
             $out.push(variant(
@@ -167,17 +167,23 @@ fn det() -> Vec<Variant> {
                 $calls,
                 move || $grad(black_box(a)).1[(0, 1)],
             ));
+            $out.push(variant(
+                concat!("det ", $n, "x", $n, ", hand-written adjoint"),
+                base,
+                $calls,
+                move || $hand(black_box(a)).1[(0, 1)],
+            ));
         };
     }
     let mut out = Vec::new();
-    pair!(out, 2, det2, det2_grad, 20000);
-    pair!(out, 3, det3, det3_grad, 5000);
-    pair!(out, 4, det4, det4_grad, 1000);
-    pair!(out, 5, det5, det5_grad, 200);
-    pair!(out, 6, det6, det6_grad, 40);
-    pair!(out, 7, det7, det7_grad, 6);
-    pair!(out, 8, det8, det8_grad, 1);
-    pair!(out, 9, det9, det9_grad, 1);
+    pair!(out, 2, det2, det2_grad, det2_hand_grad, 20000);
+    pair!(out, 3, det3, det3_grad, det3_hand_grad, 5000);
+    pair!(out, 4, det4, det4_grad, det4_hand_grad, 1000);
+    pair!(out, 5, det5, det5_grad, det5_hand_grad, 200);
+    pair!(out, 6, det6, det6_grad, det6_hand_grad, 40);
+    pair!(out, 7, det7, det7_grad, det7_hand_grad, 6);
+    pair!(out, 8, det8, det8_grad, det8_hand_grad, 1);
+    pair!(out, 9, det9, det9_grad, det9_hand_grad, 1);
     out
 }
 
