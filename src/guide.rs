@@ -881,11 +881,39 @@ pub mod jacobians_hessians {
     //! ```
     //!
     //! `order = 2` is also what makes a function that calls other differentiable functions
-    //! differentiable twice (see [Nested differentiation](super::nested)). Third derivatives
-    //! are not written: differentiating an `f_hvp`, or taking `order = 2` of code that calls a
-    //! `_grad`, is a compile error. For Hessians of closures, or of code the macro does not
-    //! see, use [`ad::hessian`](crate::hessian) on dual numbers (see
-    //! [Dual numbers](super::dual_numbers)).
+    //! differentiable twice (see [Nested differentiation](super::nested)).
+    //!
+    //! An `f_hvp` is differentiable in its turn (third derivatives) when `f` calls no other
+    //! function and maps no closure: a call of it inside differentiated code works in both
+    //! modes.
+    //!
+    //! ```
+    //! use ad::prelude::*;
+    //! use nalgebra::Vector2;
+    //!
+    //! #[differentiable(order = 2)]
+    //! fn cubic(x: Vector2<f64>) -> f64 {
+    //!     x[0] * x[0] * x[0] + x[0] * x[1] * x[1]
+    //! }
+    //!
+    //! /// The curvature of `cubic` along `x` itself: `xᵀ H(x) x`, a cubic in `x`.
+    //! #[differentiable]
+    //! fn curvature(x: Vector2<f64>) -> f64 {
+    //!     let (_, _, hx) = cubic_hvp(x, x);
+    //!     x.dot(&hx)
+    //! }
+    //!
+    //! // xᵀ H x = 6 x0³ + 6 x0 x1², whose gradient is (18 x0² + 6 x1², 12 x0 x1).
+    //! let x = Vector2::new(1.0, 2.0);
+    //! let (value, g) = curvature_grad(x);
+    //! assert_eq!(value, 30.0);
+    //! assert!((g - Vector2::new(42.0, 24.0)).norm() < 1e-12);
+    //! ```
+    //!
+    //! Other third derivatives are not written: `order = 2` of code that calls a `_grad` is a
+    //! compile error, and so is differentiating the `f_hvp` of a function that calls others.
+    //! For Hessians of closures, or of code the macro does not see, use
+    //! [`ad::hessian`](crate::hessian) on dual numbers (see [Dual numbers](super::dual_numbers)).
 }
 
 pub mod nested {
@@ -1305,7 +1333,8 @@ pub mod errors {
     //! | `loop { .. }` never left by `break` | `loop` over differentiated values is not supported ...; use `for i in 0..n` or `while condition` | a `break` in the loop, or `for` / `while` |
     //! | `for x in [a, b, a * b]` | a `for` loop over differentiated values is supported over a variable | `let xs = [a, b, a * b]; for x in xs` |
     //! | `vector![x, 2.0 * x]` | the macro `vector!` on differentiated values is not supported | `Vector2::new(x, 2.0 * x)` |
-    //! | `order = 2` on code that calls a `_grad`, or a `_grad` of an `_hvp` | a derivative of a derivative cannot be differentiated again | derivatives up to the second order only; use [`ad::hessian`](crate::hessian) on duals for more |
+    //! | `order = 2` on code that calls a `_grad` | a derivative of a derivative cannot be differentiated again | third derivatives of `_hvp` only; use [`ad::hessian`](crate::hessian) on duals for more |
+    //! | a call of `g_hvp` in differentiable code, `g` calling other functions or mapping a closure | this Hessian-vector product cannot be differentiated: its function calls other functions or maps a closure | write that code inside `g` |
     //! | a call of `g_grad` in differentiable code, `g` calling other functions | this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated | `#[differentiable(order = 2)]` on `g` and on the functions it calls ([nested](super::nested)) |
     //! | `#[differentiable(backward)]` | unknown argument `backward` of `#[differentiable]`; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |
     //! | `fn f(x: &mut f64)`, `async fn`, `unsafe { .. }`, an item inside the body | `&mut` parameters / `async fn` / `unsafe` blocks / items inside the body are not supported | take values and return the result; move items out |

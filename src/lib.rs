@@ -79,7 +79,7 @@ pub mod prelude {
 /// The runtime paths generated code names. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __rt {
-    pub use ad_core::lift::{lift, lift_constant, lift_type, split};
+    pub use ad_core::lift::{lift, lift_constant, lift_type, split, split_twice};
     pub use ad_core::rules::*;
     pub use ad_core::{
         Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like, zero_of,
@@ -890,13 +890,22 @@ pub mod __rt {
     )]
     pub trait SecondOrderCompanions {}
 
-    /// What derivatives of derivatives lack: third-order companions.
+    /// What derivatives of derivatives lack: third-order companions of `_grad` and `_jvp`.
     #[diagnostic::on_unimplemented(
         message = "a derivative of a derivative cannot be differentiated again",
-        label = "this call of `_grad`, `_jvp` or `_hvp` is inside code whose own second derivative is taken",
-        note = "`ad` writes derivatives up to the second order: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), not its `_hvp` or a nested `_grad` of it"
+        label = "this call of `_grad` or `_jvp` is inside code whose own second derivative is taken",
+        note = "`ad` writes the third derivatives of `f_hvp` only (a function with `order = 2` that calls no other differentiable function): differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), not a nested `_grad` or `_jvp` of it"
     )]
     pub trait ThirdOrder {}
+
+    /// What `f_hvp` of a function that calls other functions or maps a closure lacks: third
+    /// derivatives of those.
+    #[diagnostic::on_unimplemented(
+        message = "this Hessian-vector product cannot be differentiated: its function calls other functions or maps a closure",
+        label = "a derivative of this `_hvp` is taken here",
+        note = "`ad` writes the third derivatives of `f_hvp` for a function whose body calls no function (another differentiable one, or `ad`'s helpers behind `return` inside a loop and `push`) and maps no closure (`.map(|t| ..)`), since their companions stop at the second order: write that code inside the function, without them"
+    )]
+    pub trait HvpThirdOrder {}
 
     /// The place of a `#[no_derivative]` field in a derived tangent, which has no such field.
     ///

@@ -759,6 +759,7 @@ fn times_sum(s: f64, v: DVector<f64>) -> f64 {
 }
 
 #[differentiable]
+#[allow(clippy::unnecessary_literal_unwrap)] // `Some(..)` of a moved constant is the point.
 fn moved_constant_arguments(x: Scaled, y: f64) -> f64 {
     let one = Scaled { k: 1.0 };
     let mut s = 0.0;

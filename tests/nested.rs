@@ -387,3 +387,233 @@ fn nested_values_equal_the_primal_bit_for_bit() {
         assert_eq!(angle_slope_grad(x).0, p, "outer reverse at {x}");
     }
 }
+
+// Third derivatives: a call of `f_hvp` inside differentiated code -------------------------------
+
+/// A cubic with a transcendental term: its third derivatives are not constant.
+#[differentiable(order = 2)]
+fn wavy(x: Vector2<f64>) -> f64 {
+    x[0] * x[0] * x[0] * x[1] + (x[1] * x[0]).sin()
+}
+
+/// The same function on num-dual's hyper-hyper-dual numbers, the oracle of its third
+/// derivatives.
+fn wavy_num_dual(x: [num_dual::HyperHyperDual64; 2]) -> num_dual::HyperHyperDual64 {
+    use num_dual::DualNum;
+    x[0].powi(3) * x[1] + (x[1] * x[0]).sin()
+}
+
+/// `D³f[a, b, c]` and `D²f[a, b]` of `wavy` at `x`, by num-dual.
+fn wavy_oracle(x: Vector2<f64>, a: Vector2<f64>, b: Vector2<f64>, c: Vector2<f64>) -> (f64, f64) {
+    let e = |i: usize| num_dual::HyperHyperDual64::new(x[i], a[i], b[i], c[i], 0.0, 0.0, 0.0, 0.0);
+    let r = wavy_num_dual([e(0), e(1)]);
+    (r.eps1eps2eps3, r.eps1eps2)
+}
+
+/// A loop with a branch on a differentiated value, and a norm.
+#[differentiable(order = 2)]
+fn looped_terms(x: Vector3<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        let b = x[i + 1] - x[i] * x[i];
+        if b > 0.0 {
+            s += b * b * x[i];
+        } else {
+            s += (b * x[i]).exp();
+        }
+    }
+    s + x.norm()
+}
+
+/// A function generic over its scalar, differentiated three times on nested dual numbers.
+#[differentiable(order = 2)]
+fn generic_cubic<T: Real>(x: Vector2<T>) -> T {
+    x[0] * x[0] * x[1] + x[1].sin() * x[0]
+}
+
+/// Curvature along a fixed direction and along `x` itself (`v` differentiated too).
+#[differentiable]
+fn curvature(x: Vector2<f64>) -> f64 {
+    let v = Vector2::new(0.2, 0.5);
+    let (_, g, hv) = wavy_hvp(x, v);
+    let (_, _, hx) = wavy_hvp(x, x);
+    hv.dot(&g) + hv[0] + hx[1]
+}
+
+#[differentiable]
+fn curvature_of_loop(x: Vector3<f64>) -> f64 {
+    let (_, g, hx) = looped_terms_hvp(x, x);
+    hx.dot(&g)
+}
+
+#[differentiable]
+fn curvature_generic(x: Vector2<f64>) -> f64 {
+    let (y, _, hx) = generic_cubic_hvp(x, x);
+    y * hx[0]
+}
+
+#[test]
+fn forward_mode_of_hvp_is_third_derivatives() {
+    let x = Vector2::new(0.7, -0.3);
+    let v = Vector2::new(0.2, 0.5);
+    let dx = Vector2::new(-0.4, 1.1);
+    let dv = Vector2::new(0.3, -0.6);
+    let ((y, g, hv), (dy, dg, dhv)) = wavy_hvp_jvp(x, v, dx, dv);
+    assert_eq!((y, g, hv), wavy_hvp(x, v));
+    let (_, _, h) = wavy_hessian(x);
+    assert_close_scalar(dy, g.dot(&dx), 1e-14);
+    assert!((dg - h * dx).norm() < 1e-13);
+    for i in 0..2 {
+        let e = Vector2::from_fn(|k, _| if k == i { 1.0 } else { 0.0 });
+        let (third, _) = wavy_oracle(x, v, dx, e);
+        let (_, second) = wavy_oracle(x, dv, e, e);
+        assert_close_scalar(dhv[i], third + second, 1e-12);
+    }
+}
+
+#[test]
+fn reverse_mode_of_hvp_is_third_derivatives() {
+    let x = Vector2::new(-0.5, 0.9);
+    let v = Vector2::new(1.5, -0.25);
+    let ((y, g, hv), pullback) = wavy_hvp_vjp(x, v);
+    assert_eq!((y, g, hv), wavy_hvp(x, v));
+    let (_, _, h) = wavy_hessian(x);
+    let (ybar, gbar, hbar) = (0.5, Vector2::new(0.3, -1.0), Vector2::new(2.0, 0.7));
+    let (xbar, vbar) = pullback((ybar, gbar, hbar));
+    // vbar = H hbar; xbar = ybar g + H gbar + D³f[v, hbar, ·].
+    assert!((vbar - h * hbar).norm() < 1e-13);
+    for i in 0..2 {
+        let e = Vector2::from_fn(|k, _| if k == i { 1.0 } else { 0.0 });
+        let (third, _) = wavy_oracle(x, v, hbar, e);
+        let expected = ybar * g[i] + (h * gbar)[i] + third;
+        assert_close_scalar(xbar[i], expected, 1e-12);
+    }
+    // The pullback owns what it needs: a second call gives the same.
+    assert_eq!(pullback((ybar, gbar, hbar)), (xbar, vbar));
+}
+
+#[test]
+fn hvp_inside_differentiated_code_in_both_modes() {
+    let x = Vector2::new(0.7, -0.3);
+    let fd = fd_gradient(curvature, x);
+    let (y, g) = curvature_grad(x);
+    assert_eq!(y, curvature(x));
+    assert!((g - fd).norm() < 1e-7 * fd.norm(), "{g} vs {fd}");
+    let d = Vector2::new(0.6, -1.2);
+    assert_close_scalar(curvature_jvp(x, d).1, g.dot(&d), 1e-12);
+
+    for x in [Vector3::new(0.3, 0.8, -0.2), Vector3::new(0.9, 0.1, 0.5)] {
+        let fd = fd_gradient(curvature_of_loop, x);
+        let (_, g) = curvature_of_loop_grad(x);
+        assert!((g - fd).norm() < 1e-7 * fd.norm(), "{g} vs {fd}");
+        let d = Vector3::new(0.0, 1.0, -0.5);
+        assert_close_scalar(curvature_of_loop_jvp(x, d).1, g.dot(&d), 1e-12);
+    }
+
+    let x = Vector2::new(1.3, 0.4);
+    let fd = fd_gradient(curvature_generic, x);
+    let (_, g) = curvature_generic_grad(x);
+    assert!((g - fd).norm() < 1e-7 * fd.norm(), "{g} vs {fd}");
+    // On f32 as well.
+    let ((_, _, hv), (_, _, dhv)) = generic_cubic_hvp_jvp(
+        Vector2::new(1.3f32, 0.4),
+        Vector2::new(1.0, 0.0),
+        Vector2::new(0.0, 1.0),
+        Vector2::zeros(),
+    );
+    // H e0 = (2 x1, 2 x0 + cos x1); its derivative along e1: (2, -sin x1).
+    assert!((hv[0] - 0.8).abs() < 1e-6 && (hv[1] - (2.6 + 0.4f32.cos())).abs() < 1e-5);
+    assert!((dhv[0] - 2.0).abs() < 1e-6 && (dhv[1] + 0.4f32.sin()).abs() < 1e-6);
+}
+
+/// Tuples, arrays, index assignment, a determinant, `cross`, `normalize` under three
+/// derivatives.
+#[differentiable(order = 2)]
+fn many_constructs(x: Vector3<f64>) -> f64 {
+    let t = (x[0], x[1] * x[2]);
+    let arr = [x[0] * 2.0, t.1];
+    let m = Matrix2::new(x[0], x[1], x[2], arr[0]);
+    let mut v = Vector2::zeros();
+    v[0] = x[1].tanh();
+    v[1] = m.determinant();
+    let w = m * v;
+    let c = x.cross(&Vector3::new(1.0, 2.0, 0.5));
+    w.norm() + c.dot(&x) + t.0.powi(3) + m.transpose().trace() + x.normalize()[0]
+}
+
+#[differentiable(order = 2)]
+fn exits_and_match(x: Vector3<f64>) -> f64 {
+    let mut s = x[0];
+    let mut i = 0;
+    while i < 3 {
+        if s > 10.0 {
+            break;
+        }
+        s = s * x[i] + 1.0;
+        i += 1;
+    }
+    let mut acc = 0.0;
+    for k in 0..3 {
+        if k == 1 {
+            continue;
+        }
+        acc += (x[k] * s).sin();
+    }
+    match i {
+        0 => acc,
+        _ => acc * s + x.max(),
+    }
+}
+
+#[differentiable(order = 2)]
+fn matrix_recurrence(x: Vector2<f64>) -> f64 {
+    let mut y = x;
+    for _ in 0..3 {
+        y = Matrix2::new(0.5, 0.1, -0.2, 0.8) * y + x.component_mul(&y);
+        if y.norm() > 100.0 {
+            y *= 0.5;
+        }
+    }
+    y.x.atan2(y.y) + y.x.hypot(y.y) + y.x.max(y.y) + y.x.clamp(-1.0, 1.0) + y.x.mul_add(y.y, 1.0)
+}
+
+#[differentiable]
+fn curvature_of_constructs(x: Vector3<f64>) -> f64 {
+    let (_, g, h) = many_constructs_hvp(x, x);
+    g.dot(&h)
+}
+#[differentiable]
+fn curvature_of_exits(x: Vector3<f64>) -> f64 {
+    let (_, g, h) = exits_and_match_hvp(x, x);
+    g.dot(&h)
+}
+#[differentiable]
+fn curvature_of_recurrence(x: Vector2<f64>) -> f64 {
+    let (_, g, h) = matrix_recurrence_hvp(x, x);
+    g.dot(&h)
+}
+
+#[test]
+fn hvp_of_loops_exits_and_matrix_code_is_differentiable() {
+    let x = Vector3::new(0.3, -0.8, 1.2);
+    for (g, fd) in [
+        (
+            curvature_of_constructs_grad(x).1,
+            fd_gradient(curvature_of_constructs, x),
+        ),
+        (
+            curvature_of_exits_grad(x).1,
+            fd_gradient(curvature_of_exits, x),
+        ),
+    ] {
+        assert!((g - fd).norm() < 1e-6 * fd.norm().max(1.0), "{g} vs {fd}");
+    }
+    let x = Vector2::new(0.3, -0.8);
+    let (g, fd) = (
+        curvature_of_recurrence_grad(x).1,
+        fd_gradient(curvature_of_recurrence, x),
+    );
+    assert!((g - fd).norm() < 1e-6 * fd.norm().max(1.0), "{g} vs {fd}");
+    let d = Vector2::new(1.0, 0.3);
+    assert_close_scalar(curvature_of_recurrence_jvp(x, d).1, g.dot(&d), 1e-12);
+}

@@ -183,6 +183,34 @@ pub fn split<D: Split>(d: D) -> (D::Base, D::Base) {
     d.split()
 }
 
+/// The four parts of a dual value of dual values, each of the base shape.
+pub type Parts4<D> = (BaseOf<D>, BaseOf<D>, BaseOf<D>, BaseOf<D>);
+
+/// The base shape of a dual value of dual values.
+pub type BaseOf<D> = <<D as Split>::Base as Split>::Base;
+
+/// The parts of a dual value of dual values (a rule lifted twice, for third derivatives):
+/// `(value, tangent, second tangent of the value, second tangent of the tangent)`.
+///
+/// ```
+/// use ad_core::lift::{lift, split_twice};
+/// use ad_core::rules::mul;
+/// // x y at x = 2 + e 1 + e' 3 + e e' 4, y = 5: the product scales every part by 5.
+/// let x = lift(&lift(&2.0_f64, &3.0), &lift(&1.0, &4.0));
+/// let y = lift(&lift(&5.0_f64, &0.0), &lift(&0.0, &0.0));
+/// assert_eq!(split_twice(mul::value(&x, &y)), (10.0, 5.0, 15.0, 20.0));
+/// ```
+#[inline(always)]
+pub fn split_twice<D: Split>(d: D) -> Parts4<D>
+where
+    D::Base: Split,
+{
+    let (value, tangent) = d.split();
+    let (v, tv) = value.split();
+    let (t, tt) = tangent.split();
+    (v, t, tv, tt)
+}
+
 /// The marker of the dual shape of `T` (an argument a rule reads only for its shape): a
 /// [`Ty`] or a [`Shape`].
 #[inline(always)]

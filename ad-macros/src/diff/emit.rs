@@ -973,25 +973,44 @@ impl<'a> Emitter<'a> {
                 kind,
                 i,
                 args,
+                nested,
             } => {
                 let rule = mixed(rule);
                 let f = format_ident!("{}{}", kind, i);
+                let dual = |v: TokenStream, d: Option<TokenStream>| match d {
+                    Some(d) => quote!(::ad::__rt::lift(#v, #d)),
+                    None => quote!(::ad::__rt::lift_constant(#v)),
+                };
                 let args = args.iter().map(|a| match a {
-                    LiftArg::Dual(v, Some(d)) => {
-                        let (v, d) = (self.r(*v, mode), self.r(*d, mode));
-                        quote!(&::ad::__rt::lift(#v, #d))
+                    LiftArg::Dual(v, d) => {
+                        let d = dual(self.r(*v, mode), d.map(|d| self.r(d, mode)));
+                        quote!(&#d)
                     }
-                    LiftArg::Dual(v, None) => {
-                        let v = self.r(*v, mode);
-                        quote!(&::ad::__rt::lift_constant(#v))
+                    LiftArg::Dual2 { v, tv, d, td } => {
+                        let value = dual(self.r(*v, mode), tv.map(|t| self.r(t, mode)));
+                        let tangent = d.map(|d| {
+                            let t = dual(self.r(d, mode), td.map(|t| self.r(t, mode)));
+                            quote!(&#t)
+                        });
+                        let d = dual(quote!(&#value), tangent);
+                        quote!(&#d)
                     }
-                    LiftArg::Type(m) => {
+                    LiftArg::Type(m, twice) => {
                         let m = self.name(*m);
-                        quote!(::ad::__rt::lift_type(#m))
+                        if *twice {
+                            quote!(::ad::__rt::lift_type(::ad::__rt::lift_type(#m)))
+                        } else {
+                            quote!(::ad::__rt::lift_type(#m))
+                        }
                     }
                     LiftArg::Plain(v) => self.r(*v, mode),
                 });
-                quote_spanned!(span=> ::ad::__rt::split(::ad::__rt::#rule::#f(#(#args),*)))
+                let split = if *nested {
+                    quote!(split_twice)
+                } else {
+                    quote!(split)
+                };
+                quote_spanned!(span=> ::ad::__rt::#split(::ad::__rt::#rule::#f(#(#args),*)))
             }
             POp::PullbackJvp { pbd, g, dg } => {
                 let (pbd, g) = (self.name(*pbd), self.name(*g));

@@ -140,6 +140,9 @@ pub enum POp {
         kind: &'static str,
         i: usize,
         args: Vec<LiftArg>,
+        /// Lifted twice (its arguments are [`LiftArg::Dual2`]): the result splits into the
+        /// value, its tangent of the first lifting, and the tangents of both of the second.
+        nested: bool,
     },
     /// The forward mode of a pullback: `pbd(g, dg)` gives the cotangents and their tangents.
     PullbackJvp {
@@ -303,10 +306,35 @@ pub enum POp {
 pub enum LiftArg {
     /// A value and its tangent (`None`: zero).
     Dual(Var, Option<Var>),
-    /// The marker of a value's type.
-    Type(Var),
+    /// A lifted argument lifted again (a rule of a [`POp::Lifted`] under a second forward
+    /// mode): the value `v` and its tangent `d` of the first lifting, each with its tangent of
+    /// the second (`tv`, `td`; `None`: zero), as a dual number of dual numbers.
+    Dual2 {
+        v: Var,
+        tv: Option<Var>,
+        d: Option<Var>,
+        td: Option<Var>,
+    },
+    /// The marker of a value's type (of its dual shape, or with `twice` of the dual shape of
+    /// that).
+    Type(Var, bool),
     /// An index, passed as it is.
     Plain(Var),
+}
+
+impl LiftArg {
+    /// The variables the argument reads.
+    pub fn vars(&self) -> Vec<Var> {
+        match self {
+            LiftArg::Dual(v, d) => std::iter::once(*v).chain(*d).collect(),
+            LiftArg::Dual2 { v, tv, d, td } => std::iter::once(*v)
+                .chain(*tv)
+                .chain(*d)
+                .chain(*td)
+                .collect(),
+            LiftArg::Type(v, _) | LiftArg::Plain(v) => vec![*v],
+        }
+    }
 }
 
 /// A tangent argument or entry: a tangent variable, or the zero tangent of a value.
@@ -625,14 +653,19 @@ impl Program {
                 kind,
                 i,
                 args,
+                nested,
             } => {
+                let o = |v: &Option<Var>| v.map_or("0".into(), |v| n(&v));
                 let args = list(args.iter().map(|a| match a {
-                    LiftArg::Dual(v, Some(d)) => format!("{} + e {}", n(v), n(d)),
-                    LiftArg::Dual(v, None) => format!("{} + e 0", n(v)),
-                    LiftArg::Type(m) => format!("type {}", n(m)),
+                    LiftArg::Dual(v, d) => format!("{} + e {}", n(v), o(d)),
+                    LiftArg::Dual2 { v, tv, d, td } => {
+                        format!("({} + e' {}) + e ({} + e' {})", n(v), o(tv), o(d), o(td))
+                    }
+                    LiftArg::Type(m, _) => format!("type {}", n(m)),
                     LiftArg::Plain(v) => n(v),
                 }));
-                format!("lifted {rule}.{kind}{i}({args})")
+                let twice = if *nested { " twice" } else { "" };
+                format!("lifted{twice} {rule}.{kind}{i}({args})")
             }
             POp::PullbackJvp { pbd, g, dg } => {
                 format!("{}({}, {})", n(pbd), n(g), dg.map_or("0".into(), |d| n(&d)))

@@ -19,7 +19,7 @@
 use std::collections::HashSet;
 
 use super::super::ir::Var;
-use super::super::prog::{Arg, LiftArg, POp, PStmt, Program, Role, TangentEntry};
+use super::super::prog::{Arg, POp, PStmt, Program, Role, TangentEntry};
 
 /// Coalesces the moves of the backward sweep of `prog` (its closure, inline or not).
 pub fn coalesce(prog: &mut Program) {
@@ -276,13 +276,7 @@ fn op_vars(op: &POp, out: &mut Vec<Var>) {
         POp::Borrow(inner) => op_vars(inner, out),
         POp::Lifted { args, .. } => {
             for a in args {
-                match a {
-                    LiftArg::Dual(v, d) => {
-                        out.push(*v);
-                        out.extend(*d);
-                    }
-                    LiftArg::Type(v) | LiftArg::Plain(v) => out.push(*v),
-                }
+                out.extend(a.vars());
             }
         }
         POp::PullbackJvp { pbd, g, dg } => {

@@ -147,14 +147,7 @@ fn inputs(op: &POp) -> Vec<Var> {
         POp::TakeIndex { g, .. } => vec![*g],
         POp::Companion { call, .. } => call.uses(),
         POp::Borrow(op) => inputs(op),
-        POp::Lifted { args, .. } => args
-            .iter()
-            .flat_map(|a| match a {
-                LiftArg::Dual(v, d) => vec![Some(*v), *d],
-                LiftArg::Type(v) | LiftArg::Plain(v) => vec![Some(*v)],
-            })
-            .flatten()
-            .collect(),
+        POp::Lifted { args, .. } => args.iter().flat_map(LiftArg::vars).collect(),
         POp::PullbackJvp { pbd, g, dg } => {
             [Some(*pbd), Some(*g), *dg].into_iter().flatten().collect()
         }
@@ -285,11 +278,12 @@ impl Tangent<'_> {
         out
     }
 
-    /// A saved value with a tangent saved beside it: an active value, or the derivatives a
-    /// `map` kept (a pullback of a call is replaced by its forward mode instead).
+    /// A saved value with a tangent saved beside it: an active value (or an active tangent of
+    /// a first forward mode, in a third-order program), or the derivatives a `map` kept (a
+    /// pullback of a call is replaced by its forward mode instead).
     fn has_tangent(&self, v: Var) -> bool {
         match self.prog.var(v).role {
-            Role::Value => self.active(v),
+            Role::Value | Role::Tangent(..) => self.active(v),
             Role::Pullback(_) => self.temps.contains(&self.prog.storage(v)),
             _ => false,
         }
@@ -396,6 +390,46 @@ impl Tangent<'_> {
                         value: vars,
                         tangent,
                         op: POp::MapWithDerivativeJvp { op, d },
+                    });
+                }
+                POp::Lifted {
+                    rule,
+                    kind,
+                    i,
+                    args,
+                    nested: false,
+                } if vars.len() == 2 && args.iter().any(|a| self.lifted_active(a)) => {
+                    // A rule on duals under a second forward mode: on duals of duals, giving
+                    // the value and its first tangent, and the second tangent of each.
+                    let args = args
+                        .into_iter()
+                        .map(|a| match a {
+                            LiftArg::Dual(v, d) => LiftArg::Dual2 {
+                                v,
+                                tv: self.tangent(v),
+                                d,
+                                td: d.and_then(|d| self.tangent(d)),
+                            },
+                            LiftArg::Type(m, _) => LiftArg::Type(m, true),
+                            other => other,
+                        })
+                        .collect();
+                    let mut all = vars.clone();
+                    for v in vars.iter().flatten() {
+                        self.temps.insert(*v);
+                    }
+                    for v in &vars {
+                        all.push(v.map(|v| self.tangent_var(v)));
+                    }
+                    out.push(PStmt::LetTuple {
+                        vars: all,
+                        op: POp::Lifted {
+                            rule,
+                            kind,
+                            i,
+                            args,
+                            nested: true,
+                        },
                     });
                 }
                 other => out.push(PStmt::LetTuple { vars, op: other }),
@@ -589,6 +623,14 @@ impl Tangent<'_> {
         }
     }
 
+    /// Whether a lifted argument carries a tangent of this forward mode.
+    fn lifted_active(&self, a: &LiftArg) -> bool {
+        match a {
+            LiftArg::Dual(v, d) => self.active(*v) || d.is_some_and(|d| self.active(d)),
+            _ => false,
+        }
+    }
+
     /// A derivative rule evaluated on dual numbers.
     fn lifted(&mut self, op: &POp) -> POp {
         let dual = |t: &mut Self, v: Var, diff: bool| {
@@ -611,7 +653,7 @@ impl Tangent<'_> {
                     .zip(diff)
                     .map(|(a, d)| match a {
                         Arg::Ref(v) => dual(self, *v, *d),
-                        Arg::Type(m) => LiftArg::Type(*m),
+                        Arg::Type(m) => LiftArg::Type(*m, false),
                     })
                     .collect();
                 lifted.push(dual(self, *g, true));
@@ -620,6 +662,7 @@ impl Tangent<'_> {
                     kind: "vjp",
                     i: *i,
                     args: lifted,
+                    nested: false,
                 }
             }
             POp::RuleJvp {
@@ -642,6 +685,7 @@ impl Tangent<'_> {
                     kind: "jvp",
                     i: *i,
                     args: lifted,
+                    nested: false,
                 }
             }
             _ => unreachable!("a derivative rule"),
@@ -655,6 +699,9 @@ impl Tangent<'_> {
         }
         Some(match op {
             POp::Copy(x) | POp::Move(x) => self.owned(*x),
+            // A tangent the backward sweep computes again, bound by reference (a third-order
+            // program): its own tangent, bound the same way.
+            POp::Borrow(inner) => POp::Borrow(Box::new(self.tangent_op(var, inner, out)?)),
             POp::Zero(m) => POp::Zero(*m),
             POp::ZeroLike(x) => POp::ZeroLike(*x),
             POp::One | POp::Named(_) => POp::ZeroLike(var),
