@@ -910,8 +910,11 @@ pub mod jacobians_hessians {
     //! assert!((g - Vector2::new(42.0, 24.0)).norm() < 1e-12);
     //! ```
     //!
-    //! Other third derivatives are not written: `order = 2` of code that calls a `_grad` is a
-    //! compile error, and so is differentiating the `f_hvp` of a function that calls others.
+    //! In the same way, `order = 2` of code that calls `g_grad` (a Hessian of a function that
+    //! takes a gradient inside) works when `g` is a free function that calls nothing and maps
+    //! no closure. Other third derivatives are not written: `order = 2` of code that calls a
+    //! `_jvp` is a compile error, and so is differentiating the `f_hvp` of a function that
+    //! calls others.
     //! For Hessians of closures, or of code the macro does not see, use
     //! [`ad::hessian`](crate::hessian) on dual numbers (see [Dual numbers](super::dual_numbers)).
 }
@@ -1333,7 +1336,7 @@ pub mod errors {
     //! | `loop { .. }` never left by `break` | `loop` over differentiated values is not supported ...; use `for i in 0..n` or `while condition` | a `break` in the loop, or `for` / `while` |
     //! | `for x in [a, b, a * b]` | a `for` loop over differentiated values is supported over a variable | `let xs = [a, b, a * b]; for x in xs` |
     //! | `vector![x, 2.0 * x]` | the macro `vector!` on differentiated values is not supported | `Vector2::new(x, 2.0 * x)` |
-    //! | `order = 2` on code that calls a `_grad` | a derivative of a derivative cannot be differentiated again | third derivatives of `_hvp` only; use [`ad::hessian`](crate::hessian) on duals for more |
+    //! | `order = 2` on code that calls a `_jvp`, or the `_grad` of a method | a derivative of a derivative cannot be differentiated again | take the inner derivative with `_grad` of a free function; use [`ad::hessian`](crate::hessian) on duals for more |
     //! | a call of `g_hvp` in differentiable code, `g` calling other functions or mapping a closure | this Hessian-vector product cannot be differentiated: its function calls other functions or maps a closure | write that code inside `g` |
     //! | a call of `g_grad` in differentiable code, `g` calling other functions | this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated | `#[differentiable(order = 2)]` on `g` and on the functions it calls ([nested](super::nested)) |
     //! | `#[differentiable(backward)]` | unknown argument `backward` of `#[differentiable]`; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |

@@ -890,11 +890,12 @@ pub mod __rt {
     )]
     pub trait SecondOrderCompanions {}
 
-    /// What derivatives of derivatives lack: third-order companions of `_grad` and `_jvp`.
+    /// What derivatives of derivatives lack: third-order companions of `_jvp`, and of
+    /// `_grad` of a method or of a function that calls others or maps a closure.
     #[diagnostic::on_unimplemented(
         message = "a derivative of a derivative cannot be differentiated again",
         label = "this call of `_grad` or `_jvp` is inside code whose own second derivative is taken",
-        note = "`ad` writes the third derivatives of `f_hvp` only (a function with `order = 2` that calls no other differentiable function): differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), not a nested `_grad` or `_jvp` of it"
+        note = "`ad` writes third derivatives for `f_hvp`, and for `f_grad` of a free function whose body calls no function and maps no closure; not for `_jvp` or methods: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), or take the inner derivative with `_grad`"
     )]
     pub trait ThirdOrder {}
 

@@ -617,3 +617,142 @@ fn hvp_of_loops_exits_and_matrix_code_is_differentiable() {
     let d = Vector2::new(1.0, 0.3);
     assert_close_scalar(curvature_of_recurrence_jvp(x, d).1, g.dot(&d), 1e-12);
 }
+
+// Third derivatives of `_grad`: a Hessian of code that takes a gradient inside --------------
+
+/// `x0³ + 3 x0 x1²`, whose gradient the next function takes.
+#[differentiable]
+fn bowl3(x: Vector2<f64>) -> f64 {
+    x[0] * x[0] * x[0] + 3.0 * x[1] * x[1] * x[0]
+}
+
+/// `|∇bowl3(x)|²`: its Hessian needs the third derivatives of `bowl3`.
+#[differentiable(order = 2)]
+fn gradient_energy(x: Vector2<f64>) -> f64 {
+    let (_, g) = bowl3_grad(x);
+    g.dot(&g)
+}
+
+#[differentiable]
+fn two_parameters(a: Vector2<f64>, w: f64) -> f64 {
+    a[0] * a[1] * w + (a[0] * w).sin() + w * w * a[1]
+}
+
+#[differentiable]
+fn by_reference(a: &Vector2<f64>) -> f64 {
+    a[0] * a[0] * a[1]
+}
+
+/// Gradients of a function of two parameters (one computed from `x`) and of one taken by
+/// reference, inside a function whose Hessian is taken.
+#[differentiable(order = 2)]
+fn mixed_gradients(x: Vector2<f64>) -> f64 {
+    let (_, (ga, gw)) = two_parameters_grad(x, x[0] * 0.5);
+    let (_, gr) = by_reference_grad(&x);
+    ga.dot(&gr) + gw * gw
+}
+
+#[test]
+fn hessian_of_code_that_takes_a_gradient_is_analytic() {
+    for x in [Vector2::new(0.4, -0.7), Vector2::new(-1.2, 0.3)] {
+        let (y, g, h) = gradient_energy_hessian(x);
+        // With u = 3 x0² + 3 x1²: f = u² + 36 x0² x1².
+        let u = 3.0 * x[0] * x[0] + 3.0 * x[1] * x[1];
+        assert_close_scalar(y, u * u + 36.0 * x[0] * x[0] * x[1] * x[1], 1e-14);
+        let gx = Vector2::new(
+            12.0 * x[0] * u + 72.0 * x[0] * x[1] * x[1],
+            12.0 * x[1] * u + 72.0 * x[0] * x[0] * x[1],
+        );
+        assert!((g - gx).norm() < 1e-12 * gx.norm());
+        let d = 12.0 * u + 72.0 * (x[0] * x[0] + x[1] * x[1]);
+        let hx = Matrix2::new(d, 216.0 * x[0] * x[1], 216.0 * x[0] * x[1], d);
+        assert!((h - hx).norm() < 1e-12 * hx.norm(), "{h} vs {hx}");
+    }
+    // Several parameters, one by reference: against finite differences of the gradient.
+    let x = Vector2::new(0.4, -0.7);
+    let (_, _, h) = mixed_gradients_hessian(x);
+    let eps = 1e-6;
+    for j in 0..2 {
+        let mut xp = x;
+        xp[j] += eps;
+        let mut xm = x;
+        xm[j] -= eps;
+        let column = (mixed_gradients_grad(xp).1 - mixed_gradients_grad(xm).1) / (2.0 * eps);
+        for i in 0..2 {
+            assert_close_scalar(h[(i, j)], column[i], 1e-7);
+        }
+    }
+}
+
+#[test]
+fn second_order_companions_of_grad_are_third_derivatives() {
+    let x = Vector2::new(0.7, -0.3);
+    let (d, t, td) = (
+        Vector2::new(-0.4, 1.1),
+        Vector2::new(0.5, 0.25),
+        Vector2::new(0.3, -0.6),
+    );
+    let (_, _, h) = wavy_hessian(x);
+    let unit = |i: usize| Vector2::from_fn(|k, _| if k == i { 1.0 } else { 0.0 });
+    // Forward over forward: the tangent of the gradient's tangent `H d` along `(t, td)`.
+    let (((y, c), (dy, dc)), ((ty, tc), (tdy, tdc))) = wavy_grad_jvp_jvp(x, d, t, td);
+    assert_eq!((y, c), wavy_grad(x));
+    assert_close_scalar(dy, c.dot(&d), 1e-14);
+    assert!((dc - h * d).norm() < 1e-13 && (tc - h * t).norm() < 1e-13);
+    assert_close_scalar(ty, c.dot(&t), 1e-14);
+    assert_close_scalar(tdy, d.dot(&(h * t)) + c.dot(&td), 1e-13);
+    for i in 0..2 {
+        let (third, _) = wavy_oracle(x, d, t, unit(i));
+        assert_close_scalar(tdc[i], third + (h * td)[i], 1e-12);
+    }
+    // Forward over reverse: the pullback `ybar c + H cbar` and its tangent.
+    let ((y2, c2), (dy2, dc2), pbd) = wavy_grad_vjp_jvp(x, d);
+    assert_eq!((y2, c2), (y, c));
+    assert_close_scalar(dy2, dy, 1e-15);
+    assert!((dc2 - dc).norm() < 1e-15);
+    let (ybar, cbar, dybar, dcbar) = (0.5, Vector2::new(0.3, -1.0), -0.25, Vector2::new(2.0, 0.7));
+    let (xbar, dxbar) = pbd((ybar, cbar), (dybar, dcbar));
+    assert!((xbar - (c * ybar + h * cbar)).norm() < 1e-13);
+    for i in 0..2 {
+        let (third, _) = wavy_oracle(x, d, cbar, unit(i));
+        let expected = dybar * c[i] + ybar * (h * d)[i] + (h * dcbar)[i] + third;
+        assert_close_scalar(dxbar[i], expected, 1e-12);
+    }
+}
+
+/// Elements read by reference in a loop (`for v in x.iter()`), under three derivatives.
+#[differentiable]
+fn cubes_by_reference(x: Vector3<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += v * v * v.sin();
+    }
+    s
+}
+
+#[differentiable(order = 2)]
+fn cubes_gradient_energy(x: Vector3<f64>) -> f64 {
+    let (_, g) = cubes_by_reference_grad(x);
+    g.norm_squared()
+}
+
+#[test]
+fn hessian_through_a_gradient_of_a_loop_over_references() {
+    let x = Vector3::new(0.4, -0.7, 1.3);
+    let (_, _, h) = cubes_gradient_energy_hessian(x);
+    // The energy is a sum over entries of (2 t sin t + t² cos t)²: the Hessian is diagonal.
+    for i in 0..3 {
+        let t = x[i];
+        let (s, c) = t.sin_cos();
+        let q = 2.0 * t * s + t * t * c;
+        let dq = 2.0 * s + 4.0 * t * c - t * t * s;
+        let ddq = 6.0 * c - 6.0 * t * s - t * t * c;
+        let exact = 2.0 * (dq * dq + q * ddq);
+        assert_close_scalar(h[(i, i)], exact, 1e-12);
+        for j in 0..3 {
+            if j != i {
+                assert_eq!(h[(i, j)], 0.0);
+            }
+        }
+    }
+}

@@ -698,6 +698,15 @@ impl Tangent<'_> {
             return None;
         }
         Some(match op {
+            // A reference moved (a tangent of the first forward mode that the backward sweep
+            // recomputes by reference, in a third-order program): its tangent is the
+            // reference's tangent, moved the same way.
+            POp::Move(x) if self.prog.var(var).is_ref && !self.prog.var(var).place => {
+                match self.tangent(*x) {
+                    Some(d) => POp::Move(d),
+                    None => POp::Borrow(Box::new(POp::ZeroLike(*x))),
+                }
+            }
             POp::Copy(x) | POp::Move(x) => self.owned(*x),
             // A tangent the backward sweep computes again, bound by reference (a third-order
             // program): its own tangent, bound the same way.
