@@ -160,6 +160,78 @@ det_adjoint_by_minors!(det7_adjoint, det7_hand_grad, 7, det6_adjoint, 6);
 det_adjoint_by_minors!(det8_adjoint, det8_hand_grad, 8, det7_adjoint, 7);
 det_adjoint_by_minors!(det9_adjoint, det9_hand_grad, 9, det8_adjoint, 8);
 
+/// The same hand-written reverse mode with the generated code's policy for a call inside a
+/// loop: checkpointed. The forward sweep calls the minor's primal and keeps its value; the
+/// backward sweep calls the minor's checkpointed adjoint again. So every level runs the
+/// primals of the levels below it once more: the cost of checkpointing alone, without a tape.
+macro_rules! det_checkpointed_by_minors {
+    ($name:ident, $grad:ident, $n:literal, $minor:ident, $primal:ident, $m:literal) => {
+        #[doc = concat!("Checkpointed hand-written reverse mode of the ", $n, "×", $n, " expansion: adds `dbar` times the gradient to `abar`, returns the value.")]
+        pub fn $name(
+            a: &SMatrix<f64, $n, $n>,
+            dbar: f64,
+            abar: &mut SMatrix<f64, $n, $n>,
+        ) -> f64 {
+            let minor_of = |j: usize| {
+                let mut minor = SMatrix::<f64, $m, $m>::zeros();
+                for i in 1..$n {
+                    let mut c = 0;
+                    for k in 0..$n {
+                        if k != j {
+                            minor[(i - 1, c)] = a[(i, k)];
+                            c += 1;
+                        }
+                    }
+                }
+                minor
+            };
+            // Forward sweep: the primal of each minor, kept.
+            let mut det = 0.0;
+            let mut sign = 1.0;
+            let mut dets = [0.0; $n];
+            for j in 0..$n {
+                dets[j] = $primal(minor_of(j));
+                det += sign * a[(0, j)] * dets[j];
+                sign = -sign;
+            }
+            // Backward sweep: each minor's adjoint, run again.
+            let mut sign = 1.0;
+            for j in 0..$n {
+                let mut minor_bar = SMatrix::<f64, $m, $m>::zeros();
+                $minor(&minor_of(j), sign * a[(0, j)] * dbar, &mut minor_bar);
+                abar[(0, j)] += sign * dets[j] * dbar;
+                for i in 1..$n {
+                    let mut c = 0;
+                    for k in 0..$n {
+                        if k != j {
+                            abar[(i, k)] += minor_bar[(i - 1, c)];
+                            c += 1;
+                        }
+                    }
+                }
+                sign = -sign;
+            }
+            det
+        }
+
+        #[doc = concat!("Value and gradient of the ", $n, "×", $n, " expansion, by the checkpointed hand-written reverse mode.")]
+        pub fn $grad(a: SMatrix<f64, $n, $n>) -> (f64, SMatrix<f64, $n, $n>) {
+            let mut g = SMatrix::zeros();
+            let d = $name(&a, 1.0, &mut g);
+            (d, g)
+        }
+    };
+}
+
+det_checkpointed_by_minors!(det2_checkpointed, det2_checkpointed_grad, 2, det1_adjoint, det1, 1);
+det_checkpointed_by_minors!(det3_checkpointed, det3_checkpointed_grad, 3, det2_checkpointed, det2, 2);
+det_checkpointed_by_minors!(det4_checkpointed, det4_checkpointed_grad, 4, det3_checkpointed, det3, 3);
+det_checkpointed_by_minors!(det5_checkpointed, det5_checkpointed_grad, 5, det4_checkpointed, det4, 4);
+det_checkpointed_by_minors!(det6_checkpointed, det6_checkpointed_grad, 6, det5_checkpointed, det5, 5);
+det_checkpointed_by_minors!(det7_checkpointed, det7_checkpointed_grad, 7, det6_checkpointed, det6, 6);
+det_checkpointed_by_minors!(det8_checkpointed, det8_checkpointed_grad, 8, det7_checkpointed, det7, 7);
+det_checkpointed_by_minors!(det9_checkpointed, det9_checkpointed_grad, 9, det8_checkpointed, det8, 8);
+
 /// A well-conditioned test matrix of size `N`: `1 + (i + 2j) mod 7 / 10` off the diagonal
 /// and `N` on it, the same every run.
 pub fn test_matrix<const N: usize>() -> SMatrix<f64, N, N> {
@@ -181,11 +253,14 @@ mod tests {
     #[test]
     fn expansion_and_gradient_match_lu() {
         macro_rules! check {
-            ($n:literal, $det:ident, $grad:ident, $hand:ident) => {{
+            ($n:literal, $det:ident, $grad:ident, $hand:ident, $ckpt:ident) => {{
                 let a = test_matrix::<$n>();
                 let exact = a.lu().determinant();
                 let (value, g) = $grad(a);
                 let (hand_value, hand_g) = $hand(a);
+                let (ckpt_value, ckpt_g) = $ckpt(a);
+                assert!((ckpt_value - value).abs() <= 1e-12 * exact.abs(), "N = {}", $n);
+                assert!((ckpt_g - g).norm() <= 1e-12 * exact.abs() * g.norm(), "N = {}", $n);
                 assert!(
                     (hand_value - value).abs() <= 1e-12 * exact.abs(),
                     "N = {}",
@@ -208,11 +283,11 @@ mod tests {
                 }
             }};
         }
-        check!(2, det2, det2_grad, det2_hand_grad);
-        check!(3, det3, det3_grad, det3_hand_grad);
-        check!(4, det4, det4_grad, det4_hand_grad);
-        check!(5, det5, det5_grad, det5_hand_grad);
-        check!(6, det6, det6_grad, det6_hand_grad);
-        check!(7, det7, det7_grad, det7_hand_grad);
+        check!(2, det2, det2_grad, det2_hand_grad, det2_checkpointed_grad);
+        check!(3, det3, det3_grad, det3_hand_grad, det3_checkpointed_grad);
+        check!(4, det4, det4_grad, det4_hand_grad, det4_checkpointed_grad);
+        check!(5, det5, det5_grad, det5_hand_grad, det5_checkpointed_grad);
+        check!(6, det6, det6_grad, det6_hand_grad, det6_checkpointed_grad);
+        check!(7, det7, det7_grad, det7_hand_grad, det7_checkpointed_grad);
     }
 }

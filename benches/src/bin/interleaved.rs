@@ -14,8 +14,9 @@
 //!   hand-written adjoints (for Rosenbrock, a fused one-pass gradient and a two-pass one as
 //!   reverse mode computes it);
 //! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
-//!   primal, for sizes 2 to 9 (the small sizes show where the ratio is set: most of the
-//!   work of a large determinant is in its 2×2 to 4×4 minors);
+//!   primal and against two hand-written reverse modes of the same expansion (one pass, and
+//!   checkpointed as the generated code is), for sizes 2 to 9 (the small sizes show where the
+//!   ratio is set: most of the work of a large determinant is in its 2×2 to 4×4 minors);
 //! - `nested`: the Hessian of a 10-dimensional `f64` function by `order = 2` against
 //!   `Dual2Vec` and `num-dual`, `f_hvp` against `f_grad`, and GradBench's `particle` and
 //!   `saddle`, the outer derivative in the four nestings against the outer primal;
@@ -152,7 +153,7 @@ fn loops() -> Vec<Variant> {
 
 fn det() -> Vec<Variant> {
     macro_rules! pair {
-        ($out:ident, $n:literal, $det:ident, $grad:ident, $hand:ident, $calls:literal) => {
+        ($out:ident, $n:literal, $det:ident, $grad:ident, $hand:ident, $ckpt:ident, $calls:literal) => {
             let a = test_matrix::<$n>();
             let base = $out.len();
             $out.push(variant(
@@ -173,17 +174,23 @@ fn det() -> Vec<Variant> {
                 $calls,
                 move || $hand(black_box(a)).1[(0, 1)],
             ));
+            $out.push(variant(
+                concat!("det ", $n, "x", $n, ", hand, checkpointed"),
+                base,
+                $calls,
+                move || $ckpt(black_box(a)).1[(0, 1)],
+            ));
         };
     }
     let mut out = Vec::new();
-    pair!(out, 2, det2, det2_grad, det2_hand_grad, 20000);
-    pair!(out, 3, det3, det3_grad, det3_hand_grad, 5000);
-    pair!(out, 4, det4, det4_grad, det4_hand_grad, 1000);
-    pair!(out, 5, det5, det5_grad, det5_hand_grad, 200);
-    pair!(out, 6, det6, det6_grad, det6_hand_grad, 40);
-    pair!(out, 7, det7, det7_grad, det7_hand_grad, 6);
-    pair!(out, 8, det8, det8_grad, det8_hand_grad, 1);
-    pair!(out, 9, det9, det9_grad, det9_hand_grad, 1);
+    pair!(out, 2, det2, det2_grad, det2_hand_grad, det2_checkpointed_grad, 20000);
+    pair!(out, 3, det3, det3_grad, det3_hand_grad, det3_checkpointed_grad, 5000);
+    pair!(out, 4, det4, det4_grad, det4_hand_grad, det4_checkpointed_grad, 1000);
+    pair!(out, 5, det5, det5_grad, det5_hand_grad, det5_checkpointed_grad, 200);
+    pair!(out, 6, det6, det6_grad, det6_hand_grad, det6_checkpointed_grad, 40);
+    pair!(out, 7, det7, det7_grad, det7_hand_grad, det7_checkpointed_grad, 6);
+    pair!(out, 8, det8, det8_grad, det8_hand_grad, det8_checkpointed_grad, 1);
+    pair!(out, 9, det9, det9_grad, det9_hand_grad, det9_checkpointed_grad, 1);
     out
 }
 
