@@ -912,9 +912,10 @@ pub mod jacobians_hessians {
     //!
     //! In the same way, `order = 2` of code that calls `g_grad` (a Hessian of a function that
     //! takes a gradient inside) works when `g` is a free function that calls nothing and maps
-    //! no closure. Other third derivatives are not written: `order = 2` of code that calls a
-    //! `_jvp` is a compile error, and so is differentiating the `f_hvp` of a function that
-    //! calls others.
+    //! no closure; through `g_jvp` it needs `order = 2` on `g` as well (the third forward mode
+    //! of `g` is eight times its code, so it is written only when asked for). Other third
+    //! derivatives are not written: those of methods, and of functions that call others, are
+    //! a compile error at the call.
     //! For Hessians of closures, or of code the macro does not see, use
     //! [`ad::hessian`](crate::hessian) on dual numbers (see [Dual numbers](super::dual_numbers)).
 }
@@ -1336,7 +1337,7 @@ pub mod errors {
     //! | `loop { .. }` never left by `break` | `loop` over differentiated values is not supported ...; use `for i in 0..n` or `while condition` | a `break` in the loop, or `for` / `while` |
     //! | `for x in [a, b, a * b]` | a `for` loop over differentiated values is supported over a variable | `let xs = [a, b, a * b]; for x in xs` |
     //! | `vector![x, 2.0 * x]` | the macro `vector!` on differentiated values is not supported | `Vector2::new(x, 2.0 * x)` |
-    //! | `order = 2` on code that calls a `_jvp`, or the `_grad` of a method | a derivative of a derivative cannot be differentiated again | take the inner derivative with `_grad` of a free function; use [`ad::hessian`](crate::hessian) on duals for more |
+    //! | `order = 2` on code that calls the `_grad` or `_jvp` of a method, or of a function that calls others | a derivative of a derivative cannot be differentiated again | a free function without calls inside; use [`ad::hessian`](crate::hessian) on duals for more |
     //! | a call of `g_hvp` in differentiable code, `g` calling other functions or mapping a closure | this Hessian-vector product cannot be differentiated: its function calls other functions or maps a closure | write that code inside `g` |
     //! | a call of `g_grad` in differentiable code, `g` calling other functions | this function has no second-order companions, so a call of its `_grad` or `_jvp` cannot be differentiated | `#[differentiable(order = 2)]` on `g` and on the functions it calls ([nested](super::nested)) |
     //! | `#[differentiable(backward)]` | unknown argument `backward` of `#[differentiable]`; expected `wrt(...)`, `forward`, `reverse`, `order = 2` or `jacobian` | one of these |

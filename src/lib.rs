@@ -890,12 +890,12 @@ pub mod __rt {
     )]
     pub trait SecondOrderCompanions {}
 
-    /// What derivatives of derivatives lack: third-order companions of `_jvp`, and of
-    /// `_grad` of a method or of a function that calls others or maps a closure.
+    /// What derivatives of derivatives lack: third-order companions of `_grad` and `_jvp` of
+    /// a method, or of a function that calls others or maps a closure.
     #[diagnostic::on_unimplemented(
         message = "a derivative of a derivative cannot be differentiated again",
         label = "this call of `_grad` or `_jvp` is inside code whose own second derivative is taken",
-        note = "`ad` writes third derivatives for `f_hvp`, and for `f_grad` of a free function whose body calls no function and maps no closure; not for `_jvp` or methods: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), or take the inner derivative with `_grad`"
+        note = "`ad` writes the third derivatives of `f_grad`, `f_jvp` and `f_hvp` for a free function whose body calls no function and maps no closure (the companions of callees stop at the second order); not for methods: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), or write the callee's code without those calls"
     )]
     pub trait ThirdOrder {}
 

@@ -620,8 +620,9 @@ fn hvp_of_loops_exits_and_matrix_code_is_differentiable() {
 
 // Third derivatives of `_grad`: a Hessian of code that takes a gradient inside --------------
 
-/// `x0³ + 3 x0 x1²`, whose gradient the next function takes.
-#[differentiable]
+/// `x0³ + 3 x0 x1²`, whose gradient the next function takes (`order = 2`: also the third
+/// derivatives of its `_jvp`, which `slopes` below needs; those of `_grad` exist without it).
+#[differentiable(order = 2)]
 fn bowl3(x: Vector2<f64>) -> f64 {
     x[0] * x[0] * x[0] + 3.0 * x[1] * x[1] * x[0]
 }
@@ -633,7 +634,8 @@ fn gradient_energy(x: Vector2<f64>) -> f64 {
     g.dot(&g)
 }
 
-#[differentiable]
+/// `order = 2`: the third derivatives of its `_jvp` too.
+#[differentiable(order = 2)]
 fn two_parameters(a: Vector2<f64>, w: f64) -> f64 {
     a[0] * a[1] * w + (a[0] * w).sin() + w * w * a[1]
 }
@@ -755,4 +757,60 @@ fn hessian_through_a_gradient_of_a_loop_over_references() {
             }
         }
     }
+}
+
+// Third derivatives of `_jvp` (with `order = 2` on the callee): a Hessian of code that takes a
+// directional derivative inside ------------------------------------------------------------
+
+/// Directional derivatives of `bowl3`, `wavy` and `two_parameters` (whose direction and
+/// second argument are computed from `x`), inside a function whose Hessian is taken.
+#[differentiable(order = 2)]
+fn slopes(x: Vector2<f64>) -> f64 {
+    let (_, s) = bowl3_jvp(x, Vector2::new(1.0, 0.5));
+    let (_, t) = wavy_jvp(x, x);
+    let (_, u) = two_parameters_jvp(x, x[1], Vector2::new(0.3, 1.0), x[0]);
+    s * s + t * u
+}
+
+#[test]
+fn hessian_of_code_that_takes_a_directional_derivative() {
+    let x = Vector2::new(0.4, -0.7);
+    let (_, g, h) = slopes_hessian(x);
+    assert!((g - fd_gradient(slopes, x)).norm() < 1e-6 * g.norm());
+    let eps = 1e-6;
+    for j in 0..2 {
+        let mut xp = x;
+        xp[j] += eps;
+        let mut xm = x;
+        xm[j] -= eps;
+        let column = (slopes_grad(xp).1 - slopes_grad(xm).1) / (2.0 * eps);
+        for i in 0..2 {
+            assert_close_scalar(h[(i, j)], column[i], 1e-7);
+        }
+    }
+    // Forward over forward (`slopes_jvp_jvp` calls the callees' `_jvp_jvp_jvp`): `dᵀ H t`.
+    let (d, t) = (Vector2::new(1.0, -2.0), Vector2::new(0.5, 0.25));
+    let (_, (_, tdy)) = slopes_jvp_jvp(x, d, t, Vector2::zeros());
+    assert_close_scalar(tdy, d.dot(&(h * t)), 1e-12);
+}
+
+#[test]
+fn third_forward_mode_of_jvp_is_third_derivatives() {
+    let x = Vector2::new(0.7, -0.3);
+    let (d, t, s) = (
+        Vector2::new(-0.4, 1.1),
+        Vector2::new(0.5, 0.25),
+        Vector2::new(0.3, -0.6),
+    );
+    let z = Vector2::zeros();
+    let (((y, dy), (ty, tdy)), ((sy, sdy), (sty, stdy))) = wavy_jvp_jvp_jvp(x, d, t, z, s, z, z, z);
+    let (_, g, h) = wavy_hessian(x);
+    assert_close_scalar(y, wavy(x), 1e-15);
+    assert_close_scalar(dy, g.dot(&d), 1e-14);
+    assert_close_scalar(ty, g.dot(&t), 1e-14);
+    assert_close_scalar(sy, g.dot(&s), 1e-14);
+    assert_close_scalar(tdy, d.dot(&(h * t)), 1e-13);
+    assert_close_scalar(sdy, d.dot(&(h * s)), 1e-13);
+    assert_close_scalar(sty, t.dot(&(h * s)), 1e-13);
+    assert_close_scalar(stdy, wavy_oracle(x, d, t, s).0, 1e-12);
 }

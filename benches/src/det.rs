@@ -223,14 +223,70 @@ macro_rules! det_checkpointed_by_minors {
     };
 }
 
-det_checkpointed_by_minors!(det2_checkpointed, det2_checkpointed_grad, 2, det1_adjoint, det1, 1);
-det_checkpointed_by_minors!(det3_checkpointed, det3_checkpointed_grad, 3, det2_checkpointed, det2, 2);
-det_checkpointed_by_minors!(det4_checkpointed, det4_checkpointed_grad, 4, det3_checkpointed, det3, 3);
-det_checkpointed_by_minors!(det5_checkpointed, det5_checkpointed_grad, 5, det4_checkpointed, det4, 4);
-det_checkpointed_by_minors!(det6_checkpointed, det6_checkpointed_grad, 6, det5_checkpointed, det5, 5);
-det_checkpointed_by_minors!(det7_checkpointed, det7_checkpointed_grad, 7, det6_checkpointed, det6, 6);
-det_checkpointed_by_minors!(det8_checkpointed, det8_checkpointed_grad, 8, det7_checkpointed, det7, 7);
-det_checkpointed_by_minors!(det9_checkpointed, det9_checkpointed_grad, 9, det8_checkpointed, det8, 8);
+det_checkpointed_by_minors!(
+    det2_checkpointed,
+    det2_checkpointed_grad,
+    2,
+    det1_adjoint,
+    det1,
+    1
+);
+det_checkpointed_by_minors!(
+    det3_checkpointed,
+    det3_checkpointed_grad,
+    3,
+    det2_checkpointed,
+    det2,
+    2
+);
+det_checkpointed_by_minors!(
+    det4_checkpointed,
+    det4_checkpointed_grad,
+    4,
+    det3_checkpointed,
+    det3,
+    3
+);
+det_checkpointed_by_minors!(
+    det5_checkpointed,
+    det5_checkpointed_grad,
+    5,
+    det4_checkpointed,
+    det4,
+    4
+);
+det_checkpointed_by_minors!(
+    det6_checkpointed,
+    det6_checkpointed_grad,
+    6,
+    det5_checkpointed,
+    det5,
+    5
+);
+det_checkpointed_by_minors!(
+    det7_checkpointed,
+    det7_checkpointed_grad,
+    7,
+    det6_checkpointed,
+    det6,
+    6
+);
+det_checkpointed_by_minors!(
+    det8_checkpointed,
+    det8_checkpointed_grad,
+    8,
+    det7_checkpointed,
+    det7,
+    7
+);
+det_checkpointed_by_minors!(
+    det9_checkpointed,
+    det9_checkpointed_grad,
+    9,
+    det8_checkpointed,
+    det8,
+    8
+);
 
 /// A well-conditioned test matrix of size `N`: `1 + (i + 2j) mod 7 / 10` off the diagonal
 /// and `N` on it, the same every run.
@@ -259,8 +315,16 @@ mod tests {
                 let (value, g) = $grad(a);
                 let (hand_value, hand_g) = $hand(a);
                 let (ckpt_value, ckpt_g) = $ckpt(a);
-                assert!((ckpt_value - value).abs() <= 1e-12 * exact.abs(), "N = {}", $n);
-                assert!((ckpt_g - g).norm() <= 1e-12 * exact.abs() * g.norm(), "N = {}", $n);
+                assert!(
+                    (ckpt_value - value).abs() <= 1e-12 * exact.abs(),
+                    "N = {}",
+                    $n
+                );
+                assert!(
+                    (ckpt_g - g).norm() <= 1e-12 * exact.abs() * g.norm(),
+                    "N = {}",
+                    $n
+                );
                 assert!(
                     (hand_value - value).abs() <= 1e-12 * exact.abs(),
                     "N = {}",

@@ -183,14 +183,78 @@ fn det() -> Vec<Variant> {
         };
     }
     let mut out = Vec::new();
-    pair!(out, 2, det2, det2_grad, det2_hand_grad, det2_checkpointed_grad, 20000);
-    pair!(out, 3, det3, det3_grad, det3_hand_grad, det3_checkpointed_grad, 5000);
-    pair!(out, 4, det4, det4_grad, det4_hand_grad, det4_checkpointed_grad, 1000);
-    pair!(out, 5, det5, det5_grad, det5_hand_grad, det5_checkpointed_grad, 200);
-    pair!(out, 6, det6, det6_grad, det6_hand_grad, det6_checkpointed_grad, 40);
-    pair!(out, 7, det7, det7_grad, det7_hand_grad, det7_checkpointed_grad, 6);
-    pair!(out, 8, det8, det8_grad, det8_hand_grad, det8_checkpointed_grad, 1);
-    pair!(out, 9, det9, det9_grad, det9_hand_grad, det9_checkpointed_grad, 1);
+    pair!(
+        out,
+        2,
+        det2,
+        det2_grad,
+        det2_hand_grad,
+        det2_checkpointed_grad,
+        20000
+    );
+    pair!(
+        out,
+        3,
+        det3,
+        det3_grad,
+        det3_hand_grad,
+        det3_checkpointed_grad,
+        5000
+    );
+    pair!(
+        out,
+        4,
+        det4,
+        det4_grad,
+        det4_hand_grad,
+        det4_checkpointed_grad,
+        1000
+    );
+    pair!(
+        out,
+        5,
+        det5,
+        det5_grad,
+        det5_hand_grad,
+        det5_checkpointed_grad,
+        200
+    );
+    pair!(
+        out,
+        6,
+        det6,
+        det6_grad,
+        det6_hand_grad,
+        det6_checkpointed_grad,
+        40
+    );
+    pair!(
+        out,
+        7,
+        det7,
+        det7_grad,
+        det7_hand_grad,
+        det7_checkpointed_grad,
+        6
+    );
+    pair!(
+        out,
+        8,
+        det8,
+        det8_grad,
+        det8_hand_grad,
+        det8_checkpointed_grad,
+        1
+    );
+    pair!(
+        out,
+        9,
+        det9,
+        det9_grad,
+        det9_hand_grad,
+        det9_checkpointed_grad,
+        1
+    );
     out
 }
 
