@@ -910,12 +910,12 @@ pub mod jacobians_hessians {
     //! assert!((g - Vector2::new(42.0, 24.0)).norm() < 1e-12);
     //! ```
     //!
-    //! In the same way, `order = 2` of code that calls `g_grad` (a Hessian of a function that
-    //! takes a gradient inside) works when `g` is a free function that calls nothing and maps
-    //! no closure; through `g_jvp` it needs `order = 2` on `g` as well (the third forward mode
-    //! of `g` is eight times its code, so it is written only when asked for). Other third
-    //! derivatives are not written: those of methods, and of functions that call others, are
-    //! a compile error at the call.
+    //! In the same way, `order = 2` of code that calls `g_grad` or `g_jvp` (a Hessian of a
+    //! function that takes a derivative inside) works when `g` is a free function with
+    //! `order = 2` that calls nothing and maps no closure: `order = 2` on `g` is what asks for
+    //! the third derivatives of its `_grad` and `_jvp`. Other third derivatives are not
+    //! written: those of methods, and of functions that call others, are a compile error at
+    //! the call.
     //! For Hessians of closures, or of code the macro does not see, use
     //! [`ad::hessian`](crate::hessian) on dual numbers (see [Dual numbers](super::dual_numbers)).
 }

@@ -895,7 +895,7 @@ pub mod __rt {
     #[diagnostic::on_unimplemented(
         message = "a derivative of a derivative cannot be differentiated again",
         label = "this call of `_grad` or `_jvp` is inside code whose own second derivative is taken",
-        note = "`ad` writes the third derivatives of `f_grad`, `f_jvp` and `f_hvp` for a free function whose body calls no function and maps no closure (the companions of callees stop at the second order); not for methods: differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`), or write the callee's code without those calls"
+        note = "`ad` writes the third derivatives of `f_grad`, `f_jvp` and `f_hvp` for a free function with `#[differentiable(order = 2)]` whose body calls no function and maps no closure (the companions of callees stop at the second order); not for methods: add `order = 2` to the callee, or differentiate the outer function once (its `_grad`, `_jvp` or `_vjp`)"
     )]
     pub trait ThirdOrder {}
 

@@ -5,7 +5,7 @@
 mod common;
 
 use ad::prelude::*;
-use common::{assert_close_scalar, fd_gradient};
+use common::{assert_close, assert_close_scalar, fd_gradient, fd_jacobian};
 use nalgebra::{Matrix2, Matrix3, Matrix4, SVector, Vector1, Vector2, Vector3};
 
 #[differentiable]
@@ -618,10 +618,11 @@ fn hvp_of_loops_exits_and_matrix_code_is_differentiable() {
     assert_close_scalar(curvature_of_recurrence_jvp(x, d).1, g.dot(&d), 1e-12);
 }
 
-// Third derivatives of `_grad`: a Hessian of code that takes a gradient inside --------------
+// Third derivatives of `_grad` (with `order = 2` on the callee): a Hessian of code that takes a
+// gradient inside ---------------------------------------------------------------------------
 
-/// `x0³ + 3 x0 x1²`, whose gradient the next function takes (`order = 2`: also the third
-/// derivatives of its `_jvp`, which `slopes` below needs; those of `_grad` exist without it).
+/// `x0³ + 3 x0 x1²`, whose gradient the next function takes (`order = 2`: the third
+/// derivatives of its `_grad` and `_jvp`).
 #[differentiable(order = 2)]
 fn bowl3(x: Vector2<f64>) -> f64 {
     x[0] * x[0] * x[0] + 3.0 * x[1] * x[1] * x[0]
@@ -634,13 +635,13 @@ fn gradient_energy(x: Vector2<f64>) -> f64 {
     g.dot(&g)
 }
 
-/// `order = 2`: the third derivatives of its `_jvp` too.
+/// `order = 2`: the third derivatives of its `_grad` and `_jvp`.
 #[differentiable(order = 2)]
 fn two_parameters(a: Vector2<f64>, w: f64) -> f64 {
     a[0] * a[1] * w + (a[0] * w).sin() + w * w * a[1]
 }
 
-#[differentiable]
+#[differentiable(order = 2)]
 fn by_reference(a: &Vector2<f64>) -> f64 {
     a[0] * a[0] * a[1]
 }
@@ -673,17 +674,7 @@ fn hessian_of_code_that_takes_a_gradient_is_analytic() {
     // Several parameters, one by reference: against finite differences of the gradient.
     let x = Vector2::new(0.4, -0.7);
     let (_, _, h) = mixed_gradients_hessian(x);
-    let eps = 1e-6;
-    for j in 0..2 {
-        let mut xp = x;
-        xp[j] += eps;
-        let mut xm = x;
-        xm[j] -= eps;
-        let column = (mixed_gradients_grad(xp).1 - mixed_gradients_grad(xm).1) / (2.0 * eps);
-        for i in 0..2 {
-            assert_close_scalar(h[(i, j)], column[i], 1e-7);
-        }
-    }
+    assert_close(&h, &fd_jacobian(|x| mixed_gradients_grad(x).1, x), 1e-7);
 }
 
 #[test]
@@ -723,7 +714,7 @@ fn second_order_companions_of_grad_are_third_derivatives() {
 }
 
 /// Elements read by reference in a loop (`for v in x.iter()`), under three derivatives.
-#[differentiable]
+#[differentiable(order = 2)]
 fn cubes_by_reference(x: Vector3<f64>) -> f64 {
     let mut s = 0.0;
     for v in x.iter() {
@@ -759,8 +750,7 @@ fn hessian_through_a_gradient_of_a_loop_over_references() {
     }
 }
 
-// Third derivatives of `_jvp` (with `order = 2` on the callee): a Hessian of code that takes a
-// directional derivative inside ------------------------------------------------------------
+// Third derivatives of `_jvp`: a Hessian of code that takes a directional derivative inside --
 
 /// Directional derivatives of `bowl3`, `wavy` and `two_parameters` (whose direction and
 /// second argument are computed from `x`), inside a function whose Hessian is taken.
@@ -777,17 +767,7 @@ fn hessian_of_code_that_takes_a_directional_derivative() {
     let x = Vector2::new(0.4, -0.7);
     let (_, g, h) = slopes_hessian(x);
     assert!((g - fd_gradient(slopes, x)).norm() < 1e-6 * g.norm());
-    let eps = 1e-6;
-    for j in 0..2 {
-        let mut xp = x;
-        xp[j] += eps;
-        let mut xm = x;
-        xm[j] -= eps;
-        let column = (slopes_grad(xp).1 - slopes_grad(xm).1) / (2.0 * eps);
-        for i in 0..2 {
-            assert_close_scalar(h[(i, j)], column[i], 1e-7);
-        }
-    }
+    assert_close(&h, &fd_jacobian(|x| slopes_grad(x).1, x), 1e-7);
     // Forward over forward (`slopes_jvp_jvp` calls the callees' `_jvp_jvp_jvp`): `dᵀ H t`.
     let (d, t) = (Vector2::new(1.0, -2.0), Vector2::new(0.5, 0.25));
     let (_, (_, tdy)) = slopes_jvp_jvp(x, d, t, Vector2::zeros());

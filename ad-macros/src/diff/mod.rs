@@ -378,25 +378,26 @@ fn generate(
         return Ok(out);
     }
     let calls_others = second::calls_others(body);
+    let has = second::Has {
+        jvp: args.forward,
+        grad: has_grad,
+        order2: args.order2.is_some(),
+    };
     out.extend(second::companions(
         func,
         sig,
         body,
         &common,
-        &second::Has {
-            jvp: args.forward,
-            grad: has_grad,
-            order2: args.order2.is_some(),
-        },
+        &has,
         !calls_others || args.order2.is_some(),
     ));
     if let Some(span) = args.order2 {
         match second::order_two(func, sig, body, &common, has_grad) {
             Some(t) => out.extend(t),
-            None if !calls_others && !second::jvp_third_order(sig, body, args.forward) => {
+            None if !calls_others && !second::writes_third_order(sig, body, &has) => {
                 return Err(syn::Error::new(
                     span,
-                    "`order = 2` writes `f_hvp` and `f_hessian` for a function of one `SVector<T, N>` parameter taken by value returning a scalar, makes a function that calls other differentiable functions differentiable twice, and writes the third derivatives of `f_jvp` of a free function with `_jvp` that calls none; this function is none of these (its second-order companions exist without the attribute): remove `order = 2`",
+                    "`order = 2` writes `f_hvp` and `f_hessian` for a function of one `SVector<T, N>` parameter taken by value returning a scalar, makes a function that calls other differentiable functions differentiable twice, and writes the third derivatives of `f_grad` and `f_jvp` of a free function that calls none; this function is none of these (a method, or a function that maps a closure; its second-order companions exist without the attribute): remove `order = 2`",
                 ));
             }
             None => {}

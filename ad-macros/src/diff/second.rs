@@ -103,9 +103,9 @@ pub struct Has {
     pub order2: bool,
 }
 
-/// Whether `order = 2` writes the third derivatives of `_jvp` of this function.
-pub fn jvp_third_order(sig: &Sig, body: &Body, has_jvp: bool) -> bool {
-    has_jvp && !sig.is_method && third_order_ready(body)
+/// Whether `order = 2` writes the third derivatives of `_grad` or `_jvp` of this function.
+pub fn writes_third_order(sig: &Sig, body: &Body, has: &Has) -> bool {
+    (has.jvp || has.grad) && !sig.is_method && third_order_ready(body)
 }
 
 fn bare_or_tuple(items: &[TokenStream]) -> TokenStream {
@@ -230,8 +230,9 @@ struct Item {
 }
 
 /// The second-order companions of a function: the cores and the companions of `_grad` and
-/// `_jvp` when `ready`, else stubs that say why at a call that needs them; and
-/// stubs of the third-order companions.
+/// `_jvp` when `ready`, else stubs that say why at a call that needs them; and the third-order
+/// companions (those of `_grad` and `_jvp`), written with `order = 2` for a free function
+/// that calls nothing and maps no closure, else stubs.
 pub fn companions(
     func: &Function,
     sig: &Sig,
@@ -262,12 +263,11 @@ pub fn companions(
             ));
         }
     }
-    // The third derivatives of `_grad` of a free function that calls nothing and maps no
-    // closure; the other third-order companions are stubs.
-    // The third derivatives of `_jvp` (a forward mode applied three times: eight times the
-    // code of the primal) only with `order = 2`; those of `_grad` always.
-    let third = ready && !sig.is_method && third_order_ready(body);
-    let (grad_third, jvp_third) = (third && has.grad, third && has.jvp && has.order2);
+    // The third derivatives of `_grad` and `_jvp` of a free function that calls nothing and
+    // maps no closure, with `order = 2` (written for every function, they made the test suite
+    // build 20 % longer); the other third-order companions are stubs.
+    let third = has.order2 && ready && !sig.is_method && third_order_ready(body);
+    let (grad_third, jvp_third) = (third && has.grad, third && has.jvp);
     if grad_third {
         for (item, body) in third_order_grad(&g, body) {
             out.extend(emit_item(&g, &item, Ok(body)));
@@ -367,6 +367,19 @@ fn items(g: &Gen, has: &Has) -> Vec<Item> {
     items
 }
 
+/// The body of the third-order core: `tangent` (`t_`) over `tangent` (`d_`) over the reverse
+/// program, returning `(y, dy, ty, tdy, pb)` with `pb(g, dg, tg, tdg)`. `AD_DEBUG_EXPAND`
+/// prints its program.
+fn third_order_core(g: &Gen, body: &Body) -> TokenStream {
+    let sig = g.sig;
+    let core2 = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
+    let core3 = tangent::transform(core2, body, "t_");
+    if std::env::var("AD_DEBUG_EXPAND").is_ok_and(|n| g.func.sig.ident == n) {
+        eprintln!("--- third-order core\n{core3}");
+    }
+    Emitter::new(&core3, sig).function_body(Some(&sig.output))
+}
+
 /// `g_grad_jvp_jvp` and `g_grad_vjp_jvp`, the second-order companions of `g_grad`, from the
 /// third-order core (forward mode `t_` of the core `g_vjp_jvp`, whose tangents are `d_`). Its
 /// pullback at `(1, 0, 0, 0)` gives `c = ∇g`, `H d`, `H t` and `D³g[d, t] + H t_d`.
@@ -382,12 +395,7 @@ fn third_order_grad(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
     let output = &sig.output;
     let fn_link = &g.common.fn_link;
     let cot = g.cotangent();
-    let core2 = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
-    let core3 = tangent::transform(core2, body, "t_");
-    if std::env::var("AD_DEBUG_EXPAND").is_ok_and(|n| g.func.sig.ident == n) {
-        eprintln!("--- third-order core\n{core3}");
-    }
-    let core3 = Emitter::new(&core3, sig).function_body(Some(output));
+    let core3 = third_order_core(g, body);
     let d = g.tangent_params("d_");
     let t = g.tangent_params("t_");
     let td = g.tangent_params("t_d_");
@@ -546,9 +554,7 @@ fn third_order_jvp(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
     };
 
     // Forward over reverse of `_jvp`.
-    let core2 = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
-    let core3 = tangent::transform(core2, body, "t_");
-    let core3 = Emitter::new(&core3, sig).function_body(Some(output));
+    let core3 = third_order_core(g, body);
     let plain_cots = g.plain_cotangents();
     let cots = quote!((#(#plain_cots,)* #(#plain_cots),*));
     let vjp_jvp = Item {
@@ -1072,12 +1078,7 @@ fn third_order_hvp(g: &Gen, body: &Body, x_arg: &syn::PatType, v: syn::Ident) ->
         format_ident!("t_{}", xname),
         format_ident!("t_d_{}", xname),
     );
-    let core2 = tangent::transform(adjoint::reverse(body, sig, true), body, "d_");
-    let core3 = tangent::transform(core2, body, "t_");
-    if std::env::var("AD_DEBUG_EXPAND").is_ok_and(|n| g.func.sig.ident == n) {
-        eprintln!("--- third-order core\n{core3}");
-    }
-    let core3 = Emitter::new(&core3, sig).function_body(Some(output));
+    let core3 = third_order_core(g, body);
 
     let [dv, y, ty, pb, gr, hd, ht, third, ybar, gbar, hbar, saved] = [
         "__d_direction",
