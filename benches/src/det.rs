@@ -98,6 +98,43 @@ pub fn det1_adjoint(a: &SMatrix<f64, 1, 1>, dbar: f64, abar: &mut SMatrix<f64, 1
     a[(0, 0)]
 }
 
+/// The minor of `a` without its first row and column `j` (`M = N - 1`), built as the
+/// differentiated code builds it; used by the hand-written reverse modes.
+fn minor_of<const N: usize, const M: usize>(
+    a: &SMatrix<f64, N, N>,
+    j: usize,
+) -> SMatrix<f64, M, M> {
+    let mut minor = SMatrix::<f64, M, M>::zeros();
+    for i in 1..N {
+        let mut c = 0;
+        for k in 0..N {
+            if k != j {
+                minor[(i - 1, c)] = a[(i, k)];
+                c += 1;
+            }
+        }
+    }
+    minor
+}
+
+/// The adjoint of [`minor_of`]: adds the cotangent of the minor to the rows of `abar` below
+/// the first, skipping column `j`.
+fn scatter_minor<const N: usize, const M: usize>(
+    abar: &mut SMatrix<f64, N, N>,
+    minor_bar: &SMatrix<f64, M, M>,
+    j: usize,
+) {
+    for i in 1..N {
+        let mut c = 0;
+        for k in 0..N {
+            if k != j {
+                abar[(i, k)] += minor_bar[(i - 1, c)];
+                c += 1;
+            }
+        }
+    }
+}
+
 /// The same expansion as [`det_by_minors`] written in reverse mode by hand, in one pass: for
 /// each column, the minor is built, the minor's own adjoint gives its determinant and its
 /// gradient (scaled by the cotangent of the product it enters), and the gradient is scattered
@@ -113,30 +150,13 @@ macro_rules! det_adjoint_by_minors {
             let mut det = 0.0;
             let mut sign = 1.0;
             for j in 0..$n {
-                let mut minor = SMatrix::<f64, $m, $m>::zeros();
-                for i in 1..$n {
-                    let mut c = 0;
-                    for k in 0..$n {
-                        if k != j {
-                            minor[(i - 1, c)] = a[(i, k)];
-                            c += 1;
-                        }
-                    }
-                }
+                let minor: SMatrix<f64, $m, $m> = minor_of(a, j);
                 let w = sign * a[(0, j)];
                 let mut minor_bar = SMatrix::<f64, $m, $m>::zeros();
                 let dm = $minor(&minor, w * dbar, &mut minor_bar);
                 det += w * dm;
                 abar[(0, j)] += sign * dm * dbar;
-                for i in 1..$n {
-                    let mut c = 0;
-                    for k in 0..$n {
-                        if k != j {
-                            abar[(i, k)] += minor_bar[(i - 1, c)];
-                            c += 1;
-                        }
-                    }
-                }
+                scatter_minor(abar, &minor_bar, j);
                 sign = -sign;
             }
             det
@@ -172,25 +192,12 @@ macro_rules! det_checkpointed_by_minors {
             dbar: f64,
             abar: &mut SMatrix<f64, $n, $n>,
         ) -> f64 {
-            let minor_of = |j: usize| {
-                let mut minor = SMatrix::<f64, $m, $m>::zeros();
-                for i in 1..$n {
-                    let mut c = 0;
-                    for k in 0..$n {
-                        if k != j {
-                            minor[(i - 1, c)] = a[(i, k)];
-                            c += 1;
-                        }
-                    }
-                }
-                minor
-            };
             // Forward sweep: the primal of each minor, kept.
             let mut det = 0.0;
             let mut sign = 1.0;
             let mut dets = [0.0; $n];
             for j in 0..$n {
-                dets[j] = $primal(minor_of(j));
+                dets[j] = $primal(minor_of(a, j));
                 det += sign * a[(0, j)] * dets[j];
                 sign = -sign;
             }
@@ -198,17 +205,9 @@ macro_rules! det_checkpointed_by_minors {
             let mut sign = 1.0;
             for j in 0..$n {
                 let mut minor_bar = SMatrix::<f64, $m, $m>::zeros();
-                $minor(&minor_of(j), sign * a[(0, j)] * dbar, &mut minor_bar);
+                $minor(&minor_of(a, j), sign * a[(0, j)] * dbar, &mut minor_bar);
                 abar[(0, j)] += sign * dets[j] * dbar;
-                for i in 1..$n {
-                    let mut c = 0;
-                    for k in 0..$n {
-                        if k != j {
-                            abar[(i, k)] += minor_bar[(i - 1, c)];
-                            c += 1;
-                        }
-                    }
-                }
+                scatter_minor(abar, &minor_bar, j);
                 sign = -sign;
             }
             det

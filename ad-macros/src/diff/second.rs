@@ -268,13 +268,16 @@ pub fn companions(
     // build 20 % longer); the other third-order companions are stubs.
     let third = has.order2 && ready && !sig.is_method && third_order_ready(body);
     let (grad_third, jvp_third) = (third && has.grad, third && has.jvp);
-    if grad_third {
-        for (item, body) in third_order_grad(&g, body) {
-            out.extend(emit_item(&g, &item, Ok(body)));
+    if third {
+        let core3 = third_order_core(&g, body);
+        let mut written = Vec::new();
+        if grad_third {
+            written.extend(third_order_grad(&g, &core3));
         }
-    }
-    if jvp_third {
-        for (item, body) in third_order_jvp(&g, body) {
+        if jvp_third {
+            written.extend(third_order_jvp(&g, body, &core3));
+        }
+        for (item, body) in written {
             out.extend(emit_item(&g, &item, Ok(body)));
         }
     }
@@ -390,12 +393,11 @@ fn third_order_core(g: &Gen, body: &Body) -> TokenStream {
 ///   `ybar c + H cbar`; its tangent in the direction `d` of `x` and `(dybar, dcbar)` of the
 ///   cotangent is `dybar c + ybar H d + H dcbar + D³g[d, cbar]`: the core with `t = cbar`
 ///   and `t_d = dcbar`.
-fn third_order_grad(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
+fn third_order_grad(g: &Gen, core3: &TokenStream) -> Vec<(Item, TokenStream)> {
     let sig = g.sig;
     let output = &sig.output;
     let fn_link = &g.common.fn_link;
     let cot = g.cotangent();
-    let core3 = third_order_core(g, body);
     let d = g.tangent_params("d_");
     let t = g.tangent_params("t_");
     let td = g.tangent_params("t_d_");
@@ -427,7 +429,7 @@ fn third_order_grad(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
         ::ad::__rt::zero_like(&#y),
         ::ad::__rt::zero_like(&#y),
     ));
-    let (_, _, plain) = stub_bodies();
+    let (triple, _, plain) = stub_bodies();
     let tangent_out = quote!(::ad::Tangent<#output>);
     let jvp_jvp = Item {
         name: g.name("grad_jvp_jvp"),
@@ -446,7 +448,6 @@ fn third_order_grad(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
         let (#c, #dc, #tc, #tdc) = #seed;
         (((#y, #c), (#dy, #dc)), ((#ty, #tc), (#tdy, #tdc)))
     };
-    let (triple, _, _) = stub_bodies();
     let vjp_jvp = Item {
         name: g.name("grad_vjp_jvp"),
         extra: d.clone(),
@@ -517,7 +518,7 @@ fn third_order_grad(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
 ///   `pbd(dybar, ybar)`; its forward mode in the direction `(t, t_d)` of `(x, d)` and
 ///   `(tybar, tdybar)` of the cotangent is the third-order core's
 ///   `pb(dybar, ybar, tdybar, tybar)`.
-fn third_order_jvp(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
+fn third_order_jvp(g: &Gen, body: &Body, core3: &TokenStream) -> Vec<(Item, TokenStream)> {
     let sig = g.sig;
     let output = &sig.output;
     let fn_link = &g.common.fn_link;
@@ -554,7 +555,6 @@ fn third_order_jvp(g: &Gen, body: &Body) -> Vec<(Item, TokenStream)> {
     };
 
     // Forward over reverse of `_jvp`.
-    let core3 = third_order_core(g, body);
     let plain_cots = g.plain_cotangents();
     let cots = quote!((#(#plain_cots,)* #(#plain_cots),*));
     let vjp_jvp = Item {
@@ -641,22 +641,13 @@ fn third_order(g: &Gen, has: &Has) -> Vec<Item> {
         return items;
     }
     let (triple, _, plain) = stub_bodies();
-    // A stub takes its tangent arguments of any type; only their number matters.
-    let any = |n: usize, from: usize| -> Vec<(syn::Ident, TokenStream)> {
-        (from..from + n)
-            .map(|i| {
-                let ty = format_ident!("__AdArg{}", i);
-                (format_ident!("__arg{}", i), quote!(#ty))
-            })
-            .collect()
-    };
     let vjp_ret = quote!((__AdWhy, __AdWhy, impl Fn(__AdWhy, __AdWhy) -> __AdWhy));
     let jvp_ret = quote!(((__AdWhy, __AdWhy), (__AdWhy, __AdWhy)));
-    let doc = "Stub: a derivative of a derivative cannot be differentiated again (`ad` writes derivatives up to the second order).".to_string();
+    let doc = "Stub: a derivative of a derivative cannot be differentiated again (`ad` writes these third derivatives with `order = 2` for a free function that calls nothing and maps no closure).".to_string();
     let mut push = |name: &str, n: usize, ret: &TokenStream, stub: &TokenStream| {
         items.push(Item {
             name: g.name(name),
-            extra: any(n, 0),
+            extra: any_args(n),
             ret: ret.clone(),
             doc: doc.clone(),
             stub: stub.clone(),
@@ -671,6 +662,16 @@ fn third_order(g: &Gen, has: &Has) -> Vec<Item> {
         push("jvp_jvp_jvp", 7 * k, &jvp_ret, &plain);
     }
     items
+}
+
+/// The extra arguments of a stub: any types, since only their number matters.
+fn any_args(n: usize) -> Vec<(syn::Ident, TokenStream)> {
+    (0..n)
+        .map(|i| {
+            let ty = format_ident!("__AdArg{}", i);
+            (format_ident!("__arg{}", i), quote!(#ty))
+        })
+        .collect()
 }
 
 /// The bodies of stubs returning `(a, b, pullback)`, `(a, pullback)` and a plain value.
@@ -989,27 +990,19 @@ pub fn order_two(
     let third = if !third_order_ready(body) {
         let doc = "Stub: differentiating the Hessian-vector product of a function that calls other functions or maps a closure needs third derivatives that `ad` does not write.".to_string();
         let (_, pair, _) = stub_bodies();
-        let any = |n: usize| -> Vec<(syn::Ident, TokenStream)> {
-            (0..n)
-                .map(|i| {
-                    let ty = format_ident!("__AdArg{}", i);
-                    (format_ident!("__arg{}", i), quote!(#ty))
-                })
-                .collect()
-        };
         let mut stubs = TokenStream::new();
         for (suffix, extra, ret, stub) in [
             // The extra arguments follow the function's own `x`: `v` (and for forward mode
             // the tangents of `x` and `v`).
             (
                 "hvp_jvp",
-                any(3),
+                any_args(3),
                 quote!(((#output, #x_ty, #x_ty), (#output, #x_ty, #x_ty))),
                 quote!(unreachable!()),
             ),
             (
                 "hvp_vjp",
-                any(1),
+                any_args(1),
                 quote!(((#output, #x_ty, #x_ty), impl Fn((#output, #x_ty, #x_ty)) -> (#x_ty, #x_ty))),
                 pair,
             ),
