@@ -1,6 +1,10 @@
 //! The generated corpus (see `build.rs`): every function checked in every mode by
 //! `ad_generated::run_cases`. Fails with the function, the point, the numbers and the source
 //! of each function that is wrong.
+//!
+//! Not built under clippy: every lint is allowed on the generated code below, so clippy would
+//! only type-check it again, which costs three minutes of CI (the test build checks it anyway).
+#![cfg(not(clippy))]
 
 #[allow(
     warnings,
