@@ -84,7 +84,49 @@ pub mod __rt {
     pub use ad_core::{
         Differentiable, Dual, DualVec, Tangent, VectorSpace, accumulate, zero_like, zero_of,
     };
-    pub use arrayvec::ArrayVec as ArrayTape;
+    /// The tape of a loop whose iterations all run a constant number of times (a literal range
+    /// inside literal ranges): one slot per iteration of the whole nest, written and read at a
+    /// position the generated code counts in a local variable beside it. Kept out of the tape,
+    /// the position is a plain induction variable, so that the compiler can unroll the loops
+    /// and keep the records in registers (measured on the determinant by minors: see
+    /// `ad-macros/DESIGN.md`).
+    pub struct SlotTape<T, const N: usize>([Option<T>; N]);
+
+    impl<T, const N: usize> SlotTape<T, N> {
+        /// A tape of `N` empty slots.
+        #[inline(always)]
+        #[must_use]
+        pub fn new() -> Self {
+            SlotTape([const { None }; N])
+        }
+
+        /// Writes the record of the iteration at `position`.
+        #[inline(always)]
+        pub fn put(&mut self, position: usize, record: T) {
+            self.0[position] = Some(record);
+        }
+    }
+
+    impl<T, const N: usize> Default for SlotTape<T, N> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl<T, const N: usize> core::ops::Index<usize> for SlotTape<T, N> {
+        type Output = T;
+
+        /// The record of the iteration at `position`, which the forward sweep wrote.
+        #[inline(always)]
+        fn index(&self, position: usize) -> &T {
+            match &self.0[position] {
+                Some(record) => record,
+                None => {
+                    unreachable!("the backward sweep reads only records the forward sweep wrote")
+                }
+            }
+        }
+    }
     pub use nalgebra;
 
     /// `a + b` for tangents, through `VectorSpace` (arrays and tuples have no `+`).

@@ -78,6 +78,9 @@ pub struct Emitter<'a> {
     /// variables (they end with the iteration; a `Vec` built by `push` is not copied per
     /// iteration).
     declared: std::cell::RefCell<Vec<std::collections::HashSet<Var>>>,
+    /// The tapes of loops with a constant trip count (`SlotTape`): records are written and
+    /// read at a position counted in a local beside the tape, not pushed.
+    slots: std::collections::HashSet<Var>,
 }
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
@@ -206,6 +209,17 @@ impl<'a> Emitter<'a> {
         if let Some(c) = &prog.closure {
             each_stmt(&c.stmts, &mut note_shaped);
         }
+        let mut slots = std::collections::HashSet::new();
+        each_stmt(&prog.stmts, &mut |s| {
+            if let PStmt::Let {
+                var,
+                op: POp::TapeNew { array: Some(_), .. },
+                ..
+            } = s
+            {
+                slots.insert(*var);
+            }
+        });
         Emitter {
             prog,
             sig,
@@ -214,6 +228,23 @@ impl<'a> Emitter<'a> {
             saved,
             shaped,
             declared: Default::default(),
+            slots,
+        }
+    }
+
+    /// The position counter of a [`SlotTape`](Emitter::slots): how many records the forward
+    /// sweep has written.
+    fn position(&self, tape: Var) -> Ident {
+        quote::format_ident!("{}_pos", self.name(tape))
+    }
+
+    /// The number of records on `tape`.
+    fn tape_len(&self, tape: Var) -> TokenStream {
+        if self.slots.contains(&tape) {
+            self.position(tape).to_token_stream()
+        } else {
+            let t = self.name(tape);
+            quote!(#t.len())
         }
     }
 
@@ -478,6 +509,17 @@ impl<'a> Emitter<'a> {
 
     fn stmt(&self, s: &PStmt, mode: Mode) -> TokenStream {
         match s {
+            PStmt::Let {
+                var,
+                op: POp::TapeNew { array: Some(n), .. },
+                ..
+            } => {
+                let (t, pos) = (self.name(*var), self.position(*var));
+                quote! {
+                    let mut #t = ::ad::__rt::SlotTape::<_, #n>::new();
+                    let mut #pos = 0usize;
+                }
+            }
             PStmt::Let { var, op, mutable } => {
                 let id = self.name(*var);
                 let e = self.op(*var, op, mode);
@@ -730,8 +772,11 @@ impl<'a> Emitter<'a> {
                 saved,
                 counter,
                 end,
+                literal_range,
                 body,
             } => {
+                let slot = self.slots.contains(tape);
+                let len = self.tape_len(*tape);
                 let (tape, index) = (self.name(*tape), self.name(*index));
                 let names: Vec<Ident> = saved.iter().map(|s| self.name(*s)).collect();
                 let derefs = self.derefs(saved);
@@ -739,11 +784,22 @@ impl<'a> Emitter<'a> {
                 // Every iteration of the range ran: read the records along the range itself,
                 // reversed, so that the compiler sees the counter's bounds.
                 if let (Some((name, first)), Some((end, inclusive))) = (counter, end) {
-                    let (first, end) = (self.name(*first), self.name(*end));
-                    let range = if *inclusive {
-                        quote!((#first..=#end))
-                    } else {
-                        quote!((#first..#end))
+                    // A range of literals is written again; its count and bounds were not
+                    // recorded.
+                    let (range, trip) = match literal_range {
+                        Some(r) => (
+                            quote!((#r)),
+                            super::transform::primal::constant_trip_count(r),
+                        ),
+                        None => {
+                            let (first, end) = (self.name(*first), self.name(*end));
+                            let range = if *inclusive {
+                                quote!((#first..=#end))
+                            } else {
+                                quote!((#first..#end))
+                            };
+                            (range, None)
+                        }
                     };
                     let rec = mixed("__record");
                     let read = if saved.is_empty() {
@@ -751,10 +807,30 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!(let (#(#names,)*) = #rec; #derefs)
                     };
-                    let (pre, records) = match count {
-                        None => (TokenStream::new(), quote!(#tape.iter())),
-                        Some(c) => {
-                            let (c, cur) = (self.name(*c), self.name(*cursor));
+                    if slot {
+                        // One record per iteration, read back from the last written: the
+                        // position is an induction variable the compiler can fold.
+                        let cur = self.name(*cursor);
+                        let init = count.is_none().then(|| quote!(let mut #cur = #len;));
+                        return quote! {
+                            #init
+                            #[allow(unused_variables)]
+                            for #name in ::core::iter::Iterator::rev(#range) {
+                                #cur -= 1;
+                                let #rec = &#tape[#cur];
+                                #read
+                                #body
+                            }
+                        };
+                    }
+                    let (pre, records) = match (count, trip) {
+                        (None, _) => (TokenStream::new(), quote!(#tape.iter())),
+                        (Some(c), trip) => {
+                            let cur = self.name(*cursor);
+                            let c = match trip {
+                                Some(n) => quote!(#n),
+                                None => self.name(*c).to_token_stream(),
+                            };
                             (quote!(#cur -= #c;), quote!(#tape[#cur..#cur + #c].iter()))
                         }
                     };
@@ -788,7 +864,7 @@ impl<'a> Emitter<'a> {
                 });
                 match count {
                     None => quote! {
-                        for #index in (0..#tape.len()).rev() { #read #counter #body }
+                        for #index in (0..#len).rev() { #read #counter #body }
                     },
                     Some(c) => {
                         let (c, cur) = (self.name(*c), self.name(*cursor));
@@ -800,13 +876,18 @@ impl<'a> Emitter<'a> {
                 }
             }
             PStmt::CursorInit { cursor, tape } => {
-                let (c, t) = (self.name(*cursor), self.name(*tape));
-                quote!(let mut #c = #t.len();)
+                let (c, len) = (self.name(*cursor), self.tape_len(*tape));
+                quote!(let mut #c = #len;)
             }
             PStmt::Push { tape, values } => {
                 let t = self.name(*tape);
                 let vs = values.iter().map(|v| self.saved_value(*v, mode));
-                quote!(#t.push((#(#vs,)*));)
+                if self.slots.contains(tape) {
+                    let pos = self.position(*tape);
+                    quote!(#t.put(#pos, (#(#vs,)*)); #pos += 1;)
+                } else {
+                    quote!(#t.push((#(#vs,)*));)
+                }
             }
             PStmt::BorrowSaved(v) => {
                 let id = self.name(*v);
@@ -1260,17 +1341,14 @@ impl<'a> Emitter<'a> {
                 )
             }
             POp::TapeNew { array, capacity } => match (array, capacity) {
-                (Some(n), _) => quote!(::ad::__rt::ArrayTape::<_, #n>::new()),
+                (Some(n), _) => quote!(::ad::__rt::SlotTape::<_, #n>::new()),
                 (None, Some(c)) => quote!(::std::vec::Vec::with_capacity(#c)),
                 (None, None) => quote!(::std::vec::Vec::new()),
             },
-            POp::TapeLen(t) => {
-                let t = self.name(*t);
-                quote!(#t.len())
-            }
+            POp::TapeLen(t) => self.tape_len(*t),
             POp::CountSince { tape, start } => {
-                let (t, s) = (self.name(*tape), self.name(*start));
-                quote!(#t.len() - #s)
+                let (len, s) = (self.tape_len(*tape), self.name(*start));
+                quote!(#len - #s)
             }
             POp::Record { k, n, values } => {
                 let vs = values.iter().map(|v| self.saved_value(*v, mode));

@@ -448,6 +448,8 @@ pub enum PStmt {
         /// the range ran: the records are then read along `(first..end).rev()`, whose bounds
         /// the compiler sees (an index `x[i]` needs no check).
         end: Option<(Var, bool)>,
+        /// The loop's range when its bounds are literals (a constant trip count).
+        literal_range: Option<TokenStream>,
         body: Vec<PStmt>,
     },
     /// `let cursor = tape.len();` before the backward sweep of a loop nested in another

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use proc_macro2::Span;
 
-use super::super::ir::{Body, Op, Stmt, Var, free_vars};
+use super::super::ir::{Body, LoopKind, Op, Stmt, Var, free_vars};
 use super::super::prog::{Arg, Closure, POp, PStmt, Place, Program, Role};
 use super::super::sig::Sig;
 use super::primal::Sweep;
@@ -527,7 +527,11 @@ impl Backward<'_> {
                     });
                 }
                 Stmt::Loop {
-                    id, carried, body, ..
+                    id,
+                    carried,
+                    body,
+                    kind,
+                    ..
                 } => {
                     if !self.plan.live_regions.contains(id) {
                         continue;
@@ -619,6 +623,18 @@ impl Backward<'_> {
                     let index = self.prog.new_var(Role::Index(*id), Span::call_site());
                     let counter = self.plan.first.get(id).map(|(f, name)| (name.clone(), *f));
                     let end = self.plan.end.get(id).copied();
+                    // A range of literals is written again in the backward sweep, so that the
+                    // compiler sees its bounds (not read from a record).
+                    let literal_range = match kind {
+                        LoopKind::For {
+                            iter, exit: None, ..
+                        } if counter.is_some()
+                            && super::primal::constant_trip_count(iter).is_some() =>
+                        {
+                            Some(iter.clone())
+                        }
+                        _ => None,
+                    };
                     out.push(PStmt::Reverse {
                         tape,
                         count,
@@ -627,6 +643,7 @@ impl Backward<'_> {
                         saved: self.plan.saved_in(Region::Loop(*id)),
                         counter,
                         end,
+                        literal_range,
                         body: s,
                     });
                     for (c, acc) in active.iter().zip(&accs) {

@@ -228,6 +228,7 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
             counter,
             end,
             body,
+            literal_range: _,
         } => {
             out.extend([*tape, *cursor, *index]);
             out.extend(*count);

@@ -273,12 +273,22 @@ impl Plan {
                     self.live_regions.insert(*id);
                     let tape = prog.new_var(Role::Tape(*id), proc_macro2::Span::call_site());
                     self.tape.insert(*id, tape);
+                    // A range of literals that no exit ends early: the backward sweep writes
+                    // the range again and knows the number of records, so the record of the
+                    // enclosing region keeps neither the count nor the bounds.
+                    let literal = matches!(
+                        kind,
+                        LoopKind::For { iter, exit: None, counter: Some(_), .. }
+                            if primal::constant_trip_count(iter).is_some()
+                    );
                     if region != Region::Top {
                         let start = prog.new_var(Role::Start(*id), proc_macro2::Span::call_site());
                         let count = prog.new_var(Role::Count(*id), proc_macro2::Span::call_site());
                         self.start.insert(*id, start);
                         self.count.insert(*id, count);
-                        needs.structural.push((count, region));
+                        if !literal {
+                            needs.structural.push((count, region));
+                        }
                     }
                     let ends: Vec<Var> = carried.iter().map(|c| c.end).collect();
                     for f in free_vars(b, &ends) {
@@ -304,11 +314,15 @@ impl Plan {
                     {
                         let first = prog.new_var(Role::First(*id), c.name.span());
                         self.first.insert(*id, (first, c.name.clone()));
-                        needs.structural.push((first, region));
+                        if !literal {
+                            needs.structural.push((first, region));
+                        }
                         if exit.is_none() {
                             let end = prog.new_var(Role::End(*id), c.name.span());
                             self.end.insert(*id, (end, c.inclusive));
-                            needs.structural.push((end, region));
+                            if !literal {
+                                needs.structural.push((end, region));
+                            }
                         }
                         inner.push(c.name.to_string());
                     }

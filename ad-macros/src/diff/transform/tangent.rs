@@ -585,6 +585,7 @@ impl Tangent<'_> {
                 saved,
                 counter,
                 end,
+                literal_range,
                 body,
             } => {
                 let saved = self.with_tangents(&saved);
@@ -597,6 +598,7 @@ impl Tangent<'_> {
                     saved,
                     counter,
                     end,
+                    literal_range,
                     body,
                 });
             }
