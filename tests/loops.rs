@@ -9,7 +9,7 @@ mod common;
 
 use ad::prelude::*;
 use common::{assert_close, assert_close_scalar, fd_gradient};
-use nalgebra::{SVector, Vector2};
+use nalgebra::{SMatrix, SVector, Vector2};
 
 #[differentiable]
 fn power(x: f64, n: usize) -> f64 {
@@ -339,5 +339,134 @@ fn break_continue_and_early_return() {
             assert_close_scalar(g, fd, 1e-7);
             assert_close_scalar(early_return_jvp(x, mode, 1.0).1, g, 1e-12);
         }
+    }
+}
+
+// Loops with a constant trip count keep their records in slots (`SlotTape`), written at a
+// counted position and read back along the range written again; a nest too large for slots,
+// and constant loops inside or around runtime loops, keep the pushed tape with the count taken
+// from the literal range. Each shape below is checked in both modes against finite
+// differences, and the pullback is called twice.
+
+#[differentiable]
+fn det2_by_minors(a: SMatrix<f64, 2, 2>) -> f64 {
+    a[(0, 0)] * a[(1, 1)] - a[(0, 1)] * a[(1, 0)]
+}
+
+#[differentiable]
+fn det3_by_minors(a: SMatrix<f64, 3, 3>) -> f64 {
+    let mut det = 0.0;
+    let mut sign = 1.0;
+    for j in 0..3 {
+        let mut minor = SMatrix::<f64, 2, 2>::zeros();
+        for i in 1..3 {
+            let mut c = 0;
+            for k in 0..3 {
+                if k != j {
+                    minor[(i - 1, c)] = a[(i, k)];
+                    c += 1;
+                }
+            }
+        }
+        det += sign * a[(0, j)] * det2_by_minors(minor);
+        sign = -sign;
+    }
+    det
+}
+
+#[differentiable]
+fn det4_by_minors(a: SMatrix<f64, 4, 4>) -> f64 {
+    let mut det = 0.0;
+    let mut sign = 1.0;
+    for j in 0..4 {
+        let mut minor = SMatrix::<f64, 3, 3>::zeros();
+        for i in 1..=3 {
+            let mut c = 0;
+            for k in 0..4 {
+                if k != j {
+                    minor[(i - 1, c)] = a[(i, k)];
+                    c += 1;
+                }
+            }
+        }
+        det += sign * a[(0, j)] * det3_by_minors(minor);
+        sign = -sign;
+    }
+    det
+}
+
+/// 10 × 10 = 100 records of an `f64` each: more than an array tape holds.
+#[differentiable]
+fn wide_grid(x: SVector<f64, 4>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..10 {
+        for j in 0..10 {
+            let v = (x[i % 4] * x[j % 4] + 0.1 * (i as f64) - 0.05 * (j as f64)).sin();
+            if v > 0.0 {
+                s += v * v;
+            } else {
+                s -= 0.5 * v;
+            }
+        }
+    }
+    s
+}
+
+/// A constant loop inside a runtime one, and a runtime loop inside a constant one.
+#[differentiable]
+fn mixed_trips(x: SVector<f64, 3>, n: usize) -> f64 {
+    let mut s = 0.0;
+    for t in 0..n {
+        for i in 0..3 {
+            let w = (x[i] + 0.3 * (t as f64)).cos();
+            s += w * x[(i + t) % 3];
+        }
+    }
+    for i in 0..3 {
+        let mut p = x[i];
+        for _ in 0..n {
+            p = (p * 0.9).sin() + x[(i + 1) % 3];
+        }
+        s += p * p;
+    }
+    s
+}
+
+#[test]
+fn constant_loop_nests_in_slots_and_beyond() {
+    let a = SMatrix::<f64, 4, 4>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f64 * 0.3 - 1.0);
+    let (d, g) = det4_by_minors_grad(a);
+    assert_close_scalar(d, a.determinant(), 1e-12);
+    assert_eq!(d, det4_by_minors(a));
+    // The gradient of a determinant is its cofactor matrix: det(A) A^{-T}.
+    let cofactors = a.determinant() * a.try_inverse().unwrap().transpose();
+    assert_close(&g, &cofactors, 1e-10);
+    let (d2, pullback) = det4_by_minors_vjp(a);
+    assert_eq!(d, d2);
+    assert_close(&pullback(2.0), &(g * 2.0), 1e-12);
+    assert_close(&pullback(-0.5), &(g * -0.5), 1e-12);
+    let dir = SMatrix::<f64, 4, 4>::from_fn(|i, j| (i as f64) - 0.5 * (j as f64));
+    assert_close_scalar(det4_by_minors_jvp(a, dir).1, g.dot(&dir), 1e-10);
+
+    let x = SVector::<f64, 4>::new(0.7, -1.1, 0.4, 1.3);
+    let (y, g) = wide_grid_grad(x);
+    assert_eq!(y, wide_grid(x));
+    assert_close(&g, &fd_gradient(wide_grid, x), 1e-6);
+    let (_, pullback) = wide_grid_vjp(x);
+    assert_close(&pullback(3.0), &(g * 3.0), 1e-12);
+    assert_close(&pullback(1.0), &g, 1e-12);
+    let e = SVector::<f64, 4>::new(1.0, 0.5, -0.25, 2.0);
+    assert_close_scalar(wide_grid_jvp(x, e).1, g.dot(&e), 1e-10);
+
+    for n in [0, 1, 4] {
+        let x = SVector::<f64, 3>::new(0.2, -0.6, 0.9);
+        let (y, g) = mixed_trips_grad(x, n);
+        assert_eq!(y, mixed_trips(x, n));
+        assert_close(&g, &fd_gradient(|x| mixed_trips(x, n), x), 1e-6);
+        let (_, pullback) = mixed_trips_vjp(x, n);
+        assert_close(&pullback(-2.0), &(g * -2.0), 1e-12);
+        assert_close(&pullback(1.0), &g, 1e-12);
+        let e = SVector::<f64, 3>::new(-1.0, 0.5, 0.25);
+        assert_close_scalar(mixed_trips_jvp(x, n, e).1, g.dot(&e), 1e-10);
     }
 }
