@@ -511,12 +511,13 @@ impl<'a> Emitter<'a> {
         match s {
             PStmt::Let {
                 var,
-                op: POp::TapeNew { array: Some(n), .. },
+                op: op @ POp::TapeNew { array: Some(_), .. },
                 ..
             } => {
                 let (t, pos) = (self.name(*var), self.position(*var));
+                let e = self.op(*var, op, mode);
                 quote! {
-                    let mut #t = ::ad::__rt::SlotTape::<_, #n>::new();
+                    let mut #t = #e;
                     let mut #pos = 0usize;
                 }
             }
