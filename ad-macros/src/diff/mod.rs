@@ -209,6 +209,7 @@ fn generate(
         unreachable_code,
         unused_variables,
         unused_mut,
+        unused_assignments,
         unused_parens,
         non_snake_case,
         clippy::all,
