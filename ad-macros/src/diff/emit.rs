@@ -1822,22 +1822,6 @@ const UNROLL_BUDGET: usize = 10_000;
 /// ([`UNROLL_BUDGET`]) and `body` leaves no loop early (no `break`, `continue` or `return`
 /// token anywhere in it).
 fn unrolled(iter: &TokenStream, body: &TokenStream) -> Option<Vec<TokenStream>> {
-    fn bare(e: &syn::Expr) -> &syn::Expr {
-        match e {
-            syn::Expr::Group(g) => bare(&g.expr),
-            syn::Expr::Paren(p) => bare(&p.expr),
-            other => other,
-        }
-    }
-    fn int(e: &Option<Box<syn::Expr>>) -> Option<syn::LitInt> {
-        match e.as_deref().map(bare) {
-            Some(syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(i),
-                ..
-            })) => Some(i.clone()),
-            _ => None,
-        }
-    }
     fn walk(ts: &TokenStream, count: &mut usize, exits: &mut bool) {
         for t in ts.clone() {
             *count += 1;
@@ -1850,37 +1834,23 @@ fn unrolled(iter: &TokenStream, body: &TokenStream) -> Option<Vec<TokenStream>> 
             }
         }
     }
-    let expr: syn::Expr = syn::parse2(iter.clone()).ok()?;
-    let syn::Expr::Range(r) = bare(&expr) else {
-        return None;
-    };
-    let (start, end) = (int(&r.start)?, int(&r.end)?);
-    let (first, last): (u64, u64) = (start.base10_parse().ok()?, end.base10_parse().ok()?);
-    let last = match r.limits {
-        syn::RangeLimits::HalfOpen(_) => last.checked_sub(1)?,
-        syn::RangeLimits::Closed(_) => last,
-    };
-    let trip = usize::try_from(last.checked_sub(first)?.checked_add(1)?).ok()?;
+    let range = super::transform::primal::literal_range(iter)?;
     let (mut count, mut exits) = (0, false);
     walk(body, &mut count, &mut exits);
-    if exits || count.checked_mul(trip)? > UNROLL_BUDGET {
+    if exits || count.checked_mul(range.trip)? > UNROLL_BUDGET {
         return None;
     }
-    // `1..=2u8`: the suffix may be on either bound.
-    let suffix = if start.suffix().is_empty() {
-        end.suffix()
-    } else {
-        start.suffix()
-    };
     let integer = [
         "", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
     ];
-    if !integer.contains(&suffix) {
+    if !integer.contains(&range.suffix.as_str()) {
         return None;
     }
+    let suffix = &range.suffix;
     Some(
-        (first..=last)
-            .map(|v| syn::LitInt::new(&format!("{v}{suffix}"), start.span()).to_token_stream())
+        (range.first..)
+            .take(range.trip)
+            .map(|v| syn::LitInt::new(&format!("{v}{suffix}"), range.span).to_token_stream())
             .collect(),
     )
 }

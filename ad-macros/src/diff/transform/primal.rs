@@ -15,10 +15,21 @@ pub const MAX_ARRAY_TAPE: usize = 64;
 /// The same for records that hold only indices, counts and the arms taken (a few words each).
 pub const MAX_ARRAY_TAPE_SMALL: usize = 512;
 
-/// The trip count of `a..b` (or `a..=b`) with integer literal bounds.
-pub fn constant_trip_count(iter: &proc_macro2::TokenStream) -> Option<usize> {
-    /// The expression inside parentheses and the invisible groups of `macro_rules!`
-    /// fragments (`0..$n`).
+/// A range of integer literals, `a..b` or `a..=b`.
+pub struct LiteralRange {
+    /// The first value.
+    pub first: u64,
+    /// The number of values.
+    pub trip: usize,
+    /// The suffix of a bound (`1..=4u8`: `u8`), empty when neither has one.
+    pub suffix: String,
+    /// The span of the start.
+    pub span: proc_macro2::Span,
+}
+
+/// `iter` as a range of integer literals, also inside parentheses and the invisible groups of
+/// `macro_rules!` fragments (`0..$n`).
+pub fn literal_range(iter: &proc_macro2::TokenStream) -> Option<LiteralRange> {
     fn bare(e: &syn::Expr) -> &syn::Expr {
         match e {
             syn::Expr::Group(g) => bare(&g.expr),
@@ -26,24 +37,41 @@ pub fn constant_trip_count(iter: &proc_macro2::TokenStream) -> Option<usize> {
             other => other,
         }
     }
-    let expr: syn::Expr = syn::parse2(iter.clone()).ok()?;
-    let syn::Expr::Range(r) = bare(&expr) else {
-        return None;
-    };
-    let bound = |e: &Option<Box<syn::Expr>>| -> Option<usize> {
+    fn int(e: &Option<Box<syn::Expr>>) -> Option<&syn::LitInt> {
         match e.as_deref().map(bare) {
             Some(syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Int(i),
                 ..
-            })) => i.base10_parse().ok(),
+            })) => Some(i),
             _ => None,
         }
-    };
-    let (start, end) = (bound(&r.start)?, bound(&r.end)?);
-    match r.limits {
-        syn::RangeLimits::HalfOpen(_) => end.checked_sub(start),
-        syn::RangeLimits::Closed(_) => end.checked_sub(start)?.checked_add(1),
     }
+    let expr: syn::Expr = syn::parse2(iter.clone()).ok()?;
+    let syn::Expr::Range(r) = bare(&expr) else {
+        return None;
+    };
+    let (start, end) = (int(&r.start)?, int(&r.end)?);
+    let (first, bound): (u64, u64) = (start.base10_parse().ok()?, end.base10_parse().ok()?);
+    let trip = match r.limits {
+        syn::RangeLimits::HalfOpen(_) => bound.checked_sub(first)?,
+        syn::RangeLimits::Closed(_) => bound.checked_sub(first)?.checked_add(1)?,
+    };
+    let suffix = if start.suffix().is_empty() {
+        end.suffix()
+    } else {
+        start.suffix()
+    };
+    Some(LiteralRange {
+        first,
+        trip: usize::try_from(trip).ok()?,
+        suffix: suffix.to_string(),
+        span: start.span(),
+    })
+}
+
+/// The trip count of `a..b` (or `a..=b`) with integer literal bounds.
+pub fn constant_trip_count(iter: &proc_macro2::TokenStream) -> Option<usize> {
+    literal_range(iter).map(|r| r.trip)
 }
 
 /// Writes the primal program of a lowered body, and with a plan, the forward sweep of reverse
