@@ -835,6 +835,7 @@ impl<'a> Emitter<'a> {
                         // position is an induction variable the compiler can fold.
                         let cur = self.name(*cursor);
                         let init = count.is_none().then(|| quote!(let mut #cur = #len;));
+                        let step = quote!(#cur -= 1; let #rec = &#tape[#cur]; #read #body);
                         if let Some(mut values) =
                             literal_range.as_ref().and_then(|r| unrolled(r, &body))
                         {
@@ -844,22 +845,14 @@ impl<'a> Emitter<'a> {
                                 #({
                                     #[allow(unused_variables)]
                                     let #name = #values;
-                                    #cur -= 1;
-                                    let #rec = &#tape[#cur];
-                                    #read
-                                    #body
+                                    #step
                                 })*
                             };
                         }
                         return quote! {
                             #init
                             #[allow(unused_variables)]
-                            for #name in ::core::iter::Iterator::rev(#range) {
-                                #cur -= 1;
-                                let #rec = &#tape[#cur];
-                                #read
-                                #body
-                            }
+                            for #name in ::core::iter::Iterator::rev(#range) { #step }
                         };
                     }
                     let (pre, records) = match (count, trip) {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use proc_macro2::Span;
 
-use super::super::ir::{Body, LoopKind, Op, Stmt, Var, free_vars};
+use super::super::ir::{Body, Op, Stmt, Var, free_vars};
 use super::super::prog::{Arg, Closure, POp, PStmt, Place, Program, Role};
 use super::super::sig::Sig;
 use super::primal::Sweep;
@@ -527,11 +527,7 @@ impl Backward<'_> {
                     });
                 }
                 Stmt::Loop {
-                    id,
-                    carried,
-                    body,
-                    kind,
-                    ..
+                    id, carried, body, ..
                 } => {
                     if !self.plan.live_regions.contains(id) {
                         continue;
@@ -625,16 +621,7 @@ impl Backward<'_> {
                     let end = self.plan.end.get(id).copied();
                     // A range of literals is written again in the backward sweep, so that the
                     // compiler sees its bounds (not read from a record).
-                    let literal_range = match kind {
-                        LoopKind::For {
-                            iter, exit: None, ..
-                        } if counter.is_some()
-                            && super::primal::constant_trip_count(iter).is_some() =>
-                        {
-                            Some(iter.clone())
-                        }
-                        _ => None,
-                    };
+                    let literal_range = self.plan.literal.get(id).cloned();
                     out.push(PStmt::Reverse {
                         tape,
                         count,

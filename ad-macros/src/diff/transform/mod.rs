@@ -109,6 +109,9 @@ pub struct Plan {
     /// Per such loop that no exit ends early: the variable holding the range's end, and
     /// whether the range is inclusive.
     pub end: HashMap<usize, (Var, bool)>,
+    /// Per such loop over a range of literals: the range, written again in the backward sweep
+    /// (the record of the enclosing region keeps neither its count nor its bounds).
+    pub literal: HashMap<usize, TokenStream>,
     /// The counters bound around each constant (by the loops it is in).
     scope: HashMap<Var, Vec<String>>,
     /// The number of arms of each branch with a record.
@@ -176,6 +179,7 @@ impl Plan {
             record: HashMap::new(),
             first: HashMap::new(),
             end: HashMap::new(),
+            literal: HashMap::new(),
             scope: HashMap::new(),
             arms: HashMap::new(),
             saved: HashMap::new(),
@@ -276,11 +280,18 @@ impl Plan {
                     // A range of literals that no exit ends early: the backward sweep writes
                     // the range again and knows the number of records, so the record of the
                     // enclosing region keeps neither the count nor the bounds.
-                    let literal = matches!(
-                        kind,
-                        LoopKind::For { iter, exit: None, counter: Some(_), .. }
-                            if primal::constant_trip_count(iter).is_some()
-                    );
+                    let literal = match kind {
+                        LoopKind::For {
+                            iter,
+                            exit: None,
+                            counter: Some(_),
+                            ..
+                        } if primal::constant_trip_count(iter).is_some() => {
+                            self.literal.insert(*id, iter.clone());
+                            true
+                        }
+                        _ => false,
+                    };
                     if region != Region::Top {
                         let start = prog.new_var(Role::Start(*id), proc_macro2::Span::call_site());
                         let count = prog.new_var(Role::Count(*id), proc_macro2::Span::call_site());
