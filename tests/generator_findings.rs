@@ -792,3 +792,64 @@ fn a_constant_argument_moved_into_a_call_has_a_zero_tangent() {
     let (_, dy) = moved_constant_arguments_jvp(x.clone(), 3.0, ScaledTangent { k: 1.0 }, 0.5);
     assert_eq!(dy, 2.0 + 0.5 * 40.0);
 }
+
+// Finding 24: every exit of the function in a branch whose arms all return, and an
+// unreachable tail after it (plain Rust warns and compiles). The variable that holds a
+// returned value was declared without a type, and when lowering turned every `return` into a
+// branch value nothing else gave it one: E0282 at the attribute.
+
+#[differentiable]
+#[allow(unreachable_code)] // The unreachable tail is the shape under test.
+fn returns_in_both_arms(x: f64) -> f64 {
+    if x > 1.0 {
+        return x * x;
+    } else {
+        return x.sin();
+    }
+    x + 1.0
+}
+
+#[differentiable]
+#[allow(unreachable_code)]
+fn returns_in_a_value_arm(x: f64) -> f64 {
+    let b: [f64; 2] = if x > 0.0 {
+        if x > 1.0 {
+            return x * x;
+        } else {
+            return 3.0 * x;
+        }
+        [x, x]
+    } else {
+        [x.sin(), 2.0 * x]
+    };
+    b[0] + b[1]
+}
+
+#[test]
+fn exits_in_every_arm_before_an_unreachable_tail() {
+    for (x, y, dy) in [(2.0, 4.0, 4.0), (0.5, 0.5_f64.sin(), 0.5_f64.cos())] {
+        assert_eq!(returns_in_both_arms(x), y);
+        assert_eq!(returns_in_both_arms_jvp(x, 1.0), (y, dy));
+        assert_eq!(returns_in_both_arms_grad(x), (y, dy));
+        let (value, pullback) = returns_in_both_arms_vjp(x);
+        assert_eq!(
+            (value, pullback(2.0), pullback(2.0)),
+            (y, 2.0 * dy, 2.0 * dy)
+        );
+    }
+    let minus_one = -1.0_f64;
+    for (x, y, dy) in [
+        (2.0, 4.0, 4.0),
+        (0.5, 1.5, 3.0),
+        (minus_one, minus_one.sin() - 2.0, minus_one.cos() + 2.0),
+    ] {
+        assert_eq!(returns_in_a_value_arm(x), y);
+        assert_eq!(returns_in_a_value_arm_jvp(x, 1.0), (y, dy));
+        assert_eq!(returns_in_a_value_arm_grad(x), (y, dy));
+        let (value, pullback) = returns_in_a_value_arm_vjp(x);
+        assert_eq!(
+            (value, pullback(0.5), pullback(0.5)),
+            (y, 0.5 * dy, 0.5 * dy)
+        );
+    }
+}

@@ -28,8 +28,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
-/// Rewrites the early exits of a function body.
-pub fn desugar(block: &mut Block) {
+/// Rewrites the early exits of a function body, whose result type is `output`.
+pub fn desugar(block: &mut Block, output: &syn::Type) {
     syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
     let stmts = std::mem::take(&mut block.stmts);
@@ -45,7 +45,9 @@ pub fn desugar(block: &mut Block) {
         let (returned, ret) = (returned_flag(), ret_value());
         let mut out: Vec<Stmt> = vec![
             syn::parse_quote!(let mut #returned = false;),
-            syn::parse_quote!(let mut #ret = ::core::option::Option::None;),
+            // Typed: when every exit is in branches that lowering turns into values, nothing
+            // else gives the variable a type (FINDINGS 24).
+            syn::parse_quote!(let mut #ret: ::core::option::Option<#output> = ::core::option::Option::None;),
         ];
         // A body that ends in a loop left only by `return` has its value in the flag's value.
         let has_tail = matches!(stmts.last(), Some(Stmt::Expr(_, None)))

@@ -131,7 +131,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#e #item);
     };
     let mut block = func.block.clone();
-    desugar::desugar(&mut block);
+    desugar::desugar(&mut block, &sig.output);
     let body = lower::lower(&sig, &func.sig.ident, &block, &mut errors);
     if !errors.is_empty() {
         // The companions still exist, with bodies that cannot run, so that callers type-check
