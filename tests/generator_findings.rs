@@ -853,3 +853,90 @@ fn exits_in_every_arm_before_an_unreachable_tail() {
         );
     }
 }
+
+// Finding 25 (found while minimising 24): in a `let` bound to a branch whose arms may exit,
+// an arm that ended in a statement (`return e;`, `continue;`, `break;`) lost that statement,
+// so the value was read from an empty slot: `_jvp` and `_grad` panicked with an internal error
+// where the primal ran. A `let` whose every arm exits and whose names nothing reads after
+// was an E0282 at the binding.
+
+#[differentiable]
+fn early_return_in_a_let(x: f64) -> f64 {
+    let b = if x > 0.0 {
+        return x * x;
+    } else {
+        2.0 * x
+    };
+    b + 1.0
+}
+
+#[differentiable]
+fn exits_of_a_loop_in_let_values(x: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..5 {
+        let b = if i == 1 {
+            continue;
+        } else {
+            x * (i as f64)
+        };
+        let c = match i {
+            3 => {
+                break;
+            }
+            _ => b * x,
+        };
+        s += c;
+    }
+    s
+}
+
+#[differentiable]
+#[allow(unused_variables, unreachable_code)] // `b` never exists: that is the shape under test.
+fn every_arm_of_a_let_returns(x: f64) -> f64 {
+    let y = 2.0 * x;
+    let b = match x > 0.0 {
+        true => {
+            if x > 1.0 {
+                return y;
+            } else {
+                return x.sin();
+            }
+        }
+        false => {
+            return -x;
+        }
+    };
+    y
+}
+
+#[test]
+fn exits_ending_the_arms_of_a_let_value() {
+    for (x, y, dy) in [(2.0, 4.0, 4.0), (-1.0, -1.0, 2.0)] {
+        assert_eq!(early_return_in_a_let(x), y);
+        assert_eq!(early_return_in_a_let_jvp(x, 1.0), (y, dy));
+        assert_eq!(early_return_in_a_let_grad(x), (y, dy));
+        let (value, pullback) = early_return_in_a_let_vjp(x);
+        assert_eq!(
+            (value, pullback(3.0), pullback(3.0)),
+            (y, 3.0 * dy, 3.0 * dy)
+        );
+    }
+    // i = 0: 0; i = 1 skipped; i = 2: 2 x²; i = 3 ends the loop.
+    let x = 1.5;
+    let (y, dy) = (2.0 * x * x, 4.0 * x);
+    assert_eq!(exits_of_a_loop_in_let_values(x), y);
+    assert_eq!(exits_of_a_loop_in_let_values_jvp(x, 1.0), (y, dy));
+    assert_eq!(exits_of_a_loop_in_let_values_grad(x), (y, dy));
+    let half = 0.5_f64;
+    for (x, y, dy) in [
+        (2.0, 4.0, 2.0),
+        (half, half.sin(), half.cos()),
+        (-2.0, 2.0, -1.0),
+    ] {
+        assert_eq!(every_arm_of_a_let_returns(x), y);
+        assert_eq!(every_arm_of_a_let_returns_jvp(x, 1.0), (y, dy));
+        assert_eq!(every_arm_of_a_let_returns_grad(x), (y, dy));
+        let (value, pullback) = every_arm_of_a_let_returns_vjp(x);
+        assert_eq!((value, pullback(1.0), pullback(1.0)), (y, dy, dy));
+    }
+}

@@ -107,6 +107,9 @@ pub struct Features {
     /// Calls to another generated function's `_grad`/`_jvp` inside a differentiable function
     /// (of a function that calls no other: nesting through calls needs `order = 2`).
     pub nested_diff: bool,
+    /// A value arm of `let b = if/match ..` that ends in `return e;`, `break;` or `continue;`
+    /// instead of its value (finding 25: such an arm lost its exit).
+    pub exit_ending_value_arms: bool,
     /// `#[no_derivative] pub k0: f64` in some generated structs: read like any field, given a
     /// literal by struct literals, left to `..` or `_` by struct patterns.
     pub no_derivative_fields: bool,
@@ -153,6 +156,7 @@ impl Default for Features {
             labelled_loops: true,
             loop_loop: true,
             nested_diff: true,
+            exit_ending_value_arms: true,
             no_derivative_fields: true,
             dynamic_sizes: false,
         }
@@ -197,6 +201,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "labelled_loops",
     "loop_loop",
     "nested_diff",
+    "exit_ending_value_arms",
     "no_derivative_fields",
     "dynamic_sizes",
 ];
@@ -250,6 +255,7 @@ impl Features {
             "labelled_loops" => &mut self.labelled_loops,
             "loop_loop" => &mut self.loop_loop,
             "nested_diff" => &mut self.nested_diff,
+            "exit_ending_value_arms" => &mut self.exit_ending_value_arms,
             "no_derivative_fields" => &mut self.no_derivative_fields,
             "dynamic_sizes" => &mut self.dynamic_sizes,
             _ => return None,

@@ -2113,17 +2113,49 @@ impl<'a> FnGen<'a> {
         }
         let mut b = 0.0;
         let mut act = false;
+        let mut exited = false;
         if let Some(ty) = value {
-            let d = self.rng.random_range(1..=self.lim.max_expr_depth);
-            let e = self.expr(ty, d);
-            b = e.bound;
-            act = self.is_active(&e.code);
-            self.line(out, e.code);
+            let in_loop = !self.loops.is_empty();
+            let f = &self.feat;
+            let may_exit = f.exit_ending_value_arms
+                && if in_loop {
+                    f.exits_anywhere
+                } else {
+                    f.nested_tail_return
+                };
+            let may_return = !in_loop || f.return_in_loops;
+            if may_exit && self.chance(0.2) {
+                // The arm ends in an exit statement instead of its value.
+                if in_loop && !(may_return && self.chance(0.3)) {
+                    let target = self.exit_target();
+                    let word = if self.chance(0.5) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    self.line(out, format!("{word}{target};"));
+                } else {
+                    let e = self.result_expr();
+                    self.line(out, format!("return {e};"));
+                }
+                exited = true;
+            } else {
+                let d = self.rng.random_range(1..=self.lim.max_expr_depth);
+                let e = self.expr(ty, d);
+                b = e.bound;
+                act = self.is_active(&e.code);
+                self.line(out, e.code);
+            }
         }
         self.nesting -= 1;
         self.leave();
         self.in_arm -= 1;
-        let post: Vec<bool> = self.vars.iter().map(|v| v.active).collect();
+        // An arm that exits reaches nothing after the branch.
+        let post: Vec<bool> = if exited {
+            pre.clone()
+        } else {
+            self.vars.iter().map(|v| v.active).collect()
+        };
         for (v, a) in self.vars.iter_mut().zip(&pre) {
             v.active = *a;
         }

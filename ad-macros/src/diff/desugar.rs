@@ -25,6 +25,7 @@
 //! is left in place for lowering to report.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
@@ -195,7 +196,8 @@ impl Desugar {
     /// ret_get(v);`.
     fn split_value_exits(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
         let mut out = Vec::with_capacity(stmts.len());
-        for stmt in stmts {
+        let mut stmts = stmts.into_iter();
+        while let Some(stmt) = stmts.next() {
             let Stmt::Local(local) = &stmt else {
                 out.push(stmt);
                 continue;
@@ -226,6 +228,28 @@ impl Desugar {
             self.count += 1;
             let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
             let branch = store_arm_values(value.clone(), &slot);
+            // Every arm exits, so the value never exists; when nothing after reads the names
+            // the `let` binds, it binds nothing (a slot never stored and never read would
+            // have no type).
+            let idents = |tokens: TokenStream| {
+                let mut names = Vec::new();
+                super::lower::syntax::collect_idents(tokens, &mut names);
+                names
+            };
+            let stores = idents(branch.to_token_stream())
+                .iter()
+                .any(|n| n == "ret_some");
+            let rest = stmts.as_slice();
+            let read_after = idents(quote::quote!(#(#rest)*));
+            let mut bound = Vec::new();
+            super::lower::syntax::pattern_names(&local.pat, &mut bound);
+            if !stores
+                && !matches!(&local.pat, syn::Pat::Type(_))
+                && !bound.iter().any(|n| read_after.contains(n))
+            {
+                out.push(Stmt::Expr(value.clone(), Some(Default::default())));
+                continue;
+            }
             // The type of the slot, from the `let`'s annotation when it has one.
             match &local.pat {
                 syn::Pat::Type(pt) => {
@@ -664,10 +688,12 @@ fn rewrite_returns(stmts: Vec<Stmt>) -> Vec<Stmt> {
 /// ret_some(value);`) instead; an arm that ends in an exit stores nothing.
 fn store_arm_values(branch: Expr, slot: &Ident) -> Expr {
     fn block(mut b: Block, slot: &Ident) -> Block {
-        if let Some(Stmt::Expr(e, None)) = b.stmts.pop() {
-            b.stmts.push(store(e, slot));
-        } else if let Some(last) = b.stmts.pop() {
-            b.stmts.push(last);
+        // Only a tail expression is a value to store; any other last statement (`return e;`,
+        // `continue;`, `s += 1.0;`) stays as it is (FINDINGS 25: it was dropped).
+        match b.stmts.pop() {
+            Some(Stmt::Expr(e, None)) => b.stmts.push(store(e, slot)),
+            Some(last) => b.stmts.push(last),
+            None => {}
         }
         b
     }

@@ -21,7 +21,7 @@ use super::sig::Sig;
 
 mod calls;
 mod control;
-mod syntax;
+pub(super) mod syntax;
 pub(crate) use calls::strip_parens;
 
 use syntax::{closure_head, collect_idents, compound_base, pattern_names, plain_name};

@@ -30,7 +30,7 @@ pub(super) fn compound_base(op: &BinOp) -> Option<(&'static str, BinOp)> {
     })
 }
 
-pub(super) fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
+pub(in crate::diff) fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
     match pat {
         Pat::Ident(pi) => {
             out.push(pi.ident.to_string());
@@ -52,7 +52,7 @@ pub(super) fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
 
 /// Every identifier in `tokens`, including the names read by inline format arguments
 /// (`"{x}"`) of macros.
-pub(super) fn collect_idents(tokens: TokenStream, out: &mut Vec<String>) {
+pub(in crate::diff) fn collect_idents(tokens: TokenStream, out: &mut Vec<String>) {
     for tt in tokens {
         match tt {
             TokenTree::Ident(i) => {
