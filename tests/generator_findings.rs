@@ -940,3 +940,44 @@ fn exits_ending_the_arms_of_a_let_value() {
         assert_eq!((value, pullback(1.0), pullback(1.0)), (y, dy, dy));
     }
 }
+
+// Finding 26 (seed 70, after 25's fix let such arms keep their exits): with an early
+// `return` before it, a `let` whose arm returns a non-`Copy` result (`DVector`) read the
+// returned value into `ret_get` by value and then again where the arms join: E0382.
+
+#[differentiable]
+fn returns_of_a_dynamic_result(x: f64) -> DVector<f64> {
+    if x > 1.0 {
+        return DVector::from_vec(vec![x, 2.0 * x]);
+    }
+    let b = if x > 0.0 {
+        return DVector::from_vec(vec![1.5, x]);
+    } else {
+        3.0 * x
+    };
+    DVector::from_vec(vec![b, x])
+}
+
+#[test]
+fn returned_dynamic_values_are_read_once_per_path() {
+    let w = DVector::from_vec(vec![1.0, 0.5]);
+    for (x, y, dy) in [
+        (2.0, [2.0, 4.0], [1.0, 2.0]),
+        (0.5, [1.5, 0.5], [0.0, 1.0]),
+        (-1.0, [-3.0, -1.0], [3.0, 1.0]),
+    ] {
+        let (y, dy) = (
+            DVector::from_vec(y.to_vec()),
+            DVector::from_vec(dy.to_vec()),
+        );
+        assert_eq!(returns_of_a_dynamic_result(x), y);
+        assert_eq!(
+            returns_of_a_dynamic_result_jvp(x, 1.0),
+            (y.clone(), dy.clone())
+        );
+        let (value, pullback) = returns_of_a_dynamic_result_vjp(x);
+        assert_eq!(value, y);
+        assert_eq!(pullback(w.clone()), dy.dot(&w));
+        assert_eq!(pullback(w.clone()), dy.dot(&w));
+    }
+}

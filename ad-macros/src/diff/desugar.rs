@@ -172,9 +172,11 @@ impl Desugar {
                 let tail_is_value = matches!(remaining.last(), Some(Stmt::Expr(_, None)));
                 let inner = self.block(remaining);
                 if tail_is_value && block_value && self.loops.is_empty() {
+                    // A copy: where arms join, the returned value is read again (a
+                    // non-`Copy` result, FINDINGS 26).
                     let ret = ret_value();
                     out.push(Stmt::Expr(
-                        syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret) }),
+                        syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret.clone()) }),
                         None,
                     ));
                 } else {
