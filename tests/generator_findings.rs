@@ -981,3 +981,43 @@ fn returned_dynamic_values_are_read_once_per_path() {
         assert_eq!(pullback(w.clone()), dy.dot(&w));
     }
 }
+
+// Finding 28 (seed 73, f797): a struct passed twice to a call (`g(x, x)`, the struct `Copy`)
+// whose tangent is not `Copy` (a `#[no_derivative]` field): forward mode moved the tangent
+// into the call twice (E0382), in a branch's value arm where nothing read it after.
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Weighted {
+    w: f64,
+    #[no_derivative]
+    scale: f64,
+}
+
+#[differentiable]
+fn product_of(a: Weighted, b: Weighted) -> f64 {
+    a.w * b.w * a.scale
+}
+
+#[differentiable]
+fn passed_twice(x: Weighted, y: f64) -> f64 {
+    let b = if y > 0.0 { y } else { product_of(x, x) };
+    b * y
+}
+
+#[test]
+fn a_value_passed_twice_has_its_tangent_passed_twice() {
+    let x = Weighted { w: 3.0, scale: 2.0 };
+    // y > 0: y², so 2y in y and nothing in x.
+    let (v, (gx, gy)) = passed_twice_grad(x, 1.5);
+    assert_eq!((v, gx.w, gy), (2.25, 0.0, 3.0));
+    // y ≤ 0: scale w² y, so 2 scale w y in w and scale w² in y.
+    let y = -0.5;
+    let (v, (gx, gy)) = passed_twice_grad(x, y);
+    assert_eq!((v, gx.w, gy), (18.0 * y, 12.0 * y, 18.0));
+    let mut dx = x.zero_tangent();
+    dx.w = 1.0;
+    assert_eq!(passed_twice_jvp(x, y, dx, 0.0), (18.0 * y, 12.0 * y));
+    let (_, pullback) = passed_twice_vjp(x, y);
+    assert_eq!(pullback(2.0).1, 36.0);
+    assert_eq!(pullback(2.0).0.w, 24.0 * y);
+}

@@ -455,7 +455,11 @@ impl<'a> Sweep<'a> {
             Op::Call { args, .. } => {
                 for a in args.iter().filter(|a| a.slot && !a.operand.addr_of) {
                     let v = a.operand.var;
-                    if self.reusable(prog, v, var) {
+                    // A value passed twice (`g(x, x)`, `Copy` in the user's code) is not
+                    // consumed: its tangent is passed twice too, and may not be `Copy`
+                    // (FINDINGS 28).
+                    let twice = args.iter().filter(|b| b.operand.var == v).count() > 1;
+                    if !twice && self.reusable(prog, v, var) {
                         prog.consumed.insert((var, v));
                     }
                 }
