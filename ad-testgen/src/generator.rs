@@ -1358,7 +1358,9 @@ impl<'a> FnGen<'a> {
         let saved = self.closure_var.replace("t".into());
         let depth = self.rng.random_range(1..=2);
         let body = if self.feat.kinks && self.chance(0.2) {
-            let a = self.f64_expr(depth);
+            // The first arm typed, so that an `if` of literals only (`if t < -0.5 { -0.2 }
+            // else { -0.9 }`) is not an ambiguous `{float}` (seed 73, `f270`).
+            let a = self.typed_f64(depth);
             let b = self.f64_expr(1);
             let op = self.choose(&[">", "<"]);
             let c = self.literal();
