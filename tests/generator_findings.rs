@@ -1021,3 +1021,47 @@ fn a_value_passed_twice_has_its_tangent_passed_twice() {
     assert_eq!(pullback(2.0).1, 36.0);
     assert_eq!(pullback(2.0).0.w, 24.0 * y);
 }
+
+// Finding 29 (seed 74, f77): a method called on a constant struct with a constant argument
+// (`lens.weigh(Matrix2::identity(), ..)`): forward mode binds the tangent arguments before
+// the call (finding 23), and the receiver's zero tangent was a reference to a temporary that
+// its `let` dropped: E0716.
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Pair {
+    v: [f64; 2],
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Lens {
+    g: Vector2<f64>,
+}
+
+impl Lens {
+    #[differentiable]
+    fn weigh(&self, m: Matrix2<f64>, p: Pair) -> f64 {
+        self.g[0] * p.v[1] + m[(0, 0)] * p.v[0]
+    }
+}
+
+#[differentiable]
+fn through_a_constant_receiver(x: f64) -> f64 {
+    let lens = Lens {
+        g: Vector2::new(1.0, 2.0),
+    };
+    let mut s = x;
+    if x > 0.0 {
+        s = lens.weigh(Matrix2::identity(), Pair { v: [x, 2.0 * x] });
+    }
+    s
+}
+
+#[test]
+fn a_constant_receiver_with_a_constant_argument() {
+    // x > 0: 1 · 2x + 1 · x; otherwise x.
+    for (x, y, dy) in [(2.0, 6.0, 3.0), (-1.0, -1.0, 1.0)] {
+        assert_eq!(through_a_constant_receiver(x), y);
+        assert_eq!(through_a_constant_receiver_jvp(x, 1.0), (y, dy));
+        assert_eq!(through_a_constant_receiver_grad(x), (y, dy));
+    }
+}

@@ -1707,14 +1707,33 @@ impl<'a> Emitter<'a> {
         if !reads_argument {
             return (TokenStream::new(), entries);
         }
-        let names: Vec<TokenStream> = (0..entries.len())
-            .map(|k| {
-                let id = format_ident!("__tangent_arg{}", k);
-                quote!(#id)
-            })
+        let names: Vec<Ident> = (0..entries.len())
+            .map(|k| format_ident!("__tangent_arg{}", k))
             .collect();
-        let lets = quote!(#(let #names = #entries;)*);
-        (lets, names)
+        let lets = tangents
+            .iter()
+            .zip(&entries)
+            .zip(&names)
+            .map(|((t, e), n)| match t {
+                // The receiver's zero tangent is passed by reference: bound first, so that the
+                // reference outlives this `let` (FINDINGS 29).
+                TangentEntry::Zero {
+                    of, receiver: true, ..
+                } => {
+                    let owned = format_ident!("{}_owned", n);
+                    let r = self.r(*of, mode);
+                    quote! {
+                        let #owned = {
+                            use ::ad::Differentiable as _;
+                            (#r).zero_tangent()
+                        };
+                        let #n = ::ad::__rt::tangent_arg(&#owned);
+                    }
+                }
+                _ => quote!(let #n = #e;),
+            });
+        let lets = quote!(#(#lets)*);
+        (lets, names.iter().map(|n| n.to_token_stream()).collect())
     }
 
     /// A reference to the value of `v`: the variable itself when it holds a reference.
