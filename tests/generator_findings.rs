@@ -793,6 +793,33 @@ fn a_constant_argument_moved_into_a_call_has_a_zero_tangent() {
     assert_eq!(dy, 2.0 + 0.5 * 40.0);
 }
 
+/// A scalar function's primal, `_jvp` and `_grad`.
+type Modes = (
+    fn(f64) -> f64,
+    fn(f64, f64) -> (f64, f64),
+    fn(f64) -> (f64, f64),
+);
+
+/// A scalar function's value and derivative at `x` in every mode: `_jvp`, `_grad`, and the
+/// pullback of `w` from `vjp`, called twice.
+fn every_mode<P: Fn(f64) -> f64>(
+    (primal, jvp, grad): Modes,
+    vjp: impl Fn(f64) -> (f64, P),
+    x: f64,
+    (y, dy): (f64, f64),
+    w: f64,
+) {
+    assert_eq!(primal(x), y, "x = {x}");
+    assert_eq!(jvp(x, 1.0), (y, dy), "x = {x}");
+    assert_eq!(grad(x), (y, dy), "x = {x}");
+    let (value, pullback) = vjp(x);
+    assert_eq!(
+        (value, pullback(w), pullback(w)),
+        (y, w * dy, w * dy),
+        "x = {x}"
+    );
+}
+
 // Finding 24: every exit of the function in a branch whose arms all return, and an
 // unreachable tail after it (plain Rust warns and compiles). The variable that holds a
 // returned value was declared without a type, and when lowering turned every `return` into a
@@ -828,13 +855,16 @@ fn returns_in_a_value_arm(x: f64) -> f64 {
 #[test]
 fn exits_in_every_arm_before_an_unreachable_tail() {
     for (x, y, dy) in [(2.0, 4.0, 4.0), (0.5, 0.5_f64.sin(), 0.5_f64.cos())] {
-        assert_eq!(returns_in_both_arms(x), y);
-        assert_eq!(returns_in_both_arms_jvp(x, 1.0), (y, dy));
-        assert_eq!(returns_in_both_arms_grad(x), (y, dy));
-        let (value, pullback) = returns_in_both_arms_vjp(x);
-        assert_eq!(
-            (value, pullback(2.0), pullback(2.0)),
-            (y, 2.0 * dy, 2.0 * dy)
+        every_mode(
+            (
+                returns_in_both_arms,
+                returns_in_both_arms_jvp,
+                returns_in_both_arms_grad,
+            ),
+            returns_in_both_arms_vjp,
+            x,
+            (y, dy),
+            2.0,
         );
     }
     let minus_one = -1.0_f64;
@@ -843,13 +873,16 @@ fn exits_in_every_arm_before_an_unreachable_tail() {
         (0.5, 1.5, 3.0),
         (minus_one, minus_one.sin() - 2.0, minus_one.cos() + 2.0),
     ] {
-        assert_eq!(returns_in_a_value_arm(x), y);
-        assert_eq!(returns_in_a_value_arm_jvp(x, 1.0), (y, dy));
-        assert_eq!(returns_in_a_value_arm_grad(x), (y, dy));
-        let (value, pullback) = returns_in_a_value_arm_vjp(x);
-        assert_eq!(
-            (value, pullback(0.5), pullback(0.5)),
-            (y, 0.5 * dy, 0.5 * dy)
+        every_mode(
+            (
+                returns_in_a_value_arm,
+                returns_in_a_value_arm_jvp,
+                returns_in_a_value_arm_grad,
+            ),
+            returns_in_a_value_arm_vjp,
+            x,
+            (y, dy),
+            0.5,
         );
     }
 }
@@ -912,32 +945,49 @@ fn every_arm_of_a_let_returns(x: f64) -> f64 {
 #[test]
 fn exits_ending_the_arms_of_a_let_value() {
     for (x, y, dy) in [(2.0, 4.0, 4.0), (-1.0, -1.0, 2.0)] {
-        assert_eq!(early_return_in_a_let(x), y);
-        assert_eq!(early_return_in_a_let_jvp(x, 1.0), (y, dy));
-        assert_eq!(early_return_in_a_let_grad(x), (y, dy));
-        let (value, pullback) = early_return_in_a_let_vjp(x);
-        assert_eq!(
-            (value, pullback(3.0), pullback(3.0)),
-            (y, 3.0 * dy, 3.0 * dy)
+        every_mode(
+            (
+                early_return_in_a_let,
+                early_return_in_a_let_jvp,
+                early_return_in_a_let_grad,
+            ),
+            early_return_in_a_let_vjp,
+            x,
+            (y, dy),
+            3.0,
         );
     }
     // i = 0: 0; i = 1 skipped; i = 2: 2 x²; i = 3 ends the loop.
     let x = 1.5;
     let (y, dy) = (2.0 * x * x, 4.0 * x);
-    assert_eq!(exits_of_a_loop_in_let_values(x), y);
-    assert_eq!(exits_of_a_loop_in_let_values_jvp(x, 1.0), (y, dy));
-    assert_eq!(exits_of_a_loop_in_let_values_grad(x), (y, dy));
+    every_mode(
+        (
+            exits_of_a_loop_in_let_values,
+            exits_of_a_loop_in_let_values_jvp,
+            exits_of_a_loop_in_let_values_grad,
+        ),
+        exits_of_a_loop_in_let_values_vjp,
+        x,
+        (y, dy),
+        2.0,
+    );
     let half = 0.5_f64;
     for (x, y, dy) in [
         (2.0, 4.0, 2.0),
         (half, half.sin(), half.cos()),
         (-2.0, 2.0, -1.0),
     ] {
-        assert_eq!(every_arm_of_a_let_returns(x), y);
-        assert_eq!(every_arm_of_a_let_returns_jvp(x, 1.0), (y, dy));
-        assert_eq!(every_arm_of_a_let_returns_grad(x), (y, dy));
-        let (value, pullback) = every_arm_of_a_let_returns_vjp(x);
-        assert_eq!((value, pullback(1.0), pullback(1.0)), (y, dy, dy));
+        every_mode(
+            (
+                every_arm_of_a_let_returns,
+                every_arm_of_a_let_returns_jvp,
+                every_arm_of_a_let_returns_grad,
+            ),
+            every_arm_of_a_let_returns_vjp,
+            x,
+            (y, dy),
+            1.0,
+        );
     }
 }
 
@@ -1060,8 +1110,16 @@ fn through_a_constant_receiver(x: f64) -> f64 {
 fn a_constant_receiver_with_a_constant_argument() {
     // x > 0: 1 · 2x + 1 · x; otherwise x.
     for (x, y, dy) in [(2.0, 6.0, 3.0), (-1.0, -1.0, 1.0)] {
-        assert_eq!(through_a_constant_receiver(x), y);
-        assert_eq!(through_a_constant_receiver_jvp(x, 1.0), (y, dy));
-        assert_eq!(through_a_constant_receiver_grad(x), (y, dy));
+        every_mode(
+            (
+                through_a_constant_receiver,
+                through_a_constant_receiver_jvp,
+                through_a_constant_receiver_grad,
+            ),
+            through_a_constant_receiver_vjp,
+            x,
+            (y, dy),
+            0.5,
+        );
     }
 }

@@ -2129,13 +2129,8 @@ impl<'a> FnGen<'a> {
             if may_exit && self.chance(0.2) {
                 // The arm ends in an exit statement instead of its value.
                 if in_loop && !(may_return && self.chance(0.3)) {
-                    let target = self.exit_target();
-                    let word = if self.chance(0.5) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
-                    self.line(out, format!("{word}{target};"));
+                    let exit = self.loop_exit();
+                    self.line(out, format!("{exit};"));
                 } else {
                     let e = self.result_expr();
                     self.line(out, format!("return {e};"));
@@ -2493,13 +2488,8 @@ impl<'a> FnGen<'a> {
         for _ in 0..n {
             self.stmt(out);
         }
-        let target = self.exit_target();
-        let word = if self.chance(0.5) {
-            "break"
-        } else {
-            "continue"
-        };
-        self.line(out, format!("{word}{target};"));
+        let exit = self.loop_exit();
+        self.line(out, format!("{exit};"));
         self.nesting -= 1;
         self.leave();
         self.in_arm -= 1;
@@ -2508,6 +2498,17 @@ impl<'a> FnGen<'a> {
         }
         self.line(out, "}".into());
         true
+    }
+
+    /// `break` or `continue`, to the innermost loop or to a labelled one.
+    fn loop_exit(&mut self) -> String {
+        let target = self.exit_target();
+        let word = if self.chance(0.5) {
+            "break"
+        } else {
+            "continue"
+        };
+        format!("{word}{target}")
     }
 
     fn exit_target(&mut self) -> String {
