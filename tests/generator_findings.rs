@@ -1123,3 +1123,37 @@ fn a_constant_receiver_with_a_constant_argument() {
         );
     }
 }
+
+// Finding 30 (seed 68, f872): an index assignment whose value reads the vector it assigns
+// (`a[0] = (x + a[2]).cos()`, `a` a `DVector` that the function builds): the vector was
+// taken into the assignment before the value was computed, so the value's read came after
+// the move (E0382). Rust computes the value first.
+
+#[differentiable]
+fn assigns_from_itself(x: f64) -> f64 {
+    let mut a: DVector<f64> = DVector::from_vec(vec![0.3, 2.0, 0.5]);
+    a[0] = (x + a[2]).cos();
+    a[1] += a[0] * x;
+    let mut s = Vector3::new(1.0, 2.0, 3.0);
+    s[2] *= s[0] + x;
+    a[0] + a[1] + s[2]
+}
+
+#[test]
+fn an_index_assignment_reads_the_vector_before_replacing_its_element() {
+    // a0 = cos(x + 0.5), a1 = 2 + a0 x, s2 = 3 (1 + x).
+    for x in [0.3, -1.2] {
+        let a0 = (x + 0.5_f64).cos();
+        let da0 = -(x + 0.5_f64).sin();
+        let y = a0 + (2.0 + a0 * x) + 3.0 * (1.0 + x);
+        let dy = da0 + (da0 * x + a0) + 3.0;
+        let (value, derivative) = assigns_from_itself_jvp(x, 1.0);
+        assert_eq!(value, assigns_from_itself(x));
+        assert!((value - y).abs() < 1e-12 && (derivative - dy).abs() < 1e-12);
+        let (value, gradient) = assigns_from_itself_grad(x);
+        assert_eq!(value, assigns_from_itself(x));
+        assert!((gradient - dy).abs() < 1e-12);
+        let (_, pullback) = assigns_from_itself_vjp(x);
+        assert_eq!(pullback(1.0), gradient);
+    }
+}

@@ -631,6 +631,10 @@ impl Lowerer<'_> {
             return;
         }
         let span = stmt.span();
+        // The value first, as Rust evaluates an assignment: it may read the variable
+        // (`a[0] = a[2] + x`), whose value the base then takes (a non-`Copy` vector is moved
+        // there, FINDINGS 30).
+        let mut new_value = self.operand(value);
         let base = self.expr(&ix.expr);
         let index = self.constant(&ix.index);
         let index = Operand {
@@ -641,7 +645,6 @@ impl Lowerer<'_> {
             var: base,
             addr_of: false,
         };
-        let mut new_value = self.operand(value);
         if let Some((rule, op)) = compound {
             let old = self.rule(
                 "index",
