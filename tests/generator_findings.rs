@@ -1008,6 +1008,25 @@ fn returns_of_a_dynamic_result(x: f64) -> DVector<f64> {
     DVector::from_vec(vec![b, x])
 }
 
+#[differentiable]
+fn total_of(v: DVector<f64>) -> f64 {
+    v.sum()
+}
+
+// The same in the user's own code: a variable assigned in an arm and moved into a call there,
+// not read after the branch. Where the arms join, the variable's value was read again.
+#[differentiable]
+#[allow(unused_assignments)] // `v`'s first value is read only when the arm does not run.
+fn moved_in_an_arm(x: f64) -> f64 {
+    let mut v = DVector::from_vec(vec![x, 2.0]);
+    let mut out = v[0];
+    if x > 0.0 {
+        v = DVector::from_vec(vec![x * x, x]);
+        out = total_of(v);
+    }
+    out
+}
+
 #[test]
 fn returned_dynamic_values_are_read_once_per_path() {
     let w = DVector::from_vec(vec![1.0, 0.5]);
@@ -1030,6 +1049,25 @@ fn returned_dynamic_values_are_read_once_per_path() {
         assert_eq!(pullback(w.clone()), dy.dot(&w));
         assert_eq!(pullback(w.clone()), dy.dot(&w));
     }
+}
+
+#[test]
+fn a_value_moved_in_an_arm_is_not_read_where_the_arms_join() {
+    // x > 0: x² + x; otherwise x.
+    every_mode(
+        (moved_in_an_arm, moved_in_an_arm_jvp, moved_in_an_arm_grad),
+        moved_in_an_arm_vjp,
+        1.5,
+        (3.75, 4.0),
+        2.0,
+    );
+    every_mode(
+        (moved_in_an_arm, moved_in_an_arm_jvp, moved_in_an_arm_grad),
+        moved_in_an_arm_vjp,
+        -1.0,
+        (-1.0, 1.0),
+        2.0,
+    );
 }
 
 // Finding 28 (seed 73, f797): a struct passed twice to a call (`g(x, x)`, the struct `Copy`)

@@ -25,7 +25,6 @@
 //! is left in place for lowering to report.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
@@ -172,11 +171,9 @@ impl Desugar {
                 let tail_is_value = matches!(remaining.last(), Some(Stmt::Expr(_, None)));
                 let inner = self.block(remaining);
                 if tail_is_value && block_value && self.loops.is_empty() {
-                    // A copy: where arms join, the returned value is read again (a
-                    // non-`Copy` result, FINDINGS 26).
                     let ret = ret_value();
                     out.push(Stmt::Expr(
-                        syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret.clone()) }),
+                        syn::parse_quote!(if !#guard { #(#inner)* } else { ::ad::__rt::ret_get(#ret) }),
                         None,
                     ));
                 } else {
@@ -229,26 +226,20 @@ impl Desugar {
             }
             self.count += 1;
             let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
-            let branch = store_arm_values(value.clone(), &slot);
+            let mut stores = false;
+            let branch = store_arm_values(value.clone(), &slot, &mut stores);
             // Every arm exits, so the value never exists; when nothing after reads the names
             // the `let` binds, it binds nothing (a slot never stored and never read would
             // have no type).
-            let idents = |tokens: TokenStream| {
+            let read_after = || {
+                let rest = stmts.as_slice();
                 let mut names = Vec::new();
-                super::lower::syntax::collect_idents(tokens, &mut names);
-                names
+                super::lower::syntax::collect_idents(quote::quote!(#(#rest)*), &mut names);
+                let mut bound = Vec::new();
+                super::lower::syntax::pattern_names(&local.pat, &mut bound);
+                bound.iter().any(|n| names.contains(n))
             };
-            let stores = idents(branch.to_token_stream())
-                .iter()
-                .any(|n| n == "ret_some");
-            let rest = stmts.as_slice();
-            let read_after = idents(quote::quote!(#(#rest)*));
-            let mut bound = Vec::new();
-            super::lower::syntax::pattern_names(&local.pat, &mut bound);
-            if !stores
-                && !matches!(&local.pat, syn::Pat::Type(_))
-                && !bound.iter().any(|n| read_after.contains(n))
-            {
+            if !stores && !matches!(&local.pat, syn::Pat::Type(_)) && !read_after() {
                 out.push(Stmt::Expr(value.clone(), Some(Default::default())));
                 continue;
             }
@@ -688,33 +679,36 @@ fn rewrite_returns(stmts: Vec<Stmt>) -> Vec<Stmt> {
 
 /// A branch used as a value, with every arm's value stored into `slot` (`slot =
 /// ret_some(value);`) instead; an arm that ends in an exit stores nothing.
-fn store_arm_values(branch: Expr, slot: &Ident) -> Expr {
-    fn block(mut b: Block, slot: &Ident) -> Block {
+fn store_arm_values(branch: Expr, slot: &Ident, stored: &mut bool) -> Expr {
+    fn block(mut b: Block, slot: &Ident, stored: &mut bool) -> Block {
         // Only a tail expression is a value to store; any other last statement (`return e;`,
         // `continue;`, `s += 1.0;`) stays as it is (FINDINGS 25: it was dropped).
         match b.stmts.pop() {
-            Some(Stmt::Expr(e, None)) => b.stmts.push(store(e, slot)),
+            Some(Stmt::Expr(e, None)) => b.stmts.push(store(e, slot, stored)),
             Some(last) => b.stmts.push(last),
             None => {}
         }
         b
     }
-    fn store(e: Expr, slot: &Ident) -> Stmt {
+    fn store(e: Expr, slot: &Ident, stored: &mut bool) -> Stmt {
         match e {
             Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => {
                 Stmt::Expr(e, Some(Default::default()))
             }
             Expr::If(_) | Expr::Match(_) | Expr::Block(_) => {
-                Stmt::Expr(store_arm_values(e, slot), None)
+                Stmt::Expr(store_arm_values(e, slot, stored), None)
             }
-            e => syn::parse_quote!(#slot = ::ad::__rt::ret_some(#e);),
+            e => {
+                *stored = true;
+                syn::parse_quote!(#slot = ::ad::__rt::ret_some(#e);)
+            }
         }
     }
     match branch {
         Expr::If(mut i) => {
-            i.then_branch = block(i.then_branch, slot);
+            i.then_branch = block(i.then_branch, slot, stored);
             if let Some((t, els)) = i.else_branch.take() {
-                i.else_branch = Some((t, Box::new(store_arm_values(*els, slot))));
+                i.else_branch = Some((t, Box::new(store_arm_values(*els, slot, stored))));
             }
             Expr::If(i)
         }
@@ -728,16 +722,16 @@ fn store_arm_values(branch: Expr, slot: &Ident) -> Expr {
                 *arm.body = Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
                     label: None,
-                    block: block(b, slot),
+                    block: block(b, slot, stored),
                 });
             }
             Expr::Match(m)
         }
         Expr::Block(mut b) if b.label.is_none() => {
-            b.block = block(b.block, slot);
+            b.block = block(b.block, slot, stored);
             Expr::Block(b)
         }
-        Expr::Paren(p) => store_arm_values(*p.expr, slot),
+        Expr::Paren(p) => store_arm_values(*p.expr, slot, stored),
         other => other,
     }
 }

@@ -1524,16 +1524,23 @@ impl<'a> Emitter<'a> {
             && (!p.is_ref || p.place)
     }
 
-    /// The arguments of a call as the user wrote them; in the backward sweep (a call made
-    /// again), copies of the values it reads by reference.
-    fn call_args(&self, args: &[CallArg], mode: Mode) -> Vec<TokenStream> {
+    /// The arguments of a call `var` as the user wrote them; in the backward sweep (a call
+    /// made again), copies of the values it reads by reference.
+    fn call_args(&self, var: Var, args: &[CallArg], mode: Mode) -> Vec<TokenStream> {
         args.iter()
             .map(|a| {
-                let saved = self.saved.contains(&self.prog.storage(a.operand.var));
-                if !a.operand.addr_of && (mode == Mode::Backward || saved) {
-                    // A value the backward sweep reads is copied, not moved, into a call
-                    // that takes it by value (`m.energy() + take(m)`).
-                    self.owned(a.operand.var, mode)
+                let v = a.operand.var;
+                let saved = self.saved.contains(&self.prog.storage(v));
+                // A value read after the call (by the backward sweep, or where the arms of a
+                // branch join: a variable assigned in an arm and moved into a call there,
+                // FINDINGS 26) is copied, not moved, into a call that takes it by value
+                // (`m.energy() + take(m)`); only a value the call consumes is moved.
+                let live_after = !self.prog.consumed.contains(&(var, v));
+                if !a.operand.addr_of
+                    && !self.prog.var(v).is_ref
+                    && (mode == Mode::Backward || saved || live_after)
+                {
+                    self.owned(v, mode)
                 } else {
                     self.o(&a.operand, mode)
                 }
@@ -1568,7 +1575,7 @@ impl<'a> Emitter<'a> {
         let reference_argument = args
             .iter()
             .any(|a| a.operand.addr_of || self.prog.var(a.operand.var).is_ref);
-        let args = self.call_args(args, mode);
+        let args = self.call_args(var, args, mode);
         match callee {
             Callee::Path(path) => {
                 let path = match suffix {
@@ -1649,7 +1656,7 @@ impl<'a> Emitter<'a> {
                         })
                     }
                 };
-                let args = self.call_args(args, mode);
+                let args = self.call_args(var, args, mode);
                 let (first, rest) = self.tangent_args(&tangents[1..], mode);
                 let f = if *self_active {
                     quote!(method_jvp_with_self)
