@@ -781,6 +781,14 @@ pub mod __rt {
         }
     }
 
+    /// `value`, of the type of `like`: a literal assigned to a variable (`p = 1.25`) becomes
+    /// a value of its own in generated code, which this gives the variable's type (a method
+    /// called on an ambiguous `{float}` does not compile).
+    #[inline(always)]
+    pub fn like<T>(_like: &T, value: T) -> T {
+        value
+    }
+
     /// `Some(x)`: the value of a `return` inside a loop, kept for the end of the function. The
     /// desugaring of exits writes calls to it; its companions make it differentiable like any
     /// other call.

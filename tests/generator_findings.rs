@@ -1195,3 +1195,44 @@ fn an_index_assignment_reads_the_vector_before_replacing_its_element() {
         assert_eq!(pullback(1.0), gradient);
     }
 }
+
+// Finding 27 (seed 72, f309): a literal assigned to a float variable, then a method called on
+// it (`p = 1.25; p = p.atan2(y)`). The literal became a value of its own whose type
+// (`{float}`) nothing fixed before the method call: E0689. Rust types it as the variable.
+
+#[differentiable]
+fn literal_assigned(x: f64) -> f64 {
+    let mut p = x.abs();
+    p = 1.25;
+    p = p.atan2(x);
+    let mut q = x * x;
+    if x > 0.0 {
+        q = -(0.5);
+    }
+    p * x + q.exp()
+}
+
+#[test]
+fn a_literal_assigned_to_a_variable_has_its_type() {
+    for x in [2.0, -0.7] {
+        // p = atan2(1.25, x), dp = -1.25 / (1.25² + x²); q = -0.5 for x > 0, else x².
+        let p = 1.25_f64.atan2(x);
+        let dp = -1.25 / (1.25 * 1.25 + x * x);
+        let (q, dq) = if x > 0.0 {
+            (-0.5, 0.0)
+        } else {
+            (x * x, 2.0 * x)
+        };
+        let (y, dy) = (p * x + q.exp(), dp * x + p + dq * q.exp());
+        assert!((literal_assigned(x) - y).abs() < 1e-12, "x = {x}");
+        let (value, derivative) = literal_assigned_jvp(x, 1.0);
+        assert!((value - y).abs() < 1e-12 && (derivative - dy).abs() < 1e-12);
+        let (v, gradient) = literal_assigned_grad(x);
+        assert!(v == value && (gradient - dy).abs() < 1e-12);
+        let (v, pullback) = literal_assigned_vjp(x);
+        assert_eq!(
+            (v, pullback(2.0), pullback(2.0)),
+            (value, 2.0 * gradient, 2.0 * gradient)
+        );
+    }
+}

@@ -551,8 +551,20 @@ impl Lowerer<'_> {
                     self.verbatim(stmt.to_token_stream());
                     return;
                 }
-                let var = self.expr(&a.right);
-                if let Some(ty) = self.declared.get(&name).cloned() {
+                let declared = self.declared.get(&name).cloned();
+                let var = if declared.is_none() && self.name_is_ssa(&name) && is_literal(&a.right) {
+                    // `p = 1.25` after `let mut p = x.abs()`: Rust types the literal as `p`'s
+                    // type, which the value of its own it becomes here would not know
+                    // (E0689 at a method called on it later); `like` gives it that type.
+                    let (left, right) = (&a.left, &a.right);
+                    let span = right.span();
+                    self.constant(
+                        &syn::parse_quote_spanned!(span=> ::ad::__rt::like(&#left, #right)),
+                    )
+                } else {
+                    self.expr(&a.right)
+                };
+                if let Some(ty) = declared {
                     self.annotate(var, &ty);
                 }
                 self.aliased.remove(&name);
@@ -1324,5 +1336,15 @@ impl Lowerer<'_> {
             self.generic_scalars.insert(v, t);
         }
         v
+    }
+}
+
+/// A literal, possibly negated or in parentheses (`1.25`, `-(2.0)`), whose type only its use
+/// decides.
+fn is_literal(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Lit(_) => true,
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_literal(&u.expr),
+        _ => false,
     }
 }
