@@ -1236,3 +1236,45 @@ fn a_literal_assigned_to_a_variable_has_its_type() {
         );
     }
 }
+
+// Finding 31 (seed 77, f588): a nested `_jvp` of a function that is singular at the point
+// (`sqrt(u²)` at `u = 0`). The first-order `_jvp` gives the tangent `0` there by the strong
+// zero (`sqrt'(0) = +inf` times a zero tangent), but the second-order program computed it on
+// dual numbers, where that tangent is zero in value and not in derivative, so the product
+// was NaN: the outer `_jvp`, `_grad` and pullback saw NaN where the primal saw `0` (and took
+// the other branch: a wrong value). `Dual` now applies the strong zero per term.
+
+#[differentiable]
+fn distance_to_one(v: f64, w: f64) -> f64 {
+    (v - w).powi(2).sqrt()
+}
+
+#[differentiable]
+fn uses_a_singular_jvp(x: f64) -> f64 {
+    let (_, d) = distance_to_one_jvp(x, 1.0, 1.0, 0.0);
+    if d > 0.5 { x * 3.0 } else { x + d }
+}
+
+#[test]
+fn a_nested_jvp_at_a_singular_point_has_the_value_of_the_first_order_one() {
+    // At x = 1 the inner tangent is sign(0) · 1 = 0 by the strong zero: y = x + 0.
+    assert_eq!(distance_to_one_jvp(1.0, 1.0, 1.0, 0.0), (0.0, 0.0));
+    assert_eq!(uses_a_singular_jvp(1.0), 1.0);
+    assert_eq!(uses_a_singular_jvp_jvp(1.0, 1.0).0, 1.0);
+    assert_eq!(uses_a_singular_jvp_grad(1.0).0, 1.0);
+    assert_eq!(uses_a_singular_jvp_vjp(1.0).0, 1.0);
+    // Away from it the inner tangent is sign(x - 1): y = 3x above 1, x - 1 below.
+    for (x, y, dy) in [(1.5, 4.5, 3.0), (0.5, -0.5, 1.0)] {
+        every_mode(
+            (
+                uses_a_singular_jvp,
+                uses_a_singular_jvp_jvp,
+                uses_a_singular_jvp_grad,
+            ),
+            uses_a_singular_jvp_vjp,
+            x,
+            (y, dy),
+            2.0,
+        );
+    }
+}

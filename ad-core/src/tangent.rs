@@ -55,6 +55,54 @@ pub trait Real:
     fn lit(x: f64) -> Self {
         <Self as Real>::from_f64(x)
     }
+
+    /// `a * b` with the *strong zero* of [`strong_mul`](crate::rules::strong_mul): exactly
+    /// zero when a factor is exactly zero, even against an infinite or NaN other factor.
+    ///
+    /// For a float, that is the whole convention. [`Dual`](crate::dual::Dual) applies it to
+    /// each term of the product rule (`re = a.re ⊙ b.re`, `eps = a.re ⊙ b.eps + a.eps ⊙
+    /// b.re`), so that the value part of a derivative computed on dual numbers (forward over
+    /// reverse, nested differentiation) is the derivative computed on floats, bit for bit,
+    /// also where a factor is singular (`sqrt'(0) = +inf` times a tangent whose value is `0`).
+    /// The other dual types take a factor as zero when all its parts are.
+    ///
+    /// ```
+    /// use ad::Real;
+    /// use ad::dual::Dual;
+    /// assert_eq!(f64::strong_product(0.0, f64::INFINITY), 0.0);
+    /// // A tangent that is zero at the point but varies along another direction.
+    /// let p = Dual::strong_product(Dual::new(0.0, 2.0), Dual::new(f64::INFINITY, 1.0));
+    /// assert_eq!(p.re, 0.0);
+    /// assert!(p.eps.is_infinite());
+    /// ```
+    #[inline(always)]
+    fn strong_product(a: Self, b: Self) -> Self {
+        if num_traits::Zero::is_zero(&a) || num_traits::Zero::is_zero(&b) {
+            <Self as num_traits::Zero>::zero()
+        } else {
+            a * b
+        }
+    }
+
+    /// `a / b`, exactly zero when `a` is exactly zero (even for `b` zero or NaN): the strong
+    /// zero of a quotient, per part of the quotient rule for [`Dual`](crate::dual::Dual) as in
+    /// [`strong_product`](Real::strong_product).
+    ///
+    /// ```
+    /// use ad::Real;
+    /// use ad::dual::Dual;
+    /// assert_eq!(f64::strong_quotient(0.0, 0.0), 0.0);
+    /// let q = Dual::strong_quotient(Dual::new(0.0, 1.0), Dual::new(0.0, 3.0));
+    /// assert_eq!(q.re, 0.0);
+    /// ```
+    #[inline(always)]
+    fn strong_quotient(a: Self, b: Self) -> Self {
+        if num_traits::Zero::is_zero(&a) {
+            <Self as num_traits::Zero>::zero()
+        } else {
+            a / b
+        }
+    }
 }
 
 impl Real for f64 {

@@ -471,8 +471,26 @@ macro_rules! impl_traits {
             fn from_f64(x: f64) -> Self {
                 Self::constant(<T as $crate::Real>::from_f64(x))
             }
+            $crate::dual::traits::impl_traits!(@strong $name);
         }
     };
+    // `Dual`, the type nested differentiation lifts to, applies the strong zero per term of the
+    // product and quotient rules (see `Real::strong_product`); the others keep the default.
+    (@strong Dual) => {
+        #[inline(always)]
+        fn strong_product(a: Self, b: Self) -> Self {
+            let p = |x: T, y: T| <T as $crate::Real>::strong_product(x, y);
+            Self::new(p(a.re, b.re), p(a.re, b.eps) + p(a.eps, b.re))
+        }
+        #[inline(always)]
+        fn strong_quotient(a: Self, b: Self) -> Self {
+            // q = a / b; q' = (a' - q b') / b.
+            let q = <T as $crate::Real>::strong_quotient(a.re, b.re);
+            let dq = a.eps - <T as $crate::Real>::strong_product(q, b.eps);
+            Self::new(q, <T as $crate::Real>::strong_quotient(dq, b.re))
+        }
+    };
+    (@strong $other:ident) => {};
     (@consts $($c:ident)*) => {$(
         #[inline(always)]
         #[allow(non_snake_case)]

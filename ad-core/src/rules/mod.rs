@@ -86,7 +86,7 @@ fn one<T: Real>() -> T {
 }
 
 /// `a * b`, exactly zero when either factor is exactly zero, even against an infinite or NaN
-/// other factor (for dual numbers, zero means every part is zero). This is the *strong zero*
+/// other factor ([`Real::strong_product`] says how dual numbers apply it). This is the *strong zero*
 /// convention of every product of a derivative with a (co)tangent: a value that does not vary
 /// contributes no variation, and a result that does not depend on an operand at a point passes
 /// no cotangent back to it, even where the other factor is singular (`sqrt'(0) = +inf` times a
@@ -101,11 +101,7 @@ fn one<T: Real>() -> T {
 /// ```
 #[inline(always)]
 pub fn strong_mul<T: Real>(a: T, b: T) -> T {
-    if num_traits::Zero::is_zero(&a) || num_traits::Zero::is_zero(&b) {
-        zero()
-    } else {
-        a * b
-    }
+    T::strong_product(a, b)
 }
 
 /// `m * s` with the strong zero convention in each product. Only a factor that is not
@@ -192,11 +188,7 @@ where
 /// infinite denominator.
 #[inline(always)]
 pub(crate) fn strong_div<T: Real>(a: T, b: T) -> T {
-    if num_traits::Zero::is_zero(&a) {
-        zero()
-    } else {
-        a / b
-    }
+    T::strong_quotient(a, b)
 }
 
 /// An `f64` constant as a `T`.
