@@ -1278,3 +1278,51 @@ fn a_nested_jvp_at_a_singular_point_has_the_value_of_the_first_order_one() {
         );
     }
 }
+
+// Finding 32 (found by hand while adding second-order checks to the generator): with
+// `order = 2`, a call with a reference to a constant (`caller(x, &Matrix2::identity())`)
+// did not compile (E0716): the zero tangent of the constant was bound in a block around the
+// call of `caller_vjp_jvp`, whose pullback borrows it and outlived the block. The tangent
+// arguments are bound before the `let` of the call now.
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Gain {
+    a: f64,
+}
+
+#[differentiable]
+fn rotate(x: f64, m: Matrix2<f64>) -> Vector2<f64> {
+    m * Vector2::new(x, x.sin())
+}
+
+#[differentiable(order = 2)]
+fn rotate_twice(x: f64, n: usize, m: &Matrix2<f64>) -> Vector2<f64> {
+    rotate(x * 2.0, *m) * (n as f64)
+}
+
+impl Gain {
+    #[differentiable(order = 2)]
+    fn apply(&self, x: f64) -> f64 {
+        rotate_twice(x, 2, &Matrix2::identity()).sum() * self.a
+    }
+}
+
+#[test]
+fn a_constant_reference_argument_outlives_a_second_order_call() {
+    // y = 2 a (2x + sin 2x); ∂y/∂a = 2 (2x + sin 2x), ∂y/∂x = 2 a (2 + 2 cos 2x).
+    let (a, x) = (2.0, 1.0_f64);
+    let (da, dx) = (1.0, 0.5);
+    let ((y, (ga, gx)), (dy, (dga, dgx))) =
+        Gain { a }.apply_grad_jvp(x, &GainTangent { a: da }, dx);
+    let s = 2.0 * x + (2.0 * x).sin();
+    let sx = 2.0 + 2.0 * (2.0 * x).cos();
+    let close = |p: f64, q: f64| (p - q).abs() < 1e-12;
+    assert!(close(y, 2.0 * a * s) && close(ga.a, 2.0 * s) && close(gx, 2.0 * a * sx));
+    assert!(close(dy, ga.a * da + gx * dx));
+    // The Hessian: ∂²y/∂a∂x = 2 sx, ∂²y/∂x² = 2 a (-4 sin 2x), ∂²y/∂a² = 0.
+    assert!(close(dga.a, 2.0 * sx * dx));
+    assert!(close(
+        dgx,
+        2.0 * sx * da + 2.0 * a * (-4.0 * (2.0 * x).sin()) * dx
+    ));
+}

@@ -534,7 +534,7 @@ impl<'a> Emitter<'a> {
             }
             PStmt::Let { var, op, mutable } => {
                 let id = self.name(*var);
-                let e = self.op(*var, op, mode);
+                let (before, e) = self.let_parts(*var, op, mode);
                 // The user's type of a primal value (a reference to it in the backward sweep).
                 let ty = match (op, self.prog.types.get(var)) {
                     // A field of a value held by reference is a place: a reference to it.
@@ -552,14 +552,14 @@ impl<'a> Emitter<'a> {
                     _ => None,
                 };
                 if *mutable || self.prog.var(*var).mutated {
-                    quote!(let mut #id #ty = #e;)
+                    quote!(#before let mut #id #ty = #e;)
                 } else {
-                    quote!(let #id #ty = #e;)
+                    quote!(#before let #id #ty = #e;)
                 }
             }
             PStmt::LetTuple { vars, op } => {
                 let first = vars.iter().flatten().next().copied().unwrap_or(Var(0));
-                let mut e = self.op(first, op, mode);
+                let (before, mut e) = self.let_parts(first, op, mode);
                 if matches!(op, POp::Pullback { .. }) {
                     // A callee that returns fewer cotangents says so at the call.
                     let holes = vars.iter().map(|_| quote!(_));
@@ -570,11 +570,11 @@ impl<'a> Emitter<'a> {
                     Some(v) => self.pattern(*v),
                     None => quote!(_),
                 });
-                quote!(#[allow(unused_mut)] let (#(#pats),*) = #e;)
+                quote!(#before #[allow(unused_mut)] let (#(#pats),*) = #e;)
             }
             PStmt::LetPairs { value, tangent, op } => {
                 let first = value.iter().flatten().next().copied().unwrap_or(Var(0));
-                let e = self.op(first, op, mode);
+                let (before, e) = self.let_parts(first, op, mode);
                 let pat = |vs: &[Option<Var>]| {
                     let ps = vs.iter().map(|v| match v {
                         Some(v) => self.pattern(*v),
@@ -583,7 +583,7 @@ impl<'a> Emitter<'a> {
                     quote!((#(#ps),*))
                 };
                 let (a, b) = (pat(value), pat(tangent));
-                quote!(#[allow(unused_mut)] let (#a, #b) = #e;)
+                quote!(#before #[allow(unused_mut)] let (#a, #b) = #e;)
             }
             PStmt::Declare(v) => {
                 let id = self.name(*v);
@@ -1612,6 +1612,27 @@ impl<'a> Emitter<'a> {
         tangents: &[TangentEntry],
         mode: Mode,
     ) -> TokenStream {
+        let (first, call) = self.companion_parts(var, call, suffix, tangents, mode);
+        if first.is_empty() {
+            call
+        } else {
+            quote!({ #first #call })
+        }
+    }
+
+    /// A companion call as the statements that bind its tangent arguments (see
+    /// [`tangent_args`](Self::tangent_args); often none) and the call. A `let` of the call
+    /// writes the statements before itself, in its own scope: a callee's pullback
+    /// (`g_vjp_jvp`) borrows the tangents it was given, which must outlive the `let`, not
+    /// only a block around the call (E0716 for a zero tangent of a constant argument).
+    fn companion_parts(
+        &self,
+        var: Var,
+        call: &Op,
+        suffix: &str,
+        tangents: &[TangentEntry],
+        mode: Mode,
+    ) -> (TokenStream, TokenStream) {
         if let Op::Call {
             callee:
                 Callee::Method {
@@ -1663,10 +1684,12 @@ impl<'a> Emitter<'a> {
                 } else {
                     quote!(method_jvp)
                 };
-                return quote_spanned!(span=> {
-                    #first
-                    ::ad::__rt::#f(Self::#m #turbofish, #peeled, #dself, (#(#args,)*), (#(#rest,)*))
-                });
+                return (
+                    first,
+                    quote_spanned!(span=>
+                        ::ad::__rt::#f(Self::#m #turbofish, #peeled, #dself, (#(#args,)*), (#(#rest,)*))
+                    ),
+                );
             }
             // A caller whose `self` is constant reads the callee's form from the pullback's
             // type. One whose `self` carries a derivative needs the form with `self` (forward
@@ -1674,21 +1697,32 @@ impl<'a> Emitter<'a> {
             // pullback would move it, which costs a copy of all it captured.
             if suffix == "vjp" && !slot_types.is_empty() && !*self_active {
                 let e = self.call_with(var, call, Some(suffix), &[], mode);
-                return quote_spanned!(span=>
-                    ::ad::__rt::method_vjp(
-                        #e,
-                        ::ad::__rt::Ty::of(#peeled),
-                        (#(#slot_types,)*),
-                    )
+                return (
+                    TokenStream::new(),
+                    quote_spanned!(span=>
+                        ::ad::__rt::method_vjp(
+                            #e,
+                            ::ad::__rt::Ty::of(#peeled),
+                            (#(#slot_types,)*),
+                        )
+                    ),
                 );
             }
         }
         let (first, extra) = self.tangent_args(tangents, mode);
-        let call = self.call_with(var, call, Some(suffix), &extra, mode);
-        if first.is_empty() {
-            call
-        } else {
-            quote!({ #first #call })
+        (first, self.call_with(var, call, Some(suffix), &extra, mode))
+    }
+
+    /// The statements a `let` of `op` writes before itself, and its expression: a companion
+    /// call's tangent bindings go before the `let` ([`companion_parts`](Self::companion_parts)).
+    fn let_parts(&self, var: Var, op: &POp, mode: Mode) -> (TokenStream, TokenStream) {
+        match op {
+            POp::Companion {
+                call,
+                suffix,
+                tangents,
+            } => self.companion_parts(var, call, suffix, tangents, mode),
+            _ => (TokenStream::new(), self.op(var, op, mode)),
         }
     }
 
