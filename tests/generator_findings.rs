@@ -1326,3 +1326,32 @@ fn a_constant_reference_argument_outlives_a_second_order_call() {
         2.0 * sx * da + 2.0 * a * (-4.0 * (2.0 * x).sin()) * dx
     ));
 }
+
+// Finding 33 (found with `order2_everywhere`, seed 77): `order = 2` on a function that calls
+// another only with constant arguments, or only in a condition, was rejected ("this function
+// is none of these ... remove `order = 2`"): those calls carry no derivative, so to the macro
+// the function called nothing, while its source visibly calls. The attribute is accepted on
+// any function whose source calls a function or method that is not a rule.
+
+#[differentiable]
+fn bump(x: f64) -> f64 {
+    x * x + 1.0
+}
+
+#[differentiable(order = 2)]
+fn calls_only_in_a_condition(s: f64, x: Vector2<f64>) -> f64 {
+    let k = if bump(0.5) > 1.0 { 2.0 } else { 3.0 };
+    k * s * x.map(|t| t * t).sum()
+}
+
+#[test]
+fn order_two_is_accepted_where_calls_carry_no_derivative() {
+    // bump(0.5) = 1.25 > 1: k = 2, f = 2 s |x|², ∇f = (2 |x|², 4 s x).
+    let (s, x) = (3.0, Vector2::new(0.5, -1.5));
+    let (y, (gs, gx)) = calls_only_in_a_condition_grad(s, x);
+    assert_eq!((y, gs, gx), (2.0 * s * 2.5, 2.0 * 2.5, 4.0 * s * x));
+    // H (ds, dx) = (4 x·dx, 4 x ds + 4 s dx).
+    let (ds, dx) = (1.0, Vector2::new(1.0, 2.0));
+    let (_, (_, (hs, hx))) = calls_only_in_a_condition_grad_jvp(s, x, ds, dx);
+    assert_eq!((hs, hx), (4.0 * x.dot(&dx), 4.0 * x * ds + 4.0 * s * dx));
+}

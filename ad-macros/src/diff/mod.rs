@@ -395,10 +395,13 @@ fn generate(
     if let Some(span) = args.order2 {
         match second::order_two(func, sig, body, &common, has_grad) {
             Some(t) => out.extend(t),
-            None if !calls_others && !second::writes_third_order(sig, body, &has) => {
+            None if !calls_others
+                && !second::writes_third_order(sig, body, &has)
+                && !second::calls_by_name(&func.block) =>
+            {
                 return Err(syn::Error::new(
                     span,
-                    "`order = 2` writes `f_hvp` and `f_hessian` for a function of one `SVector<T, N>` parameter taken by value returning a scalar, makes a function that calls other differentiable functions differentiable twice, and writes the third derivatives of `f_grad` and `f_jvp` of a free function that calls none; this function is none of these (a method, or a function that maps a closure; its second-order companions exist without the attribute): remove `order = 2`",
+                    "`order = 2` writes `f_hvp` and `f_hessian` for a function of one `SVector<T, N>` parameter taken by value returning a scalar, makes a function that calls other differentiable functions differentiable twice, and writes the third derivatives of `f_grad` and `f_jvp` of a free function that calls none; this function is none of these (it calls no function, and is a method or maps a closure; its second-order companions exist without the attribute): remove `order = 2`",
                 ));
             }
             None => {}

@@ -50,6 +50,53 @@ pub fn calls_others(body: &Body) -> bool {
     walk(&body.stmts)
 }
 
+/// Whether the body, as written, calls a function or a method that is not one of the rules
+/// (`f(x)`, `Self::g(..)`, `s.energy(..)`), even where the call is constant to the
+/// differentiation (its arguments are, or it is in a condition). `order = 2` on such a
+/// function is accepted: whether a call carries a derivative is not for the user to work
+/// out, and the attribute does what it says wherever a call does.
+pub fn calls_by_name(block: &syn::Block) -> bool {
+    use syn::visit::Visit;
+    struct Calls(bool);
+    impl<'ast> Visit<'ast> for Calls {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let first = segs.first().map(String::as_str).unwrap_or_default();
+                let lower = first.starts_with(|ch: char| ch.is_lowercase() || ch == '_');
+                // `f(..)`, `module::f(..)`, `Self::f(..)`; not `Vector3::new(..)` or
+                // `f64::sin(..)`.
+                // `ad::__rt::..` calls are the desugaring's.
+                let primitive = matches!(first, "f32" | "f64" | "ad");
+                if (lower && !primitive) || first == "Self" {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            if super::methods::rule_for_method(&name).is_none()
+                && !super::methods::is_zero_derivative(&name)
+                && !super::methods::is_identity(&name)
+                && !super::methods::is_view(&name)
+                && name != "map"
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut v = Calls(false);
+    v.visit_block(block);
+    v.0
+}
+
 /// Whether the third-order core of `f_hvp` can be written: a body with no call (of another
 /// function, or of `ad`'s runtime helpers, whose companions stop at the second order) and no
 /// `map` of a closure (whose second-order forms are not transformed again).
