@@ -115,6 +115,17 @@ pub struct Features {
     pub no_derivative_fields: bool,
     /// `DVector`, `DMatrix`, `Vec<f64>` and `&[f64]` values.
     pub dynamic_sizes: bool,
+
+    // --- second order ------------------------------------------------------------------------
+    /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
+    /// `_grad_jvp`, `_grad_vjp`, `_jvp_vjp`: what nesting and Hessians are built on) of every
+    /// function that has them (one that calls no other, or all with `order2_everywhere`)
+    /// against finite differences of its first-order companions.
+    pub second_order: bool,
+    /// `#[differentiable(order = 2)]` on every function that calls others, so that they
+    /// have second-order companions too (and are checked). Nested `_grad`/`_jvp` calls are
+    /// not generated then: their third derivatives are written only for some callees.
+    pub order2_everywhere: bool,
 }
 
 impl Default for Features {
@@ -159,6 +170,8 @@ impl Default for Features {
             exit_ending_value_arms: true,
             no_derivative_fields: true,
             dynamic_sizes: false,
+            second_order: true,
+            order2_everywhere: false,
         }
     }
 }
@@ -204,6 +217,8 @@ pub const FLAG_NAMES: &[&str] = &[
     "exit_ending_value_arms",
     "no_derivative_fields",
     "dynamic_sizes",
+    "second_order",
+    "order2_everywhere",
 ];
 
 impl Features {
@@ -258,6 +273,8 @@ impl Features {
             "exit_ending_value_arms" => &mut self.exit_ending_value_arms,
             "no_derivative_fields" => &mut self.no_derivative_fields,
             "dynamic_sizes" => &mut self.dynamic_sizes,
+            "second_order" => &mut self.second_order,
+            "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,
         })
     }

@@ -154,6 +154,9 @@ struct FnGen<'a> {
     tick: usize,
     next_id: usize,
     callees: BTreeSet<usize>,
+    /// A call with a differentiated receiver or argument was written (a call of constants
+    /// only is a constant to the macro, and does not make the function call others).
+    active_call: bool,
     structs_used: BTreeSet<usize>,
     statements: usize,
     /// In a `map` closure: only its argument and constants may be read.
@@ -196,6 +199,7 @@ impl<'a> FnGen<'a> {
             tick: 0,
             next_id: 0,
             callees: BTreeSet::new(),
+            active_call: false,
             structs_used: BTreeSet::new(),
             statements: 0,
             closure_var: None,
@@ -1578,6 +1582,7 @@ impl<'a> FnGen<'a> {
             }
             Some(v) => format!("{}.{}({})", self.path(v), f.name, args.join(", ")),
         };
+        self.active_call |= self.is_active(&code);
         let e = Ex::new(code, bound);
         Some(self.limit(ty, e))
     }
@@ -1602,7 +1607,9 @@ impl<'a> FnGen<'a> {
 
     /// `g_grad(..)` / `g_jvp(..)` of an earlier free function, read for a value of `ty`.
     fn nested_diff_call(&mut self, ty: &Ty, depth: usize) -> Option<Ex> {
-        if self.closure_var.is_some() || depth == 0 {
+        // With `order = 2` everywhere, the caller's second-order companions would need the
+        // third derivatives of the callee, written only for some (see the feature).
+        if self.closure_var.is_some() || depth == 0 || self.feat.order2_everywhere {
             return None;
         }
         let simple = |t: &Ty| matches!(t, Ty::F64 | Ty::Mat(..));
@@ -2901,7 +2908,14 @@ impl<'a> FnGen<'a> {
         if let Some(s) = self.owner {
             src.push_str(&format!("impl {} {{\n", self.structs[s].name));
         }
-        src.push_str(&format!("{indent}#[differentiable]\n"));
+        // `order = 2` on a function that calls others (one that calls none has its
+        // second-order companions already, and the macro rejects the attribute where it
+        // adds nothing).
+        if self.feat.order2_everywhere && self.active_call {
+            src.push_str(&format!("{indent}#[differentiable(order = 2)]\n"));
+        } else {
+            src.push_str(&format!("{indent}#[differentiable]\n"));
+        }
         src.push_str(&format!(
             "{indent}pub fn {name}({}) -> {ret_spelled} {{\n",
             sig.join(", ")

@@ -196,7 +196,7 @@ fn write_crate(dir: &Path, main: &str, plain: bool) -> std::io::Result<()> {
 }
 
 const RUNNER_MAIN: &str = r#"#![allow(warnings, clippy::all)]
-use ad_generated::{Case, Flat, flat};
+use ad_generated::{Case, Flat, ScalarSecond, Second, flat};
 include!("corpus.rs");
 
 fn main() {

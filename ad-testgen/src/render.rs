@@ -200,19 +200,22 @@ fn case_glue(corpus: &Corpus, i: usize) -> String {
             }
         }
     }
-    let tang: Vec<String> = ins
-        .iter()
-        .enumerate()
-        .map(|(j, (ty, by_ref, _))| {
-            if *by_ref {
-                format!("&t.{j}")
-            } else if ty.is_dynamic() {
-                format!("t.{j}.clone()")
-            } else {
-                format!("t.{j}")
-            }
-        })
-        .collect();
+    // The tangent arguments read from the tuple `name` (of `targs`).
+    let tangents_of = |name: &str| -> Vec<String> {
+        ins.iter()
+            .enumerate()
+            .map(|(j, (ty, by_ref, _))| {
+                if *by_ref {
+                    format!("&{name}.{j}")
+                } else if ty.is_dynamic() {
+                    format!("{name}.{j}.clone()")
+                } else {
+                    format!("{name}.{j}")
+                }
+            })
+            .collect()
+    };
+    let tang = tangents_of("t");
     let call = |suffix: &str, extra: &[String]| -> String {
         let mut all = prim.clone();
         all.extend(extra.iter().cloned());
@@ -254,6 +257,79 @@ fn case_glue(corpus: &Corpus, i: usize) -> String {
     } else {
         let _ = writeln!(s, "        grad: None,");
     }
+    let second = corpus.features.second_order
+        && dim > 0
+        && (f.callees.is_empty() || corpus.features.order2_everywhere);
+    if second {
+        let zero = tangent_zero(&f.ret, st);
+        let (d, t, td) = (tangents_of("d"), tangents_of("t"), tangents_of("td"));
+        let jvp_jvp = call("_jvp_jvp", &[d.clone(), t, td].concat());
+        let _ = writeln!(
+            s,
+            "        second: Some(Second {{
+            jvp_jvp: |x, k, d, t, td| {{
+                let a = args(x);
+                let (d, t, td) = (targs(d), targs(t), targs(td));
+                let ((y, dy), (ty, tdy)) = {jvp_jvp};
+                [flat(&y), flat(&dy), flat(&ty), flat(&tdy)]
+            }},"
+        );
+        let _ = writeln!(
+            s,
+            "            vjp_jvp: |x, k, d, g, dg| {{
+                let a = args(x);
+                let d = targs(d);
+                let (y, dy, pbd) = {};
+                let g: {ytan} = Flat::unflatten(&{zero}, &mut g.iter().copied());
+                let dg: {ytan} = Flat::unflatten(&{zero}, &mut dg.iter().copied());
+                let (c, dc) = pbd(g, dg);
+                [flat(&y), flat(&dy), flat(&c), flat(&dc)]
+            }},",
+            call("_vjp_jvp", &d)
+        );
+        if f.ret == Ty::F64 {
+            let _ = writeln!(
+                s,
+                "            scalar: Some(ScalarSecond {{
+                grad_jvp: |x, k, d| {{
+                    let a = args(x);
+                    let d = targs(d);
+                    let ((y, c), (dy, dc)) = {};
+                    [vec![y], flat(&c), vec![dy], flat(&dc)]
+                }},",
+                call("_grad_jvp", &d)
+            );
+            let _ = writeln!(
+                s,
+                "                grad_vjp: |x, k, ybar, cbar| {{
+                    let a = args(x);
+                    let ((y, c), pb) = {};
+                    let cbar = Flat::unflatten(&c, &mut cbar.iter().copied());
+                    let back = pb((ybar, cbar));
+                    [vec![y], flat(&c), flat(&back)]
+                }},",
+                call("_grad_vjp", &[])
+            );
+            let _ = writeln!(
+                s,
+                "                jvp_vjp: |x, k, d, ybar, dybar| {{
+                    let a = args(x);
+                    let d = targs(d);
+                    let ((y, dy), pb) = {};
+                    let back = flat(&pb((ybar, dybar)));
+                    let n = back.len() / 2;
+                    [vec![y], vec![dy], back[..n].to_vec(), back[n..].to_vec()]
+                }},
+            }}),",
+                call("_jvp_vjp", &d)
+            );
+        } else {
+            let _ = writeln!(s, "            scalar: None,");
+        }
+        let _ = writeln!(s, "        }}),");
+    } else {
+        let _ = writeln!(s, "        second: None,");
+    }
     let _ = writeln!(s, "    }}\n}}");
     s
 }
@@ -269,7 +345,7 @@ fn lines(s: &str) -> usize {
 /// The whole generated file: items, sources, glue and `cases()`.
 ///
 /// It expects `Case`, `Flat` and `flat` of the harness crate in scope (the includer writes
-/// `use ad_generated::{Case, Flat, flat};`).
+/// `use ad_generated::{Case, Flat, ScalarSecond, Second, flat};`).
 pub fn test_file(corpus: &Corpus) -> String {
     test_file_with_map(corpus).0
 }
@@ -341,7 +417,11 @@ pub fn plain_file(corpus: &Corpus) -> (String, LineMap) {
     }
     for (i, f) in corpus.funcs.iter().enumerate() {
         let start = lines(&s) + 1;
-        s.push_str(&f.source.replace("#[differentiable]\n", "\n"));
+        s.push_str(
+            &f.source
+                .replace("#[differentiable]\n", "\n")
+                .replace("#[differentiable(order = 2)]\n", "\n"),
+        );
         map.push((start, lines(&s), i));
         s.push('\n');
     }

@@ -11,7 +11,14 @@
 //! * `_jvp` agrees with the pullback by the dot-product test `<J v, w> = <v, Jᵀ w>` for random
 //!   `v`, `w`, relative to the Cauchy-Schwarz bound;
 //! * the pullback (and `_grad`, and `_jvp`) agree with Richardson-extrapolated central finite
-//!   differences of the primal.
+//!   differences of the primal;
+//! * for a function with second-order companions ([`Second`]: one that calls no other, or every
+//!   function with the generator's `order2_everywhere`), `_jvp_jvp`, `_vjp_jvp` and, for a
+//!   scalar result, `_grad_jvp`, `_grad_vjp` and `_jvp_vjp` give the first-order companions'
+//!   values and the finite differences of the first-order companions along random directions
+//!   (the Hessian-vector products, tangents of pullbacks, and pullbacks of tangents that nesting
+//!   and `order = 2` are built on). A point where those differences do not converge (a kink of a
+//!   first derivative) is skipped for them and counted.
 //!
 //! A point where the finite differences do not converge (a kink or a jump of `abs`, `min`,
 //! `clamp`, a branch on a value, within the stencil) is not a valid test point: it is
@@ -122,6 +129,13 @@ flat_tuple!(A 0, B 1);
 flat_tuple!(A 0, B 1, C 2);
 flat_tuple!(A 0, B 1, C 2, D 3);
 flat_tuple!(A 0, B 1, C 2, D 3, E 4);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+flat_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 /// Reads the differentiated inputs from a flat vector, with the `usize` parameters.
 pub type PrimalFn = fn(&[f64], &[usize]) -> Vec<f64>;
@@ -131,6 +145,43 @@ pub type JvpFn = fn(&[f64], &[usize], &[f64]) -> (Vec<f64>, Vec<f64>);
 pub type VjpFn = fn(&[f64], &[usize], &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>);
 /// `_grad` at `x`: value and gradient.
 pub type GradFn = fn(&[f64], &[usize]) -> (f64, Vec<f64>);
+
+/// `_jvp_jvp` at `x` with tangents `d` and `t` of the inputs and `t_d` of `d`: `y`, `dy`, `ty`
+/// and `tdy`, flat.
+pub type JvpJvpFn = fn(&[f64], &[usize], &[f64], &[f64], &[f64]) -> [Vec<f64>; 4];
+/// `_vjp_jvp` at `x` in the direction `d`, its pullback at the cotangent `g` and its tangent
+/// `dg`: `y`, `dy`, the cotangent of the inputs and its tangent, flat.
+pub type VjpJvpFn = fn(&[f64], &[usize], &[f64], &[f64], &[f64]) -> [Vec<f64>; 4];
+/// `_grad_jvp` at `x` in the direction `d`: `[y]`, the gradient, `[dy]` and its tangent.
+pub type GradJvpFn = fn(&[f64], &[usize], &[f64]) -> [Vec<f64>; 4];
+/// `_grad_vjp` at `x`, its pullback at `(ybar, cbar)`: `[y]`, the gradient, the cotangent.
+pub type GradVjpFn = fn(&[f64], &[usize], f64, &[f64]) -> [Vec<f64>; 3];
+/// `_jvp_vjp` at `x` in the direction `d`, its pullback at `(ybar, dybar)`: `[y]`, `[dy]`,
+/// the cotangents of the inputs and of `d`.
+pub type JvpVjpFn = fn(&[f64], &[usize], &[f64], f64, f64) -> [Vec<f64>; 4];
+
+/// The second-order companions of a function that has them (one that calls no other, or
+/// with `order = 2`): what nesting and Hessians are built on.
+#[derive(Clone, Copy)]
+pub struct Second {
+    /// Forward over forward.
+    pub jvp_jvp: JvpJvpFn,
+    /// Forward over reverse.
+    pub vjp_jvp: VjpJvpFn,
+    /// Those of `_grad` and `_jvp` of a scalar function.
+    pub scalar: Option<ScalarSecond>,
+}
+
+/// The companions of `_grad` and of `_jvp` of a scalar function.
+#[derive(Clone, Copy)]
+pub struct ScalarSecond {
+    /// Forward mode of `_grad`.
+    pub grad_jvp: GradJvpFn,
+    /// Reverse mode of `_grad`.
+    pub grad_vjp: GradVjpFn,
+    /// Reverse mode of `_jvp`.
+    pub jvp_vjp: JvpVjpFn,
+}
 
 /// One generated function, as the harness sees it.
 #[derive(Clone, Copy)]
@@ -153,6 +204,8 @@ pub struct Case {
     pub vjp: VjpFn,
     /// The gradient, for a scalar result.
     pub grad: Option<GradFn>,
+    /// The second-order companions, when the function has them.
+    pub second: Option<Second>,
 }
 
 /// How the checks run; [`Settings::from_env`] reads overrides from the environment.
@@ -243,6 +296,11 @@ pub struct CaseStats {
     pub kink_resamples: usize,
     /// Points re-sampled because the primal was not finite there.
     pub nonfinite_resamples: usize,
+    /// Points where the second-order companions were checked.
+    pub second_points: usize,
+    /// Points where they were not, because finite differences of a first derivative did not
+    /// converge (a kink of the derivative within the stencil).
+    pub second_skipped: usize,
 }
 
 /// All functions checked.
@@ -258,6 +316,12 @@ pub struct Report {
     pub functions_resampled: usize,
     /// Non-finite re-samples, over all functions.
     pub nonfinite_resamples: usize,
+    /// Functions whose second-order companions were checked at one point at least.
+    pub second_functions: usize,
+    /// Points where second-order companions were checked, over all functions.
+    pub second_points: usize,
+    /// Points where they were skipped (a kink of a first derivative), over all functions.
+    pub second_skipped: usize,
     /// The failures.
     pub failures: Vec<Failure>,
 }
@@ -271,7 +335,8 @@ impl Report {
         }
         format!(
             "generated functions: {} checked, {} passed, {} failed {:?}; {} smooth points passed; \
-             {} points re-sampled near a kink (in {} functions), {} re-sampled for a non-finite value",
+             {} points re-sampled near a kink (in {} functions), {} re-sampled for a non-finite value; \
+             second-order companions checked at {} points of {} functions ({} points skipped near a kink of a derivative)",
             self.functions,
             self.functions - self.failures.len(),
             self.failures.len(),
@@ -279,7 +344,10 @@ impl Report {
             self.points,
             self.kink_resamples,
             self.functions_resampled,
-            self.nonfinite_resamples
+            self.nonfinite_resamples,
+            self.second_points,
+            self.second_functions,
+            self.second_skipped
         )
     }
 
@@ -527,6 +595,13 @@ pub fn check_case(case: &Case, s: &Settings) -> Result<CaseStats, Failure> {
                 ));
             }
         }
+        if let Some(second) = &case.second {
+            match check_second(case, second, &x, &k, &y, s, &mut rng) {
+                Ok(true) => st.second_points += 1,
+                Ok(false) => st.second_skipped += 1,
+                Err(f) => return Err(f),
+            }
+        }
         st.points += 1;
     }
     if st.points < s.points {
@@ -540,6 +615,212 @@ pub fn check_case(case: &Case, s: &Settings) -> Result<CaseStats, Failure> {
         ));
     }
     Ok(st)
+}
+
+/// The derivative of `f` at `x` in the direction `u` by Richardson-extrapolated central
+/// differences (as [`fd_jacobian`]), or `None` when they do not converge.
+fn fd_direction(
+    f: impl Fn(&[f64]) -> Vec<f64>,
+    x: &[f64],
+    u: &[f64],
+    s: &Settings,
+) -> Option<Vec<f64>> {
+    let at = |h: f64| -> Vec<f64> {
+        let xp: Vec<f64> = x.iter().zip(u).map(|(a, b)| a + h * b).collect();
+        f(&xp)
+    };
+    let mut d: Vec<Vec<f64>> = Vec::with_capacity(4);
+    for j in 0..4 {
+        let h = s.h0 / f64::from(1u32 << j);
+        let (fp, fm) = (at(h), at(-h));
+        if fp.len() != fm.len() || fp.iter().chain(&fm).any(|v| !v.is_finite()) {
+            return None;
+        }
+        d.push(
+            fp.iter()
+                .zip(&fm)
+                .map(|(p, m)| (p - m) / (2.0 * h))
+                .collect(),
+        );
+    }
+    let rich = |a: &[f64], b: &[f64], k: f64| -> Vec<f64> {
+        a.iter()
+            .zip(b)
+            .map(|(a, b)| (k * b - a) / (k - 1.0))
+            .collect()
+    };
+    let r1: Vec<Vec<f64>> = (0..3).map(|j| rich(&d[j], &d[j + 1], 4.0)).collect();
+    let r2: Vec<Vec<f64>> = (0..2).map(|j| rich(&r1[j], &r1[j + 1], 16.0)).collect();
+    for (a, b) in r2[0].iter().zip(&r2[1]) {
+        if !close(*a, *b, s.smooth_tol, 1f64.max(a.abs()).max(b.abs())) {
+            return None;
+        }
+    }
+    Some(r2[1].clone())
+}
+
+/// The tolerance between two companions' results for the same quantity (a value or first
+/// derivative computed by two programs), relative to `max(1, |a|, |b|)`.
+const SAME: f64 = 1e-10;
+
+/// `a + b` element-wise.
+fn plus(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+/// `k a` element-wise.
+fn times(k: f64, a: &[f64]) -> Vec<f64> {
+    a.iter().map(|x| k * x).collect()
+}
+
+/// `got` against `want` entry by entry, relative to `max(1, |got|, |want|)`.
+fn compare(
+    case: &Case,
+    check: &'static str,
+    what: &str,
+    got: &[f64],
+    want: &[f64],
+    tol: f64,
+    at: &str,
+) -> Result<(), Failure> {
+    let bad = got.len() != want.len()
+        || got
+            .iter()
+            .zip(want)
+            .any(|(a, b)| !close(*a, *b, tol, 1f64.max(a.abs()).max(b.abs())));
+    if bad {
+        return Err(fail(
+            case,
+            check,
+            format!(
+                "{what}:\n  companion = {}\n  expected  = {}\n  {at}",
+                fmt_vec(got),
+                fmt_vec(want)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The second-order companions at `x` (where the first-order ones passed) against finite
+/// differences of the first-order ones along random directions: `Ok(false)` when those do
+/// not converge (a kink of a first derivative within the stencil), which skips the point.
+fn check_second(
+    case: &Case,
+    second: &Second,
+    x: &[f64],
+    k: &[usize],
+    y: &[f64],
+    s: &Settings,
+    rng: &mut StdRng,
+) -> Result<bool, Failure> {
+    let n = case.dim;
+    let m = y.len();
+    let mut draw =
+        |len: usize| -> Vec<f64> { (0..len).map(|_| rng.random_range(-1.0..1.0)).collect() };
+    let (d, t, td) = (draw(n), draw(n), draw(n));
+    let (g, dg) = (draw(m), draw(m));
+    let at = format!(
+        "at x = {}, ints = {k:?}\n  d = {}\n  t = {}\n  t_d = {}\n  g = {}\n  dg = {}",
+        fmt_vec(x),
+        fmt_vec(&d),
+        fmt_vec(&t),
+        fmt_vec(&td),
+        fmt_vec(&g),
+        fmt_vec(&dg)
+    );
+    let jvp = |x: &[f64], v: &[f64]| (case.jvp)(x, k, v).1;
+    let pullback = |x: &[f64], w: &[f64]| (case.vjp)(x, k, w).1;
+    // The derivative of the tangent `J(x) d` along `t`, and of the cotangent `J(x)ᵀ g`
+    // along `d`: second derivatives from first ones.
+    let Some(d2_dt) = fd_direction(|x| jvp(x, &d), x, &t, s) else {
+        return Ok(false);
+    };
+    let Some(d2_gd) = fd_direction(|x| pullback(x, &g), x, &d, s) else {
+        return Ok(false);
+    };
+    let tol = s.fd_tol;
+
+    // Forward over forward: ((y, J d), (J t, D²f[d, t] + J t_d)).
+    let [yy, dy, ty, tdy] = (second.jvp_jvp)(x, k, &d, &t, &td);
+    compare(case, "jvp_jvp", "value", &yy, y, SAME, &at)?;
+    compare(case, "jvp_jvp", "tangent d", &dy, &jvp(x, &d), SAME, &at)?;
+    compare(case, "jvp_jvp", "tangent t", &ty, &jvp(x, &t), SAME, &at)?;
+    let want = plus(&d2_dt, &jvp(x, &td));
+    compare(
+        case,
+        "jvp_jvp",
+        "second-order tangent",
+        &tdy,
+        &want,
+        tol,
+        &at,
+    )?;
+
+    // Forward over reverse: the pullback at (g, dg) is (Jᵀ g, Jᵀ dg + (D Jᵀ g)[d]).
+    let [yy, dy, a, b] = (second.vjp_jvp)(x, k, &d, &g, &dg);
+    compare(case, "vjp_jvp", "value", &yy, y, SAME, &at)?;
+    compare(case, "vjp_jvp", "tangent", &dy, &jvp(x, &d), SAME, &at)?;
+    compare(
+        case,
+        "vjp_jvp",
+        "cotangent",
+        &a,
+        &pullback(x, &g),
+        SAME,
+        &at,
+    )?;
+    let want = plus(&pullback(x, &dg), &d2_gd);
+    compare(
+        case,
+        "vjp_jvp",
+        "tangent of the cotangent",
+        &b,
+        &want,
+        tol,
+        &at,
+    )?;
+
+    if let Some(sc) = &second.scalar {
+        let grad = |x: &[f64]| pullback(x, &[1.0]);
+        let c = grad(x);
+        let Some(hd) = fd_direction(grad, x, &d, s) else {
+            return Ok(false);
+        };
+        let Some(ht) = fd_direction(grad, x, &t, s) else {
+            return Ok(false);
+        };
+        // Forward mode of `_grad`: ((y, c), (c·d, H d)).
+        let [yy, cc, dy, dc] = (sc.grad_jvp)(x, k, &d);
+        compare(case, "grad_jvp", "value", &yy, y, SAME, &at)?;
+        compare(case, "grad_jvp", "gradient", &cc, &c, SAME, &at)?;
+        compare(case, "grad_jvp", "tangent", &dy, &[dot(&c, &d)], SAME, &at)?;
+        compare(case, "grad_jvp", "Hessian times d", &dc, &hd, tol, &at)?;
+        // Reverse mode of `_grad` at (ybar, cbar = t): ybar c + H t.
+        let ybar = g[0];
+        let [yy, cc, back] = (sc.grad_vjp)(x, k, ybar, &t);
+        compare(case, "grad_vjp", "value", &yy, y, SAME, &at)?;
+        compare(case, "grad_vjp", "gradient", &cc, &c, SAME, &at)?;
+        let want = plus(&times(ybar, &c), &ht);
+        compare(case, "grad_vjp", "ybar c + H cbar", &back, &want, tol, &at)?;
+        // Reverse mode of `_jvp` at (ybar, dybar): (ybar c + dybar H d, dybar c).
+        let dybar = dg[0];
+        let [yy, dy, xbar, dbar] = (sc.jvp_vjp)(x, k, &d, ybar, dybar);
+        compare(case, "jvp_vjp", "value", &yy, y, SAME, &at)?;
+        compare(case, "jvp_vjp", "tangent", &dy, &[dot(&c, &d)], SAME, &at)?;
+        let want = plus(&times(ybar, &c), &times(dybar, &hd));
+        compare(case, "jvp_vjp", "cotangent of x", &xbar, &want, tol, &at)?;
+        compare(
+            case,
+            "jvp_vjp",
+            "cotangent of d",
+            &dbar,
+            &times(dybar, &c),
+            SAME,
+            &at,
+        )?;
+    }
+    Ok(true)
 }
 
 /// Checks every case (or only `settings.only`) in a thread with `settings.stack` bytes of
@@ -562,6 +843,9 @@ pub fn run_cases(cases: Vec<Case>, settings: &Settings) -> Report {
                         r.kink_resamples += st.kink_resamples;
                         r.nonfinite_resamples += st.nonfinite_resamples;
                         r.functions_resampled += usize::from(st.kink_resamples > 0);
+                        r.second_points += st.second_points;
+                        r.second_skipped += st.second_skipped;
+                        r.second_functions += usize::from(st.second_points > 0);
                     }
                     Ok(Err(f)) => r.failures.push(f),
                     Err(p) => {
@@ -636,6 +920,7 @@ mod tests {
             jvp: sq_jvp,
             vjp,
             grad: None,
+            second: None,
         }
     }
 
@@ -659,6 +944,144 @@ mod tests {
     fn a_wrong_derivative_fails() {
         let f = check_case(&case(bad_vjp), &Settings::default()).unwrap_err();
         assert_eq!(f.check, "dot product");
+    }
+
+    // f(x) = x0² x1 + sin(x1): ∇f = (2 x0 x1, x0² + cos x1), H = [[2 x1, 2 x0], [2 x0, -sin x1]].
+    // `WRONG` flips the sign of H[1][1] in every second-order companion.
+    fn cubic_primal(x: &[f64], _: &[usize]) -> Vec<f64> {
+        vec![x[0] * x[0] * x[1] + x[1].sin()]
+    }
+    fn cubic_grad(x: &[f64]) -> Vec<f64> {
+        vec![2.0 * x[0] * x[1], x[0] * x[0] + x[1].cos()]
+    }
+    fn cubic_jvp(x: &[f64], k: &[usize], d: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        (cubic_primal(x, k), vec![dot(&cubic_grad(x), d)])
+    }
+    fn cubic_vjp(x: &[f64], k: &[usize], w: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let g = times(w[0], &cubic_grad(x));
+        (cubic_primal(x, k), g.clone(), g)
+    }
+    fn hessian_times<const WRONG: bool>(x: &[f64], v: &[f64]) -> Vec<f64> {
+        let h11 = if WRONG { x[1].sin() } else { -x[1].sin() };
+        vec![
+            2.0 * x[1] * v[0] + 2.0 * x[0] * v[1],
+            2.0 * x[0] * v[0] + h11 * v[1],
+        ]
+    }
+    fn cubic_second<const WRONG: bool>() -> Second {
+        Second {
+            jvp_jvp: |x, k, d, t, td| {
+                let c = cubic_grad(x);
+                let tdy = dot(&hessian_times::<WRONG>(x, d), t) + dot(&c, td);
+                [
+                    cubic_primal(x, k),
+                    vec![dot(&c, d)],
+                    vec![dot(&c, t)],
+                    vec![tdy],
+                ]
+            },
+            vjp_jvp: |x, k, d, g, dg| {
+                let c = cubic_grad(x);
+                let b = plus(
+                    &times(dg[0], &c),
+                    &times(g[0], &hessian_times::<WRONG>(x, d)),
+                );
+                [cubic_primal(x, k), vec![dot(&c, d)], times(g[0], &c), b]
+            },
+            scalar: Some(ScalarSecond {
+                grad_jvp: |x, k, d| {
+                    let c = cubic_grad(x);
+                    [
+                        cubic_primal(x, k),
+                        c.clone(),
+                        vec![dot(&c, d)],
+                        hessian_times::<WRONG>(x, d),
+                    ]
+                },
+                grad_vjp: |x, k, ybar, cbar| {
+                    let c = cubic_grad(x);
+                    let back = plus(&times(ybar, &c), &hessian_times::<WRONG>(x, cbar));
+                    [cubic_primal(x, k), c, back]
+                },
+                jvp_vjp: |x, k, d, ybar, dybar| {
+                    let c = cubic_grad(x);
+                    let xbar = plus(
+                        &times(ybar, &c),
+                        &times(dybar, &hessian_times::<WRONG>(x, d)),
+                    );
+                    [cubic_primal(x, k), vec![dot(&c, d)], xbar, times(dybar, &c)]
+                },
+            }),
+        }
+    }
+    fn cubic(second: Second) -> Case {
+        Case {
+            name: "cubic",
+            index: 1,
+            dim: 2,
+            ints: &[],
+            source: "fn cubic(..)",
+            primal: cubic_primal,
+            jvp: cubic_jvp,
+            vjp: cubic_vjp,
+            grad: None,
+            second: Some(second),
+        }
+    }
+
+    #[test]
+    fn second_order_companions_are_checked() {
+        let st = check_case(&cubic(cubic_second::<false>()), &Settings::default())
+            .expect("correct second derivatives pass");
+        assert_eq!(st.second_points, 3);
+        let f = check_case(&cubic(cubic_second::<true>()), &Settings::default()).unwrap_err();
+        assert_eq!(f.check, "jvp_jvp", "{}", f.detail);
+        // Each companion on its own: the others right, this one wrong.
+        let (right, wrong) = (cubic_second::<false>(), cubic_second::<true>());
+        let (rs, ws) = (right.scalar.unwrap(), wrong.scalar.unwrap());
+        let one_wrong = [
+            (
+                "vjp_jvp",
+                Second {
+                    vjp_jvp: wrong.vjp_jvp,
+                    ..right
+                },
+            ),
+            (
+                "grad_jvp",
+                Second {
+                    scalar: Some(ScalarSecond {
+                        grad_jvp: ws.grad_jvp,
+                        ..rs
+                    }),
+                    ..right
+                },
+            ),
+            (
+                "grad_vjp",
+                Second {
+                    scalar: Some(ScalarSecond {
+                        grad_vjp: ws.grad_vjp,
+                        ..rs
+                    }),
+                    ..right
+                },
+            ),
+            (
+                "jvp_vjp",
+                Second {
+                    scalar: Some(ScalarSecond {
+                        jvp_vjp: ws.jvp_vjp,
+                        ..rs
+                    }),
+                    ..right
+                },
+            ),
+        ];
+        for (name, second) in one_wrong {
+            let f = check_case(&cubic(second), &Settings::default()).unwrap_err();
+            assert_eq!(f.check, name, "{}", f.detail);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
     reason = "generated code: unused values, constant conditions and redundant parentheses are part of what is tested"
 )]
 mod corpus {
-    use ad_generated::{Case, Flat, flat};
+    use ad_generated::{Case, Flat, ScalarSecond, Second, flat};
     include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
 }
 
