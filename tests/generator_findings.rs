@@ -1344,8 +1344,19 @@ fn calls_only_in_a_condition(s: f64, x: Vector2<f64>) -> f64 {
     k * s * x.map(|t| t * t).sum()
 }
 
+// Seed 82: the only call inside an `assert!`.
+#[differentiable(order = 2)]
+fn calls_only_in_an_assertion(s: f64, x: Vector2<f64>) -> f64 {
+    assert!(bump(s) > 0.0);
+    s * x.map(|t| t * t).sum()
+}
+
 #[test]
 fn order_two_is_accepted_where_calls_carry_no_derivative() {
+    // f = s |x|²: H (ds, dx) = (2 x·dx, 2 x ds + 2 s dx).
+    let (s, x, ds, dx) = (3.0, Vector2::new(0.5, -1.5), 1.0, Vector2::new(1.0, 2.0));
+    let (_, (_, (hs, hx))) = calls_only_in_an_assertion_grad_jvp(s, x, ds, dx);
+    assert_eq!((hs, hx), (2.0 * x.dot(&dx), 2.0 * x * ds + 2.0 * s * dx));
     // bump(0.5) = 1.25 > 1: k = 2, f = 2 s |x|², ∇f = (2 |x|², 4 s x).
     let (s, x) = (3.0, Vector2::new(0.5, -1.5));
     let (y, (gs, gx)) = calls_only_in_a_condition_grad(s, x);

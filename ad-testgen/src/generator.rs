@@ -154,9 +154,6 @@ struct FnGen<'a> {
     tick: usize,
     next_id: usize,
     callees: BTreeSet<usize>,
-    /// A call with a differentiated receiver or argument was written (a call of constants
-    /// only is a constant to the macro, and does not make the function call others).
-    active_call: bool,
     structs_used: BTreeSet<usize>,
     statements: usize,
     /// In a `map` closure: only its argument and constants may be read.
@@ -199,7 +196,6 @@ impl<'a> FnGen<'a> {
             tick: 0,
             next_id: 0,
             callees: BTreeSet::new(),
-            active_call: false,
             structs_used: BTreeSet::new(),
             statements: 0,
             closure_var: None,
@@ -1582,7 +1578,6 @@ impl<'a> FnGen<'a> {
             }
             Some(v) => format!("{}.{}({})", self.path(v), f.name, args.join(", ")),
         };
-        self.active_call |= self.is_active(&code);
         let e = Ex::new(code, bound);
         Some(self.limit(ty, e))
     }
@@ -2908,10 +2903,15 @@ impl<'a> FnGen<'a> {
         if let Some(s) = self.owner {
             src.push_str(&format!("impl {} {{\n", self.structs[s].name));
         }
-        // `order = 2` on a function that calls others (one that calls none has its
+        // `order = 2` on a function whose body calls others (one that calls none has its
         // second-order companions already, and the macro rejects the attribute where it
-        // adds nothing).
-        if self.feat.order2_everywhere && self.active_call {
+        // adds nothing). A callee is recorded when its call is drawn, which may then be
+        // dropped: the body says whether the call is there.
+        let calls = self.callees.iter().any(|&i| {
+            let call = format!("{}(", self.funcs[i].name);
+            body.iter().any(|l| l.contains(&call))
+        });
+        if self.feat.order2_everywhere && calls {
             src.push_str(&format!("{indent}#[differentiable(order = 2)]\n"));
         } else {
             src.push_str(&format!("{indent}#[differentiable]\n"));

@@ -52,7 +52,7 @@ pub fn calls_others(body: &Body) -> bool {
 
 /// Whether the body, as written, calls a function or a method that is not one of the rules
 /// (`f(x)`, `Self::g(..)`, `s.energy(..)`), even where the call is constant to the
-/// differentiation (its arguments are, or it is in a condition). `order = 2` on such a
+/// differentiation (its arguments are, or it is in a condition or an `assert!`). `order = 2` on such a
 /// function is accepted: whether a call carries a derivative is not for the user to work
 /// out, and the attribute does what it says wherever a call does.
 pub fn calls_by_name(block: &syn::Block) -> bool {
@@ -72,7 +72,7 @@ pub fn calls_by_name(block: &syn::Block) -> bool {
                 // `f(..)`, `module::f(..)`, `Self::f(..)`; not `Vector3::new(..)` or
                 // `f64::sin(..)`.
                 // `ad::__rt::..` calls are the desugaring's.
-                let primitive = matches!(first, "f32" | "f64" | "ad");
+                let primitive = segs.len() > 1 && matches!(first, "f32" | "f64" | "ad");
                 if (lower && !primitive) || first == "Self" {
                     self.0 = true;
                 }
@@ -90,6 +90,17 @@ pub fn calls_by_name(block: &syn::Block) -> bool {
                 self.0 = true;
             }
             syn::visit::visit_expr_method_call(self, m);
+        }
+        // `assert!(f(x) > 0.0)`: the arguments of a macro, when they parse as expressions.
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            use syn::punctuated::Punctuated;
+            if let Ok(args) =
+                m.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            {
+                for e in &args {
+                    self.visit_expr(e);
+                }
+            }
         }
     }
     let mut v = Calls(false);
