@@ -381,3 +381,33 @@ fn ad_traits_treat_a_dual_number_as_a_one_dimensional_space() {
     let c: Dual<f64> = Real::from_f64(0.25);
     assert_eq!((c.re, c.eps), (0.25, 0.0));
 }
+
+// The strong zero on `Dual` (`Real::strong_product`, `Real::strong_quotient`): the plain
+// product or quotient wherever that is finite, and per term of the product and quotient rules
+// where a term meets `0 · ∞` or `0 / 0`, so that the value part is the float's strong result.
+proptest! {
+    #[test]
+    fn dual_strong_product_and_quotient_are_plain_where_finite(
+        a in -3.0..3.0f64, da in -3.0..3.0f64, b in 0.5..3.0f64, db in -3.0..3.0f64,
+    ) {
+        let (x, y) = (Dual::new(a, da), Dual::new(b, db));
+        let (p, q) = (Dual::strong_product(x, y), Dual::strong_quotient(x, y));
+        prop_assert_eq!((p.re, p.eps), ((x * y).re, (x * y).eps));
+        prop_assert_eq!((q.re, q.eps), ((x / y).re, (x / y).eps));
+    }
+
+    #[test]
+    fn dual_strong_product_has_the_float_value_at_a_singular_factor(
+        da in prop_oneof![Just(0.0), -3.0..3.0f64], db in -3.0..3.0f64,
+    ) {
+        // A tangent zero at the point (whatever its derivative) times `sqrt'(0) = +inf`.
+        let p = Dual::strong_product(Dual::new(0.0, da), Dual::new(f64::INFINITY, db));
+        prop_assert_eq!(p.re, f64::strong_product(0.0, f64::INFINITY));
+        prop_assert_eq!(p.re, 0.0);
+        // Its derivative: 0 · db + da · ∞, infinite unless da is zero.
+        let expected = if da == 0.0 { p.eps == 0.0 } else { p.eps.is_infinite() };
+        prop_assert!(expected, "eps = {}", p.eps);
+        let q = Dual::strong_quotient(Dual::new(0.0, da), Dual::new(0.0, db));
+        prop_assert_eq!(q.re, 0.0);
+    }
+}

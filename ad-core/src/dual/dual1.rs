@@ -83,6 +83,28 @@ impl<T: Real> Dual<T> {
         self.eps.is_zero()
     }
 
+    /// `a * b` with the strong zero in each term of the product rule: what
+    /// [`Real::strong_product`](crate::Real::strong_product) gives when a plain term met
+    /// `0 · ∞` or `0 · NaN`. Out of line, so that the common case stays small where it is
+    /// inlined (inline, it made a nested gradient 35 % slower).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn strong_product_parts(a: Self, b: Self) -> Self {
+        let p = |x: T, y: T| <T as Real>::strong_product(x, y);
+        Self::new(p(a.re, b.re), p(a.re, b.eps) + p(a.eps, b.re))
+    }
+
+    /// `a / b` with the strong zero in each term of the quotient rule (see
+    /// [`strong_product_parts`](Self::strong_product_parts)).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn strong_quotient_parts(a: Self, b: Self) -> Self {
+        // q = a / b; q' = (a' - q b') / b.
+        let q = <T as Real>::strong_quotient(a.re, b.re);
+        let dq = a.eps - <T as Real>::strong_product(q, b.eps);
+        Self::new(q, <T as Real>::strong_quotient(dq, b.re))
+    }
+
     /// `f(self)` from `f0 = f(re)` and `f1 = f'(re)`.
     #[inline(always)]
     pub(crate) fn chain(&self, f0: T, f1: T) -> Self {

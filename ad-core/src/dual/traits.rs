@@ -476,18 +476,26 @@ macro_rules! impl_traits {
     };
     // `Dual`, the type nested differentiation lifts to, applies the strong zero per term of the
     // product and quotient rules (see `Real::strong_product`); the others keep the default.
+    //
+    // Where every part of the plain result is finite, no term met `0 · ∞` or `0 / 0` and the
+    // plain result is the strong one (up to the sign of a zero): the common case costs two
+    // finiteness tests, as the whole-zero tests did.
     (@strong Dual) => {
         #[inline(always)]
         fn strong_product(a: Self, b: Self) -> Self {
-            let p = |x: T, y: T| <T as $crate::Real>::strong_product(x, y);
-            Self::new(p(a.re, b.re), p(a.re, b.eps) + p(a.eps, b.re))
+            let plain = a * b;
+            if plain.re.is_finite() && plain.eps.is_finite() {
+                return plain;
+            }
+            Self::strong_product_parts(a, b)
         }
         #[inline(always)]
         fn strong_quotient(a: Self, b: Self) -> Self {
-            // q = a / b; q' = (a' - q b') / b.
-            let q = <T as $crate::Real>::strong_quotient(a.re, b.re);
-            let dq = a.eps - <T as $crate::Real>::strong_product(q, b.eps);
-            Self::new(q, <T as $crate::Real>::strong_quotient(dq, b.re))
+            let plain = a / b;
+            if plain.re.is_finite() && plain.eps.is_finite() {
+                return plain;
+            }
+            Self::strong_quotient_parts(a, b)
         }
     };
     (@strong $other:ident) => {};
