@@ -52,26 +52,20 @@ pub fn calls_others(body: &Body) -> bool {
 
 /// Whether the body, as written, calls a function or a method that is not one of the rules
 /// (`f(x)`, `Self::g(..)`, `s.energy(..)`), even where the call is constant to the
-/// differentiation (its arguments are, or it is in a condition or an `assert!`). `order = 2` on such a
-/// function is accepted: whether a call carries a derivative is not for the user to work
-/// out, and the attribute does what it says wherever a call does.
+/// differentiation (its arguments are, or it is in a condition or an `assert!`). `order = 2`
+/// on such a function is accepted: whether a call carries a derivative is not for the user
+/// to work out, and the attribute does what it says wherever a call does.
 pub fn calls_by_name(block: &syn::Block) -> bool {
     use syn::visit::Visit;
     struct Calls(bool);
     impl<'ast> Visit<'ast> for Calls {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = segments(&p.path);
                 let first = segs.first().map(String::as_str).unwrap_or_default();
                 let lower = first.starts_with(|ch: char| ch.is_lowercase() || ch == '_');
-                // `f(..)`, `module::f(..)`, `Self::f(..)`; not `Vector3::new(..)` or
-                // `f64::sin(..)`.
-                // `ad::__rt::..` calls are the desugaring's.
+                // `f(..)`, `module::f(..)`, `Self::f(..)`, a function named `f32(..)`; not
+                // `Vector3::new(..)`, `f64::sin(..)`, or the desugaring's `ad::__rt::..`.
                 let primitive = segs.len() > 1 && matches!(first, "f32" | "f64" | "ad");
                 if (lower && !primitive) || first == "Self" {
                     self.0 = true;
@@ -126,17 +120,17 @@ pub fn third_order_ready(body: &Body) -> bool {
     walk(&body.stmts)
 }
 
+/// The names of a path's segments (`ad::__rt::ret_some` gives `["ad", "__rt", "ret_some"]`).
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// Calls the desugaring writes (`ad::__rt::ret_some`), whose second-order companions are
 /// written by hand in `ad::__rt`.
 fn is_runtime_helper(callee: &Callee) -> bool {
     match callee {
         Callee::Path(p) => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = segments(&p.path);
             segs.len() == 3 && segs[0] == "ad" && segs[1] == "__rt"
         }
         Callee::Method { .. } => false,
