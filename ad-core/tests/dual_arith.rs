@@ -382,18 +382,22 @@ fn ad_traits_treat_a_dual_number_as_a_one_dimensional_space() {
     assert_eq!((c.re, c.eps), (0.25, 0.0));
 }
 
-// The strong zero on `Dual` (`Real::strong_product`, `Real::strong_quotient`): the plain
-// product or quotient wherever that is finite, and per term of the product and quotient rules
-// where a term meets `0 · ∞` or `0 / 0`, so that the value part is the float's strong result.
+// The strong zero on `Dual` (`Real::strong_product`, `Real::strong_quotient`): the value part
+// is the float's strong product or quotient bit for bit, the derivative part the product or
+// quotient rule, per term where a term meets `0 · ∞` or `0 / 0`.
 proptest! {
     #[test]
-    fn dual_strong_product_and_quotient_are_plain_where_finite(
-        a in -3.0..3.0f64, da in -3.0..3.0f64, b in 0.5..3.0f64, db in -3.0..3.0f64,
+    fn dual_strong_product_and_quotient_have_the_float_value_bit_for_bit(
+        a in prop_oneof![Just(0.0), Just(-0.0), -3.0..3.0f64], da in -3.0..3.0f64,
+        b in prop_oneof![Just(-2.0), 0.5..3.0f64], db in -3.0..3.0f64,
     ) {
         let (x, y) = (Dual::new(a, da), Dual::new(b, db));
         let (p, q) = (Dual::strong_product(x, y), Dual::strong_quotient(x, y));
-        prop_assert_eq!((p.re, p.eps), ((x * y).re, (x * y).eps));
-        prop_assert_eq!((q.re, q.eps), ((x / y).re, (x / y).eps));
+        prop_assert_eq!(p.re.to_bits(), f64::strong_product(a, b).to_bits());
+        prop_assert_eq!(q.re.to_bits(), f64::strong_quotient(a, b).to_bits());
+        let close = |u: f64, v: f64| (u - v).abs() <= 1e-14 * (1.0 + u.abs().max(v.abs()));
+        prop_assert!(close(p.eps, a * db + da * b), "{} {}", p.eps, a * db + da * b);
+        prop_assert!(close(q.eps, (da * b - a * db) / (b * b)), "{} {}", q.eps, (da * b - a * db) / (b * b));
     }
 
     #[test]

@@ -477,23 +477,28 @@ macro_rules! impl_traits {
     // `Dual`, the type nested differentiation lifts to, applies the strong zero per term of the
     // product and quotient rules (see `Real::strong_product`); the others keep the default.
     //
-    // Where every part of the plain result is finite, no term met `0 · ∞` or `0 / 0` and the
-    // plain result is the strong one (up to the sign of a zero): the common case costs two
-    // finiteness tests, as the whole-zero tests did.
+    // The value part is the float's strong product or quotient, bit for bit (a value whose
+    // sign of zero differs can change `signum` or `atan2` downstream). Where the derivative
+    // part is finite, no term met `0 · ∞` or `0 / 0` and its plain form is the strong one;
+    // otherwise the per-term form runs, out of line.
     (@strong Dual) => {
         #[inline(always)]
         fn strong_product(a: Self, b: Self) -> Self {
-            let plain = a * b;
-            if plain.re.is_finite() && plain.eps.is_finite() {
-                return plain;
+            // The value part is the float's strong product, bit for bit (its zero is `+0`).
+            let re = <T as $crate::Real>::strong_product(a.re, b.re);
+            let eps = a.re * b.eps + a.eps * b.re;
+            if eps.is_finite() {
+                return Self::new(re, eps);
             }
             Self::strong_product_parts(a, b)
         }
         #[inline(always)]
         fn strong_quotient(a: Self, b: Self) -> Self {
-            let plain = a / b;
-            if plain.re.is_finite() && plain.eps.is_finite() {
-                return plain;
+            // q = a / b, the float's strong quotient; q' = (a' - q b') / b.
+            let q = <T as $crate::Real>::strong_quotient(a.re, b.re);
+            let eps = (a.eps - q * b.eps) / b.re;
+            if eps.is_finite() {
+                return Self::new(q, eps);
             }
             Self::strong_quotient_parts(a, b)
         }
