@@ -1259,11 +1259,19 @@ impl<'a> Emitter<'a> {
                     quote!(&#id)
                 }
             }
+            // Outside a `let` (which writes the bindings before itself, `let_parts`).
             POp::Companion {
                 call,
                 suffix,
                 tangents,
-            } => self.companion(var, call, suffix, tangents, mode),
+            } => {
+                let (first, call) = self.companion_parts(var, call, suffix, tangents, mode);
+                if first.is_empty() {
+                    call
+                } else {
+                    quote!({ #first #call })
+                }
+            }
             POp::Pullback { pb, g } => {
                 let (pb, g) = (self.name(*pb), self.name(*g));
                 quote_spanned!(span=> #pb(#g))
@@ -1601,22 +1609,6 @@ impl<'a> Emitter<'a> {
                 let recv = self.recv(r, mode);
                 quote_spanned!(span=> #recv.#m #turbofish (#(#args,)* #(#extra),*))
             }
-        }
-    }
-
-    fn companion(
-        &self,
-        var: Var,
-        call: &Op,
-        suffix: &str,
-        tangents: &[TangentEntry],
-        mode: Mode,
-    ) -> TokenStream {
-        let (first, call) = self.companion_parts(var, call, suffix, tangents, mode);
-        if first.is_empty() {
-            call
-        } else {
-            quote!({ #first #call })
         }
     }
 
