@@ -14,15 +14,32 @@ pub fn det1(a: SMatrix<f64, 1, 1>) -> f64 {
     a[(0, 0)]
 }
 
+/// Defines the determinant of an `n`×`n` matrix by expansion of minors, calling the function
+/// `minor` of the size below, in the calling module (as `det2` to `det11` here). Exported so
+/// that a benchmark can compile the same functions in its own crate, beside the code that
+/// calls their gradients (`interleaved det`).
+///
+/// ```
+/// mod local {
+///     #[ad::differentiable]
+///     pub fn det1(a: nalgebra::SMatrix<f64, 1, 1>) -> f64 {
+///         a[(0, 0)]
+///     }
+///     ad_benches::det_by_minors!(det2, 2, det1, 1);
+/// }
+/// let (d, g) = local::det2_grad(nalgebra::Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!((d, g), (-2.0, nalgebra::Matrix2::new(4.0, -3.0, -2.0, 1.0)));
+/// ```
+#[macro_export]
 macro_rules! det_by_minors {
     ($(#[$doc:meta])* $name:ident, $n:literal, $minor:ident, $m:literal) => {
         $(#[$doc])*
-        #[differentiable]
-        pub fn $name(a: SMatrix<f64, $n, $n>) -> f64 {
+        #[::ad::differentiable]
+        pub fn $name(a: ::nalgebra::SMatrix<f64, $n, $n>) -> f64 {
             let mut det = 0.0;
             let mut sign = 1.0;
             for j in 0..$n {
-                let mut minor = SMatrix::<f64, $m, $m>::zeros();
+                let mut minor = ::nalgebra::SMatrix::<f64, $m, $m>::zeros();
                 for i in 1..$n {
                     let mut c = 0;
                     for k in 0..$n {

@@ -16,7 +16,8 @@
 //! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
 //!   primal and against two hand-written reverse modes of the same expansion (one pass, and
 //!   checkpointed as the generated code is), for sizes 2 to 9 (the small sizes show where the
-//!   ratio is set: most of the work of a large determinant is in its 2×2 to 4×4 minors);
+//!   ratio is set: most of the work of a large determinant is in its 2×2 to 4×4 minors), and
+//!   the same functions compiled in this binary, primal and `_grad` (sizes 3 to 9);
 //! - `nested`: the Hessian of a 10-dimensional `f64` function by `order = 2` against
 //!   `Dual2Vec` and `num-dual`, `f_hvp` against `f_grad`, and GradBench's `particle` and
 //!   `saddle`, the outer derivative in the four nestings against the outer primal;
@@ -164,6 +165,26 @@ fn loops() -> Vec<Variant> {
     ]
 }
 
+/// The same determinants compiled in this crate, beside the code that calls their gradients,
+/// as in a user's own crate. The companions are `#[inline]` and so are compiled where they
+/// are called; the primals they call are not, so from `ad_benches::det` every primal that a
+/// companion calls is an out-of-line call into another crate, which the hand-written
+/// adjoints (compiled beside the primals) do not pay.
+mod local {
+    #[ad::differentiable]
+    pub fn det1(a: nalgebra::SMatrix<f64, 1, 1>) -> f64 {
+        a[(0, 0)]
+    }
+    ad_benches::det_by_minors!(det2, 2, det1, 1);
+    ad_benches::det_by_minors!(det3, 3, det2, 2);
+    ad_benches::det_by_minors!(det4, 4, det3, 3);
+    ad_benches::det_by_minors!(det5, 5, det4, 4);
+    ad_benches::det_by_minors!(det6, 6, det5, 5);
+    ad_benches::det_by_minors!(det7, 7, det6, 6);
+    ad_benches::det_by_minors!(det8, 8, det7, 7);
+    ad_benches::det_by_minors!(det9, 9, det8, 8);
+}
+
 fn det() -> Vec<Variant> {
     macro_rules! pair {
         ($out:ident, $n:literal, $det:ident, $grad:ident, $hand:ident, $ckpt:ident, $calls:literal) => {
@@ -192,6 +213,25 @@ fn det() -> Vec<Variant> {
                 base,
                 $calls,
                 move || $ckpt(black_box(a)),
+            ));
+        };
+    }
+    // The same sizes, compiled in this crate: the primal and `_grad`.
+    macro_rules! local {
+        ($out:ident, $n:literal, $det:ident, $grad:ident, $calls:literal) => {
+            let a = test_matrix::<$n>();
+            let base = $out.len();
+            $out.push(variant(
+                concat!("det ", $n, "x", $n, ", this crate: primal"),
+                base,
+                $calls,
+                move || local::$det(black_box(a)),
+            ));
+            $out.push(whole(
+                concat!("det ", $n, "x", $n, ", this crate: ad _grad"),
+                base,
+                $calls,
+                move || local::$grad(black_box(a)),
             ));
         };
     }
@@ -268,6 +308,10 @@ fn det() -> Vec<Variant> {
         det9_checkpointed_grad,
         1
     );
+    local!(out, 3, det3, det3_grad, 5000);
+    local!(out, 5, det5, det5_grad, 200);
+    local!(out, 7, det7, det7_grad, 6);
+    local!(out, 9, det9, det9_grad, 1);
     out
 }
 
