@@ -5,6 +5,7 @@
 
 pub mod det;
 pub mod dynamic;
+pub mod gradbench;
 pub mod nested;
 pub mod nn;
 
