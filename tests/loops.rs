@@ -509,3 +509,159 @@ fn loops_written_out_keep_scoping_and_types() {
         assert_close_scalar(written_out_jvp(x, e).1, g.dot(&e), 1e-10);
     }
 }
+
+// `_grad` of a loop that ends the function by returning a sum (`s += t`, `s -= t`, a chain of
+// them) runs each iteration's adjoint right after the iteration, in one loop, rather than in a
+// second, reversed one (`adjoint::fuse`). The shapes below are fused: a branch in the body, a
+// subtraction and a chain of additions, a literal range (slot records), a runtime range.
+#[differentiable]
+fn fused_sum<const N: usize>(x: SVector<f64, N>, w: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let d = x[i + 1] - x[i];
+        let t = if d > 0.0 { w * d * d } else { d.sin() * w };
+        total -= t;
+        total += (x[i] * w).tanh();
+    }
+    total
+}
+
+// The sum updated inside the arms of a branch: fused too.
+#[differentiable]
+fn fused_branch<const N: usize>(x: SVector<f64, N>, w: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let d = x[i + 1] - x[i];
+        if d > 0.0 {
+            total += w * d * d;
+        } else {
+            total -= d.sin() * w;
+        }
+    }
+    total
+}
+
+#[differentiable]
+fn fused_slots(x: SVector<f64, 4>) -> f64 {
+    let mut s = 1.0;
+    for i in 0..3 {
+        s -= x[i] * x[i + 1].exp();
+    }
+    s
+}
+
+// At `x[i] = 0`, `sqrt(x[i]²)` has the derivative `∞ · 0`: the strong zero makes it 0, a plain
+// product NaN. The fused try with plain products then fails its test, and the second try (the
+// reversed loop, with the strong zero) gives the result.
+#[differentiable]
+fn fused_singular(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += (x[i] * x[i]).sqrt() * 2.0;
+    }
+    s
+}
+
+// Not fused: the sum is read inside the loop, another differentiated value is carried, the
+// sum is replaced in an arm, or the loop has an exit. Each still differentiates correctly.
+#[differentiable]
+fn not_fused_replaced(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        if x[i] > 0.0 {
+            s += x[i] * x[i];
+        } else {
+            s = x[i].sin();
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn not_fused_read(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.5;
+    for i in 0..3 {
+        s += s * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn not_fused_state(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.0;
+    let mut p = 1.0;
+    for i in 0..3 {
+        p *= x[i];
+        s += p;
+    }
+    s
+}
+
+#[differentiable]
+fn not_fused_exit(x: SVector<f64, 4>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        if x[i] > 1.0 {
+            break;
+        }
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn sums_fused_into_the_forward_sweep_agree_with_the_pullback_and_differences() {
+    let x = SVector::<f64, 6>::new(0.3, -0.8, 0.5, 1.1, -0.2, 0.9);
+    for w in [0.7, -1.3] {
+        let (y, g) = fused_sum_grad(x, w);
+        assert_eq!(y, fused_sum(x, w));
+        let (y2, pullback) = fused_sum_vjp(x, w);
+        assert_eq!(y, y2);
+        let (gx, gw) = pullback(1.0);
+        assert_close(&g.0, &gx, 1e-13);
+        assert_close_scalar(g.1, gw, 1e-13);
+        assert_close(&g.0, &fd_gradient(|x| fused_sum(x, w), x), 1e-6);
+        let fd_w = (fused_sum(x, w + 1e-6) - fused_sum(x, w - 1e-6)) / 2e-6;
+        assert_close_scalar(g.1, fd_w, 1e-6);
+        let (y, g) = fused_branch_grad(x, w);
+        assert_eq!(y, fused_branch(x, w));
+        let (gx, gw) = fused_branch_vjp(x, w).1(1.0);
+        assert_close(&g.0, &gx, 1e-13);
+        assert_close_scalar(g.1, gw, 1e-13);
+        assert_close(&g.0, &fd_gradient(|x| fused_branch(x, w), x), 1e-6);
+    }
+
+    let x = SVector::<f64, 4>::new(0.2, -0.4, 0.6, 0.1);
+    let (y, g) = fused_slots_grad(x);
+    assert_eq!(y, fused_slots(x));
+    assert_close(&g, &fused_slots_vjp(x).1(1.0), 1e-13);
+    assert_close(&g, &fd_gradient(fused_slots, x), 1e-6);
+
+    // Smooth, and at the singular point (where the second try runs).
+    let x = SVector::<f64, 3>::new(0.5, -1.5, 2.0);
+    let (_, g) = fused_singular_grad(x);
+    assert_close(&g, &fd_gradient(fused_singular, x), 1e-6);
+    let x = SVector::<f64, 3>::new(0.0, -1.5, 2.0);
+    let (y, g) = fused_singular_grad(x);
+    assert_eq!(y, fused_singular(x));
+    assert_eq!(g, SVector::<f64, 3>::new(0.0, -2.0, 2.0));
+    assert_eq!(g, fused_singular_vjp(x).1(1.0));
+
+    let x = SVector::<f64, 3>::new(0.4, -0.7, 1.2);
+    for (grad, f) in [
+        (
+            not_fused_read_grad(x).1,
+            not_fused_read as fn(SVector<f64, 3>) -> f64,
+        ),
+        (not_fused_state_grad(x).1, not_fused_state),
+        (not_fused_replaced_grad(x).1, not_fused_replaced),
+    ] {
+        assert_close(&grad, &fd_gradient(f, x), 1e-6);
+    }
+    let x = SVector::<f64, 4>::new(0.4, -0.7, 1.2, 0.3);
+    assert_close(
+        &not_fused_exit_grad(x).1,
+        &fd_gradient(not_fused_exit, x),
+        1e-6,
+    );
+}

@@ -98,10 +98,24 @@ fn plain_pays(stmts: &[PStmt]) -> bool {
         | PStmt::Assign { op, .. } => {
             calls |= matches!(op, POp::Pullback { .. } | POp::PullbackJvp { .. });
         }
-        PStmt::Loop { .. } | PStmt::Reverse { .. } => looped = true,
+        PStmt::Loop { .. } | PStmt::Reverse { .. } | PStmt::FusedStep { .. } => looped = true,
         _ => {}
     });
     looped && !calls
+}
+
+/// `finite(&tried)`, or one test per part of a tuple of `n` cotangents.
+fn finite_checks(tried: &Ident, n: usize) -> Vec<TokenStream> {
+    if n == 1 {
+        vec![quote!(::ad::__rt::finite(&#tried))]
+    } else {
+        (0..n)
+            .map(|i| {
+                let i = syn::Index::from(i);
+                quote!(::ad::__rt::finite(&#tried.#i))
+            })
+            .collect()
+    }
 }
 
 /// Calls `f` on every statement, those of arms and loop bodies included.
@@ -117,7 +131,7 @@ fn each_stmt(stmts: &[PStmt], f: &mut impl FnMut(&PStmt)) {
                 }
                 each_stmt(body, f);
             }
-            PStmt::Reverse { body, .. } => each_stmt(body, f),
+            PStmt::Reverse { body, .. } | PStmt::FusedStep { body, .. } => each_stmt(body, f),
             _ => {}
         }
     }
@@ -208,6 +222,9 @@ impl<'a> Emitter<'a> {
         each_stmt(&prog.stmts, &mut note_shaped);
         if let Some(c) = &prog.closure {
             each_stmt(&c.stmts, &mut note_shaped);
+            if let Some(unfused) = &c.unfused {
+                each_stmt(unfused, &mut note_shaped);
+            }
         }
         let mut slots = std::collections::HashSet::new();
         each_stmt(&prog.stmts, &mut |s| {
@@ -230,6 +247,12 @@ impl<'a> Emitter<'a> {
             declared: Default::default(),
             slots,
         }
+    }
+
+    /// Whether a fused backward sweep (`Closure::unfused`) runs first with plain products: as
+    /// [`plain_pays`] decides for the backward sweep it replaces.
+    fn fused_plain(&self, c: &super::prog::Closure) -> bool {
+        self.plain_first && c.unfused.as_deref().is_some_and(plain_pays)
     }
 
     /// The position counter of a [`SlotTape`](Emitter::slots): how many records the forward
@@ -306,21 +329,37 @@ impl<'a> Emitter<'a> {
                     .collect();
                 let cot = tuple_or_bare(&cots);
                 let mut sweep = quote!({ #back #cot });
-                if self.plain_first && plain_pays(&c.stmts) {
+                if let Some(unfused) = &c.unfused {
+                    // A loop's backward sweep ran fused into its forward sweep, with plain
+                    // products when they pay (see `adjoint::fuse`): the rest of the backward
+                    // sweep follows in the same mode, and the second try runs the whole
+                    // backward sweep with the strong zero from the records.
+                    if self.fused_plain(c) {
+                        self.plain.set(true);
+                        let plain = self.stmts(&c.stmts, Mode::Backward);
+                        self.plain.set(false);
+                        let strong = self.stmts(unfused, Mode::Backward);
+                        let tried = Ident::new("__tried", Span::mixed_site());
+                        let checks = finite_checks(&tried, cots.len());
+                        // Replaced in place when the test fails, rather than chosen by an
+                        // `if` expression: the result then stays where the first try put it
+                        // (as an `if` expression, Rosenbrock's 32-entry gradient was copied
+                        // twice on the way out).
+                        sweep = quote!({
+                            #[allow(unused_mut)]
+                            let mut #tried = { #plain #cot };
+                            if !(#(#checks)&&*) {
+                                #tried = ::ad::__rt::cold(move || { #strong #cot });
+                            }
+                            #tried
+                        });
+                    }
+                } else if self.plain_first && plain_pays(&c.stmts) {
                     self.plain.set(true);
                     let plain = self.stmts(&c.stmts, Mode::Backward);
                     self.plain.set(false);
                     let tried = Ident::new("__tried", Span::mixed_site());
-                    let checks: Vec<TokenStream> = if cots.len() == 1 {
-                        vec![quote!(::ad::__rt::finite(&#tried))]
-                    } else {
-                        (0..cots.len())
-                            .map(|i| {
-                                let i = syn::Index::from(i);
-                                quote!(::ad::__rt::finite(&#tried.#i))
-                            })
-                            .collect()
-                    };
+                    let checks = finite_checks(&tried, cots.len());
                     // The seed is read by both tries; the inline sweep moves the values it
                     // reads into the second, out of line: a reference to them would keep them
                     // out of registers in the first.
@@ -924,6 +963,36 @@ impl<'a> Emitter<'a> {
             PStmt::BorrowSaved(v) => {
                 let id = self.name(*v);
                 quote!(let #id = &#id;)
+            }
+            PStmt::FusedStep {
+                tape,
+                saved,
+                borrows,
+                body,
+            } => {
+                // The record the iteration has just written, read back as the backward sweep
+                // reads records, and the iteration's adjoint in backward mode.
+                let len = self.tape_len(*tape);
+                let t = self.name(*tape);
+                let names: Vec<Ident> = saved.iter().map(|s| self.name(*s)).collect();
+                let derefs = self.derefs(saved);
+                let borrows = borrows.iter().map(|b| {
+                    let id = self.name(*b);
+                    quote!(let #id = &#id;)
+                });
+                let plain = self.plain.get();
+                if let Some(c) = &self.prog.closure {
+                    self.plain.set(self.fused_plain(c));
+                }
+                let body = self.stmts(body, Mode::Backward);
+                self.plain.set(plain);
+                let rec = mixed("__record");
+                let read = if saved.is_empty() {
+                    TokenStream::new()
+                } else {
+                    quote!(let #rec = &#t[#len - 1]; let (#(#names,)*) = #rec; #derefs)
+                };
+                quote!({ #(#borrows)* #read #body })
             }
         }
     }

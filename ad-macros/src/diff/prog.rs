@@ -460,6 +460,16 @@ pub enum PStmt {
     /// Rebinds `var` as a reference to itself (`let v = &v;`), at the start of a backward
     /// sweep that reads values of the forward sweep.
     BorrowSaved(Var),
+    /// The backward sweep of one iteration of a loop fused into the loop's forward sweep
+    /// (`adjoint::fuse`): right after the iteration has written its record, the record is read
+    /// back (`saved`) and the iteration's adjoint (`body`, written in backward mode) runs.
+    /// `borrows` are the values of the top level it reads, by reference as in a backward sweep.
+    FusedStep {
+        tape: Var,
+        saved: Vec<Var>,
+        borrows: Vec<Var>,
+        body: Vec<PStmt>,
+    },
 }
 
 /// What drives a primal loop.
@@ -514,6 +524,10 @@ pub struct Closure {
     pub stmts: Vec<PStmt>,
     pub results: Vec<Var>,
     pub inline: bool,
+    /// When a loop's backward sweep is fused into its forward sweep (`adjoint::fuse`): the
+    /// whole backward sweep as it was before, which the second try (with the strong zero)
+    /// runs from the records.
+    pub unfused: Option<Vec<PStmt>>,
 }
 
 impl Program {
@@ -902,6 +916,21 @@ impl Program {
                     writeln!(f, "{pad}push {} ({})", n(tape), self.names(values))?
                 }
                 PStmt::BorrowSaved(v) => writeln!(f, "{pad}borrow {}", n(v))?,
+                PStmt::FusedStep {
+                    tape,
+                    saved,
+                    borrows,
+                    body,
+                } => {
+                    writeln!(
+                        f,
+                        "{pad}backward of this iteration: last of {}: ({}), borrowing ({})",
+                        n(tape),
+                        self.names(saved),
+                        self.names(borrows)
+                    )?;
+                    self.fmt_stmts(body, indent + 1, f)?;
+                }
             }
         }
         Ok(())

@@ -512,3 +512,127 @@ fn a_loop_without_calls_tries_plain_products_first_and_the_strong_zero_out_of_li
         );
     }
 }
+
+/// The `_grad` program of `item`, as text.
+fn grad_program(item: TokenStream) -> String {
+    let (sig, body) = parsed_and_lowered(item);
+    super::transform::adjoint::reverse(&body, &sig, false).to_string()
+}
+
+#[test]
+fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
+    let sum = quote! {
+        fn f(x: SVector<f64, 4>) -> f64 {
+            let mut s = 0.0;
+            for i in 0..3 {
+                let d = x[i + 1] - x[i];
+                let t = if d > 0.0 { d * d } else { -d };
+                s -= t;
+                s += x[i].sin();
+            }
+            s
+        }
+    };
+    let grad = grad_program(sum.clone());
+    let (forward, backward) = grad.split_once("then").expect("an inline backward sweep");
+    assert!(forward.contains("backward of this iteration"), "{grad}");
+    assert!(!backward.contains("reverse"), "{grad}");
+    // Updated inside a branch, in one arm or both.
+    let branched = grad_program(quote! {
+        fn f(x: SVector<f64, 3>) -> f64 {
+            let mut s = 0.0;
+            for i in 0..3 {
+                if x[i] > 0.0 {
+                    s += x[i];
+                    if x[i] > 1.0 {
+                        s -= x[i].sin();
+                    }
+                }
+                s += 1.0;
+            }
+            s
+        }
+    });
+    assert!(
+        branched.contains("backward of this iteration"),
+        "{branched}"
+    );
+    // `_vjp` does not know its cotangent before its forward sweep ends: not fused.
+    let vjp = reversed(sum);
+    assert!(!vjp.contains("backward of this iteration"), "{vjp}");
+    assert!(vjp.contains("reverse"), "{vjp}");
+
+    for item in [
+        // The sum read inside the loop.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.5;
+                for i in 0..3 {
+                    s += s * x[i];
+                }
+                s
+            }
+        ),
+        // Another differentiated value carried.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                let mut p = 1.0;
+                for i in 0..3 {
+                    p *= x[i];
+                    s += p;
+                }
+                s
+            }
+        ),
+        // Not the value returned.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i];
+                }
+                s * s
+            }
+        ),
+        // The sum replaced in an arm.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    if x[i] > 0.0 {
+                        s += x[i];
+                    } else {
+                        s = x[i];
+                    }
+                }
+                s
+            }
+        ),
+        // A `while` loop.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                let mut i = 0;
+                while i < 3 {
+                    s += x[i];
+                    i += 1;
+                }
+                s
+            }
+        ),
+        // A call, whose pullback belongs to the backward sweep's order.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += g(x[i]);
+                }
+                s
+            }
+        ),
+    ] {
+        let text = grad_program(item);
+        assert!(!text.contains("backward of this iteration"), "{text}");
+    }
+}

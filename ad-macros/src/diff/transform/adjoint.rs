@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use proc_macro2::Span;
 
-use super::super::ir::{Body, Op, Stmt, Var, free_vars};
+use super::super::ir::{Body, LoopKind, Op, Stmt, Var, free_vars};
 use super::super::prog::{Arg, Closure, POp, PStmt, Place, Program, Role};
 use super::super::sig::Sig;
 use super::primal::Sweep;
@@ -84,6 +84,7 @@ pub fn reverse_seeded(body: &Body, sig: &Sig, seed: &syn::Ident) -> Program {
 
 fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
     let escaping = matches!(seed_kind, Seed::Param);
+    let seeded_with_one = matches!(seed_kind, Seed::One);
     let mut prog = Program::over(body);
     let plan = Plan::new(body, &mut prog, escaping);
     let forward = Sweep::new(body, Some(&plan)).program(&mut prog);
@@ -193,9 +194,271 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
         stmts: back,
         results: vec![cotangent],
         inline: !escaping,
+        unfused: None,
     });
     super::coalesce::coalesce(&mut prog);
+    if seeded_with_one
+        && let Some(id) = fusable_loop(body)
+        && let Some(tape) = plan.tape.get(&id)
+    {
+        fuse(&mut prog, *tape);
+    }
     prog
+}
+
+/// The loop of `_grad` whose backward sweep can run inside its forward sweep, one iteration
+/// after the other, rather than in a second, reversed loop: the last statement of the body,
+/// a `for` loop with no exit, whose one differentiated carried value is a sum (`total += t`,
+/// `total -= t`, or a chain of them) that the function returns and that nothing else in the
+/// loop reads.
+///
+/// Then the adjoint of that sum is the seed (`1`) before and after every iteration, and each
+/// iteration's adjoint adds into the adjoints of values from outside the loop, which commute:
+/// the iterations' adjoints can run in any order, so each can run right after its forward
+/// step. The loop must hold no loop, call or `map` (whose records and pullbacks follow the
+/// backward sweep's order).
+fn fusable_loop(body: &Body) -> Option<usize> {
+    let output = body.output?;
+    let Some(Stmt::Loop {
+        id,
+        kind: LoopKind::For { exit: None, .. },
+        carried,
+        body: stmts,
+    }) = body.stmts.last()
+    else {
+        return None;
+    };
+    let mut sum = None;
+    for c in carried {
+        if body.active(c.start) || body.active(c.end) || body.active(c.after) {
+            if c.after != output || sum.is_some() {
+                return None;
+            }
+            sum = Some(*c);
+        }
+    }
+    let sum = sum?;
+    if sum.start == sum.end || !simple_region(stmts) {
+        return None;
+    }
+    let mut uses = HashMap::new();
+    count_uses(stmts, &mut uses);
+    // The chain of additions from the sum's start to its end, each value read once, by the
+    // next link.
+    let mut v = sum.start;
+    while v != sum.end {
+        v = next_link(stmts, v, &uses)?;
+    }
+    (uses.get(&sum.end).copied().unwrap_or(0) == 0).then_some(*id)
+}
+
+/// The value that the one reader of `v` among `stmts` makes of it, when that is a link of a
+/// sum: `v + t`, `t + v`, `v - t`, or a branch each of whose arms yields `v` (unchanged, or
+/// through such links) as the same output.
+fn next_link(stmts: &[Stmt], v: Var, uses: &HashMap<Var, usize>) -> Option<Var> {
+    let count = |v: Var| uses.get(&v).copied().unwrap_or(0);
+    for s in stmts {
+        match s {
+            Stmt::Let { var, op } if op.uses().contains(&v) => {
+                let Op::Rule { rule, operands, .. } = op else {
+                    return None;
+                };
+                if count(v) != 1 || operands.len() != 2 || operands.iter().any(|o| o.addr_of) {
+                    return None;
+                }
+                let (a, b) = (operands[0].var, operands[1].var);
+                let link = match *rule {
+                    "add" => (a == v) != (b == v),
+                    "sub" => a == v && b != v,
+                    _ => false,
+                };
+                return link.then_some(*var);
+            }
+            Stmt::If { arms, outs, .. } => {
+                // What each arm reads, its result included.
+                let local: Vec<HashMap<Var, usize>> = arms
+                    .iter()
+                    .map(|arm| {
+                        let mut u = HashMap::new();
+                        count_uses(&arm.stmts, &mut u);
+                        arm.outs.iter().for_each(|o| *u.entry(*o).or_insert(0) += 1);
+                        u
+                    })
+                    .collect();
+                if local.iter().all(|u| !u.contains_key(&v)) {
+                    continue;
+                }
+                // Read once in every arm, and nowhere else.
+                if count(v) != arms.len() || local.iter().any(|u| u.get(&v) != Some(&1)) {
+                    return None;
+                }
+                let mut position = None;
+                for (arm, u) in arms.iter().zip(&local) {
+                    let mut w = v;
+                    let p = loop {
+                        if let Some(p) = arm.outs.iter().position(|o| *o == w) {
+                            break p;
+                        }
+                        w = next_link(&arm.stmts, w, u)?;
+                    };
+                    let once = u.get(&w) == Some(&1);
+                    if !once || position.is_some_and(|q| q != p) {
+                        return None;
+                    }
+                    position = Some(p);
+                }
+                return position.map(|p| outs[p]);
+            }
+            Stmt::Loop { .. } | Stmt::Let { .. } | Stmt::Alias { .. } | Stmt::Verbatim(_) => {}
+        }
+    }
+    None
+}
+
+/// Whether a region holds no loop, call or `map`, at any depth.
+fn simple_region(stmts: &[Stmt]) -> bool {
+    stmts.iter().all(|s| match s {
+        Stmt::Let { op, .. } => !matches!(op, Op::Call { .. } | Op::Map { .. }),
+        Stmt::If { arms, .. } => arms.iter().all(|a| simple_region(&a.stmts)),
+        Stmt::Loop { .. } => false,
+        Stmt::Verbatim(_) | Stmt::Alias { .. } => true,
+    })
+}
+
+/// How many times each value is read in `stmts`, at any depth (an arm's result included).
+fn count_uses(stmts: &[Stmt], uses: &mut HashMap<Var, usize>) {
+    let read = |v: Var, uses: &mut HashMap<Var, usize>| *uses.entry(v).or_insert(0) += 1;
+    for s in stmts {
+        match s {
+            Stmt::Let { op, .. } => op.uses().into_iter().for_each(|v| read(v, uses)),
+            Stmt::Alias { var, .. } => read(*var, uses),
+            Stmt::If { arms, .. } => {
+                for arm in arms {
+                    count_uses(&arm.stmts, uses);
+                    arm.outs.iter().for_each(|v| read(*v, uses));
+                }
+            }
+            Stmt::Loop { carried, body, .. } => {
+                carried.iter().for_each(|c| read(c.before, uses));
+                count_uses(body, uses);
+            }
+            Stmt::Verbatim(_) => {}
+        }
+    }
+}
+
+/// Moves the backward sweep of the loop that writes `tape` into its forward sweep (see
+/// [`fusable_loop`]): the statements that seed the backward sweep and declare the
+/// accumulators the loop adds into go before the loop, and each iteration, right after it has
+/// written its record, reads it back and runs its adjoint. The backward sweep keeps what
+/// follows the loop's; the whole backward sweep as it was stays in [`Closure::unfused`] for
+/// the second try with the strong zero.
+///
+/// Nothing changes (the loop stays unfused) unless the program has the expected shape: the
+/// loop last in the forward sweep (before the copy of the value), and only borrows, the seed
+/// and zero accumulators before its backward sweep.
+fn fuse(prog: &mut Program, tape: Var) {
+    let Some(closure) = prog.closure.as_ref() else {
+        return;
+    };
+    let back = &closure.stmts;
+    let Some(ri) = back
+        .iter()
+        .position(|s| matches!(s, PStmt::Reverse { tape: t, count: None, .. } if *t == tape))
+    else {
+        return;
+    };
+    let (mut borrows, mut setup, mut defined) = (Vec::new(), Vec::new(), Vec::new());
+    for s in &back[..ri] {
+        match s {
+            PStmt::BorrowSaved(v) => borrows.push(*v),
+            PStmt::Let { var, op, .. } => {
+                let ok = match op {
+                    POp::One | POp::Zero(_) => true,
+                    POp::Move(v) | POp::Copy(v) => defined.contains(v),
+                    _ => false,
+                };
+                if !ok {
+                    return;
+                }
+                defined.push(*var);
+                setup.push(s.clone());
+            }
+            _ => return,
+        }
+    }
+    let writes_tape = |s: &PStmt| matches!(s, PStmt::Push { tape: t, .. } if *t == tape);
+    let Some(li) = prog
+        .stmts
+        .iter()
+        .position(|s| matches!(s, PStmt::Loop { body, .. } if body.iter().any(writes_tape)))
+    else {
+        return;
+    };
+    if !prog.stmts[li + 1..].iter().all(|s| {
+        matches!(
+            s,
+            PStmt::Let {
+                op: POp::Copy(_),
+                ..
+            }
+        )
+    }) {
+        return;
+    }
+    // What the iterations' adjoints read of the top level must be what the backward sweep
+    // would read after the loop: nothing the loop writes.
+    let mut written = Vec::new();
+    if let PStmt::Loop { body, .. } = &prog.stmts[li] {
+        writes(body, &mut written);
+    }
+    let written: Vec<Var> = written.iter().map(|v| prog.storage(*v)).collect();
+    if borrows.iter().any(|b| written.contains(&prog.storage(*b))) {
+        return;
+    }
+    let PStmt::Reverse { saved, body, .. } = back[ri].clone() else {
+        return;
+    };
+    let mut rest: Vec<PStmt> = borrows.iter().map(|v| PStmt::BorrowSaved(*v)).collect();
+    rest.extend(back[ri + 1..].iter().cloned());
+    let unfused = back.clone();
+    if let PStmt::Loop { body: lbody, .. } = &mut prog.stmts[li]
+        && let Some(pi) = lbody.iter().position(writes_tape)
+    {
+        lbody.insert(
+            pi + 1,
+            PStmt::FusedStep {
+                tape,
+                saved,
+                borrows,
+                body,
+            },
+        );
+    }
+    prog.stmts.splice(li..li, setup);
+    if let Some(c) = prog.closure.as_mut() {
+        c.stmts = rest;
+        c.unfused = Some(unfused);
+    }
+}
+
+/// The variables `stmts` assign or update in place, at any depth.
+fn writes(stmts: &[PStmt], out: &mut Vec<Var>) {
+    for s in stmts {
+        match s {
+            PStmt::Assign { var, .. } | PStmt::Declare(var) => out.push(*var),
+            PStmt::AssignMany(pairs) => out.extend(pairs.iter().map(|(a, _)| *a)),
+            PStmt::SetIndex { place, .. }
+            | PStmt::Accumulate { place, .. }
+            | PStmt::AccumulatePart { place, .. } => out.push(place.root),
+            PStmt::Branch { arms, .. } => arms.iter().for_each(|a| writes(a, out)),
+            PStmt::MatchRecord { arms, .. } => arms.iter().for_each(|(_, a)| writes(a, out)),
+            PStmt::Loop { body, .. }
+            | PStmt::Reverse { body, .. }
+            | PStmt::FusedStep { body, .. } => writes(body, out),
+            _ => {}
+        }
+    }
 }
 
 /// The variable of parameter `i` in a lowered body.

@@ -141,7 +141,7 @@ fn sub_blocks_mut(s: &mut PStmt) -> Vec<&mut Vec<PStmt>> {
             }
             out
         }
-        PStmt::Reverse { body, .. } => vec![body],
+        PStmt::Reverse { body, .. } | PStmt::FusedStep { body, .. } => vec![body],
         _ => Vec::new(),
     }
 }
@@ -241,6 +241,17 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
         PStmt::Push { tape, values } => {
             out.push(*tape);
             out.extend(values);
+        }
+        PStmt::FusedStep {
+            tape,
+            saved,
+            borrows,
+            body,
+        } => {
+            out.push(*tape);
+            out.extend(saved);
+            out.extend(borrows);
+            body.iter().for_each(|s| stmt_vars(s, out));
         }
     }
 }

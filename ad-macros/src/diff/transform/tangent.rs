@@ -77,6 +77,7 @@ pub fn transform(prog: Program, body: &Body, prefix: &str) -> Program {
             stmts,
             results,
             inline: c.inline,
+            unfused: c.unfused.map(|u| t.stmts(u)),
         }
     });
     drop(t);
@@ -617,6 +618,28 @@ impl Tangent<'_> {
                     let d = self.tangent_var(v);
                     out.push(PStmt::BorrowSaved(d));
                 }
+            }
+            PStmt::FusedStep {
+                tape,
+                saved,
+                borrows,
+                body,
+            } => {
+                let saved = self.with_tangents(&saved);
+                let body = self.stmts(body);
+                let mut all = Vec::new();
+                for b in borrows {
+                    all.push(b);
+                    if self.has_tangent(b) && !(self.prog.var(b).is_ref || self.prog.var(b).place) {
+                        all.push(self.tangent_var(b));
+                    }
+                }
+                out.push(PStmt::FusedStep {
+                    tape,
+                    saved,
+                    borrows: all,
+                    body,
+                });
             }
             other @ (PStmt::Verbatim(_) | PStmt::Alias { .. } | PStmt::CursorInit { .. }) => {
                 out.push(other)
