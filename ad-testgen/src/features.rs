@@ -115,6 +115,10 @@ pub struct Features {
     pub no_derivative_fields: bool,
     /// `DVector`, `DMatrix`, `Vec<f64>` and `&[f64]` values.
     pub dynamic_sizes: bool,
+    /// A function that ends with a loop adding terms into a sum it then returns
+    /// (`let mut acc = ..; for i in .. { ..; acc += e; } acc`): the shape whose `_grad` runs
+    /// each iteration's adjoint inside the forward loop (`adjoint::fuse`).
+    pub summed_loops: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -170,6 +174,7 @@ impl Default for Features {
             exit_ending_value_arms: true,
             no_derivative_fields: true,
             dynamic_sizes: false,
+            summed_loops: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -217,6 +222,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "exit_ending_value_arms",
     "no_derivative_fields",
     "dynamic_sizes",
+    "summed_loops",
     "second_order",
     "order2_everywhere",
 ];
@@ -273,6 +279,7 @@ impl Features {
             "exit_ending_value_arms" => &mut self.exit_ending_value_arms,
             "no_derivative_fields" => &mut self.no_derivative_fields,
             "dynamic_sizes" => &mut self.dynamic_sizes,
+            "summed_loops" => &mut self.summed_loops,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

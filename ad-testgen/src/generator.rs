@@ -2477,6 +2477,78 @@ impl<'a> FnGen<'a> {
         true
     }
 
+    /// The end of a function that returns a sum built by a loop: `let mut acc = <result>;`,
+    /// then `for i in 0..N` (or `0..n`) with random statements and one or two `acc += e` /
+    /// `acc -= e` last, each term also reading the values the body left pending. Returns the
+    /// tail, `acc`.
+    fn summed_tail(&mut self, out: &mut Vec<String>) -> String {
+        let ret = self.ret.clone();
+        let init = self.result_expr();
+        let acc = self.fresh("acc");
+        let spelled = ret.canonical(self.structs);
+        self.line(out, format!("let mut {acc}: {spelled} = {init};"));
+        let runtime: Vec<IntVar> = self
+            .ints
+            .iter()
+            .filter(|v| v.scope == 0 && v.max >= 1)
+            .cloned()
+            .collect();
+        let i = self.fresh("i");
+        let (bound, max) = if !runtime.is_empty() && self.chance(0.4) {
+            let n = self.choose(&runtime);
+            (n.name.clone(), n.max)
+        } else {
+            let n = self.rng.random_range(1..=self.lim.max_trip);
+            (n.to_string(), n)
+        };
+        self.line(out, format!("for {i} in 0..{bound} {{"));
+        self.enter_loop(None);
+        let n = self.rng.random_range(0..=self.lim.max_block_stmts);
+        self.enter();
+        self.nesting += 1;
+        let s = self.scope;
+        self.ints.push(IntVar {
+            name: i,
+            max: max.saturating_sub(1),
+            scope: s,
+        });
+        for _ in 0..n {
+            self.stmt(out);
+        }
+        let terms = if self.chance(0.3) { 2 } else { 1 };
+        for t in 0..terms {
+            let d = self.rng.random_range(1..=self.lim.max_expr_depth);
+            let mut term = self.expr(&ret, d).code;
+            if t == 0 {
+                let pend: Vec<String> = self
+                    .visible_all()
+                    .into_iter()
+                    .filter(|&k| self.vars[k].pending)
+                    .filter_map(|k| {
+                        let v = &self.vars[k];
+                        let code = if v.deref {
+                            format!("(*{})", v.name)
+                        } else {
+                            v.name.clone()
+                        };
+                        self.reduce(&code, &v.ty)
+                    })
+                    .collect();
+                if !pend.is_empty() {
+                    let p = format!("({}).tanh()", pend.join(" + "));
+                    term = self.fold_main(&ret, term, &p, d);
+                }
+            }
+            let op = if self.chance(0.3) { "-=" } else { "+=" };
+            self.line(out, format!("{acc} {op} {term};"));
+        }
+        self.nesting -= 1;
+        self.leave();
+        self.loops.pop();
+        self.line(out, "}".into());
+        acc
+    }
+
     /// `if c { ..; break; }` or `continue` as the last statement of an `if` in a loop body.
     fn s_tail_exit(&mut self, out: &mut Vec<String>) -> bool {
         let c = self.cond();
@@ -2863,7 +2935,13 @@ impl<'a> FnGen<'a> {
         for _ in 0..n {
             self.stmt(&mut body);
         }
-        let tail = self.result_expr();
+        let summed =
+            f.summed_loops && matches!(self.ret, Ty::F64 | Ty::Mat(..)) && self.chance(0.35);
+        let tail = if summed {
+            self.summed_tail(&mut body)
+        } else {
+            self.result_expr()
+        };
         body.push(format!("    {tail}"));
 
         // Signature.
