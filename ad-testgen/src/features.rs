@@ -2,7 +2,8 @@
 
 /// Switches for the constructs of the generated language.
 ///
-/// `Features::default()` is every flag except `dynamic_sizes`, which the macro supports since
+/// `Features::default()` is every flag except `order2_everywhere` (heavy to build) and
+/// `dynamic_sizes`, which the macro supports since
 /// FINDINGS 20 and 21 (`--features all` turns it on) but which would change the committed test
 /// corpus. `constant_call_args` (a constant whose type the macro cannot
 /// see, passed to a call) and `singular_points` (an infinite adjoint from `cbrt`/`sqrt` at an
@@ -117,7 +118,8 @@ pub struct Features {
     pub dynamic_sizes: bool,
     /// A function that ends with a loop adding terms into a sum it then returns
     /// (`let mut acc = ..; for i in .. { ..; acc += e; } acc`): the shape whose `_grad` runs
-    /// each iteration's adjoint inside the forward loop (`adjoint::fuse`).
+    /// each iteration's adjoint inside the forward loop (`adjoint::fuse`). On by default since
+    /// the tenth session (the committed corpus changed with it).
     pub summed_loops: bool,
 
     // --- second order ------------------------------------------------------------------------
@@ -174,7 +176,7 @@ impl Default for Features {
             exit_ending_value_arms: true,
             no_derivative_fields: true,
             dynamic_sizes: false,
-            summed_loops: false,
+            summed_loops: true,
             second_order: true,
             order2_everywhere: false,
         }
