@@ -1366,3 +1366,30 @@ fn order_two_is_accepted_where_calls_carry_no_derivative() {
     let (_, (_, (hs, hx))) = calls_only_in_a_condition_grad_jvp(s, x, ds, dx);
     assert_eq!((hs, hx), (4.0 * x.dot(&dx), 4.0 * x * ds + 4.0 * s * dx));
 }
+
+// 35. (tenth session, seed 97, `f61`) An infinite adjoint through `component_div`: NaN. The
+//     numerator is identically zero, so `cbrt'(q) = inf`, and the pullback of the denominator,
+//     `-g∘y ⊘ b`, multiplied that infinite adjoint by the zero quotient. Forward mode gave 0
+//     (the quotient's tangent is zero). With the strong zero in both of `component_div`'s
+//     pullbacks, the denominator gets no derivative from a term that is identically zero.
+
+#[differentiable]
+fn cbrt_of_a_zero_quotient(x: Vector2<f64>) -> f64 {
+    let q = Vector2::zeros().component_div(&x.map(|t| t * t + 0.5));
+    let r = x.component_div(&Vector2::new(0.0, 2.0));
+    q[1].cbrt() + x[0] + r[1]
+}
+
+#[test]
+fn an_infinite_adjoint_through_a_zero_quotient_gives_no_nan() {
+    let x = Vector2::new(0.3, -0.7);
+    let (y, g) = cbrt_of_a_zero_quotient_grad(x);
+    assert_eq!(y, cbrt_of_a_zero_quotient(x));
+    // q is identically zero; r[0] = x[0] / 0 is not read, and its zero adjoint over the zero
+    // denominator stays zero.
+    assert_eq!(g, Vector2::new(1.0, 0.5));
+    let (_, pb) = cbrt_of_a_zero_quotient_vjp(x);
+    assert_eq!(pb(2.0), Vector2::new(2.0, 1.0));
+    let (_, t) = cbrt_of_a_zero_quotient_jvp(x, Vector2::new(1.0, 1.0));
+    assert_eq!(t, 1.5);
+}

@@ -2520,20 +2520,7 @@ impl<'a> FnGen<'a> {
             let d = self.rng.random_range(1..=self.lim.max_expr_depth);
             let mut term = self.expr(&ret, d).code;
             if t == 0 {
-                let pend: Vec<String> = self
-                    .visible_all()
-                    .into_iter()
-                    .filter(|&k| self.vars[k].pending)
-                    .filter_map(|k| {
-                        let v = &self.vars[k];
-                        let code = if v.deref {
-                            format!("(*{})", v.name)
-                        } else {
-                            v.name.clone()
-                        };
-                        self.reduce(&code, &v.ty)
-                    })
-                    .collect();
+                let pend = self.pending_scalars();
                 if !pend.is_empty() {
                     let p = format!("({}).tanh()", pend.join(" + "));
                     term = self.fold_main(&ret, term, &p, d);
@@ -2724,12 +2711,9 @@ impl<'a> FnGen<'a> {
         })
     }
 
-    /// An expression of the result type that also reads every pending branch or loop value
-    /// and, unless `constant_results` is on, depends on an input.
-    fn result_expr(&mut self) -> String {
-        let ret = self.ret.clone();
-        let mut pend: Vec<String> = self
-            .visible_all()
+    /// Every visible pending branch or loop value, reduced to a scalar.
+    fn pending_scalars(&self) -> Vec<String> {
+        self.visible_all()
             .into_iter()
             .filter(|&i| self.vars[i].pending)
             .filter_map(|i| {
@@ -2741,7 +2725,14 @@ impl<'a> FnGen<'a> {
                 };
                 self.reduce(&code, &v.ty)
             })
-            .collect();
+            .collect()
+    }
+
+    /// An expression of the result type that also reads every pending branch or loop value
+    /// and, unless `constant_results` is on, depends on an input.
+    fn result_expr(&mut self) -> String {
+        let ret = self.ret.clone();
+        let mut pend = self.pending_scalars();
         let d = self.rng.random_range(1..=self.lim.max_expr_depth);
         if !self.feat.constant_results {
             // Prefer a result that reads an input by itself; otherwise fold one in.

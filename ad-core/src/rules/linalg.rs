@@ -261,7 +261,7 @@ pub mod component_mul {
 pub mod component_div {
     use super::*;
 
-    /// Tangent contribution of `a`: `da ⊘ b`.
+    /// Tangent contribution of `a`: `da ⊘ b`, with the strong zero as in [`vjp0`].
     #[inline(always)]
     pub fn jvp0<T: Real, R: Dim, C: Dim>(
         _a: &OMatrix<T, R, C>,
@@ -272,9 +272,9 @@ pub mod component_div {
     where
         DefaultAllocator: Allocator<R, C>,
     {
-        d.component_div(b)
+        crate::rules::strong_component_div(d, b)
     }
-    /// Tangent contribution of `b`: `-y∘db ⊘ b`.
+    /// Tangent contribution of `b`: `-y∘db ⊘ b`, with the strong zero as in [`vjp1`].
     #[inline(always)]
     pub fn jvp1<T: Real, R: Dim, C: Dim>(
         _a: &OMatrix<T, R, C>,
@@ -285,9 +285,9 @@ pub mod component_div {
     where
         DefaultAllocator: Allocator<R, C>,
     {
-        -y.component_mul(d).component_div(b)
+        -crate::rules::strong_component_div(&crate::rules::strong_component_mul(y, d), b)
     }
-    /// Cotangent of `a`: `g ⊘ b`.
+    /// Cotangent of `a`: `g ⊘ b`, with the strong zero (a zero entry of `g` gives zero).
     #[inline(always)]
     pub fn vjp0<T: Real, R: Dim, C: Dim>(
         _a: &OMatrix<T, R, C>,
@@ -298,9 +298,11 @@ pub mod component_div {
     where
         DefaultAllocator: Allocator<R, C>,
     {
-        g.component_div(b)
+        crate::rules::strong_component_div(g, b)
     }
-    /// Cotangent of `b`: `-g∘y ⊘ b`.
+    /// Cotangent of `b`: `-g∘y ⊘ b`, with the strong zero in the product and the quotient: an
+    /// infinite entry of `g` against a zero entry of `y` (a zero numerator) gives zero, as
+    /// forward mode's `-y∘db ⊘ b` does.
     #[inline(always)]
     pub fn vjp1<T: Real, R: Dim, C: Dim>(
         _a: &OMatrix<T, R, C>,
@@ -311,7 +313,7 @@ pub mod component_div {
     where
         DefaultAllocator: Allocator<R, C>,
     {
-        -g.component_mul(y).component_div(b)
+        -crate::rules::strong_component_div(&crate::rules::strong_component_mul(g, y), b)
     }
 }
 

@@ -152,6 +152,37 @@ where
     }
 }
 
+/// `a ⊘ b` entrywise with the strong zero convention in each quotient: a zero entry of `a`
+/// gives zero, even over a zero or infinite entry of `b` (see [`strong_div`]). The common case
+/// (every entry finite, no zero in `b`) is the plain quotient.
+#[inline(always)]
+pub(crate) fn strong_component_div<T: Real, R: Dim, C: Dim>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    let nonzero = b.iter().fold(true, |all, x| all & !x.is_zero());
+    if all_finite(a) && all_finite(b) && nonzero {
+        a.component_div(b)
+    } else {
+        strong_component_div_slow(a, b)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn strong_component_div_slow<T: Real, R: Dim, C: Dim>(
+    a: &OMatrix<T, R, C>,
+    b: &OMatrix<T, R, C>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    a.zip_map(b, strong_div)
+}
+
 #[cold]
 #[inline(never)]
 fn strong_component_mul_slow<T: Real, R: Dim, C: Dim>(

@@ -104,9 +104,14 @@ fn plain_pays(stmts: &[PStmt]) -> bool {
     looped && !calls
 }
 
-/// `finite(&tried)`, or one test per part of a tuple of `n` cotangents.
-fn finite_checks(tried: &Ident, n: usize) -> Vec<TokenStream> {
-    if n == 1 {
+/// A backward sweep tried first with plain products (`first`, a block's statements and its
+/// `n` cotangents), kept when every cotangent is finite, and otherwise replaced by the result
+/// of `second` (a closure with the strong zero), run out of line. Replaced in place rather
+/// than chosen by an `if` expression: the result then stays where the first try put it (as an
+/// `if` expression, Rosenbrock's 32-entry gradient was copied twice on the way out).
+fn two_tries(first: TokenStream, second: TokenStream, n: usize) -> TokenStream {
+    let tried = Ident::new("__tried", Span::mixed_site());
+    let checks: Vec<TokenStream> = if n == 1 {
         vec![quote!(::ad::__rt::finite(&#tried))]
     } else {
         (0..n)
@@ -115,7 +120,15 @@ fn finite_checks(tried: &Ident, n: usize) -> Vec<TokenStream> {
                 quote!(::ad::__rt::finite(&#tried.#i))
             })
             .collect()
-    }
+    };
+    quote!({
+        #[allow(unused_mut)]
+        let mut #tried = { #first };
+        if !(#(#checks)&&*) {
+            #tried = ::ad::__rt::cold(#second);
+        }
+        #tried
+    })
 }
 
 /// Calls `f` on every statement, those of arms and loop bodies included.
@@ -339,27 +352,16 @@ impl<'a> Emitter<'a> {
                         let plain = self.stmts(&c.stmts, Mode::Backward);
                         self.plain.set(false);
                         let strong = self.stmts(unfused, Mode::Backward);
-                        let tried = Ident::new("__tried", Span::mixed_site());
-                        let checks = finite_checks(&tried, cots.len());
-                        // Replaced in place when the test fails, rather than chosen by an
-                        // `if` expression: the result then stays where the first try put it
-                        // (as an `if` expression, Rosenbrock's 32-entry gradient was copied
-                        // twice on the way out).
-                        sweep = quote!({
-                            #[allow(unused_mut)]
-                            let mut #tried = { #plain #cot };
-                            if !(#(#checks)&&*) {
-                                #tried = ::ad::__rt::cold(move || { #strong #cot });
-                            }
-                            #tried
-                        });
+                        sweep = two_tries(
+                            quote!(#plain #cot),
+                            quote!(move || { #strong #cot }),
+                            cots.len(),
+                        );
                     }
                 } else if self.plain_first && plain_pays(&c.stmts) {
                     self.plain.set(true);
                     let plain = self.stmts(&c.stmts, Mode::Backward);
                     self.plain.set(false);
-                    let tried = Ident::new("__tried", Span::mixed_site());
-                    let checks = finite_checks(&tried, cots.len());
                     // The seed is read by both tries; the inline sweep moves the values it
                     // reads into the second, out of line: a reference to them would keep them
                     // out of registers in the first.
@@ -368,14 +370,11 @@ impl<'a> Emitter<'a> {
                         quote!(let #p = ::core::clone::Clone::clone(&#p);)
                     });
                     let capture = c.inline.then(|| quote!(move));
-                    sweep = quote!({
-                        let #tried = { #(#seeds)* #plain #cot };
-                        if #(#checks)&&* {
-                            #tried
-                        } else {
-                            ::ad::__rt::cold(#capture || #sweep)
-                        }
-                    });
+                    sweep = two_tries(
+                        quote!(#(#seeds)* #plain #cot),
+                        quote!(#capture || #sweep),
+                        cots.len(),
+                    );
                 }
                 if c.inline {
                     quote!((#(#results,)* #sweep))
