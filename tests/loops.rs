@@ -550,6 +550,29 @@ fn fused_slots(x: SVector<f64, 4>) -> f64 {
     s
 }
 
+// Loops nested in the summing loop (a literal range: slot records; a runtime one), read back
+// per fused step from the end of what the iteration wrote.
+#[differentiable]
+fn fused_nested(x: SVector<f64, 4>, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut p = x[i];
+        for j in 0..2 {
+            p = p * x[j + 1] + 0.5;
+        }
+        let mut q = 0.0;
+        for k in 0..n {
+            if k % 2 == 0 {
+                q += p.sin() * x[k % 4];
+            } else {
+                q -= x[(k + i) % 4];
+            }
+        }
+        s += p * q + x[i + 1];
+    }
+    s
+}
+
 // At `x[i] = 0`, `sqrt(x[i]²)` has the derivative `∞ · 0`: the strong zero makes it 0, a plain
 // product NaN. The fused try with plain products then fails its test, and the second try (the
 // reversed loop, with the strong zero) gives the result.
@@ -636,6 +659,14 @@ fn sums_fused_into_the_forward_sweep_agree_with_the_pullback_and_differences() {
     assert_eq!(y, fused_slots(x));
     assert_close(&g, &fused_slots_vjp(x).1(1.0), 1e-13);
     assert_close(&g, &fd_gradient(fused_slots, x), 1e-6);
+
+    let x = SVector::<f64, 4>::new(0.4, -0.3, 0.8, 0.6);
+    for n in [0, 1, 4] {
+        let (y, g) = fused_nested_grad(x, n);
+        assert_eq!(y, fused_nested(x, n));
+        assert_close(&g, &fused_nested_vjp(x, n).1(1.0), 1e-13);
+        assert_close(&g, &fd_gradient(|x| fused_nested(x, n), x), 1e-6);
+    }
 
     // Smooth, and at the singular point (where the second try runs).
     let x = SVector::<f64, 3>::new(0.5, -1.5, 2.0);

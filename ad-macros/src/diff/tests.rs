@@ -557,6 +557,25 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
         branched.contains("backward of this iteration"),
         "{branched}"
     );
+    // With a loop inside: its cursor starts at the end of what the iteration wrote.
+    let nested = grad_program(quote! {
+        fn f(x: SVector<f64, 3>, n: usize) -> f64 {
+            let mut s = 0.0;
+            for i in 0..3 {
+                let mut p = x[i];
+                for _ in 0..n {
+                    p = p * x[i];
+                }
+                s += p;
+            }
+            s
+        }
+    });
+    let (forward, _) = nested.split_once("then").expect("an inline backward sweep");
+    let (_, step) = forward
+        .split_once("backward of this iteration")
+        .expect("a fused step");
+    assert!(step.contains("= len"), "{nested}");
     // `_vjp` does not know its cotangent before its forward sweep ends: not fused.
     let vjp = reversed(sum);
     assert!(!vjp.contains("backward of this iteration"), "{vjp}");

@@ -215,8 +215,8 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
 /// Then the adjoint of that sum is the seed (`1`) before and after every iteration, and each
 /// iteration's adjoint adds into the adjoints of values from outside the loop, which commute:
 /// the iterations' adjoints can run in any order, so each can run right after its forward
-/// step. The loop must hold no loop, call or `map` (whose records and pullbacks follow the
-/// backward sweep's order).
+/// step. The loop must hold no call or `map` (their pullbacks are built in the backward
+/// sweep's order); loops inside it are read back per step ([`fuse`]).
 fn fusable_loop(body: &Body) -> Option<usize> {
     let output = body.output?;
     let Some(Stmt::Loop {
@@ -315,12 +315,12 @@ fn next_link(stmts: &[Stmt], v: Var, uses: &HashMap<Var, usize>) -> Option<Var> 
     None
 }
 
-/// Whether a region holds no loop, call or `map`, at any depth.
+/// Whether a region holds no call or `map`, at any depth.
 fn simple_region(stmts: &[Stmt]) -> bool {
     stmts.iter().all(|s| match s {
         Stmt::Let { op, .. } => !matches!(op, Op::Call { .. } | Op::Map { .. }),
         Stmt::If { arms, .. } => arms.iter().all(|a| simple_region(&a.stmts)),
-        Stmt::Loop { .. } => false,
+        Stmt::Loop { body, .. } => simple_region(body),
         Stmt::Verbatim(_) | Stmt::Alias { .. } => true,
     })
 }
@@ -369,9 +369,11 @@ fn fuse(prog: &mut Program, tape: Var) {
         return;
     };
     let (mut borrows, mut setup, mut defined) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cursors = Vec::new();
     for s in &back[..ri] {
         match s {
             PStmt::BorrowSaved(v) => borrows.push(*v),
+            PStmt::CursorInit { .. } => cursors.push(s.clone()),
             PStmt::Let { var, op, .. } => {
                 let ok = match op {
                     POp::One | POp::Zero(_) => true,
@@ -419,7 +421,20 @@ fn fuse(prog: &mut Program, tape: Var) {
     let PStmt::Reverse { saved, body, .. } = back[ri].clone() else {
         return;
     };
+    // The loops nested in this one read their records from cursors that start at the end of
+    // their tapes: in a fused step, the end of what this iteration wrote.
+    let mut nested = Vec::new();
+    if let PStmt::Loop { body, .. } = &prog.stmts[li] {
+        nested_pushes(body, false, &mut nested);
+    }
+    let mut step: Vec<PStmt> = cursors
+        .iter()
+        .filter(|c| matches!(c, PStmt::CursorInit { tape, .. } if nested.contains(tape)))
+        .cloned()
+        .collect();
+    step.extend(body);
     let mut rest: Vec<PStmt> = borrows.iter().map(|v| PStmt::BorrowSaved(*v)).collect();
+    rest.extend(cursors);
     rest.extend(back[ri + 1..].iter().cloned());
     let unfused = back.clone();
     if let PStmt::Loop { body: lbody, .. } = &mut prog.stmts[li]
@@ -431,7 +446,7 @@ fn fuse(prog: &mut Program, tape: Var) {
                 tape,
                 saved,
                 borrows,
-                body,
+                body: step,
             },
         );
     }
@@ -439,6 +454,19 @@ fn fuse(prog: &mut Program, tape: Var) {
     if let Some(c) = prog.closure.as_mut() {
         c.stmts = rest;
         c.unfused = Some(unfused);
+    }
+}
+
+/// The tapes written by loops nested in `stmts` (`inside`: `stmts` is itself such a loop's
+/// body).
+fn nested_pushes(stmts: &[PStmt], inside: bool, out: &mut Vec<Var>) {
+    for s in stmts {
+        match s {
+            PStmt::Push { tape, .. } if inside => out.push(*tape),
+            PStmt::Loop { body, .. } => nested_pushes(body, true, out),
+            PStmt::Branch { arms, .. } => arms.iter().for_each(|a| nested_pushes(a, inside, out)),
+            _ => {}
+        }
     }
 }
 
