@@ -651,6 +651,60 @@ pub mod control_flow {
     //! assert_eq!(g, Vector3::new(12.0, 15.0, 10.0));
     //! ```
     //!
+    //! ## What a loop costs
+    //!
+    //! Reverse mode keeps per iteration what the adjoint reads, in an array for a constant trip
+    //! count and one allocation otherwise, then runs the iterations' adjoints backwards. One
+    //! shape is cheaper: a `for` loop that ends the function by returning a sum it adds into
+    //! (`s += t`, `s -= t`, also inside `if`s), with no call to another function in it. The
+    //! sum's derivative is then 1 before and after every iteration, so `_grad` runs each
+    //! iteration's adjoint right after the iteration, in the same loop, as a hand-written
+    //! gradient would. A loss written that way gets the one-pass gradient; `mean` below
+    //! (scaling after the loop) gets the two-sweep one, with the same values:
+    //!
+    //! ```
+    //! use ad::nalgebra::SVector;
+    //! use ad::prelude::*;
+    //!
+    //! /// The mean squared residual, the scaling inside the sum: one pass.
+    //! #[differentiable]
+    //! fn mean_inside(x: SVector<f64, 4>, a: f64) -> f64 {
+    //!     let mut s = 0.0;
+    //!     for i in 0..4 {
+    //!         let r = x[i] - a * (i as f64);
+    //!         if r > 0.0 {
+    //!             s += r * r / 4.0;
+    //!         } else {
+    //!             s += 0.5 * r * r / 4.0;
+    //!         }
+    //!     }
+    //!     s
+    //! }
+    //!
+    //! /// The same, scaled after the loop: two sweeps.
+    //! #[differentiable]
+    //! fn mean_after(x: SVector<f64, 4>, a: f64) -> f64 {
+    //!     let mut s = 0.0;
+    //!     for i in 0..4 {
+    //!         let r = x[i] - a * (i as f64);
+    //!         if r > 0.0 {
+    //!             s += r * r;
+    //!         } else {
+    //!             s += 0.5 * r * r;
+    //!         }
+    //!     }
+    //!     s / 4.0
+    //! }
+    //!
+    //! let x = SVector::<f64, 4>::new(0.5, -1.0, 2.5, 1.0);
+    //! let (v, (gx, ga)) = mean_inside_grad(x, 0.75);
+    //! let (w, (hx, ha)) = mean_after_grad(x, 0.75);
+    //! assert!((v - w).abs() < 1e-15 && (ga - ha).abs() < 1e-14);
+    //! assert!((gx - hx).norm() < 1e-15);
+    //! // r = (0.5, -1.75, 1.0, -1.25): d/dx = r / 2 where r > 0, r / 4 elsewhere.
+    //! assert_eq!(gx, SVector::<f64, 4>::new(0.25, -0.4375, 0.5, -0.3125));
+    //! ```
+    //!
     //! What is not supported is a compile error, never a wrong derivative: `if let`, a `match`
     //! pattern that binds parts of a differentiated value, a `loop` that no `break` leaves,
     //! `for` over an expression that is not a variable (`for x in [a, b]`). See
