@@ -2313,14 +2313,18 @@ impl<'a> FnGen<'a> {
         self.leave();
     }
 
-    fn s_loop(&mut self, out: &mut Vec<String>) -> bool {
-        let f = self.feat.clone();
-        let runtime: Vec<IntVar> = self
-            .ints
+    /// The integers of the function's top level that can bound a loop (`0..n`).
+    fn runtime_bounds(&self) -> Vec<IntVar> {
+        self.ints
             .iter()
             .filter(|v| v.scope == 0 && v.max >= 1)
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    fn s_loop(&mut self, out: &mut Vec<String>) -> bool {
+        let f = self.feat.clone();
+        let runtime = self.runtime_bounds();
         let arrays = self.vars_of(|v| {
             matches!(v.ty, Ty::Array(_)) && (f.branch_value_in_later_loop || !v.loop_assigned)
         });
@@ -2487,12 +2491,7 @@ impl<'a> FnGen<'a> {
         let acc = self.fresh("acc");
         let spelled = ret.canonical(self.structs);
         self.line(out, format!("let mut {acc}: {spelled} = {init};"));
-        let runtime: Vec<IntVar> = self
-            .ints
-            .iter()
-            .filter(|v| v.scope == 0 && v.max >= 1)
-            .cloned()
-            .collect();
+        let runtime = self.runtime_bounds();
         let i = self.fresh("i");
         let (bound, max) = if !runtime.is_empty() && self.chance(0.4) {
             let n = self.choose(&runtime);

@@ -148,7 +148,7 @@ where
     if all_finite(a) && all_finite(b) {
         a.component_mul(b)
     } else {
-        strong_component_mul_slow(a, b)
+        strong_zip_slow(a, b, strong_mul)
     }
 }
 
@@ -163,36 +163,29 @@ pub(crate) fn strong_component_div<T: Real, R: Dim, C: Dim>(
 where
     DefaultAllocator: Allocator<R, C>,
 {
-    let nonzero = b.iter().fold(true, |all, x| all & !x.is_zero());
-    if all_finite(a) && all_finite(b) && nonzero {
+    let usable = b
+        .iter()
+        .fold(true, |all, x| all & x.is_finite() & !x.is_zero());
+    if all_finite(a) && usable {
         a.component_div(b)
     } else {
-        strong_component_div_slow(a, b)
+        strong_zip_slow(a, b, strong_div)
     }
 }
 
+/// `f` entry by entry, out of line: the rare path of [`strong_component_mul`] and
+/// [`strong_component_div`].
 #[cold]
 #[inline(never)]
-fn strong_component_div_slow<T: Real, R: Dim, C: Dim>(
+fn strong_zip_slow<T: Real, R: Dim, C: Dim>(
     a: &OMatrix<T, R, C>,
     b: &OMatrix<T, R, C>,
+    f: fn(T, T) -> T,
 ) -> OMatrix<T, R, C>
 where
     DefaultAllocator: Allocator<R, C>,
 {
-    a.zip_map(b, strong_div)
-}
-
-#[cold]
-#[inline(never)]
-fn strong_component_mul_slow<T: Real, R: Dim, C: Dim>(
-    a: &OMatrix<T, R, C>,
-    b: &OMatrix<T, R, C>,
-) -> OMatrix<T, R, C>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    a.zip_map(b, strong_mul)
+    a.zip_map(b, f)
 }
 
 /// The zero matrix of the shape of `m` (static or dynamic).

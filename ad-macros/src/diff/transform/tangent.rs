@@ -608,15 +608,8 @@ impl Tangent<'_> {
                 out.push(PStmt::Push { tape, values });
             }
             PStmt::BorrowSaved(v) => {
-                // A pullback the forward sweep kept is now the forward mode of one.
-                if let Some(pbd) = self.pullbacks.get(&self.prog.storage(v)) {
-                    out.push(PStmt::BorrowSaved(*pbd));
-                    return;
-                }
-                out.push(PStmt::BorrowSaved(v));
-                if self.has_tangent(v) && !(self.prog.var(v).is_ref || self.prog.var(v).place) {
-                    let d = self.tangent_var(v);
-                    out.push(PStmt::BorrowSaved(d));
+                for b in self.borrowed_again(v) {
+                    out.push(PStmt::BorrowSaved(b));
                 }
             }
             PStmt::FusedStep {
@@ -627,17 +620,14 @@ impl Tangent<'_> {
             } => {
                 let saved = self.with_tangents(&saved);
                 let body = self.stmts(body);
-                let mut all = Vec::new();
-                for b in borrows {
-                    all.push(b);
-                    if self.has_tangent(b) && !(self.prog.var(b).is_ref || self.prog.var(b).place) {
-                        all.push(self.tangent_var(b));
-                    }
-                }
+                let borrows = borrows
+                    .into_iter()
+                    .flat_map(|b| self.borrowed_again(b))
+                    .collect();
                 out.push(PStmt::FusedStep {
                     tape,
                     saved,
-                    borrows: all,
+                    borrows,
                     body,
                 });
             }
@@ -646,6 +636,19 @@ impl Tangent<'_> {
             }
             other @ PStmt::LetPairs { .. } => out.push(other),
         }
+    }
+
+    /// What a backward sweep's borrow of `v` (`BorrowSaved`) borrows in the forward mode of
+    /// it: a kept pullback is now the forward mode of one; a value, itself and its tangent.
+    fn borrowed_again(&mut self, v: Var) -> Vec<Var> {
+        if let Some(pbd) = self.pullbacks.get(&self.prog.storage(v)) {
+            return vec![*pbd];
+        }
+        let mut out = vec![v];
+        if self.has_tangent(v) && !(self.prog.var(v).is_ref || self.prog.var(v).place) {
+            out.push(self.tangent_var(v));
+        }
+        out
     }
 
     /// Whether a lifted argument carries a tangent of this forward mode.
