@@ -656,10 +656,13 @@ pub mod control_flow {
     //! Reverse mode keeps per iteration what the adjoint reads, in an array for a constant trip
     //! count and one allocation otherwise, then runs the iterations' adjoints backwards. One
     //! shape is cheaper: a `for` loop that ends the function by returning a sum it adds into
-    //! (`s += t`, `s -= t`, also inside `if`s), with no call to another function in it. The
-    //! sum's derivative is then 1 before and after every iteration, so `_grad` runs each
-    //! iteration's adjoint right after the iteration, in the same loop, as a hand-written
-    //! gradient would. A loss written that way gets the one-pass gradient; `mean` below
+    //! (`s += t`, `s -= t`, also inside `if`s). The sum's derivative is then 1 before and
+    //! after every iteration, so `_grad` runs each iteration's adjoint right after the
+    //! iteration, in the same loop, as a hand-written gradient would. A call of another
+    //! differentiable function may stand at the loop's top level (not inside an `if` or an
+    //! inner loop): its `_vjp` runs in the iteration and its pullback right after, so the
+    //! callee runs once (a callee with a scalar result computes its gradient at once, its
+    //! pullback only scales it). A loss written that way gets the one-pass gradient; `mean` below
     //! (scaling after the loop) gets the two-sweep one, with the same values:
     //!
     //! ```

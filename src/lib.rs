@@ -136,6 +136,23 @@ pub mod __rt {
         a
     }
 
+    /// The pullback of a function with a scalar result at cotangent `ct`, from its gradient
+    /// `g` (the pullback of `1`): `ct g`, exactly zero where `ct` is zero (the strong zero,
+    /// even for an infinite partial derivative).
+    #[inline(always)]
+    pub fn scaled<V: ad_core::VectorSpace>(g: &V, ct: V::Scalar) -> V {
+        let mut out = g.clone();
+        if num_traits::Zero::is_zero(&ct) {
+            // The strong zero: `0 · ∞` is 0 here.
+            out = out.map_scalars(|_| ct);
+        } else {
+            // A nonzero cotangent: the plain product (a zero partial gives 0 unless the
+            // cotangent is infinite, where the sweep's product gives NaN too).
+            out.scale(ct);
+        }
+        out
+    }
+
     /// Whether every scalar of a cotangent is finite: the test of the plain try of a backward
     /// sweep.
     #[inline(always)]

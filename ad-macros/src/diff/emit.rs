@@ -81,6 +81,9 @@ pub struct Emitter<'a> {
     /// The tapes of loops with a constant trip count (`SlotTape`): records are written and
     /// read at a position counted in a local beside the tape, not pushed.
     slots: std::collections::HashSet<Var>,
+    /// The tapes of loops whose backward sweep is fused into their forward sweep
+    /// (`PStmt::FusedStep`).
+    fused: std::collections::HashSet<Var>,
 }
 
 /// Whether a backward sweep tries plain products first: when it has a loop, where the strong
@@ -250,6 +253,12 @@ impl<'a> Emitter<'a> {
                 slots.insert(*var);
             }
         });
+        let mut fused = std::collections::HashSet::new();
+        each_stmt(&prog.stmts, &mut |s| {
+            if let PStmt::FusedStep { tape, .. } = s {
+                fused.insert(*tape);
+            }
+        });
         Emitter {
             prog,
             sig,
@@ -259,7 +268,42 @@ impl<'a> Emitter<'a> {
             shaped,
             declared: Default::default(),
             slots,
+            fused,
         }
+    }
+
+    /// Whether `tape` is a fused loop's tape that nothing reads: its step runs in the
+    /// iteration that would write the record, so it reads the iteration's values where they
+    /// are, and the only other reader, the second try of the backward sweep, is not written
+    /// ([`Emitter::fused_plain`]). Then the loop writes no record at all.
+    fn unrecorded(&self, tape: Var) -> bool {
+        self.fused.contains(&tape)
+            && self
+                .prog
+                .closure
+                .as_ref()
+                .is_some_and(|c| !self.fused_plain(c))
+    }
+
+    /// In a fused step whose loop writes no record ([`Emitter::unrecorded`]), what the record
+    /// would hold, bound as reading the record binds it: values, pullbacks and records by
+    /// reference to the iteration's own variables, markers and counts as they are.
+    fn live_record(&self, saved: &[Var]) -> TokenStream {
+        let mut bound = std::collections::HashSet::new();
+        let mut out = TokenStream::new();
+        for s in saved {
+            let p = self.prog.var(*s);
+            let as_is = matches!(
+                p.role,
+                Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
+            ) || (matches!(p.role, Role::Value | Role::Tangent(..))
+                && (p.is_ref || p.place));
+            let id = self.name(*s);
+            if !as_is && bound.insert(id.to_string()) {
+                out.extend(quote!(let #id = &#id;));
+            }
+        }
+        out
     }
 
     /// Whether a fused backward sweep (`Closure::unfused`) runs first with plain products: as
@@ -560,6 +604,12 @@ impl<'a> Emitter<'a> {
         match s {
             PStmt::Let {
                 var,
+                op: POp::TapeNew { .. },
+                ..
+            } if self.unrecorded(*var) => TokenStream::new(),
+            PStmt::Push { tape, .. } if self.unrecorded(*tape) => TokenStream::new(),
+            PStmt::Let {
+                var,
                 op: op @ POp::TapeNew { array: Some(_), .. },
                 ..
             } => {
@@ -800,9 +850,9 @@ impl<'a> Emitter<'a> {
                         {
                             return quote!(#({ let #pat = #values; #body })*);
                         }
-                        match sized_tape {
+                        match sized_tape.filter(|t| !self.unrecorded(*t)) {
                             Some(t) => {
-                                let t = self.name(*t);
+                                let t = self.name(t);
                                 let it = mixed("__iter");
                                 quote! {
                                     let #it = ::core::iter::IntoIterator::into_iter(#iter);
@@ -988,6 +1038,8 @@ impl<'a> Emitter<'a> {
                 let rec = mixed("__record");
                 let read = if saved.is_empty() {
                     TokenStream::new()
+                } else if self.unrecorded(*tape) {
+                    self.live_record(saved)
                 } else {
                     quote!(let #rec = &#t[#len - 1]; let (#(#names,)*) = #rec; #derefs)
                 };

@@ -182,28 +182,33 @@ fn generate(
     stub: bool,
 ) -> syn::Result<TokenStream> {
     let forward_prog = (args.forward && !stub).then(|| tangent::forward(body));
-    let vjp_prog = (args.reverse && !stub).then(|| adjoint::reverse(body, sig, true));
+    let output = &sig.output;
+    // A function with a scalar result has a gradient, and its pullback is that gradient
+    // scaled: its `_vjp` computes the gradient at once (`_grad`'s one-pass program, see
+    // `eager_vjp`) instead of building a pullback that runs the backward sweep later.
+    let scalar = scalar_output(output, &func.sig.generics);
+    let vjp_prog = (args.reverse && !stub && !scalar).then(|| adjoint::reverse(body, sig, true));
     let grad_prog = (args.reverse && !stub).then(|| adjoint::reverse(body, sig, false));
     let jvp_body = || match &forward_prog {
         Some(p) => Emitter::new(p, sig).function_body(None),
         None => quote!(::core::unreachable!()),
     };
-    let vjp_body = || match &vjp_prog {
-        Some(p) => Emitter::new(p, sig)
-            .plain_first()
-            .function_body(Some(&sig.output)),
-        None => quote!((::core::unreachable!(), |_| ::core::unreachable!())),
-    };
     let grad_body = || match &grad_prog {
         Some(p) => Emitter::new(p, sig).plain_first().function_body(None),
         None => quote!(::core::unreachable!()),
+    };
+    let vjp_body = || match (&vjp_prog, &grad_prog) {
+        (Some(p), _) => Emitter::new(p, sig)
+            .plain_first()
+            .function_body(Some(&sig.output)),
+        (None, Some(_)) => eager_vjp(&grad_body(), output),
+        (None, None) => quote!((::core::unreachable!(), |_| ::core::unreachable!())),
     };
     let vis = &func.vis;
     let name = &func.sig.ident;
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
     let inputs: Vec<&syn::FnArg> = func.sig.inputs.iter().collect();
-    let output = &sig.output;
     let allow = quote!(#[allow(
         dead_code,
         unreachable_code,
@@ -413,6 +418,30 @@ fn generate(
 /// Whether the types in the companions' signatures can be differentiable: not a `Result`, an
 /// `Option` or another std container, which the stubs of a function with errors would only
 /// add errors about.
+/// The body of `_vjp` for a function with a scalar result, from `_grad`'s body: the value and
+/// the gradient at once, and a pullback that scales the gradient by the cotangent.
+///
+/// A pullback is linear in its cotangent, so scaling the gradient (the pullback of `1`) gives
+/// what the backward sweep would, with the strong zero of the sweep kept: a zero cotangent
+/// gives exactly zero even where a partial derivative is infinite. Computed at once, the
+/// gradient runs `_grad`'s program, whose summed loops are one fused pass, and the pullback
+/// keeps the gradient (the size of the inputs) rather than the records of the forward sweep.
+/// A caller whose own backward sweep runs in its forward loop ([`adjoint`]'s fused steps) thus
+/// gets each callee's derivative in one pass, with no second run of the callee's primal.
+fn eager_vjp(grad_body: &TokenStream, output: &syn::Type) -> TokenStream {
+    let site = proc_macro2::Span::mixed_site();
+    let (value, gradient, ct) = (
+        format_ident!("__value", span = site),
+        format_ident!("__gradient", span = site),
+        format_ident!("__cotangent", span = site),
+    );
+    // The body has no `return` (lowering turns every exit into a flag): it is a block.
+    quote! {
+        let (#value, #gradient) = #grad_body;
+        (#value, move |#ct: ::ad::Tangent<#output>| ::ad::__rt::scaled(&#gradient, #ct))
+    }
+}
+
 fn stub_types_ok(sig: &Sig) -> bool {
     const NOT: &[&str] = &[
         "Result", "Option", "Vec", "String", "Box", "Rc", "Arc", "HashMap", "BTreeMap", "str",

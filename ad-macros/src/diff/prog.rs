@@ -513,6 +513,10 @@ pub struct Program {
     /// nothing after it reads the argument or shares its variable. Forward mode moves the
     /// argument's tangent into the companion instead of cloning it.
     pub consumed: std::collections::HashSet<(Var, Var)>,
+    /// The pullbacks the backward sweep gets by calling `g_vjp` again on saved arguments (a
+    /// checkpointed call), each with the variable of the call: a fused loop's step can use
+    /// the pullback of the forward sweep's call instead (`adjoint::fuse`).
+    pub recomputed: std::collections::HashMap<Var, Var>,
 }
 
 /// The backward sweep of reverse mode: a closure the body returns after its results,
@@ -552,6 +556,7 @@ impl Program {
             results: Vec::new(),
             closure: None,
             consumed: Default::default(),
+            recomputed: Default::default(),
         }
     }
 

@@ -576,6 +576,25 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
         .split_once("backward of this iteration")
         .expect("a fused step");
     assert!(step.contains("= len"), "{nested}");
+    // A call at the top level of the loop: the forward sweep calls `g_vjp`, and the step
+    // applies that pullback instead of calling `g_vjp` again from the record.
+    let called = grad_program(quote! {
+        fn f(x: SVector<f64, 3>) -> f64 {
+            let mut s = 0.0;
+            for i in 0..3 {
+                s += g(x[i]) * x[i];
+            }
+            s
+        }
+    });
+    let (forward, backward) = called.split_once("then").expect("an inline backward sweep");
+    let (before, step) = forward
+        .split_once("backward of this iteration")
+        .expect("a fused step");
+    assert!(before.contains("vjp of call g"), "{called}");
+    assert!(!step.contains("vjp of call g"), "{called}");
+    // The second try, unfused, calls it again from the record.
+    assert!(!backward.contains("vjp of call g"), "{called}");
     // `_vjp` does not know its cotangent before its forward sweep ends: not fused.
     let vjp = reversed(sum);
     assert!(!vjp.contains("backward of this iteration"), "{vjp}");
@@ -640,12 +659,24 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
                 s
             }
         ),
-        // A call, whose pullback belongs to the backward sweep's order.
+        // A call below the loop's top level (in an arm), checkpointed.
         quote!(
             fn f(x: SVector<f64, 3>) -> f64 {
                 let mut s = 0.0;
                 for i in 0..3 {
-                    s += g(x[i]);
+                    if x[i] > 0.0 {
+                        s += g(x[i]);
+                    }
+                }
+                s
+            }
+        ),
+        // A method call.
+        quote!(
+            fn f(x: SVector<f64, 3>, m: &Model) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += m.eval(x[i]);
                 }
                 s
             }

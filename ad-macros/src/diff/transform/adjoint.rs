@@ -215,8 +215,9 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
 /// Then the adjoint of that sum is the seed (`1`) before and after every iteration, and each
 /// iteration's adjoint adds into the adjoints of values from outside the loop, which commute:
 /// the iterations' adjoints can run in any order, so each can run right after its forward
-/// step. The loop must hold no call or `map` (their pullbacks are built in the backward
-/// sweep's order); loops inside it are read back per step ([`fuse`]).
+/// step. The loop must hold no `map`, and calls only of functions at its top level, whose
+/// steps apply the forward sweep's pullbacks ([`reuse_forward_pullbacks`]); loops inside it
+/// are read back per step ([`fuse`]).
 fn fusable_loop(body: &Body) -> Option<usize> {
     let output = body.output?;
     let Some(Stmt::Loop {
@@ -238,7 +239,7 @@ fn fusable_loop(body: &Body) -> Option<usize> {
         }
     }
     let sum = sum?;
-    if sum.start == sum.end || !simple_region(stmts) {
+    if sum.start == sum.end || !stmts.iter().all(fusable_stmt) {
         return None;
     }
     let mut uses = HashMap::new();
@@ -313,6 +314,22 @@ fn next_link(stmts: &[Stmt], v: Var, uses: &HashMap<Var, usize>) -> Option<Var> 
         }
     }
     None
+}
+
+/// A statement of a fused loop's body: a call of a function (not a method, nor a constructor
+/// of `ad`'s runtime, whose pullbacks the records keep) at the top level of the body, whose
+/// step applies the pullback of the forward sweep's call (`reuse_forward_pullbacks`); below
+/// it, no call or `map`.
+fn fusable_stmt(s: &Stmt) -> bool {
+    match s {
+        Stmt::Let {
+            op: Op::Call {
+                callee, receiver, ..
+            },
+            ..
+        } => receiver.is_none() && !super::runtime_constructor(callee),
+        s => simple_region(std::slice::from_ref(s)),
+    }
 }
 
 /// Whether a region holds no call or `map`, at any depth.
@@ -437,6 +454,7 @@ fn fuse(prog: &mut Program, tape: Var) {
     rest.extend(cursors);
     rest.extend(back[ri + 1..].iter().cloned());
     let unfused = back.clone();
+    reuse_forward_pullbacks(prog, li, &mut step);
     if let PStmt::Loop { body: lbody, .. } = &mut prog.stmts[li]
         && let Some(pi) = lbody.iter().position(writes_tape)
     {
@@ -454,6 +472,91 @@ fn fuse(prog: &mut Program, tape: Var) {
     if let Some(c) = prog.closure.as_mut() {
         c.stmts = rest;
         c.unfused = Some(unfused);
+    }
+}
+
+/// The calls of a fused loop's body are checkpointed (the forward sweep calls `g`, the
+/// backward sweep `g_vjp` again on the saved arguments, as for every call in a loop). In the
+/// fused step, which runs in the same iteration, the forward sweep's call can give the pullback
+/// instead: the forward sweep of the loop at `li` calls `g_vjp`, and the step applies that
+/// pullback rather than running `g` a second time. The records still keep the arguments, for
+/// the unfused second try. A call that borrows a value is left as it is.
+fn reuse_forward_pullbacks(prog: &mut Program, li: usize, step: &mut Vec<PStmt>) {
+    let mut k = 0;
+    while k < step.len() {
+        let found = match &step[k] {
+            PStmt::LetTuple {
+                vars,
+                op: POp::Companion { suffix: "vjp", .. },
+            } if vars.len() == 2 && vars[0].is_none() => {
+                vars[1].and_then(|pb| prog.recomputed.get(&pb).map(|call| (pb, *call)))
+            }
+            _ => None,
+        };
+        let Some((recomputed, call)) = found else {
+            k += 1;
+            continue;
+        };
+        // The one application of the pullback, in the step's top level.
+        let applies = |s: &PStmt| match s {
+            PStmt::Let {
+                op: POp::Pullback { pb, .. },
+                ..
+            }
+            | PStmt::LetTuple {
+                op: POp::Pullback { pb, .. },
+                ..
+            } => *pb == recomputed,
+            _ => false,
+        };
+        let Some(ai) = step.iter().position(applies) else {
+            k += 1;
+            continue;
+        };
+        let PStmt::Loop { body: lbody, .. } = &prog.stmts[li] else {
+            return;
+        };
+        let Some(fi) = lbody.iter().position(|s| {
+            matches!(s, PStmt::Let {
+                var,
+                op: POp::Src(Op::Call { receiver: None, args, .. }),
+                ..
+            } if *var == call && args.iter().all(|a| !a.operand.addr_of))
+        }) else {
+            k += 1;
+            continue;
+        };
+        let span = prog.var(call).span;
+        let pb = prog.new_var(Role::Pullback(call), span);
+        let PStmt::Loop { body: lbody, .. } = &mut prog.stmts[li] else {
+            return;
+        };
+        let PStmt::Let {
+            op: POp::Src(op), ..
+        } = lbody[fi].clone()
+        else {
+            return;
+        };
+        lbody[fi] = PStmt::LetTuple {
+            vars: vec![Some(call), Some(pb)],
+            op: POp::Companion {
+                call: op,
+                suffix: "vjp",
+                tangents: Vec::new(),
+            },
+        };
+        match &mut step[ai] {
+            PStmt::Let {
+                op: POp::Pullback { pb: p, .. },
+                ..
+            }
+            | PStmt::LetTuple {
+                op: POp::Pullback { pb: p, .. },
+                ..
+            } => *p = pb,
+            _ => unreachable!("the application found above"),
+        }
+        step.remove(k);
     }
 }
 
@@ -1064,6 +1167,7 @@ impl Backward<'_> {
                             }
                         }
                         let pb = self.temp(span);
+                        self.prog.recomputed.insert(pb, var);
                         out.push(PStmt::LetTuple {
                             vars: vec![None, Some(pb)],
                             op: POp::Companion {
