@@ -732,8 +732,9 @@ fn fused_call_singular(x: SVector<f64, 3>, c: f64) -> f64 {
     s
 }
 
-// The determinant by minors, as GradBench writes it: each level a fused loop whose call
-// gives its pullback to the step.
+// The determinant by minors, as GradBench writes it (the code of `benches/src/det.rs`, written
+// again here as a user writes it, since the tests do not depend on the benches): each level a
+// fused loop whose call gives its pullback to the step.
 #[differentiable]
 fn minors_det1(a: SMatrix<f64, 1, 1>) -> f64 {
     a[(0, 0)]

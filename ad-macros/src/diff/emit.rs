@@ -292,12 +292,7 @@ impl<'a> Emitter<'a> {
         let mut bound = std::collections::HashSet::new();
         let mut out = TokenStream::new();
         for s in saved {
-            let p = self.prog.var(*s);
-            let as_is = matches!(
-                p.role,
-                Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
-            ) || (matches!(p.role, Role::Value | Role::Tangent(..))
-                && (p.is_ref || p.place));
+            let as_is = self.saved_by_value(*s);
             let id = self.name(*s);
             if !as_is && bound.insert(id.to_string()) {
                 out.extend(quote!(let #id = &#id;));
@@ -1062,17 +1057,22 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Whether the backward sweep reads a saved variable as it is rather than by reference:
+    /// markers and counts (read by value), and a reference value (the reference itself).
+    fn saved_by_value(&self, v: Var) -> bool {
+        let p = self.prog.var(v);
+        matches!(
+            p.role,
+            Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
+        ) || (matches!(p.role, Role::Value | Role::Tangent(..)) && (p.is_ref || p.place))
+    }
+
     /// After binding a record by reference: markers and counts are read by value, and a
     /// reference value is the reference itself.
     fn derefs(&self, saved: &[Var]) -> TokenStream {
         let mut out = TokenStream::new();
         for s in saved {
-            let p = self.prog.var(*s);
-            let by_value = matches!(
-                p.role,
-                Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
-            ) || (matches!(p.role, Role::Value | Role::Tangent(..))
-                && (p.is_ref || p.place));
+            let by_value = self.saved_by_value(*s);
             if by_value {
                 let id = self.name(*s);
                 out.extend(quote!(let #id = *#id;));
