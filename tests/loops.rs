@@ -768,8 +768,40 @@ minors_det!(minors_det2, 2, minors_det1, 1);
 minors_det!(minors_det3, 3, minors_det2, 2);
 minors_det!(minors_det4, 4, minors_det3, 3);
 
+// A fused loop with a call (one try, so the loop writes no record of its own) and loops nested
+// in it: a literal range, whose array of slots holds one iteration's records, and a runtime
+// one, whose vector each step truncates back to where its iteration began.
+#[differentiable]
+fn fused_call_nested(x: SVector<f64, 4>, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut p = x[i];
+        for j in 0..2 {
+            p = p * x[j + 1] + 0.5;
+        }
+        let mut q = 0.0;
+        for k in 0..n {
+            if k % 2 == 0 {
+                q += p.sin() * x[k % 4];
+            } else {
+                q -= x[(k + i) % 4];
+            }
+        }
+        s += fused_term(p, q) + x[i + 1];
+    }
+    s
+}
+
 #[test]
 fn calls_in_fused_loops_and_eager_pullbacks_agree_with_differences() {
+    let x = SVector::<f64, 4>::new(0.4, -0.3, 0.8, 0.6);
+    for n in [0, 1, 4, 7] {
+        let (y, g) = fused_call_nested_grad(x, n);
+        assert_eq!(y, fused_call_nested(x, n));
+        assert_close(&g, &fd_gradient(|x| fused_call_nested(x, n), x), 1e-6);
+        assert_close(&fused_call_nested_vjp(x, n).1(1.0), &g, 1e-13);
+    }
+
     let x = SVector::<f64, 5>::new(0.3, -0.8, 0.5, 1.1, -0.2);
     for w in [0.7, -1.3] {
         let (y, g) = fused_with_call_grad(x, w);
