@@ -144,7 +144,7 @@ pub mod __rt {
         let mut out = g.clone();
         if num_traits::Zero::is_zero(&ct) {
             // The strong zero: `0 · ∞` is 0 here.
-            out = out.map_scalars(|_| ct);
+            out = out.map_scalars(|x| <V::Scalar as ad_core::Real>::strong_product(ct, x));
         } else {
             // A nonzero cotangent: the plain product (a zero partial gives 0 unless the
             // cotangent is infinite, where the sweep's product gives NaN too).

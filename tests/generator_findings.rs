@@ -1393,3 +1393,57 @@ fn an_infinite_adjoint_through_a_zero_quotient_gives_no_nan() {
     let (_, t) = cbrt_of_a_zero_quotient_jvp(x, Vector2::new(1.0, 1.0));
     assert_eq!(t, 1.5);
 }
+
+// 36. (eleventh session, seed 104, `f401`) The sign of a zero derivative: `_jvp`'s value was
+//     `+0` where the primal gave `-0`. The primal takes `sin` of an entry of `g_grad`, whose
+//     first try runs with plain products (`2 (x·0) · 0` with `x < 0` is `-0`); `f_jvp` runs
+//     `g_grad_jvp`, whose sweep has the strong zero, which gave `+0` for any zero factor. The
+//     strong product of floats is now the plain one wherever that is not NaN (only `0 · ∞`,
+//     `0 · NaN`, `0 / 0` give `+0`), so both sweeps agree bit for bit.
+
+#[differentiable]
+fn flat_in_x(x: f64, c: f64) -> f64 {
+    let mut acc = ((x * (c - c)).powi(2) + 0.5).powi(-2);
+    for _ in 0..2 {
+        acc += 0.5;
+    }
+    acc
+}
+
+#[differentiable]
+fn sine_of_a_zero_slope(x: f64, c: f64) -> f64 {
+    flat_in_x_grad(x, c).1.0.sin()
+}
+
+#[test]
+fn a_zero_derivative_has_the_same_sign_in_every_mode() {
+    for x in [-0.8, 0.8] {
+        let y = sine_of_a_zero_slope(x, 1.5);
+        assert_eq!(y, 0.0);
+        let (yj, _) = sine_of_a_zero_slope_jvp(x, 1.5, 1.0, 0.0);
+        assert_eq!(
+            yj.to_bits(),
+            y.to_bits(),
+            "at x = {x}: {yj:e} against {y:e}"
+        );
+        let (yg, _) = sine_of_a_zero_slope_grad(x, 1.5);
+        assert_eq!(yg.to_bits(), y.to_bits(), "at x = {x}");
+    }
+    assert_eq!(
+        f64::strong_product(-0.0, 2.0).to_bits(),
+        (-0.0f64).to_bits()
+    );
+    assert_eq!(
+        f64::strong_product(0.0, f64::INFINITY).to_bits(),
+        0.0f64.to_bits()
+    );
+    assert_eq!(
+        f64::strong_product(-0.0, f64::NAN).to_bits(),
+        0.0f64.to_bits()
+    );
+    assert_eq!(f64::strong_quotient(-0.0, 0.0).to_bits(), 0.0f64.to_bits());
+    assert_eq!(
+        f64::strong_quotient(-0.0, 3.0).to_bits(),
+        (-0.0f64).to_bits()
+    );
+}
