@@ -59,8 +59,7 @@ pub trait Real:
     /// `a * b` with the *strong zero* of [`strong_mul`](crate::rules::strong_mul): exactly
     /// zero when a factor is exactly zero, even against an infinite or NaN other factor.
     ///
-    /// For a float, that is the whole convention (the zero keeps the sign of the plain
-    /// product where that one is not NaN: `0 · -2 = -0`, `0 · ∞ = +0`). [`Dual`](crate::dual::Dual) applies it to
+    /// For a float, that is the whole convention. [`Dual`](crate::dual::Dual) applies it to
     /// each term of the product rule (`re = a.re ⊙ b.re`, `eps = a.re ⊙ b.eps + a.eps ⊙
     /// b.re`), so that the value part of a derivative computed on dual numbers (forward over
     /// reverse, nested differentiation) is the derivative computed on floats, bit for bit,
@@ -106,38 +105,11 @@ pub trait Real:
     }
 }
 
-/// The strong product and quotient of a float: the plain one, except where it is the NaN of
-/// `0 · ∞`, `0 · NaN`, `0 / 0` or `0 / NaN`, which gives `+0`. A zero factor otherwise keeps
-/// the sign the plain product gives it (`0 · -2 = -0`), so that a backward sweep with the strong
-/// zero gives, bit for bit, what one with plain products gives wherever that one is not NaN
-/// (FINDINGS 36: the sign of a zero derivative differed between `_grad`'s plain first try and
-/// the strong sweeps of the second-order companions, and `sin` of it changed a value's sign).
-macro_rules! float_strong {
-    ($t:ty) => {
-        #[inline(always)]
-        fn strong_product(a: Self, b: Self) -> Self {
-            let p = a * b;
-            if p.is_nan() && (a == 0.0 || b == 0.0) {
-                0.0
-            } else {
-                p
-            }
-        }
-
-        #[inline(always)]
-        fn strong_quotient(a: Self, b: Self) -> Self {
-            let q = a / b;
-            if q.is_nan() && a == 0.0 { 0.0 } else { q }
-        }
-    };
-}
-
 impl Real for f64 {
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x
     }
-    float_strong!(f64);
 }
 
 impl Real for f32 {
@@ -145,7 +117,6 @@ impl Real for f32 {
     fn from_f64(x: f64) -> Self {
         x as f32
     }
-    float_strong!(f32);
 }
 
 /// A type whose values can be differentiated.

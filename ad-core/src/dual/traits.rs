@@ -484,7 +484,7 @@ macro_rules! impl_traits {
     (@strong Dual) => {
         #[inline(always)]
         fn strong_product(a: Self, b: Self) -> Self {
-            // The value part is the float's strong product, bit for bit (its sign of zero too).
+            // The value part is the float's strong product, bit for bit (its zero is `+0`).
             let re = <T as $crate::Real>::strong_product(a.re, b.re);
             let eps = a.re * b.eps + a.eps * b.re;
             if eps.is_finite() {

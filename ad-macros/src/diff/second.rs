@@ -880,13 +880,31 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
         let grad_value = if sig.is_method {
             quote!(Self::#grad #turbofish (#(#params),*))
         } else {
-            // The `_grad` body: the reverse-mode program without its pullback.
+            // The `_grad` body: the reverse-mode program without its pullback, written as
+            // `_grad` is (plain products first), so that the value is `_grad`'s bit for bit.
             let prog = adjoint::reverse(body, sig, false);
-            Emitter::new(&prog, sig).function_body(None)
+            Emitter::new(&prog, sig).plain_first().function_body(None)
+        };
+        // The value and gradient are `_grad`'s, bit for bit: the core's backward sweep has
+        // the strong zero throughout, where `_grad` tries plain products first, and the two
+        // differ in the sign of a zero (`0 · -2`), which a caller can see (`sin`, `atan2`;
+        // FINDINGS 36). The core gives the tangents.
+        // On copies of the parameters, which the core reads after it.
+        let grad_value_on_copies = if sig.is_method {
+            quote!(Self::#grad #turbofish (#(::core::clone::Clone::clone(&#params)),*))
+        } else {
+            quote!({
+                #(let #params = ::core::clone::Clone::clone(&#params);)*
+                #grad_value
+            })
         };
         out.push(quote! {
-            let (#y, #dy, #pbd) = #core_vjp_jvp;
-            let (#c, #dc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#y));
+            let (#y, #c) = #grad_value_on_copies;
+            let (#dy, #dc) = {
+                let (#y, #dy, #pbd) = #core_vjp_jvp;
+                let (_, #dc) = #pbd(::ad::__rt::one(), ::ad::__rt::zero_like(&#y));
+                (#dy, #dc)
+            };
             ((#y, #c), (#dy, #dc))
         });
         // The pullback of `(y, c) = g_grad(x)` at `(ybar, cbar)` is `ybar c + H cbar`, with
