@@ -663,7 +663,10 @@ pub mod control_flow {
     //! inner loop): its `_vjp` runs in the iteration and its pullback right after, so the
     //! callee runs once (a callee with a scalar result computes its gradient at once, its
     //! pullback only scales it). A loss written that way gets the one-pass gradient; `mean` below
-    //! (scaling after the loop) gets the two-sweep one, with the same values:
+    //! (scaling after the loop) gets the two-sweep one, with the same values. The difference is
+    //! measured on Rosenbrock with `N = 32` (`interleaved loops`): `_grad` 60–64 ns for the sum
+    //! returned as it is, 88 ns for `0.5 * total`, against 41 ns for a hand-written one-pass
+    //! gradient:
     //!
     //! ```
     //! use ad::nalgebra::SVector;

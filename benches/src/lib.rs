@@ -48,6 +48,19 @@ pub fn rosenbrock_loop<const N: usize>(x: SVector<f64, N>) -> f64 {
     total
 }
 
+/// [`rosenbrock_loop`] halved after the loop: the sum is not the result, so the loop's
+/// backward sweep is not fused into its forward sweep.
+#[differentiable]
+pub fn rosenbrock_loop_halved<const N: usize>(x: SVector<f64, N>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let a = 1.0 - x[i];
+        let b = x[i + 1] - x[i] * x[i];
+        total += a * a + 100.0 * b * b;
+    }
+    0.5 * total
+}
+
 /// The hand-written gradient of Rosenbrock in `N` dimensions: one fused loop.
 #[inline]
 pub fn rosenbrock_grad_hand<const N: usize>(x: &SVector<f64, N>) -> (f64, SVector<f64, N>) {

@@ -7,12 +7,12 @@
 //! back to back, so the variants see the same machine, and the minimum over rounds drops the
 //! rounds that another process slowed down. It complements criterion; it does not replace it.
 //!
-//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det|nested|dynamic] [rounds]`
+//! `cargo run --release -p ad-benches --bin interleaved [nn|loops|det|nested|dynamic] [rounds] [name filter]`
 //!
 //! - `nn`: the training steps of `nn_step_b1` and `nn_step_b32`, against hand-written steps;
 //! - `loops`: Rosenbrock (N = 32) written as a loop and the 1000-step projectile, against
 //!   hand-written adjoints (for Rosenbrock, a fused one-pass gradient and a two-pass one as
-//!   reverse mode computes it);
+//!   reverse mode computes it; and the loop halved after it, which `_grad` does not fuse);
 //! - `det`: the determinant by expansion of minors (GradBench's `det`), gradient against
 //!   primal and against two hand-written reverse modes of the same expansion (one pass, and
 //!   checkpointed as the generated code is), for sizes 2 to 9 (the small sizes show where the
@@ -149,6 +149,9 @@ fn loops() -> Vec<Variant> {
         ),
         whole("rosenbrock32 loop, ad _grad", 0, 1000, move || {
             rosenbrock_loop_grad(black_box(x))
+        }),
+        whole("rosenbrock32 loop halved, ad _grad", 0, 1000, move || {
+            rosenbrock_loop_halved_grad(black_box(x))
         }),
         variant("rosenbrock32 loop, primal", 0, 1000, move || {
             rosenbrock_loop(black_box(x))
@@ -455,6 +458,9 @@ fn main() {
     let rounds: usize = args
         .next()
         .map_or(100, |r| r.parse().expect("rounds: a number"));
+    // An optional third argument runs only the variants whose names contain it (and their
+    // baselines), to profile one of them.
+    let only = args.next();
     let mut variants = match group.as_str() {
         "nn" => nn(),
         "loops" => loops(),
@@ -464,9 +470,21 @@ fn main() {
         other => panic!("unknown group `{other}`: nn, loops, det, nested or dynamic"),
     };
     let mut best = vec![f64::MAX; variants.len()];
+    let mut selected: Vec<bool> = variants
+        .iter()
+        .map(|v| only.as_ref().is_none_or(|o| v.name.contains(o.as_str())))
+        .collect();
+    for k in 0..variants.len() {
+        if selected[k] {
+            selected[variants[k].baseline] = true;
+        }
+    }
     let mut sink = 0.0;
     for _ in 0..rounds {
         for (k, v) in variants.iter_mut().enumerate() {
+            if !selected[k] {
+                continue;
+            }
             let calls = if group == "nn" { 1 } else { v.calls };
             let start = Instant::now();
             for _ in 0..calls {
@@ -479,7 +497,7 @@ fn main() {
     }
     black_box(sink);
     println!("{group}: fastest of {rounds} interleaved rounds, per call:");
-    for (k, v) in variants.iter().enumerate() {
+    for (k, v) in variants.iter().enumerate().filter(|(k, _)| selected[*k]) {
         println!(
             "{:<42} {:>12.3} µs   ÷ baseline {:.2}",
             v.name,
