@@ -844,3 +844,114 @@ fn calls_in_fused_loops_and_eager_pullbacks_agree_with_differences() {
     assert_close(&g, &expected, 1e-10);
     assert_close(&minors_det4_vjp(a).1(1.0), &g, 1e-12);
 }
+
+// A sum that the function returns through linear maps by constants (a mean, a shift, a
+// negation): fused too. The steps run with the sum's derivative 1 and what they added is
+// scaled after the loop by the tail's derivative (`adjoint::linear_tail`).
+#[differentiable]
+fn tail_mean<const N: usize>(x: SVector<f64, N>, w: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..N - 1 {
+        let r = x[i + 1] - w * x[i];
+        s += r * r;
+    }
+    0.5 * s / 3.0
+}
+
+#[differentiable(wrt(x))]
+fn tail_shift(x: SVector<f64, 4>, c: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        s -= x[i].sin() * x[i];
+    }
+    let t = c - -s;
+    t / c
+}
+
+// The tail's derivative is zero where a step's partial is infinite (`sqrt` at 0): the strong
+// zero holds through the scaling (`0 · ∞ = 0`), as in the unfused sweep.
+#[differentiable]
+fn tail_zero(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += x[i].sqrt() + x[i];
+    }
+    0.0 * s
+}
+
+#[differentiable]
+fn tail_with_call<const N: usize>(x: SVector<f64, N>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..N - 1 {
+        let t = fused_term(x[i], x[i + 1]);
+        s += t * x[i];
+    }
+    -s / 4.0
+}
+
+// A tail the fusion does not take (a factor that is differentiated): two sweeps, the same
+// derivatives.
+#[differentiable]
+fn tail_not_linear_in_constants(x: SVector<f64, 3>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        s += x[i] * x[i];
+    }
+    x[0] * s
+}
+
+#[test]
+fn sums_returned_through_linear_tails_are_fused_and_agree_with_differences() {
+    let x = SVector::<f64, 5>::new(0.3, -0.8, 0.5, 1.1, -0.2);
+    for w in [0.7, -1.3] {
+        let (y, g) = tail_mean_grad(x, w);
+        assert_eq!(y.to_bits(), tail_mean(x, w).to_bits());
+        let (y2, pullback) = tail_mean_vjp(x, w);
+        assert_eq!(y.to_bits(), y2.to_bits());
+        let (gx, gw) = pullback(1.0);
+        assert_close(&g.0, &gx, 1e-13);
+        assert_close_scalar(g.1, gw, 1e-13);
+        assert_close(&g.0, &fd_gradient(|x| tail_mean(x, w), x), 1e-6);
+        let fd_w = (tail_mean(x, w + 1e-6) - tail_mean(x, w - 1e-6)) / 2e-6;
+        assert_close_scalar(g.1, fd_w, 1e-6);
+        // Analytic: d/dx of (1/6) Σ (x[i+1] - w x[i])².
+        let mut expected = SVector::<f64, 5>::zeros();
+        for i in 0..4 {
+            let r = x[i + 1] - w * x[i];
+            expected[i + 1] += r / 3.0;
+            expected[i] -= w * r / 3.0;
+        }
+        assert_close(&g.0, &expected, 1e-14);
+        let e = SVector::<f64, 5>::new(0.5, -1.0, 2.0, 0.1, 0.3);
+        assert_close_scalar(
+            tail_mean_jvp(x, w, e, 0.4).1,
+            g.0.dot(&e) + 0.4 * g.1,
+            1e-12,
+        );
+
+        let (y, g) = tail_with_call_grad(x);
+        assert_eq!(y.to_bits(), tail_with_call(x).to_bits());
+        assert_close(&g, &fd_gradient(tail_with_call, x), 1e-6);
+        assert_close(&g, &tail_with_call_vjp(x).1(1.0), 1e-13);
+    }
+
+    let x = SVector::<f64, 4>::new(0.4, -0.3, 0.8, 0.6);
+    for c in [1.5, -2.0] {
+        let (y, g) = tail_shift_grad(x, c);
+        assert_eq!(y.to_bits(), tail_shift(x, c).to_bits());
+        assert_close(&g, &fd_gradient(|x| tail_shift(x, c), x), 1e-6);
+        // d/dx of (c - Σ sin(x) x) / c.
+        let expected = x.map(|v| -(v.cos() * v + v.sin()) / c);
+        assert_close(&g, &expected, 1e-14);
+    }
+
+    let x = SVector::<f64, 3>::new(0.0, 1.0, 4.0);
+    let (y, g) = tail_zero_grad(x);
+    assert_eq!(y, 0.0);
+    assert_eq!(g, SVector::<f64, 3>::zeros());
+    assert_eq!(tail_zero_vjp(x).1(1.0), SVector::<f64, 3>::zeros());
+
+    let x = SVector::<f64, 3>::new(0.4, -0.3, 0.8);
+    let (_, g) = tail_not_linear_in_constants_grad(x);
+    assert_close(&g, &fd_gradient(tail_not_linear_in_constants, x), 1e-6);
+}

@@ -121,6 +121,11 @@ pub struct Features {
     /// each iteration's adjoint inside the forward loop (`adjoint::fuse`). On by default since
     /// the tenth session (the committed corpus changed with it).
     pub summed_loops: bool,
+    /// A summed loop's sum returned through linear maps by constants (`0.5 * acc`, `acc / 3.0`,
+    /// `-acc`, `acc - 1.25`, `(2.0 - acc) * 0.75`): the tails that `_grad` still fuses, its
+    /// steps scaled after the loop (twelfth session). Off by default so that the committed
+    /// corpus stays the same; in `--features all`.
+    pub linear_tails: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -177,6 +182,7 @@ impl Default for Features {
             no_derivative_fields: true,
             dynamic_sizes: false,
             summed_loops: true,
+            linear_tails: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -225,6 +231,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "no_derivative_fields",
     "dynamic_sizes",
     "summed_loops",
+    "linear_tails",
     "second_order",
     "order2_everywhere",
 ];
@@ -282,6 +289,7 @@ impl Features {
             "no_derivative_fields" => &mut self.no_derivative_fields,
             "dynamic_sizes" => &mut self.dynamic_sizes,
             "summed_loops" => &mut self.summed_loops,
+            "linear_tails" => &mut self.linear_tails,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

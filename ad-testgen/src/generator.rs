@@ -2532,7 +2532,26 @@ impl<'a> FnGen<'a> {
         self.leave();
         self.loops.pop();
         self.line(out, "}".into());
-        acc
+        if !self.feat.linear_tails || !self.chance(0.5) {
+            return acc;
+        }
+        // A linear tail by constants; a matrix has no `+`/`-` with a scalar.
+        let scalar = matches!(ret, Ty::F64);
+        let links = self.rng.random_range(1..=2);
+        let mut tail = acc;
+        for _ in 0..links {
+            let c = self.choose(&[0.5, 3.0, 0.75, 1.25, -2.0]);
+            tail = match self.rng.random_range(0..if scalar { 7 } else { 4 }) {
+                0 => format!("({c:?} * {tail})"),
+                1 => format!("({tail} * {c:?})"),
+                2 => format!("({tail} / {c:?})"),
+                3 => format!("(-{tail})"),
+                4 => format!("({tail} + {c:?})"),
+                5 => format!("({tail} - {c:?})"),
+                _ => format!("({c:?} - {tail})"),
+            };
+        }
+        tail
     }
 
     /// `if c { ..; break; }` or `continue` as the last statement of an `if` in a loop body.

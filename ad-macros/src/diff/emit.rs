@@ -1573,6 +1573,10 @@ impl<'a> Emitter<'a> {
                 let vs = values.iter().map(|v| self.saved_value(*v, mode));
                 variant(*k, *n, quote!((#(#vs,)*)))
             }
+            POp::Scaled { v, by } => {
+                let (v, by) = (self.name(*v), self.name(*by));
+                quote!(::ad::__rt::scaled(&#v, #by))
+            }
             POp::TakeIndex { g, index } => {
                 let g = self.name(*g);
                 let i = self.r(*index, mode);

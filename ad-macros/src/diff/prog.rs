@@ -299,6 +299,12 @@ pub enum POp {
         g: Var,
         index: Var,
     },
+    /// The adjoint `v` scaled by the scalar `by`, with the strong zero (`__rt::scaled`): what
+    /// the steps of a fused loop with a linear tail added up, times the tail's derivative.
+    Scaled {
+        v: Var,
+        by: Var,
+    },
 }
 
 /// An argument of a rule evaluated on dual numbers.
@@ -800,6 +806,7 @@ impl Program {
             POp::CountSince { tape, start } => format!("len {} - {}", n(tape), n(start)),
             POp::Record { k, values, .. } => format!("arm {k} ({})", self.names(values)),
             POp::TakeIndex { g, index } => format!("take {}[{}]", n(g), n(index)),
+            POp::Scaled { v, by } => format!("scaled {} by {}", n(v), n(by)),
         }
     }
 

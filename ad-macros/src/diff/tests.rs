@@ -595,6 +595,34 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
     assert!(!step.contains("vjp of call g"), "{called}");
     // The second try, unfused, calls it again from the record.
     assert!(!backward.contains("vjp of call g"), "{called}");
+    // A tail of linear maps by constants after the loop: fused, the steps' sums scaled after
+    // the loop by the tail's derivative.
+    for item in [
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i] * x[i];
+                }
+                0.5 * s / 3.0
+            }
+        ),
+        quote!(
+            fn f(x: SVector<f64, 3>, c: f64) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i].sin();
+                }
+                let m = 1.0 - -s;
+                m - 2.0
+            }
+        ),
+    ] {
+        let text = grad_program(item);
+        let (_, backward) = text.split_once("then").expect("an inline backward sweep");
+        assert!(text.contains("backward of this iteration"), "{text}");
+        assert!(backward.contains("scaled"), "{text}");
+    }
     // `_vjp` does not know its cotangent before its forward sweep ends: not fused.
     let vjp = reversed(sum);
     assert!(!vjp.contains("backward of this iteration"), "{vjp}");
@@ -631,6 +659,36 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
                     s += x[i];
                 }
                 s * s
+            }
+        ),
+        // A tail that multiplies by a differentiated value.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i];
+                }
+                x[0] * s
+            }
+        ),
+        // A tail that divides by the sum.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i];
+                }
+                2.0 / s
+            }
+        ),
+        // A tail with a branch.
+        quote!(
+            fn f(x: SVector<f64, 3>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..3 {
+                    s += x[i];
+                }
+                if x[0] > 0.0 { 2.0 * s } else { s }
             }
         ),
         // The sum replaced in an arm.

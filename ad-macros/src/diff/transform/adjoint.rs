@@ -207,38 +207,47 @@ fn reverse_with(body: &Body, sig: &Sig, seed_kind: Seed) -> Program {
 }
 
 /// The loop of `_grad` whose backward sweep can run inside its forward sweep, one iteration
-/// after the other, rather than in a second, reversed loop: the last statement of the body,
-/// a `for` loop with no exit, whose one differentiated carried value is a sum (`total += t`,
-/// `total -= t`, or a chain of them) that the function returns and that nothing else in the
-/// loop reads.
+/// after the other, rather than in a second, reversed loop: the last loop of the body, a `for`
+/// loop with no exit, whose one differentiated carried value is a sum (`total += t`,
+/// `total -= t`, or a chain of them) that nothing else in the loop reads, and that the function
+/// returns, as it is or through a chain of linear maps by constants (`0.5 * total`,
+/// `total / n`, `-total`, `total - c`: [`linear_tail`]).
 ///
-/// Then the adjoint of that sum is the seed (`1`) before and after every iteration, and each
-/// iteration's adjoint adds into the adjoints of values from outside the loop, which commute:
-/// the iterations' adjoints can run in any order, so each can run right after its forward
-/// step. The loop must hold no `map`, and calls only of functions at its top level, whose
-/// steps apply the forward sweep's pullbacks ([`reuse_forward_pullbacks`]); loops inside it
-/// are read back per step ([`fuse`]).
+/// Then the adjoint of that sum is the same before and after every iteration (the seed, or the
+/// constant the tail multiplies it by), and each iteration's adjoint adds into the adjoints of
+/// values from outside the loop, which commute: the iterations' adjoints can run in any order,
+/// so each can run right after its forward step. The loop must hold no `map`, and calls only of
+/// functions at its top level, whose steps apply the forward sweep's pullbacks
+/// ([`reuse_forward_pullbacks`]); loops inside it are read back per step ([`fuse`]). With a
+/// tail, the steps run with the seed 1 and what they added is scaled once after the loop.
 fn fusable_loop(body: &Body) -> Option<usize> {
     let output = body.output?;
+    let li = body
+        .stmts
+        .iter()
+        .rposition(|s| matches!(s, Stmt::Loop { .. }))?;
     let Some(Stmt::Loop {
         id,
         kind: LoopKind::For { exit: None, .. },
         carried,
         body: stmts,
-    }) = body.stmts.last()
+    }) = body.stmts.get(li)
     else {
         return None;
     };
     let mut sum = None;
     for c in carried {
         if body.active(c.start) || body.active(c.end) || body.active(c.after) {
-            if c.after != output || sum.is_some() {
+            if sum.is_some() {
                 return None;
             }
             sum = Some(*c);
         }
     }
     let sum = sum?;
+    if linear_tail(body, &body.stmts[li + 1..], sum.after)? != output {
+        return None;
+    }
     if sum.start == sum.end || !stmts.iter().all(fusable_stmt) {
         return None;
     }
@@ -251,6 +260,53 @@ fn fusable_loop(body: &Body) -> Option<usize> {
         v = next_link(stmts, v, &uses)?;
     }
     (uses.get(&sum.end).copied().unwrap_or(0) == 0).then_some(*id)
+}
+
+/// The value that the statements after a summing loop make of its sum `v`, when each active
+/// one is a linear map of the value before it by a constant (`c * v`, `v * c`, `v / c`,
+/// `v + c`, `c + v`, `v - c`, `c - v`, `-v`, with `c` not differentiated) that reads it once:
+/// the derivative of the result with respect to the sum is then a constant, which the fused
+/// loop's steps can be scaled by after the loop. `v` itself when there is no such statement.
+fn linear_tail(body: &Body, tail: &[Stmt], mut v: Var) -> Option<Var> {
+    let mut reads: HashMap<Var, usize> = HashMap::new();
+    for s in tail {
+        match s {
+            Stmt::Let { op, .. } => op
+                .uses()
+                .into_iter()
+                .for_each(|u| *reads.entry(u).or_insert(0) += 1),
+            Stmt::Alias { .. } | Stmt::Verbatim(_) => {}
+            Stmt::If { .. } | Stmt::Loop { .. } => return None,
+        }
+    }
+    for s in tail {
+        let Stmt::Let { var, op } = s else {
+            continue;
+        };
+        if !body.active(*var) {
+            continue;
+        }
+        let Op::Rule { rule, operands, .. } = op else {
+            return None;
+        };
+        if reads.get(&v) != Some(&1) || operands.iter().any(|o| o.addr_of) {
+            return None;
+        }
+        let constant = |o: &super::super::ir::Operand| o.var != v && !body.active(o.var);
+        let linear = match (*rule, operands.as_slice()) {
+            ("neg", [a]) => a.var == v,
+            ("add" | "sub" | "mul", [a, b]) => {
+                (a.var == v && constant(b)) || (b.var == v && constant(a))
+            }
+            ("div", [a, b]) => a.var == v && constant(b),
+            _ => false,
+        };
+        if !linear {
+            return None;
+        }
+        v = *var;
+    }
+    Some(v)
 }
 
 /// The value that the one reader of `v` among `stmts` makes of it, when that is a link of a
@@ -372,40 +428,22 @@ fn count_uses(stmts: &[Stmt], uses: &mut HashMap<Var, usize>) {
 /// the second try with the strong zero.
 ///
 /// Nothing changes (the loop stays unfused) unless the program has the expected shape: the
-/// loop last in the forward sweep (before the copy of the value), and only borrows, the seed
-/// and zero accumulators before its backward sweep.
+/// loop last in the forward sweep (before the copy of the value) or followed by a linear tail,
+/// and only borrows, the seed, zero accumulators and the tail's rule adjoints before its
+/// backward sweep. With a tail, the tail's adjoint runs after the loop, where it computes the
+/// sum's adjoint `k` instead of defining it; the sum's adjoint is 1 through the steps, and each
+/// accumulator declared before the loop that a step adds into is scaled by `k` after it.
 fn fuse(prog: &mut Program, tape: Var) {
     let Some(closure) = prog.closure.as_ref() else {
         return;
     };
-    let back = &closure.stmts;
+    let back = closure.stmts.clone();
     let Some(ri) = back
         .iter()
         .position(|s| matches!(s, PStmt::Reverse { tape: t, count: None, .. } if *t == tape))
     else {
         return;
     };
-    let (mut borrows, mut setup, mut defined) = (Vec::new(), Vec::new(), Vec::new());
-    let mut cursors = Vec::new();
-    for s in &back[..ri] {
-        match s {
-            PStmt::BorrowSaved(v) => borrows.push(*v),
-            PStmt::CursorInit { .. } => cursors.push(s.clone()),
-            PStmt::Let { var, op, .. } => {
-                let ok = match op {
-                    POp::One | POp::Zero(_) => true,
-                    POp::Move(v) | POp::Copy(v) => defined.contains(v),
-                    _ => false,
-                };
-                if !ok {
-                    return;
-                }
-                defined.push(*var);
-                setup.push(s.clone());
-            }
-            _ => return,
-        }
-    }
     let writes_tape = |s: &PStmt| matches!(s, PStmt::Push { tape: t, .. } if *t == tape);
     let Some(li) = prog
         .stmts
@@ -414,15 +452,54 @@ fn fuse(prog: &mut Program, tape: Var) {
     else {
         return;
     };
-    if !prog.stmts[li + 1..].iter().all(|s| {
-        matches!(
-            s,
-            PStmt::Let {
-                op: POp::Copy(_),
-                ..
+    // What the forward sweep defines after the loop (a tail's values), which the steps cannot
+    // read.
+    let mut after = Vec::new();
+    for s in &prog.stmts[li + 1..] {
+        match s {
+            PStmt::Let { var, .. } => after.push(*var),
+            PStmt::LetTuple { vars, .. } => after.extend(vars.iter().flatten()),
+            _ => {}
+        }
+    }
+    let (mut borrows, mut setup, mut defined) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut cursors, mut tail) = (Vec::new(), Vec::new());
+    for s in &back[..ri] {
+        match s {
+            PStmt::BorrowSaved(v) => borrows.push(*v),
+            PStmt::CursorInit { .. } => cursors.push(s.clone()),
+            PStmt::Let { var, op, .. } => {
+                let ok = match op {
+                    POp::One | POp::Zero(_) => true,
+                    // The zero of a value from before the loop.
+                    POp::ZeroLike(v) => !after.contains(v),
+                    POp::Move(v) | POp::Copy(v) => defined.contains(v),
+                    _ => false,
+                };
+                if ok {
+                    defined.push(*var);
+                    setup.push(s.clone());
+                } else if matches!(op, POp::RuleVjp { .. }) {
+                    // The adjoint of a linear tail after the loop (`fusable_loop`).
+                    tail.push(s.clone());
+                } else {
+                    return;
+                }
             }
-        )
-    }) {
+            _ => return,
+        }
+    }
+    if tail.is_empty()
+        && !prog.stmts[li + 1..].iter().all(|s| {
+            matches!(
+                s,
+                PStmt::Let {
+                    op: POp::Copy(_),
+                    ..
+                }
+            )
+        })
+    {
         return;
     }
     // What the iterations' adjoints read of the top level must be what the backward sweep
@@ -438,6 +515,49 @@ fn fuse(prog: &mut Program, tape: Var) {
     let PStmt::Reverse { saved, body, .. } = back[ri].clone() else {
         return;
     };
+    // With a linear tail, the sum's adjoint that the tail's adjoint computes is a constant
+    // `k`: the steps run with the sum's adjoint 1, and what they add up is scaled by `k` after
+    // the loop, once the tail's adjoint has computed it.
+    let mut scale = Vec::new();
+    if !tail.is_empty() {
+        let mut step_writes = Vec::new();
+        writes(&body, &mut step_writes);
+        let step_writes: Vec<Var> = step_writes.iter().map(|v| prog.storage(*v)).collect();
+        let Some(ti) = tail.iter().position(
+            |s| matches!(s, PStmt::Let { var, .. } if step_writes.contains(&prog.storage(*var))),
+        ) else {
+            return;
+        };
+        let PStmt::Let { var: carry, .. } = tail[ti] else {
+            return;
+        };
+        let k = prog.new_var(Role::Temp, prog.var(carry).span);
+        if let PStmt::Let { var, mutable, .. } = &mut tail[ti] {
+            *var = k;
+            *mutable = false;
+        }
+        setup.push(PStmt::Let {
+            var: carry,
+            op: POp::One,
+            mutable: true,
+        });
+        defined.push(carry);
+        // The accumulators the steps add into: declared before the loop.
+        let mut seen = Vec::new();
+        let defined: Vec<Var> = defined.iter().map(|v| prog.storage(*v)).collect();
+        for w in step_writes {
+            if defined.contains(&w) && !seen.contains(&w) {
+                seen.push(w);
+                scale.push(PStmt::Assign {
+                    var: w,
+                    op: POp::Scaled { v: w, by: k },
+                });
+            }
+        }
+        // What the tail defines in the forward sweep, after the loop, is not there for the
+        // steps to borrow, and they do not read it.
+        borrows.retain(|b| !after.contains(b));
+    }
     // The loops nested in this one read their records from cursors that start at the end of
     // their tapes: in a fused step, the end of what this iteration wrote.
     let mut nested = Vec::new();
@@ -450,8 +570,14 @@ fn fuse(prog: &mut Program, tape: Var) {
         .cloned()
         .collect();
     step.extend(body);
-    let mut rest: Vec<PStmt> = borrows.iter().map(|v| PStmt::BorrowSaved(*v)).collect();
+    let mut rest: Vec<PStmt> = back[..ri]
+        .iter()
+        .filter(|s| matches!(s, PStmt::BorrowSaved(_)))
+        .cloned()
+        .collect();
     rest.extend(cursors);
+    rest.extend(tail);
+    rest.extend(scale);
     rest.extend(back[ri + 1..].iter().cloned());
     let unfused = back.clone();
     reuse_forward_pullbacks(prog, li, &mut step);

@@ -360,5 +360,6 @@ fn op_vars(op: &POp, out: &mut Vec<Var>) {
         POp::CountSince { tape, start } => out.extend([*tape, *start]),
         POp::Record { values, .. } => out.extend(values),
         POp::TakeIndex { g, index } => out.extend([*g, *index]),
+        POp::Scaled { v, by } => out.extend([*v, *by]),
     }
 }

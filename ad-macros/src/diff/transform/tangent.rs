@@ -146,6 +146,7 @@ fn inputs(op: &POp) -> Vec<Var> {
         POp::SelfLiteral { fields, .. } => fields.iter().map(|(_, f)| *f).collect(),
         POp::Pullback { pb, g } => vec![*pb, *g],
         POp::TakeIndex { g, .. } => vec![*g],
+        POp::Scaled { v, .. } => vec![*v],
         POp::Companion { call, .. } => call.uses(),
         POp::Borrow(op) => inputs(op),
         POp::Lifted { args, .. } => args.iter().flat_map(LiftArg::vars).collect(),
@@ -810,6 +811,12 @@ impl Tangent<'_> {
             POp::TakeIndex { g, index } => POp::TakeIndex {
                 g: self.tangent_var(*g),
                 index: *index,
+            },
+            // The factor is the derivative of a tail of linear maps by constants, seeded with
+            // 1 (only `_grad`'s program is fused): it has no tangent.
+            POp::Scaled { v, by } => POp::Scaled {
+                v: self.tangent_var(*v),
+                by: *by,
             },
             POp::MapVjpKept { g, derivatives } => POp::MapVjpKeptJvp {
                 g: *g,
