@@ -512,6 +512,12 @@ fn fuse(prog: &mut Program, tape: Var) {
     if borrows.iter().any(|b| written.contains(&prog.storage(*b))) {
         return;
     }
+    // A zero taken before the loop has the shape of the value before it: of one the loop does
+    // not write.
+    let zero_of_written = |s: &PStmt| matches!(s, PStmt::Let { op: POp::ZeroLike(v), .. } if written.contains(&prog.storage(*v)));
+    if setup.iter().any(zero_of_written) {
+        return;
+    }
     let PStmt::Reverse { saved, body, .. } = back[ri].clone() else {
         return;
     };
