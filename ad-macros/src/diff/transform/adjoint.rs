@@ -549,17 +549,17 @@ fn fuse(prog: &mut Program, tape: Var) {
         });
         defined.push(carry);
         // The accumulators the steps add into: declared before the loop.
-        let mut seen = Vec::new();
         let defined: Vec<Var> = defined.iter().map(|v| prog.storage(*v)).collect();
-        for w in step_writes {
-            if defined.contains(&w) && !seen.contains(&w) {
-                seen.push(w);
-                scale.push(PStmt::Assign {
-                    var: w,
-                    op: POp::Scaled { v: w, by: k },
-                });
-            }
-        }
+        let mut scaled: Vec<Var> = step_writes
+            .into_iter()
+            .filter(|w| defined.contains(w))
+            .collect();
+        scaled.sort_by_key(|v| v.0);
+        scaled.dedup();
+        scale.extend(scaled.into_iter().map(|w| PStmt::Assign {
+            var: w,
+            op: POp::Scaled { v: w, by: k },
+        }));
         // What the tail defines in the forward sweep, after the loop, is not there for the
         // steps to borrow, and they do not read it.
         borrows.retain(|b| !after.contains(b));
@@ -585,7 +585,7 @@ fn fuse(prog: &mut Program, tape: Var) {
     rest.extend(tail);
     rest.extend(scale);
     rest.extend(back[ri + 1..].iter().cloned());
-    let unfused = back.clone();
+    let unfused = back;
     reuse_forward_pullbacks(prog, li, &mut step);
     if let PStmt::Loop { body: lbody, .. } = &mut prog.stmts[li]
         && let Some(pi) = lbody.iter().position(writes_tape)
