@@ -1437,3 +1437,55 @@ fn a_zero_derivative_has_the_same_sign_in_every_mode() {
     let ((vv, gv), _) = flat_in_x_grad_vjp(x, 1.5);
     assert_eq!((vv.to_bits(), gv.0.to_bits()), (v.to_bits(), g.0.to_bits()));
 }
+
+// 37. (twelfth session, seed 113, `f716`) `for e in a { a = [e, ..]; }`: Rust iterates over
+//     `a` as it was when the loop began (a copy of the array), and the body assigns `a` again.
+//     The loop over an array was lowered as `for k in 0..a.len() { let e = a[k]; .. }`, which
+//     read the elements of the reassigned `a`: a wrong value and derivative in every mode. A
+//     body that names the array now reads the elements from a copy taken before the loop.
+
+#[differentiable]
+fn iterate_a_copy(x: f64, y: f64) -> f64 {
+    let mut a: [f64; 3] = [y.tanh(), y.atan(), x * y];
+    for e in a {
+        a = [e, x.tanh(), a[2] + e];
+    }
+    let mut b: [f64; 2] = [x, y];
+    for e in b {
+        b[1] = e * b[0];
+        b[0] = 2.0 * e;
+    }
+    a[0] + 10.0 * a[1] + a[2] + b[0] * b[1]
+}
+
+#[test]
+fn a_loop_over_an_array_reads_the_array_as_it_was_when_the_loop_began() {
+    fn plain(x: f64, y: f64) -> f64 {
+        let mut a: [f64; 3] = [y.tanh(), y.atan(), x * y];
+        for e in a {
+            a = [e, x.tanh(), a[2] + e];
+        }
+        let mut b: [f64; 2] = [x, y];
+        for e in b {
+            b[1] = e * b[0];
+            b[0] = 2.0 * e;
+        }
+        a[0] + 10.0 * a[1] + a[2] + b[0] * b[1]
+    }
+    for (x, y) in [(0.3, -1.2), (-0.7, 0.4)] {
+        let v = plain(x, y);
+        assert_eq!(iterate_a_copy(x, y).to_bits(), v.to_bits());
+        let (vg, (gx, gy)) = iterate_a_copy_grad(x, y);
+        assert_eq!(vg.to_bits(), v.to_bits());
+        let (vj, dx) = iterate_a_copy_jvp(x, y, 1.0, 0.0);
+        assert_eq!(vj.to_bits(), v.to_bits());
+        let h = 1e-6;
+        let fx = (plain(x + h, y) - plain(x - h, y)) / (2.0 * h);
+        let fy = (plain(x, y + h) - plain(x, y - h)) / (2.0 * h);
+        assert!(
+            (gx - fx).abs() < 1e-6 && (dx - fx).abs() < 1e-6,
+            "{gx} {dx} {fx}"
+        );
+        assert!((gy - fy).abs() < 1e-6, "{gy} {fy}");
+    }
+}

@@ -304,7 +304,25 @@ impl Lowerer<'_> {
                 if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
                     // `for x in xs` / `for x in xs.iter()` over differentiated values is the
                     // loop over indices that reads `xs[k]` / `&xs[k]`.
-                    match index_loop(f, exit.as_ref(), body) {
+                    // `for x in xs` iterates over `xs` as it was when the loop began: Rust copies
+                    // (or moves) it there, and the body may assign `xs` again. A body that names
+                    // `xs` reads the elements from a copy taken before the loop.
+                    let mut f = f.clone();
+                    if let Some(name) = plain_name(&f.expr) {
+                        let mut named = Vec::new();
+                        collect_idents(body.to_token_stream(), &mut named);
+                        if named.contains(&name) {
+                            let items = Ident::new(
+                                &format!("__ad_items{}", self.body.vars.len()),
+                                Span::mixed_site(),
+                            );
+                            let base = &f.expr;
+                            let snapshot: syn::Stmt = syn::parse_quote!(let #items = #base;);
+                            self.stmt(&snapshot, false);
+                            *f.expr = syn::parse_quote!(#items);
+                        }
+                    }
+                    match index_loop(&f, exit.as_ref(), body) {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
