@@ -319,7 +319,11 @@ impl Lowerer<'_> {
                             let base = &f.expr;
                             let snapshot: syn::Stmt = syn::parse_quote!(let #items = #base;);
                             self.stmt(&snapshot, false);
-                            *f.expr = syn::parse_quote!(#items);
+                            // In parentheses spanned as the user's array, so that the
+                            // elements read from it, and the names bound to them, have the
+                            // user's span (verbatim code reads those names).
+                            let span = f.expr.span();
+                            *f.expr = syn::parse_quote_spanned!(span=> (#items));
                         }
                     }
                     match index_loop(&f, exit.as_ref(), body) {
