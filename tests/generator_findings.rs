@@ -1436,6 +1436,24 @@ fn a_zero_derivative_has_the_same_sign_in_every_mode() {
     assert_eq!((vj.to_bits(), gj.0.to_bits()), (v.to_bits(), g.0.to_bits()));
     let ((vv, gv), _) = flat_in_x_grad_vjp(x, 1.5);
     assert_eq!((vv.to_bits(), gv.0.to_bits()), (v.to_bits(), g.0.to_bits()));
+    // `_jvp_vjp` runs its second-order core at once and returns the core's value and tangent:
+    // they are `_jvp`'s bit for bit, and so is the value of a caller's `_vjp`.
+    for x in [-0.8, 0.8] {
+        let (v, t) = flat_in_x_jvp(x, 1.5, 1.0, -1.0);
+        let ((vv, tv), pb) = flat_in_x_jvp_vjp(x, 1.5, 1.0, -1.0);
+        assert_eq!((vv.to_bits(), tv.to_bits()), (v.to_bits(), t.to_bits()));
+        let y = sine_of_a_zero_tangent(x, 1.5);
+        let (yv, _) = sine_of_a_zero_tangent_vjp(x, 1.5);
+        assert_eq!(yv.to_bits(), y.to_bits(), "at x = {x}");
+        // The pullback owns what the core saved: twice the same bits.
+        let (a, b) = (pb((1.0, 0.5)), pb((1.0, 0.5)));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}
+
+#[differentiable]
+fn sine_of_a_zero_tangent(x: f64, c: f64) -> f64 {
+    flat_in_x_jvp(x, c, 1.0, -1.0).1.sin()
 }
 
 // 37. (twelfth session, seed 113, `f716`) `for e in a { a = [e, ..]; }`: Rust iterates over

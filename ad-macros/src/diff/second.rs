@@ -930,16 +930,11 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
     if has.jvp {
         // The pullback of `(y, dy) = g_jvp(x, dx)` at `(ybar, dybar)`: the core in the
         // direction `dx` maps `(dybar, ybar)` to `(J' dybar, J' ybar + (dJ' dx) dybar)`, the
-        // cotangents of `dx` and of `x` (second derivatives are symmetric).
-        let jvp = g.name("jvp");
-        let jvp_value = if sig.is_method {
-            quote!(Self::#jvp #turbofish (#(#params,)* #(#d_names),*))
-        } else {
-            let prog = tangent::forward(body);
-            Emitter::new(&prog, sig).function_body(None)
-        };
-        let save = g.save(&saved, &d_names);
-        let rebind = g.rebind(&saved, &d_names);
+        // cotangents of `dx` and of `x` (second derivatives are symmetric). The direction is
+        // known here, so the core runs once, now: its pullback owns what it saved and can be
+        // called any number of times, and a call recomputed in the backward sweep of a loop
+        // runs the tangent program once rather than twice (`y` and `dy` are the core's, the
+        // same rules on the same values as `_jvp`).
         let n = g.diff.len();
         let a_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__a{}", i)).collect();
         let b_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__b{}", i)).collect();
@@ -948,12 +943,8 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
             bare_or_tuple_idents(&b_parts),
         );
         out.push(quote! {
-            #save_self
-            #save
-            let (#y, #dy) = #jvp_value;
+            let (#y, #dy, #pbd) = #core_vjp_jvp;
             ((#y, #dy), move |(#ybar, #dybar): (::ad::Tangent<#output>, ::ad::Tangent<#output>)| {
-                #rebind
-                let (_, _, #pbd) = #core_in_closure;
                 let (#a, #b) = #pbd(#dybar, #ybar);
                 let #a_pat = #a;
                 let #b_pat = #b;
