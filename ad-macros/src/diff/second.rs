@@ -934,7 +934,10 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
         // known here, so the core runs once, now: its pullback owns what it saved and can be
         // called any number of times, and a call recomputed in the backward sweep of a loop
         // runs the tangent program once rather than twice (`y` and `dy` are the core's, the
-        // same rules on the same values as `_jvp`).
+        // same rules on the same values as `_jvp`). The pullback is kept out of line: inlined
+        // into a caller's backward sweep, the whole second-order sweep grew the caller's loop
+        // and slowed the other arm of a branch (saddle rr 3.1 -> 3.7 times its primal, against
+        // 3.1 out of line, same runs; particle rf 4.0 inline, 4.2 out of line, 4.9 before).
         let n = g.diff.len();
         let a_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__a{}", i)).collect();
         let b_parts: Vec<syn::Ident> = (0..n).map(|i| format_ident!("__b{}", i)).collect();
@@ -944,7 +947,7 @@ fn bodies(g: &Gen, body: &Body, has: &Has) -> Vec<TokenStream> {
         );
         out.push(quote! {
             let (#y, #dy, #pbd) = #core_vjp_jvp;
-            ((#y, #dy), move |(#ybar, #dybar): (::ad::Tangent<#output>, ::ad::Tangent<#output>)| {
+            ((#y, #dy), #[inline(never)] move |(#ybar, #dybar): (::ad::Tangent<#output>, ::ad::Tangent<#output>)| {
                 let (#a, #b) = #pbd(#dybar, #ybar);
                 let #a_pat = #a;
                 let #b_pat = #b;
