@@ -1009,6 +1009,12 @@ pub mod __rt {
         pub fn __ad_literal_field<X: StoredInNoDerivativeField>(&self) -> X {
             unreachable!("StoredInNoDerivativeField has no implementations")
         }
+        /// The cotangent of the value a field assignment (`s.f = e`) stored in the field: the
+        /// same error.
+        #[inline(always)]
+        pub fn __ad_take<X: StoredInNoDerivativeField>(&mut self) -> X {
+            unreachable!("StoredInNoDerivativeField has no implementations")
+        }
     }
 
     /// A value with a derivative stored in a `#[no_derivative]` field: nothing implements it.
@@ -1058,8 +1064,25 @@ pub mod __rt {
         {
             self.clone()
         }
+        /// The tangent taken out, a zero of its shape left in its place: the cotangent of the
+        /// value a field assignment (`s.f = e`) stored.
+        #[inline(always)]
+        fn __ad_take(&mut self) -> Self
+        where
+            Self: VectorSpace,
+        {
+            take_tangent(self)
+        }
     }
     impl<T> FieldPlace for T {}
+
+    /// `t` taken out, a zero of its shape (its length, for a dynamically sized one) left in
+    /// its place.
+    #[inline(always)]
+    fn take_tangent<V: VectorSpace>(t: &mut V) -> V {
+        let zero = t.map_scalars(|_| <V::Scalar as num_traits::Zero>::zero());
+        core::mem::replace(t, zero)
+    }
 
     /// A field of a tangent as generated code reads and writes it (`d.mass`, `d.1`), through
     /// the functions below: a `#[no_derivative]` field is a [`NoDerivative`] place (zero
@@ -1079,6 +1102,10 @@ pub mod __rt {
         fn slot_put(&mut self, cotangent: Self::Tangent);
         /// The tangent, to update part of it in place.
         fn slot_place(&mut self) -> Option<&mut Self::Tangent>;
+        /// The tangent taken out, a zero of its shape left in its place.
+        fn slot_take(&mut self) -> Self::Tangent;
+        /// A zero of the tangent's shape in its place.
+        fn slot_zero(&mut self);
     }
     impl<V: VectorSpace> FieldSlot for V {
         type Tangent = V;
@@ -1102,6 +1129,14 @@ pub mod __rt {
         fn slot_place(&mut self) -> Option<&mut V> {
             Some(self)
         }
+        #[inline(always)]
+        fn slot_take(&mut self) -> V {
+            take_tangent(self)
+        }
+        #[inline(always)]
+        fn slot_zero(&mut self) {
+            take_tangent(self);
+        }
     }
     impl<V: Differentiable + ?Sized> FieldSlot for NoDerivative<V>
     where
@@ -1124,6 +1159,12 @@ pub mod __rt {
         fn slot_place(&mut self) -> Option<&mut Tangent<V>> {
             None
         }
+        #[inline(always)]
+        fn slot_take(&mut self) -> Tangent<V> {
+            <Tangent<V> as VectorSpace>::zero()
+        }
+        #[inline(always)]
+        fn slot_zero(&mut self) {}
     }
     /// [`FieldSlot::slot_read`].
     #[inline(always)]
@@ -1149,6 +1190,16 @@ pub mod __rt {
     #[inline(always)]
     pub fn slot_place<F: FieldSlot>(f: &mut F) -> Option<&mut F::Tangent> {
         f.slot_place()
+    }
+    /// [`FieldSlot::slot_take`].
+    #[inline(always)]
+    pub fn slot_take<F: FieldSlot>(f: &mut F) -> F::Tangent {
+        f.slot_take()
+    }
+    /// [`FieldSlot::slot_zero`].
+    #[inline(always)]
+    pub fn slot_zero<F: FieldSlot>(f: &mut F) {
+        f.slot_zero()
     }
 
     /// The zero-sized struct of a tangent's `#[no_derivative]` fields, for its `Deref` and

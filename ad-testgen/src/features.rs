@@ -126,6 +126,10 @@ pub struct Features {
     /// steps scaled after the loop (twelfth session). Off by default so that the committed
     /// corpus stays the same; in `--features all`.
     pub linear_tails: bool,
+    /// `s.f = e`, `s.f op= e`, `s.f[i] = e` on a struct variable, `t.k = e` on a tuple, and
+    /// the constant update `s.k0 += 0.5` of a `#[no_derivative]` field (thirteenth session).
+    /// Off by default so that the committed corpus stays the same; in `--features all`.
+    pub field_assignment: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -183,6 +187,7 @@ impl Default for Features {
             dynamic_sizes: false,
             summed_loops: true,
             linear_tails: false,
+            field_assignment: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -232,6 +237,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "dynamic_sizes",
     "summed_loops",
     "linear_tails",
+    "field_assignment",
     "second_order",
     "order2_everywhere",
 ];
@@ -290,6 +296,7 @@ impl Features {
             "dynamic_sizes" => &mut self.dynamic_sizes,
             "summed_loops" => &mut self.summed_loops,
             "linear_tails" => &mut self.linear_tails,
+            "field_assignment" => &mut self.field_assignment,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

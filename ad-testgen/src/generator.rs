@@ -1461,6 +1461,17 @@ impl<'a> FnGen<'a> {
         } else {
             def.name.clone()
         };
+        // Struct update syntax: a few fields, the rest from a visible value of the struct.
+        if self.feat.field_assignment
+            && self.chance(0.3)
+            && let Some(base) = self.var_of(&ty)
+        {
+            let k = self.rng.random_range(0..def.fields.len());
+            let (f, t) = def.fields[k].clone();
+            let e = self.expr(&t, depth.saturating_sub(1));
+            let b = base.bound.max(e.bound);
+            return Ex::new(format!("{name} {{ {f}: {}, ..{} }}", e.code, base.code), b);
+        }
         let mut b: f64 = 0.0;
         let mut fields = Vec::new();
         for (f, t) in &def.fields {
@@ -1734,6 +1745,7 @@ impl<'a> FnGen<'a> {
             } else {
                 0.0
             }, // 15
+            if f.field_assignment { 3.0 } else { 0.0 }, // 16 field assignment
         ];
         let k = self.pick(&w).unwrap();
         let ok = match k {
@@ -1752,7 +1764,8 @@ impl<'a> FnGen<'a> {
             12 => self.s_side(out),
             13 => self.s_bare_exit(out),
             14 => self.s_return_in_loop(out),
-            _ => self.s_early_return(out, true),
+            15 => self.s_early_return(out, true),
+            _ => self.s_field_assign(out),
         };
         if !ok {
             self.s_let(out);
@@ -2008,6 +2021,101 @@ impl<'a> FnGen<'a> {
         self.assigned(i, nb);
         self.activate(i, &e.code);
         if !self.loops.is_empty() {
+            self.vars[i].loop_assigned = true;
+        }
+        true
+    }
+
+    /// `s.f = e`, `s.f op= e`, `s.f[i] = e` on a struct variable, `t.k = e` on a tuple, and
+    /// the constant update of a `#[no_derivative]` field (`s.k0 += 0.5`).
+    fn s_field_assign(&mut self, out: &mut Vec<String>) -> bool {
+        let nested = self.in_arm > 0 || !self.loops.is_empty();
+        let struct_ok = self.feat.struct_nested_assign;
+        let cands = self
+            .assignable(|v| matches!(v.ty, Ty::Struct(_) | Ty::Tuple(_)) && (struct_ok || !nested));
+        let cands: Vec<usize> = cands
+            .into_iter()
+            .filter(|&i| self.arm_target_ok(&self.vars[i]))
+            .collect();
+        if cands.is_empty() {
+            return false;
+        }
+        let i = self.choose(&cands);
+        let name = self.vars[i].name.clone();
+        let vb = self.vars[i].bound;
+        let (fields, constant) = match self.vars[i].ty.clone() {
+            Ty::Struct(s) => (
+                self.structs[s].fields.clone(),
+                self.structs[s].constant && self.feat.no_derivative_fields,
+            ),
+            Ty::Tuple(ts) => (
+                ts.into_iter()
+                    .enumerate()
+                    .map(|(k, t)| (k.to_string(), t))
+                    .collect(),
+                false,
+            ),
+            _ => return false,
+        };
+        if constant && self.chance(0.2) {
+            let op = self.choose(&["+=", "-=", "*="]);
+            let c = if op == "*=" { "0.5" } else { "0.25" };
+            self.line(out, format!("{name}.{} {op} {c};", crate::CONSTANT_FIELD));
+            self.assigned(i, vb);
+            return true;
+        }
+        let fields: Vec<(String, Ty)> = fields
+            .into_iter()
+            .filter(|(_, t)| matches!(t, Ty::F64 | Ty::Mat(..) | Ty::Array(_)))
+            .collect();
+        if fields.is_empty() {
+            return false;
+        }
+        let k = self.rng.random_range(0..fields.len());
+        let (field, fty) = fields[k].clone();
+        let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
+        let in_loop = !self.loops.is_empty();
+        // An element of a matrix or array field, or the whole field.
+        let (place, ty) = match &fty {
+            Ty::Mat(r, 1) if self.chance(0.4) => {
+                (format!("{name}.{field}[{}]", self.index(*r)), Ty::F64)
+            }
+            Ty::Mat(r, c) if *c > 1 && self.chance(0.4) => (
+                format!("{name}.{field}[({}, {})]", self.index(*r), self.index(*c)),
+                Ty::F64,
+            ),
+            Ty::Array(n) if self.chance(0.6) => {
+                (format!("{name}.{field}[{}]", self.index(*n)), Ty::F64)
+            }
+            _ => (format!("{name}.{field}"), fty.clone()),
+        };
+        if matches!(ty, Ty::Array(_)) {
+            return false;
+        }
+        let e = self.expr(&ty, depth);
+        let e = if in_loop && e.bound > vb.max(1.0) {
+            self.squash(&ty, e)
+        } else {
+            e
+        };
+        let op = match ty {
+            Ty::F64 => self.choose(&["=", "=", "+=", "-=", "*="]),
+            _ => self.choose(&["=", "=", "+=", "-="]),
+        };
+        let e = if op == "*=" && e.bound > 1.0 {
+            self.squash_f64(e)
+        } else {
+            e
+        };
+        self.line(out, format!("{place} {op} {};", e.code));
+        let nb = if op == "=" {
+            vb.max(e.bound)
+        } else {
+            vb + e.bound * vb.max(1.0)
+        };
+        self.assigned(i, nb);
+        self.activate(i, &e.code);
+        if in_loop {
             self.vars[i].loop_assigned = true;
         }
         true

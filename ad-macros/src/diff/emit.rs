@@ -12,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::ir::{Body, CallArg, Callee, Head, Op, Operand, Syntax, Var};
-use super::prog::{Arg, LiftArg, PLoop, POp, PStmt, Place, Program, Role, TangentEntry};
+use super::prog::{Arg, LiftArg, PLoop, POp, PStmt, Part, Place, Program, Role, TangentEntry};
 use super::sig::Sig;
 use super::transform::{adjoint, tangent};
 
@@ -744,22 +744,59 @@ impl<'a> Emitter<'a> {
                 });
                 quote!((#(#targets,)*) = (#(#values,)*);)
             }
-            PStmt::SetIndex {
+            PStmt::SetPart {
                 place,
-                index,
+                part,
                 value,
                 span,
             } => {
                 let p = self.place(place);
-                let i = self.index(*index, mode);
-                match value {
-                    Some(v) => {
+                match (part, value) {
+                    (Part::Index(index), Some(v)) => {
+                        let i = self.index(*index, mode);
                         let v = self.owned(*v, mode);
                         quote_spanned!(*span=> #p[#i] = #v;)
                     }
-                    None => {
+                    (Part::Index(index), None) => {
                         let i = self.r(*index, mode);
                         quote_spanned!(*span=> ::ad::__rt::index_set::zero_at(&mut #p, #i);)
+                    }
+                    (Part::Field { member: m, .. }, Some(v))
+                        if self.prog.var(place.root).role == Role::Value =>
+                    {
+                        let v = self.owned(*v, mode);
+                        quote_spanned!(*span=> #p.#m = #v;)
+                    }
+                    // Through `FieldPlace`: storing a tangent in a `#[no_derivative]` field
+                    // of a tangent is the error of a differentiated value stored there.
+                    (
+                        Part::Field {
+                            member: m,
+                            checked: true,
+                        },
+                        Some(v),
+                    ) if named(m) => {
+                        let v = self.owned(*v, mode);
+                        quote_spanned!(*span=> (&mut #p.#m).__ad_set(::core::convert::identity(#v));)
+                    }
+                    // The field's own tangent updated (`s.f op= c`): a `#[no_derivative]`
+                    // field's is zero, and stays so.
+                    (
+                        Part::Field {
+                            member: m,
+                            checked: false,
+                        },
+                        Some(v),
+                    ) => {
+                        let v = self.owned(*v, mode);
+                        quote_spanned!(*span=> ::ad::__rt::slot_put(&mut #p.#m, #v);)
+                    }
+                    (Part::Field { member: m, .. }, Some(v)) => {
+                        let v = self.owned(*v, mode);
+                        quote_spanned!(*span=> #p.#m = #v;)
+                    }
+                    (Part::Field { member: m, .. }, None) => {
+                        quote_spanned!(*span=> ::ad::__rt::slot_zero(&mut #p.#m);)
                     }
                 }
             }
@@ -1577,10 +1614,26 @@ impl<'a> Emitter<'a> {
                 let (v, by) = (self.name(*v), self.name(*by));
                 quote!(::ad::__rt::scaled(&#v, #by))
             }
-            POp::TakeIndex { g, index } => {
+            POp::TakePart {
+                g,
+                part: Part::Index(index),
+            } => {
                 let g = self.name(*g);
                 let i = self.r(*index, mode);
                 quote_spanned!(span=> ::ad::__rt::index_set::take(&mut #g, #i))
+            }
+            // A named field through `FieldPlace`, whose `#[no_derivative]` form is the error of
+            // a differentiated value stored there.
+            POp::TakePart {
+                g,
+                part: Part::Field { member: m, checked },
+            } => {
+                let g = self.name(*g);
+                if named(m) && *checked {
+                    quote_spanned!(span=> (&mut #g.#m).__ad_take())
+                } else {
+                    quote_spanned!(span=> ::ad::__rt::slot_take(&mut #g.#m))
+                }
             }
         }
     }
@@ -1651,7 +1704,9 @@ impl<'a> Emitter<'a> {
                         let (a, i) = (&self.recv(&operands[0], mode), &os[1]);
                         quote_spanned!(span=> ::core::clone::Clone::clone(&#a[#i]))
                     }
-                    Syntax::IndexSet => unreachable!("index assignments are statements"),
+                    Syntax::IndexSet | Syntax::FieldSet { .. } => {
+                        unreachable!("index and field assignments are statements")
+                    }
                 }
             }
             Op::Call { .. } => self.call(var, op, None, mode),

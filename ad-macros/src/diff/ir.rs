@@ -68,6 +68,11 @@ pub enum Syntax {
     Index,
     /// `{ let mut t = base; t[index] = value; t }`: an index assignment as a new value.
     IndexSet,
+    /// `{ let mut t = base; t.member = value; t }`: a field assignment (or a struct literal's
+    /// `..base`) as a new value. The rule is `field_set`, its operands the base and the value.
+    /// `checked`: a tangent stored in a `#[no_derivative]` field is an error (it is not for
+    /// `s.f op= c` with a constant `c`, whose new tangent is the field's own).
+    FieldSet { member: Member, checked: bool },
 }
 
 /// Who a call to another differentiable function goes to.
@@ -400,6 +405,11 @@ impl fmt::Display for Op {
         match self {
             Op::Param(i) => write!(f, "param {i}"),
             Op::Const(t) => write!(f, "const `{t}`"),
+            Op::Rule {
+                operands,
+                syntax: Syntax::FieldSet { member, .. },
+                ..
+            } => write!(f, "{}.{} <- {}", operands[0], tokens(member), operands[1]),
             Op::Rule { rule, operands, .. } => write!(f, "{rule}({})", list(operands)),
             Op::Call {
                 callee,

@@ -91,6 +91,28 @@ pub struct Place {
     pub path: Vec<Member>,
 }
 
+/// The part of a value that an assignment replaces: an element (`v[i] = e`) or a field
+/// (`s.f = e`).
+#[derive(Clone, Debug)]
+pub enum Part {
+    Index(Var),
+    /// `checked` as in [`ir::Syntax::FieldSet`].
+    Field {
+        member: Member,
+        checked: bool,
+    },
+}
+
+impl Part {
+    /// The variable the part reads: the index.
+    pub fn var(&self) -> Option<Var> {
+        match self {
+            Part::Index(i) => Some(*i),
+            Part::Field { .. } => None,
+        }
+    }
+}
+
 impl Place {
     pub fn var(root: Var) -> Place {
         Place {
@@ -294,10 +316,11 @@ pub enum POp {
         n: usize,
         values: Vec<Var>,
     },
-    /// Element `index` of the adjoint `g`, taken out (leaving zero in `g`).
-    TakeIndex {
+    /// Part `part` (an element or a field) of the adjoint `g`, taken out (leaving zero in
+    /// `g`).
+    TakePart {
         g: Var,
-        index: Var,
+        part: Part,
     },
     /// The adjoint `v` scaled by the scalar `by`, with the strong zero (`__rt::scaled`): what
     /// the steps of a fused loop with a linear tail added up, times the tail's derivative.
@@ -403,11 +426,11 @@ pub enum PStmt {
     /// `(a, b, ..) = (copy of x, copy of y, ..);`: the carried values of a loop, updated at
     /// once at the end of an iteration.
     AssignMany(Vec<(Var, Var)>),
-    /// `place[index] = value;` (or a zero of the element when `value` is `None`); `place`
-    /// names the storage variable, updated in place.
-    SetIndex {
+    /// `place[index] = value;` or `place.field = value;` (or a zero of the part when `value`
+    /// is `None`); `place` names the storage variable, updated in place.
+    SetPart {
         place: Place,
-        index: Var,
+        part: Part,
         value: Option<Var>,
         span: Span,
     },
@@ -657,6 +680,13 @@ impl Program {
         s
     }
 
+    fn part(&self, p: &Part) -> String {
+        match p {
+            Part::Index(i) => format!("[{}]", self.n(*i)),
+            Part::Field { member, .. } => format!(".{}", member.to_token_stream()),
+        }
+    }
+
     fn op(&self, op: &POp) -> String {
         let n = |v: &Var| self.n(*v).to_string();
         let entry = |e: &TangentEntry| match e {
@@ -805,7 +835,7 @@ impl Program {
             POp::TapeLen(t) => format!("len {}", n(t)),
             POp::CountSince { tape, start } => format!("len {} - {}", n(tape), n(start)),
             POp::Record { k, values, .. } => format!("arm {k} ({})", self.names(values)),
-            POp::TakeIndex { g, index } => format!("take {}[{}]", n(g), n(index)),
+            POp::TakePart { g, part } => format!("take {}{}", n(g), self.part(part)),
             POp::Scaled { v, by } => format!("scaled {} by {}", n(v), n(by)),
         }
     }
@@ -834,14 +864,11 @@ impl Program {
                     let (l, r): (Vec<Var>, Vec<Var>) = pairs.iter().copied().unzip();
                     writeln!(f, "{pad}({}) = ({})", self.names(&l), self.names(&r))?
                 }
-                PStmt::SetIndex {
-                    place,
-                    index,
-                    value,
-                    ..
+                PStmt::SetPart {
+                    place, part, value, ..
                 } => {
                     let value = value.map_or("0".into(), |v| n(&v));
-                    writeln!(f, "{pad}{}[{}] = {value}", self.place(place), n(index))?
+                    writeln!(f, "{pad}{}{} = {value}", self.place(place), self.part(part))?
                 }
                 PStmt::Accumulate { place, value } => {
                     writeln!(f, "{pad}{} += {}", self.place(place), n(value))?

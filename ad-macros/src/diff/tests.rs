@@ -744,3 +744,42 @@ fn a_returned_sum_runs_its_adjoint_inside_the_forward_loop_in_grad_only() {
         assert!(!text.contains("backward of this iteration"), "{text}");
     }
 }
+
+#[test]
+fn field_assignments_lower_to_field_sets_from_the_inside_out() {
+    let ir = lowered(quote! {
+        fn f(p: Pair, x: f64) -> Pair {
+            let mut q = p;
+            q.a.v[1] += x;
+            q.n += 1.0;
+            Pair { m: x, ..q }
+        }
+    });
+    // `q.a.v[1] += x` reads the element, adds, and sets it back into `q.a.v`, that into
+    // `q.a`, that into `q` (a field read is a place, not hash-consed: `%0.a` is read for each
+    // level); `q.n += 1.0` by a constant is a field set all the same (its `#[no_derivative]`
+    // form is told apart when the code is written).
+    let expected = "\
+%0 = param 0 active
+%1 = param 1 active
+%2 = %0.a active
+%3 = %2.v active
+%4 = const `1`
+%5 = index(%3, %4) active
+%6 = add(%5, %1) active
+%7 = %0.a active
+%8 = %7.v active
+%9 = const `1`
+%10 = index_set(%8, %9, %6) active
+%11 = %0.a active
+%12 = %11.v <- %10 active
+%13 = %0.a <- %12 active
+%14 = const `1.0`
+%15 = %13.n active
+%16 = add(%15, %14) active
+%17 = %13.n <- %16 active
+%18 = %17.m <- %1 active
+return %18
+";
+    assert_eq!(ir, expected);
+}

@@ -664,12 +664,9 @@ fn is_range(e: &Expr) -> bool {
     }
 }
 
-/// The variable an assignment re-binds: `x` in `x = ..` and in `x[i] = ..`.
+/// The variable an assignment re-binds: `x` in `x = ..`, `x[i] = ..` and `x.f = ..`.
 fn assigned_place(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Index(ix) => plain_name(&ix.expr),
-        other => plain_name(other),
-    }
+    super::syntax::place_root(e)
 }
 
 fn same_binding(a: Option<&Binding>, b: Option<&Binding>) -> bool {

@@ -24,7 +24,7 @@ mod control;
 pub(super) mod syntax;
 pub(crate) use calls::strip_parens;
 
-use syntax::{closure_head, collect_idents, compound_base, pattern_names, plain_name};
+use syntax::{closure_head, collect_idents, compound_base, pattern_names, place_root, plain_name};
 
 /// What a user's variable name refers to at a point of the body.
 #[derive(Clone, Copy, Debug)]
@@ -192,6 +192,7 @@ fn syntax_key(s: &Syntax) -> String {
         Syntax::Path { path } => path.to_string(),
         Syntax::Index => "[]".into(),
         Syntax::IndexSet => "[]=".into(),
+        Syntax::FieldSet { member, checked } => format!(".{}={checked}", member.to_token_stream()),
     }
 }
 
@@ -531,6 +532,16 @@ impl Lowerer<'_> {
                 };
                 self.index_assign(stmt, ix, &b.right, compound_base(&b.op));
             }
+            Expr::Assign(a) if plain_name(&a.left).is_none() && place_root(&a.left).is_some() => {
+                self.place_assign(stmt, &a.left, &a.right, None);
+            }
+            Expr::Binary(b)
+                if compound_base(&b.op).is_some()
+                    && plain_name(&b.left).is_none()
+                    && place_root(&b.left).is_some() =>
+            {
+                self.place_assign(stmt, &b.left, &b.right, compound_base(&b.op));
+            }
             Expr::Assign(a) => {
                 let Some(name) = plain_name(&a.left) else {
                     let what = match &*a.left {
@@ -694,6 +705,97 @@ impl Lowerer<'_> {
         self.env.insert(name, Binding::Ssa(var));
     }
 
+    /// `s.f = e`, `s.v[i] = e`, `s.a.b op= e` (a place rooted at a variable, through fields and
+    /// indices): re-binds the variable to a copy with that part replaced, as `field_set` and
+    /// `index_set` values from the inside out.
+    fn place_assign(
+        &mut self,
+        stmt: &syn::Stmt,
+        place: &Expr,
+        value: &Expr,
+        compound: Option<(&'static str, BinOp)>,
+    ) {
+        let name = place_root(place).expect("checked by the caller");
+        if !self.name_is_ssa(&name) && !self.is_active_expr(value) {
+            // A verbatim variable assigned a constant: mutate it in place.
+            self.verbatim(stmt.to_token_stream());
+            return;
+        }
+        let span = stmt.span();
+        // The value first, as Rust evaluates an assignment.
+        let mut new_value = self.expr(value);
+        // `s.f op= c` with a constant `c` gives the field a tangent made of its own only: a
+        // `#[no_derivative]` counter (`s.steps += 1.0`) stays one.
+        let checked = compound.is_none() || self.active(new_value);
+        if let Some((rule, op)) = compound {
+            let old = self.expr(place);
+            new_value = self.rule(
+                rule,
+                vec![
+                    Operand {
+                        var: old,
+                        addr_of: false,
+                    },
+                    Operand {
+                        var: new_value,
+                        addr_of: false,
+                    },
+                ],
+                vec![true, true],
+                Syntax::Binary { op },
+                span,
+            );
+        }
+        self.store(place, new_value, span, checked);
+    }
+
+    /// Makes the place `place` hold `value`: the variable at its root is re-bound to the value
+    /// with that part replaced.
+    /// `checked`: whether a tangent stored in a `#[no_derivative]` field is an error (see
+    /// [`Syntax::FieldSet`]).
+    fn store(&mut self, place: &Expr, value: Var, span: Span, checked: bool) {
+        let operand = |var| Operand {
+            var,
+            addr_of: false,
+        };
+        match place {
+            Expr::Paren(p) => self.store(&p.expr, value, span, checked),
+            Expr::Field(f) => {
+                let base = self.expr(&f.base);
+                // Spanned at the place: the error of a differentiated value stored in a
+                // `#[no_derivative]` field points there.
+                let new = self.rule(
+                    "field_set",
+                    vec![operand(base), operand(value)],
+                    vec![true, true],
+                    Syntax::FieldSet {
+                        member: f.member.clone(),
+                        checked,
+                    },
+                    f.member.span(),
+                );
+                self.store(&f.base, new, span, checked);
+            }
+            Expr::Index(ix) => {
+                let base = self.expr(&ix.expr);
+                let index = self.constant(&ix.index);
+                let new = self.rule(
+                    "index_set",
+                    vec![operand(base), operand(index), operand(value)],
+                    vec![true, false, true],
+                    Syntax::IndexSet,
+                    span,
+                );
+                self.store(&ix.expr, new, span, checked);
+            }
+            _ => {
+                let name = plain_name(place).expect("a place is rooted at a variable");
+                self.aliased.remove(&name);
+                self.env.insert(name, Binding::Ssa(value));
+            }
+        }
+    }
+
     fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
         let name = mac
             .path
@@ -741,6 +843,17 @@ impl Lowerer<'_> {
             if let Some(Binding::Ssa(var)) = self.env.get(&name).copied()
                 && self.aliased.get(&name) != Some(&var)
             {
+                if name == "self" {
+                    // `self` cannot be bound again, so code the macro leaves as written cannot
+                    // read a `self` whose fields were assigned.
+                    let span = first_self_span(tokens).unwrap_or_else(Span::call_site);
+                    self.errors.push(syn::Error::new(
+                        span,
+                        "this reads `self` after a field of `self` was assigned, which #[differentiable] does not support here; bind a copy first (`let mut s = self;`) and assign the fields of `s`",
+                    ));
+                    self.aliased.insert(name, var);
+                    continue;
+                }
                 let span = self.body.info(var).span;
                 self.body.stmts.push(Stmt::Alias {
                     name: name_ident(&name, span),
@@ -1142,11 +1255,38 @@ impl Lowerer<'_> {
             }
             Expr::Struct(s) => {
                 if let Some(rest) = &s.rest {
-                    return self.err(error_unsupported(
-                        rest,
-                        "struct update syntax (`..base`) is",
-                        "write every field",
-                    ));
+                    if !self.is_active_expr(e) {
+                        return self.constant(e);
+                    }
+                    // `S { a: x, ..base }`: the base with each named field replaced.
+                    let values: Vec<(Member, Var)> = s
+                        .fields
+                        .iter()
+                        .map(|fv| (fv.member.clone(), self.expr(&fv.expr)))
+                        .collect();
+                    let mut whole = self.expr(rest);
+                    for (m, v) in values {
+                        whole = self.rule(
+                            "field_set",
+                            vec![
+                                Operand {
+                                    var: whole,
+                                    addr_of: false,
+                                },
+                                Operand {
+                                    var: v,
+                                    addr_of: false,
+                                },
+                            ],
+                            vec![true, true],
+                            Syntax::FieldSet {
+                                member: m,
+                                checked: true,
+                            },
+                            span,
+                        );
+                    }
+                    return whole;
                 }
                 let fields: Vec<(Member, Var)> = s
                     .fields
@@ -1347,4 +1487,13 @@ fn is_literal(e: &Expr) -> bool {
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_literal(&u.expr),
         _ => false,
     }
+}
+
+/// The span of the first `self` in `tokens`.
+fn first_self_span(tokens: &TokenStream) -> Option<Span> {
+    tokens.clone().into_iter().find_map(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) if i == "self" => Some(i.span()),
+        proc_macro2::TokenTree::Group(g) => first_self_span(&g.stream()),
+        _ => None,
+    })
 }

@@ -19,6 +19,17 @@ pub(super) fn plain_name(e: &Expr) -> Option<String> {
     }
 }
 
+/// The variable a place is rooted at: `s` in `s.f`, `s.v[i]`, `s.a.b` (through fields and
+/// indices; `None` for a place of any other form, such as `*r` or `f().x`).
+pub(super) fn place_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Index(ix) => place_root(&ix.expr),
+        Expr::Paren(p) => place_root(&p.expr),
+        other => plain_name(other),
+    }
+}
+
 /// The rule and operator of a compound assignment: `+=` is `add` written `+`.
 pub(super) fn compound_base(op: &BinOp) -> Option<(&'static str, BinOp)> {
     Some(match op {

@@ -22,6 +22,7 @@ use proc_macro2::Span;
 use super::super::ir::{Body, LoopKind, Op, Stmt, Var, free_vars};
 use super::super::prog::{Arg, Closure, POp, PStmt, Place, Program, Role};
 use super::super::sig::Sig;
+use super::assigned_part;
 use super::primal::Sweep;
 use super::{CallMode, PART_RULES, Plan, Region, type_only_args};
 
@@ -711,7 +712,7 @@ fn writes(stmts: &[PStmt], out: &mut Vec<Var>) {
         match s {
             PStmt::Assign { var, .. } | PStmt::Declare(var) => out.push(*var),
             PStmt::AssignMany(pairs) => out.extend(pairs.iter().map(|(a, _)| *a)),
-            PStmt::SetIndex { place, .. }
+            PStmt::SetPart { place, .. }
             | PStmt::Accumulate { place, .. }
             | PStmt::AccumulatePart { place, .. } => out.push(place.root),
             PStmt::Branch { arms, .. } => arms.iter().for_each(|a| writes(a, out)),
@@ -1183,7 +1184,7 @@ impl Backward<'_> {
                 rule,
                 operands,
                 diff,
-                ..
+                syntax,
             } => {
                 let Some(g) = self.adjoint(var) else {
                     return;
@@ -1213,20 +1214,22 @@ impl Backward<'_> {
                     });
                     return;
                 }
-                if *rule == "index_set" {
-                    let (base, index, value) = (operands[0].var, operands[1].var, operands[2].var);
+                if let Some((part, value)) = assigned_part(rule, operands, syntax) {
+                    // The part's cotangent goes to the value assigned, the rest (the part
+                    // zeroed) to the value before: `g` is moved there.
+                    let base = operands[0].var;
                     if self.active(value) {
                         let t = self.temp(span);
                         out.push(PStmt::Let {
                             var: t,
-                            op: POp::TakeIndex { g, index },
+                            op: POp::TakePart { g, part },
                             mutable: false,
                         });
                         self.contribute(value, t, out);
                     } else {
-                        out.push(PStmt::SetIndex {
+                        out.push(PStmt::SetPart {
                             place: Place::var(g),
-                            index,
+                            part,
                             value: None,
                             span,
                         });

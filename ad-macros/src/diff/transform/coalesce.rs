@@ -170,13 +170,11 @@ fn stmt_vars(s: &PStmt, out: &mut Vec<Var>) {
         }
         PStmt::Declare(v) | PStmt::BorrowSaved(v) => out.push(*v),
         PStmt::AssignMany(pairs) => pairs.iter().for_each(|(a, b)| out.extend([*a, *b])),
-        PStmt::SetIndex {
-            place,
-            index,
-            value,
-            ..
+        PStmt::SetPart {
+            place, part, value, ..
         } => {
-            out.extend([place.root, *index]);
+            out.push(place.root);
+            out.extend(part.var());
             out.extend(*value);
         }
         PStmt::Accumulate { place, value } => out.extend([place.root, *value]),
@@ -359,7 +357,10 @@ fn op_vars(op: &POp, out: &mut Vec<Var>) {
         POp::TapeLen(v) => out.push(*v),
         POp::CountSince { tape, start } => out.extend([*tape, *start]),
         POp::Record { values, .. } => out.extend(values),
-        POp::TakeIndex { g, index } => out.extend([*g, *index]),
+        POp::TakePart { g, part } => {
+            out.push(*g);
+            out.extend(part.var());
+        }
         POp::Scaled { v, by } => out.extend([*v, *by]),
     }
 }

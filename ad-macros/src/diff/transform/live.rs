@@ -82,7 +82,7 @@ impl Liveness {
                         || matches!(
                             op,
                             Op::Rule {
-                                rule: "index_set",
+                                rule: "index_set" | "field_set",
                                 ..
                             }
                         )

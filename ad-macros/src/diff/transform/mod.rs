@@ -30,6 +30,27 @@ pub enum Region {
     Arm(usize, usize),
 }
 
+/// The part an assignment rule replaces and the value it puts there: `index_set` (operands
+/// base, index, value) or `field_set` (base, value; the member in the syntax).
+pub fn assigned_part(
+    rule: &str,
+    operands: &[super::ir::Operand],
+    syntax: &super::ir::Syntax,
+) -> Option<(super::prog::Part, Var)> {
+    use super::prog::Part;
+    match (rule, syntax) {
+        ("index_set", _) => Some((Part::Index(operands[1].var), operands[2].var)),
+        ("field_set", super::ir::Syntax::FieldSet { member, checked }) => Some((
+            Part::Field {
+                member: member.clone(),
+                checked: *checked,
+            },
+            operands[1].var,
+        )),
+        _ => None,
+    }
+}
+
 /// Rules whose backward sweep adds the cotangent of a part into the adjoint of the whole, in
 /// place (`rule::acc0`), reading only the indices.
 pub const PART_RULES: &[&str] = &[
@@ -380,6 +401,10 @@ impl Plan {
                 }
                 if *rule == "index_set" {
                     needs.values.insert(operands[1].var);
+                    return;
+                }
+                if *rule == "field_set" {
+                    // The backward sweep moves the field's cotangent out by name.
                     return;
                 }
                 for (i, o) in operands.iter().enumerate() {

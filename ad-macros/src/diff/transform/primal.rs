@@ -490,11 +490,13 @@ impl<'a> Sweep<'a> {
                 }
             }
             Op::Rule {
-                rule: "index_set",
+                rule,
                 operands,
-                syntax: Syntax::IndexSet,
+                syntax: syntax @ (Syntax::IndexSet | Syntax::FieldSet { .. }),
                 ..
             } => {
+                let (part, value) =
+                    super::assigned_part(rule, operands, syntax).expect("an assignment rule");
                 let base = operands[0].var;
                 if self.reusable(prog, base, var) {
                     // `v[i] = e;` on `v`'s own variable, which `y` then is.
@@ -509,10 +511,10 @@ impl<'a> Sweep<'a> {
                         mutable: true,
                     });
                 }
-                out.push(PStmt::SetIndex {
+                out.push(PStmt::SetPart {
                     place: Place::var(prog.storage(var)),
-                    index: operands[1].var,
-                    value: Some(operands[2].var),
+                    part,
+                    value: Some(value),
                     span: self.body.info(var).span,
                 });
                 return;

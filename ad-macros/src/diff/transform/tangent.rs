@@ -145,7 +145,7 @@ fn inputs(op: &POp) -> Vec<Var> {
             .collect(),
         POp::SelfLiteral { fields, .. } => fields.iter().map(|(_, f)| *f).collect(),
         POp::Pullback { pb, g } => vec![*pb, *g],
-        POp::TakeIndex { g, .. } => vec![*g],
+        POp::TakePart { g, .. } => vec![*g],
         POp::Scaled { v, .. } => vec![*v],
         POp::Companion { call, .. } => call.uses(),
         POp::Borrow(op) => inputs(op),
@@ -436,17 +436,17 @@ impl Tangent<'_> {
                 }
                 other => out.push(PStmt::LetTuple { vars, op: other }),
             },
-            PStmt::SetIndex {
+            PStmt::SetPart {
                 place,
-                index,
+                part,
                 value,
                 span,
             } => {
                 let root = place.root;
                 let path = place.path.clone();
-                out.push(PStmt::SetIndex {
+                out.push(PStmt::SetPart {
                     place,
-                    index,
+                    part: part.clone(),
                     value,
                     span,
                 });
@@ -454,9 +454,9 @@ impl Tangent<'_> {
                     let d = self.tangent_var(root);
                     self.prog.vars[d.0].mutated = true;
                     let dvalue = value.and_then(|v| self.tangent(v));
-                    out.push(PStmt::SetIndex {
+                    out.push(PStmt::SetPart {
                         place: Place { root: d, path },
-                        index,
+                        part,
                         value: dvalue,
                         span,
                     });
@@ -808,9 +808,9 @@ impl Tangent<'_> {
                     zero: zero.clone(),
                 }
             }
-            POp::TakeIndex { g, index } => POp::TakeIndex {
+            POp::TakePart { g, part } => POp::TakePart {
                 g: self.tangent_var(*g),
-                index: *index,
+                part: part.clone(),
             },
             // The factor is the derivative of a tail of linear maps by constants, seeded with
             // 1 (only `_grad`'s program is fused): it has no tangent.
@@ -1214,7 +1214,10 @@ impl Tangent<'_> {
                 diff,
                 syntax,
             } => {
-                debug_assert!(!matches!(syntax, Syntax::IndexSet));
+                debug_assert!(!matches!(
+                    syntax,
+                    Syntax::IndexSet | Syntax::FieldSet { .. }
+                ));
                 let refs: Vec<Var> = operands.iter().map(|o| o.var).collect();
                 let mut terms = Vec::new();
                 for (i, o) in operands.iter().enumerate() {
