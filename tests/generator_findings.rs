@@ -1507,3 +1507,23 @@ fn a_loop_over_an_array_reads_the_array_as_it_was_when_the_loop_began() {
         assert!((gy - fy).abs() < 1e-6, "{gy} {fy}");
     }
 }
+
+// 38. (thirteenth session, seed 119, `f182`) `let (a, mut p): (f64, f64) = ..; p = (0.1 - 1.5);
+//     p.cos()`: a variable assigned arithmetic of literals became a value of its own, an
+//     untyped `{float}`, and the method called on it did not compile (E0689). Arithmetic of
+//     literals now takes the variable's type as a single literal does (`__rt::like`).
+
+#[differentiable]
+fn literal_arithmetic_assigned(x: f64) -> f64 {
+    let (a, mut p): (f64, f64) = (x, x * x);
+    p = (0.1 - 1.5) * 2.0;
+    a * p.cos() + p
+}
+
+#[test]
+fn arithmetic_of_literals_assigned_to_a_variable_takes_its_type() {
+    let x = 0.7;
+    let want = x * (-2.8f64).cos() - 2.8;
+    assert_eq!(literal_arithmetic_assigned(x), want);
+    assert_eq!(literal_arithmetic_assigned_grad(x), (want, (-2.8f64).cos()));
+}

@@ -1485,6 +1485,15 @@ fn is_literal(e: &Expr) -> bool {
     match strip_parens(e) {
         Expr::Lit(_) => true,
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_literal(&u.expr),
+        // Arithmetic of literals (`0.1 - 1.5`) is as untyped as a literal (seed 119, `f182`).
+        Expr::Binary(b)
+            if matches!(
+                b.op,
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_)
+            ) =>
+        {
+            is_literal(&b.left) && is_literal(&b.right)
+        }
         _ => false,
     }
 }
