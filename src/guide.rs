@@ -422,6 +422,9 @@ pub mod structs {
     //! assert_eq!(g.pos, Vector2::new(1.0, 0.0));
     //! ```
     //!
+    //! Arrays, `Vec`s and slices of structs index like arrays of floats, and their elements'
+    //! fields update in place: `ps[i].vel += f * dt` on a `[Ball; 3]` or a `Vec<Ball>`.
+    //!
     //! Storing a differentiated value in a `#[no_derivative]` field (`b.bounces = b.pos.y`) is a
     //! compile error, as in a struct literal (below); updating one by a constant
     //! (`b.bounces += 1.0`) is not, since its tangent stays its own, zero.

@@ -1,7 +1,8 @@
 //! Assignment to fields: `s.f = e`, `s.f op= e`, `s.v[i] = e`, `s.a.b = e`, `t.0 = e`, struct
 //! update syntax `S { f: e, ..base }`, and `#[no_derivative]` counters (`s.steps += 1.0`), in
 //! straight-line code, branches and loops, in every mode, and differentiated again (`order = 2`,
-//! a gradient called inside a differentiated function).
+//! a gradient called inside a differentiated function); arrays, `Vec`s and slices of structs,
+//! read by index and updated element by element (`ps[i].velocity += ..`).
 //!
 //! Oracles: closed forms, central finite differences, and forward mode against reverse mode by
 //! the dot-product test.
@@ -319,4 +320,132 @@ proptest! {
         let rhs = flat(&gp).dot(&flat(&w)) + gdm * v[0];
         prop_assert!((lhs - rhs).abs() <= 1e-9 * (1.0 + lhs.abs()));
     }
+}
+
+// Containers of structs --------------------------------------------------------------------------
+
+/// Three particles on springs, stepped by explicit Euler with field updates of array elements:
+/// `ps[i].velocity += ..`, `ps[i].position += ..` (by index on purpose: that is the construct
+/// tested).
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn chain(x: SVector<f64, 6>, k: f64) -> f64 {
+    let mut ps = [
+        Particle {
+            position: Vector2::new(x[0], x[1]),
+            velocity: Vector2::zeros(),
+            mass: 1.0,
+            steps: 0.0,
+        },
+        Particle {
+            position: Vector2::new(x[2], x[3]),
+            velocity: Vector2::zeros(),
+            mass: 2.0,
+            steps: 0.0,
+        },
+        Particle {
+            position: Vector2::new(x[4], x[5]),
+            velocity: Vector2::zeros(),
+            mass: 1.5,
+            steps: 0.0,
+        },
+    ];
+    for _ in 0..20 {
+        for i in 0..2 {
+            let d = ps[i + 1].position - ps[i].position;
+            let f = d * (k * (d.norm() - 1.0));
+            ps[i].velocity += f * (0.05 / ps[i].mass);
+            ps[i + 1].velocity -= f * (0.05 / ps[i + 1].mass);
+        }
+        for i in 0..3 {
+            ps[i].position += ps[i].velocity * 0.05;
+            ps[i].steps += 1.0;
+        }
+    }
+    ps[0].position.x * ps[2].position.y + ps[1].velocity.norm_squared() + ps[2].steps
+}
+
+#[test]
+fn an_array_of_structs_updated_element_by_element_agrees_with_differences() {
+    let x = SVector::from([0.0, 0.1, 1.3, -0.2, 2.1, 0.4]);
+    for k in [0.5, 3.0] {
+        let (y, (g, gk)) = chain_grad(x, k);
+        assert_eq!(y, chain(x, k));
+        assert_close(&g, &fd_gradient(|z| chain(z, k), x), 1e-6);
+        let h = 1e-6;
+        assert_close_scalar(gk, (chain(x, k + h) - chain(x, k - h)) / (2.0 * h), 1e-6);
+        let v = SVector::from([0.3, -0.2, 0.5, 0.1, -0.4, 0.7]);
+        let (yj, d) = chain_jvp(x, k, v, 0.5);
+        assert_eq!(yj, y);
+        assert_close_scalar(d, g.dot(&v) + 0.5 * gk, 1e-10);
+    }
+}
+
+/// A `Vec` and a slice of structs, read by index.
+#[differentiable]
+fn kinetic(ps: Vec<Particle>, masses: &[Particle]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..ps.len() {
+        e += 0.5 * masses[i].mass * ps[i].velocity.norm_squared();
+    }
+    e
+}
+
+#[test]
+fn a_vec_and_a_slice_of_structs_differentiate_by_element() {
+    let ps = vec![
+        particle(&SVector::from([0.0, 0.0, 1.0, 2.0, 0.0, 0.0])),
+        particle(&SVector::from([0.0, 0.0, -3.0, 0.5, 0.0, 0.0])),
+    ];
+    let ms = vec![
+        particle(&SVector::from([0.0, 0.0, 0.0, 0.0, 2.0, 0.0])),
+        particle(&SVector::from([0.0, 0.0, 0.0, 0.0, 4.0, 0.0])),
+    ];
+    let (e, (gp, gm)) = kinetic_grad(ps.clone(), &ms);
+    assert_eq!(e, 0.5 * 2.0 * 5.0 + 0.5 * 4.0 * 9.25);
+    // d/dv of ½ m |v|² is m v; d/dm is ½ |v|².
+    assert_eq!(gp[0].velocity, Vector2::new(2.0, 4.0));
+    assert_eq!(gp[1].velocity, Vector2::new(-12.0, 2.0));
+    assert_eq!((gm[0].mass, gm[1].mass), (2.5, 4.625));
+    assert_eq!(gp[0].mass, 0.0);
+    let (_, pb) = kinetic_vjp(ps.clone(), &ms);
+    let (gp2, _) = pb(2.0);
+    assert_eq!(gp2[1].velocity, Vector2::new(-24.0, 4.0));
+}
+
+/// An array of structs inside a function differentiated twice (`order = 2`).
+#[differentiable(order = 2)]
+fn pair_energy(x: SVector<f64, 4>) -> f64 {
+    let mut ps = [
+        Particle {
+            position: Vector2::new(x[0], x[1]),
+            velocity: Vector2::zeros(),
+            mass: 1.0,
+            steps: 0.0,
+        },
+        Particle {
+            position: Vector2::new(x[2], x[3]),
+            velocity: Vector2::zeros(),
+            mass: 2.0,
+            steps: 0.0,
+        },
+    ];
+    ps[1].mass *= x[0];
+    let d = ps[1].position - ps[0].position;
+    ps[0].mass * ps[1].mass * (d.norm() - 1.0).powi(2) + ps[1].mass.sin()
+}
+
+#[test]
+fn an_array_of_structs_differentiates_twice() {
+    let x = SVector::from([0.3, -0.4, 1.2, 0.5]);
+    let (y, g, h) = pair_energy_hessian(x);
+    assert_eq!(y, pair_energy(x));
+    assert_close(&g, &fd_gradient(pair_energy, x), 1e-6);
+    for i in 0..4 {
+        let column = fd_gradient(|z| pair_energy_grad(z).1[i], x);
+        assert_close(&h.row(i).transpose(), &column, 1e-5);
+    }
+    let v = SVector::from([1.0, -0.5, 0.25, 2.0]);
+    let (_, _, hv) = pair_energy_hvp(x, v);
+    assert_close(&hv, &(h * v), 1e-12);
 }

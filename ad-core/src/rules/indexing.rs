@@ -27,136 +27,136 @@ use crate::{Differentiable, Real, zero_like};
 
 /// Derivatives of `self[i]`, implemented per container and index kind: matrices with a linear
 /// `usize` index (column-major, like nalgebra) or a `(row, column)` pair, and arrays `[A; N]`,
-/// `Vec<A>` and slices `[A]` with a `usize` index.
+/// `Vec<A>` and slices `[A]` with a `usize` index, of any differentiable `A` (floats, matrices,
+/// derived structs, tuples).
 ///
-/// The tangent of every container but a slice is the container's own type; a slice's is a
-/// `Vec`.
+/// The tangent of a container is a container of the elements' tangents (a slice's, a `Vec`,
+/// is passed as a slice).
 pub trait IndexRule<I>: Differentiable {
     /// The type of `self[i]`.
     type Output;
+    /// Its tangent.
+    type OutputTangent;
+    /// The tangent of `self` as [`jvp`](IndexRule::jvp) takes it.
+    type TangentArg: ?Sized;
     /// Tangent of `self[i]` from the tangent `d` of `self`: `d[i]`.
-    /// (A slice's tangent, a `Vec`, is passed as a slice.)
-    fn jvp(&self, i: &I, d: &Self) -> Self::Output;
+    fn jvp(&self, i: &I, d: &Self::TangentArg) -> Self::OutputTangent;
     /// Cotangent of `self` given the cotangent `g` of `self[i]`: zero except `g` at `i`.
-    fn vjp(&self, i: &I, g: &Self::Output) -> Self::Tangent;
+    fn vjp(&self, i: &I, g: &Self::OutputTangent) -> Self::Tangent;
     /// Adds the cotangent of the container into `acc` in place: `acc[i] += g`.
-    fn acc(i: &I, g: &Self::Output, acc: &mut Self::Tangent);
+    fn acc(i: &I, g: &Self::OutputTangent, acc: &mut Self::Tangent);
 }
 
-// Matrix[usize] (linear, column-major)
+// Matrix[usize] (linear, column-major) and Matrix[(usize, usize)]
 // d(v[i]) = dv[i]
-impl<T: Real, R: Dim, C: Dim> IndexRule<usize> for OMatrix<T, R, C>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    type Output = T;
-    #[inline(always)]
-    fn jvp(&self, i: &usize, d: &Self) -> T {
-        d[*i]
-    }
-    #[inline(always)]
-    fn vjp(&self, i: &usize, g: &T) -> Self {
-        let mut z = super::zeros_like(self);
-        z[*i] = *g;
-        z
-    }
-    #[inline(always)]
-    fn acc(i: &usize, g: &T, acc: &mut Self) {
-        acc[*i] += *g;
-    }
+macro_rules! index_matrix {
+    ($index:ty) => {
+        impl<T: Real, R: Dim, C: Dim> IndexRule<$index> for OMatrix<T, R, C>
+        where
+            DefaultAllocator: Allocator<R, C>,
+        {
+            type Output = T;
+            type OutputTangent = T;
+            type TangentArg = Self;
+            #[inline(always)]
+            fn jvp(&self, i: &$index, d: &Self) -> T {
+                d[*i]
+            }
+            #[inline(always)]
+            fn vjp(&self, i: &$index, g: &T) -> Self {
+                let mut z = super::zeros_like(self);
+                z[*i] = *g;
+                z
+            }
+            #[inline(always)]
+            fn acc(i: &$index, g: &T, acc: &mut Self) {
+                acc[*i] += *g;
+            }
+        }
+    };
 }
-
-// Matrix[(usize, usize)]
-// d(m[(i, j)]) = dm[(i, j)]
-impl<T: Real, R: Dim, C: Dim> IndexRule<(usize, usize)> for OMatrix<T, R, C>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    type Output = T;
-    #[inline(always)]
-    fn jvp(&self, i: &(usize, usize), d: &Self) -> T {
-        d[*i]
-    }
-    #[inline(always)]
-    fn vjp(&self, i: &(usize, usize), g: &T) -> Self {
-        let mut z = super::zeros_like(self);
-        z[*i] = *g;
-        z
-    }
-    #[inline(always)]
-    fn acc(i: &(usize, usize), g: &T, acc: &mut Self) {
-        acc[*i] += *g;
-    }
-}
+index_matrix!(usize);
+index_matrix!((usize, usize));
 
 // Array[usize]
 // d(v[i]) = dv[i]
-impl<A: Differentiable<Tangent = A> + crate::VectorSpace, const N: usize> IndexRule<usize>
-    for [A; N]
-{
+impl<A: Differentiable, const N: usize> IndexRule<usize> for [A; N] {
     type Output = A;
+    type OutputTangent = A::Tangent;
+    type TangentArg = [A::Tangent; N];
     #[inline(always)]
-    fn jvp(&self, i: &usize, d: &Self) -> A {
+    fn jvp(&self, i: &usize, d: &[A::Tangent; N]) -> A::Tangent {
         d[*i].clone()
     }
     #[inline(always)]
-    fn vjp(&self, i: &usize, g: &A) -> Self {
-        let mut z = zero_like(self);
+    fn vjp(&self, i: &usize, g: &A::Tangent) -> [A::Tangent; N] {
+        let mut z = self.zero_tangent();
         z[*i] = g.clone();
         z
     }
     #[inline(always)]
-    fn acc(i: &usize, g: &A, acc: &mut Self) {
+    fn acc(i: &usize, g: &A::Tangent, acc: &mut [A::Tangent; N]) {
         crate::accumulate(&mut acc[*i], g.clone());
     }
 }
 
 // Vec[usize] and [A][usize] (a slice parameter `&[A]`, whose tangent is a `Vec`)
 // d(v[i]) = dv[i]
-impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexRule<usize> for Vec<A> {
+impl<A: Differentiable> IndexRule<usize> for Vec<A> {
     type Output = A;
+    type OutputTangent = A::Tangent;
+    type TangentArg = Vec<A::Tangent>;
     #[inline(always)]
-    fn jvp(&self, i: &usize, d: &Self) -> A {
+    fn jvp(&self, i: &usize, d: &Vec<A::Tangent>) -> A::Tangent {
         self.as_slice().jvp(i, d)
     }
     #[inline(always)]
-    fn vjp(&self, i: &usize, g: &A) -> Self {
+    fn vjp(&self, i: &usize, g: &A::Tangent) -> Vec<A::Tangent> {
         self.as_slice().vjp(i, g)
     }
     #[inline(always)]
-    fn acc(i: &usize, g: &A, acc: &mut Self) {
+    fn acc(i: &usize, g: &A::Tangent, acc: &mut Vec<A::Tangent>) {
         <[A]>::acc(i, g, acc)
     }
 }
 
-impl<A: Differentiable<Tangent = A> + crate::VectorSpace> IndexRule<usize> for [A] {
+impl<A: Differentiable> IndexRule<usize> for [A] {
     type Output = A;
+    type OutputTangent = A::Tangent;
+    type TangentArg = [A::Tangent];
     #[inline(always)]
-    fn jvp(&self, i: &usize, d: &[A]) -> A {
+    fn jvp(&self, i: &usize, d: &[A::Tangent]) -> A::Tangent {
         // An empty tangent is zero (the tangent of a `Vec` the caller did not differentiate).
-        d.get(*i).cloned().unwrap_or_else(|| zero_like(&self[*i]))
+        d.get(*i)
+            .cloned()
+            .unwrap_or_else(|| self[*i].zero_tangent())
     }
     #[inline(always)]
-    fn vjp(&self, i: &usize, g: &A) -> Vec<A> {
-        let mut z = zero_like(self);
+    fn vjp(&self, i: &usize, g: &A::Tangent) -> Vec<A::Tangent> {
+        let mut z = self.zero_tangent();
         z[*i] = g.clone();
         z
     }
     #[inline(always)]
-    fn acc(i: &usize, g: &A, acc: &mut Vec<A>) {
+    fn acc(i: &usize, g: &A::Tangent, acc: &mut Vec<A::Tangent>) {
         crate::accumulate(&mut acc[*i], g.clone());
     }
 }
 
 /// Rule of `v[i]` for matrices (linear column-major `usize` index or `(row, column)`) and
-/// arrays `[A; N]` (`usize` index): `d(v[i]) = dv[i]`. The index (operand 1) is not
+/// arrays, `Vec`s and slices (`usize` index): `d(v[i]) = dv[i]`. The index (operand 1) is not
 /// differentiable.
 pub mod index {
     use super::IndexRule;
 
     /// Tangent contribution of `v`: `d[i]`.
     #[inline(always)]
-    pub fn jvp0<V: IndexRule<I> + ?Sized, I>(v: &V, i: &I, _y: &V::Output, d: &V) -> V::Output {
+    pub fn jvp0<V: IndexRule<I> + ?Sized, I>(
+        v: &V,
+        i: &I,
+        _y: &V::Output,
+        d: &V::TangentArg,
+    ) -> V::OutputTangent {
         v.jvp(i, d)
     }
     /// Cotangent of `v`: zero except `g` at `i`.
@@ -165,25 +165,25 @@ pub mod index {
         v: &V,
         i: &I,
         _y: &V::Output,
-        g: &V::Output,
+        g: &V::OutputTangent,
     ) -> V::Tangent {
         v.vjp(i, g)
     }
     /// `vjp0` added into `acc` in place, which reverse mode uses to avoid building a whole
     /// zero cotangent per index read. It reads only the index, so the backward sweep of a
     /// loop keeps nothing else of the read.
-    #[inline(always)]
     ///
     /// `whole` stands for the container (its marker or itself): an empty `acc`, the zero of a
     /// dynamically sized container, is made a zero of its shape first.
-    pub fn acc0<V: IndexRule<I, Tangent = V>, W: crate::Differentiable<Tangent = V> + ?Sized, I>(
-        acc: &mut V,
+    #[inline(always)]
+    pub fn acc0<W: IndexRule<I> + ?Sized, I>(
+        acc: &mut W::Tangent,
         whole: impl crate::rules::Of<W>,
         i: &I,
-        g: &V::Output,
+        g: &W::OutputTangent,
     ) {
         whole.fill_empty(acc);
-        V::acc(i, g, acc)
+        W::acc(i, g, acc)
     }
 }
 

@@ -315,6 +315,58 @@ impl Tangent<'_> {
                     },
                     other => other,
                 };
+                if let POp::RuleVjp { rule: "index", .. } | POp::RuleJvp { rule: "index", .. } = &op
+                    && matches!(self.prog.var(var).role, Role::Temp | Role::Tangent(..))
+                    && inputs(&op).iter().any(|i| self.active(*i))
+                {
+                    // An element of a tangent, or a cotangent with one element set: linear in
+                    // what it moves, and reading the container only for its shape. Its tangent
+                    // is the same rule on that one's tangent, with no dual numbers, so that
+                    // containers of any element type (derived structs) differentiate twice (and
+                    // a third time: the tangent is such a rule again).
+                    if self.prog.var(var).role == Role::Temp {
+                        self.temps.insert(var);
+                    }
+                    let d = self.tangent_var(var);
+                    let top = match &op {
+                        POp::RuleJvp {
+                            rule,
+                            i,
+                            operands,
+                            diff,
+                            y,
+                            d: moved,
+                        } => self.tangent(*moved).map(|t| POp::RuleJvp {
+                            rule,
+                            i: *i,
+                            operands: operands.clone(),
+                            diff: diff.clone(),
+                            y: *y,
+                            d: t,
+                        }),
+                        POp::RuleVjp {
+                            rule,
+                            i,
+                            args,
+                            diff,
+                            g,
+                        } => self.tangent(*g).map(|t| POp::RuleVjp {
+                            rule,
+                            i: *i,
+                            args: args.clone(),
+                            diff: diff.clone(),
+                            g: t,
+                        }),
+                        _ => unreachable!("matched above"),
+                    };
+                    out.push(PStmt::Let { var, op, mutable });
+                    out.push(PStmt::Let {
+                        var: d,
+                        op: top.unwrap_or(POp::ZeroLike(var)),
+                        mutable,
+                    });
+                    return;
+                }
                 if let POp::RuleVjp { .. } | POp::RuleJvp { .. } = &op {
                     // The rule's value and its tangent, from one evaluation on duals.
                     if self.prog.var(var).role == Role::Temp
