@@ -24,8 +24,8 @@ struct Body {
     mass: f64,
 }
 
-/// The probe's position after the flight, launched at `v0`. (The bodies are updated by index:
-/// `#[differentiable]` code mutates values, not references, so `iter_mut` is not available.)
+/// The probe's position after the flight, launched at `v0`. (The velocities are updated by
+/// index, since each reads the other bodies; the positions through `iter_mut`.)
 #[allow(clippy::needless_range_loop)]
 #[differentiable(jacobian)]
 fn flight(v0: Vector2<f64>) -> Vector2<f64> {
@@ -59,8 +59,8 @@ fn flight(v0: Vector2<f64>) -> Vector2<f64> {
             }
             bodies[i].vel += acc * dt;
         }
-        for i in 0..3 {
-            bodies[i].pos += bodies[i].vel * dt;
+        for b in bodies.iter_mut() {
+            b.pos += b.vel * dt;
         }
     }
     bodies[2].pos

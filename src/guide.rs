@@ -423,7 +423,9 @@ pub mod structs {
     //! ```
     //!
     //! Arrays, `Vec`s and slices of structs index like arrays of floats, and their elements'
-    //! fields update in place: `ps[i].vel += f * dt` on a `[Ball; 3]` or a `Vec<Ball>`.
+    //! fields update in place: `ps[i].vel += f * dt` on a `[Ball; 3]` or a `Vec<Ball>`, or
+    //! `for b in ps.iter_mut() { b.pos += b.vel * dt; }` (each element is updated through a
+    //! copy written back at the end of the iteration, `*b` reads as `b`).
     //!
     //! Storing a differentiated value in a `#[no_derivative]` field (`b.bounces = b.pos.y`) is a
     //! compile error, as in a struct literal (below); updating one by a constant

@@ -449,3 +449,98 @@ fn an_array_of_structs_differentiates_twice() {
     let (_, _, hv) = pair_energy_hvp(x, v);
     assert_close(&hv, &(h * v), 1e-12);
 }
+
+// `iter_mut` -------------------------------------------------------------------------------------
+
+/// Elements updated through `iter_mut`, with `continue` and `break` in the body and `*x` reads.
+#[differentiable]
+fn drift(x: SVector<f64, 6>, dt: f64) -> f64 {
+    let mut ps = [
+        Particle {
+            position: Vector2::new(x[0], x[1]),
+            velocity: Vector2::new(x[2], x[3]),
+            mass: 1.0,
+            steps: 0.0,
+        },
+        Particle {
+            position: Vector2::new(x[4], x[5]),
+            velocity: Vector2::new(-x[3], x[2]),
+            mass: 2.0,
+            steps: 0.0,
+        },
+    ];
+    for _ in 0..5 {
+        for p in ps.iter_mut() {
+            p.position += p.velocity * dt;
+            if p.position.x > 0.5 {
+                continue;
+            }
+            p.velocity *= 1.1;
+            p.steps += 1.0;
+        }
+    }
+    let mut w = [dt, 2.0 * dt, x[0]];
+    for v in w.iter_mut() {
+        *v = *v * *v + dt;
+        if *v > 1.0 {
+            break;
+        }
+    }
+    ps[0].position.norm() + ps[1].position.x * ps[1].velocity.y + w[0] + w[2] + ps[0].steps
+}
+
+/// `drift` as plain Rust: the oracle.
+fn drift_plain(x: SVector<f64, 6>, dt: f64) -> f64 {
+    let mut ps = [
+        Particle {
+            position: Vector2::new(x[0], x[1]),
+            velocity: Vector2::new(x[2], x[3]),
+            mass: 1.0,
+            steps: 0.0,
+        },
+        Particle {
+            position: Vector2::new(x[4], x[5]),
+            velocity: Vector2::new(-x[3], x[2]),
+            mass: 2.0,
+            steps: 0.0,
+        },
+    ];
+    for _ in 0..5 {
+        for p in ps.iter_mut() {
+            p.position += p.velocity * dt;
+            if p.position.x > 0.5 {
+                continue;
+            }
+            p.velocity *= 1.1;
+            p.steps += 1.0;
+        }
+    }
+    let mut w = [dt, 2.0 * dt, x[0]];
+    for v in w.iter_mut() {
+        *v = *v * *v + dt;
+        if *v > 1.0 {
+            break;
+        }
+    }
+    ps[0].position.norm() + ps[1].position.x * ps[1].velocity.y + w[0] + w[2] + ps[0].steps
+}
+
+#[test]
+fn elements_updated_through_iter_mut_differentiate_like_the_plain_loop() {
+    for (x, dt) in [
+        (SVector::from([0.1, 0.2, 0.5, -0.3, 0.3, 0.4]), 0.2),
+        (SVector::from([-0.4, 0.2, 0.1, 0.3, 0.6, -0.2]), 0.7),
+    ] {
+        let (y, (g, gdt)) = drift_grad(x, dt);
+        assert_eq!(y, drift_plain(x, dt));
+        assert_eq!(drift(x, dt), y);
+        assert_close(&g, &fd_gradient(|z| drift_plain(z, dt), x), 1e-6);
+        let h = 1e-6;
+        let fd_dt = (drift_plain(x, dt + h) - drift_plain(x, dt - h)) / (2.0 * h);
+        assert_close_scalar(gdt, fd_dt, 1e-6);
+        let v = SVector::from([0.3, -0.2, 0.5, 0.1, -0.4, 0.7]);
+        let (yj, d) = drift_jvp(x, dt, v, 0.25);
+        assert_eq!(yj, y);
+        assert_close_scalar(d, g.dot(&v) + 0.25 * gdt, 1e-10);
+    }
+}

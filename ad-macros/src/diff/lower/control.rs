@@ -330,7 +330,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`, `for x in xs.iter_mut()` with `x` a name); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -507,10 +507,21 @@ impl Lowerer<'_> {
     }
 }
 
-/// The names a block assigns (`x = ..`, `x += ..`), at any depth.
+/// The names a block assigns (`x = ..`, `x += ..`, `x.f = ..`, and `xs` in a loop over
+/// `xs.iter_mut()`, which becomes `xs[k] = x`), at any depth.
 pub(super) fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     struct Visitor<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            if let Expr::MethodCall(m) = &*f.expr
+                && m.method == "iter_mut"
+                && let Some(n) = assigned_place(&m.receiver)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_for_loop(self, f);
+        }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let Some(n) = assigned_place(&a.left)
                 && !self.0.contains(&n)
@@ -584,6 +595,12 @@ fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
 
 /// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and
 /// `xs.iter()` with `&xs[k]`), for a variable `xs`; the exit flag stays first.
+///
+/// `for x in xs.iter_mut() { .. }` is `let mut x = xs[k].clone(); ..; xs[k] = x;`, with `*x`
+/// read as `x`: the element is updated through a copy written back at the end of each
+/// iteration. The exits of the body were made flags by then (the statements after one are
+/// skipped, not the write-back), so what an iteration changed before a `break`, `continue` or
+/// `return` is kept, as through the reference.
 fn index_loop(
     f: &syn::ExprForLoop,
     exit: Option<&TokenStream>,
@@ -591,6 +608,9 @@ fn index_loop(
 ) -> Option<syn::ExprForLoop> {
     let (base, by_ref) = match &*f.expr {
         Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
+        Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
+            return iter_mut_loop(f, &m.receiver, exit, body);
+        }
         other => (other, false),
     };
     if plain_name(base).is_none() && !matches!(base, Expr::Field(_)) {
@@ -612,6 +632,60 @@ fn index_loop(
             #exit
             let #pat = #element;
             #(#body)*
+        }
+    })
+}
+
+/// `for x in xs.iter_mut() { .. }` over a variable (or a field of one) `xs`, with `x` a plain
+/// name: see [`index_loop`].
+fn iter_mut_loop(
+    f: &syn::ExprForLoop,
+    base: &Expr,
+    exit: Option<&TokenStream>,
+    body: &syn::Block,
+) -> Option<syn::ExprForLoop> {
+    super::syntax::place_root(base)?;
+    let Pat::Ident(pi) = &*f.pat else {
+        return None;
+    };
+    if pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let name = &pi.ident;
+    // `*x` is `x` once `x` is the element itself.
+    struct Deref<'a>(&'a Ident);
+    impl syn::visit_mut::VisitMut for Deref<'_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if let Expr::Unary(u) = e
+                && matches!(u.op, syn::UnOp::Deref(_))
+                && let Expr::Path(p) = &*u.expr
+                && p.path.is_ident(self.0)
+            {
+                *e = (*u.expr).clone();
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut body = body.clone();
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Deref(name), &mut body);
+    // Every statement ends with `;`, so that the write-back can follow the last.
+    let stmts = body.stmts.into_iter().map(|s| match s {
+        syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
+        other => other,
+    });
+    let k = Ident::new("__ad_index", Span::mixed_site());
+    let exit = exit.map(|e| quote!(if #e { break; }));
+    let attrs = &f.attrs;
+    Some(syn::parse_quote! {
+        #(#attrs)*
+        for #k in 0..#base.len() {
+            #exit
+            let mut #name = #base[#k].clone();
+            #(#stmts)*
+            #base[#k] = #name;
         }
     })
 }
