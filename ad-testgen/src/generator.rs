@@ -116,6 +116,9 @@ struct Var {
     active: bool,
     /// The element of a `for x in a.iter()` loop, and the arm depth of its loop body.
     iter_elem: Option<usize>,
+    /// Mutably borrowed by a `for x in a.iter_mut()` around the current statement: not
+    /// readable (its name still shadows older variables of that name).
+    hidden: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -275,7 +278,7 @@ impl<'a> FnGen<'a> {
     }
 
     fn readable(&self, v: &Var) -> bool {
-        if self.closure_var.is_some() {
+        if self.closure_var.is_some() || v.hidden {
             return false;
         }
         if !self.feat.iter_elements_in_arms
@@ -431,6 +434,7 @@ impl<'a> FnGen<'a> {
             borrowed: false,
             active: false,
             iter_elem: None,
+            hidden: false,
         });
         self.vars.len() - 1
     }
@@ -2026,6 +2030,33 @@ impl<'a> FnGen<'a> {
         true
     }
 
+    /// `for x in a.iter_mut() { *x op= e; .. }` over an array variable: the element updated
+    /// first, then a loop body that may read `(*x)` but not `a`.
+    fn iter_mut_loop(&mut self, out: &mut Vec<String>, a: usize, x: String, label: Option<String>) {
+        let name = self.vars[a].name.clone();
+        let b = self.vars[a].bound;
+        self.line(out, format!("for {x} in {name}.iter_mut() {{"));
+        self.enter_loop(label);
+        let act = self.vars[a].active;
+        self.vars[a].hidden = true;
+        self.loop_body(out, |g, out| {
+            let i = g.push_var(x.clone(), Ty::F64, false, b);
+            g.vars[i].deref = true;
+            g.vars[i].active = act;
+            let depth = g.rng.random_range(1..=g.lim.max_expr_depth - 1);
+            let e = g.f64_expr(depth);
+            let e = if e.bound > 1.0 { g.squash_f64(e) } else { e };
+            let op = g.choose(&["=", "+=", "-=", "*="]);
+            g.line(out, format!("*{x} {op} {};", e.code));
+            let active = g.is_active(&e.code);
+            g.vars[i].active = act || active;
+            g.vars[a].active = act || active;
+            g.vars[a].loop_assigned = true;
+            g.assigned(a, b + 1.0);
+        });
+        self.vars[a].hidden = false;
+    }
+
     /// `s.f = e`, `s.f op= e`, `s.f[i] = e` on a struct variable, `t.k = e` on a tuple, and
     /// the constant update of a `#[no_derivative]` field (`s.k0 += 0.5`).
     fn s_field_assign(&mut self, out: &mut Vec<String>) -> bool {
@@ -2486,27 +2517,36 @@ impl<'a> FnGen<'a> {
                 let x = self.fresh("e");
                 let name = self.vars[a].name.clone();
                 let b = self.vars[a].bound;
-                let by_iter = self.chance(0.5);
-                let head = if by_iter {
-                    format!("for {x} in {name}.iter() {{")
+                let by_mut = f.field_assignment
+                    && self.chance(0.6)
+                    && self.assignable(|_| true).contains(&a)
+                    && self.arm_target_ok(&self.vars[a]);
+                if by_mut {
+                    // Closed by the end of this function, as the other loops are.
+                    self.iter_mut_loop(out, a, x, label);
                 } else {
-                    format!("for {x} in {name} {{")
-                };
-                self.line(out, head);
-                self.enter_loop(label);
-                // An outer `.iter()` loop over the same variable may still borrow it.
-                let was_borrowed = self.vars[a].borrowed;
-                self.vars[a].borrowed = by_iter || was_borrowed;
-                let act = self.vars[a].active;
-                self.loop_body(out, |g, _| {
-                    let i = g.push_var(x, Ty::F64, false, b);
-                    g.vars[i].deref = by_iter;
-                    g.vars[i].active = act;
-                    if by_iter {
-                        g.vars[i].iter_elem = Some(g.in_arm);
-                    }
-                });
-                self.vars[a].borrowed = was_borrowed;
+                    let by_iter = self.chance(0.5);
+                    let head = if by_iter {
+                        format!("for {x} in {name}.iter() {{")
+                    } else {
+                        format!("for {x} in {name} {{")
+                    };
+                    self.line(out, head);
+                    self.enter_loop(label);
+                    // An outer `.iter()` loop over the same variable may still borrow it.
+                    let was_borrowed = self.vars[a].borrowed;
+                    self.vars[a].borrowed = by_iter || was_borrowed;
+                    let act = self.vars[a].active;
+                    self.loop_body(out, |g, _| {
+                        let i = g.push_var(x, Ty::F64, false, b);
+                        g.vars[i].deref = by_iter;
+                        g.vars[i].active = act;
+                        if by_iter {
+                            g.vars[i].iter_elem = Some(g.in_arm);
+                        }
+                    });
+                    self.vars[a].borrowed = was_borrowed;
+                }
             }
             3 => {
                 let k = self.fresh("k");
