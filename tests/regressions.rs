@@ -328,3 +328,38 @@ fn a_local_reference_is_read_by_the_backward_sweep() {
         4.0
     );
 }
+
+// A function written by a `macro_rules!`, whose code the macro leaves as written (a loop bound)
+// reads a variable that differentiated code re-bound: the alias that makes the name refer to
+// the value took the hygiene of the value's definition (inside the `macro_rules!`), not of the
+// code reading it, and the name was not found (E0425).
+
+macro_rules! scaled_by_count {
+    ($name:ident, $v:ident, $x:ident, $($update:tt)*) => {
+        // The loop bound `v.len()` is the verbatim code this is about.
+        #[allow(clippy::needless_range_loop)]
+        #[differentiable]
+        fn $name($x: f64) -> f64 {
+            let mut $v = [$x, 2.0 * $x, 0.5];
+            $($update)*
+            $v[0] * $v[1] + $v[2]
+        }
+    };
+}
+
+scaled_by_count!(counted_in_a_macro, v, x, for i in 0..v.len() { v[i] *= x; } let n = v.len(); v[2] *= n as f64;);
+
+#[test]
+fn a_macro_written_function_reads_its_rebound_variables_in_verbatim_code() {
+    let plain = |x: f64| {
+        let v = [x * x, 2.0 * x * x, 0.5 * x * 3.0];
+        v[0] * v[1] + v[2]
+    };
+    for x in [0.3, -1.2] {
+        let (y, g) = counted_in_a_macro_grad(x);
+        assert_eq!(y, plain(x));
+        let h = 1e-6;
+        let fd = (plain(x + h) - plain(x - h)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} {fd}");
+    }
+}

@@ -823,11 +823,11 @@ impl Lowerer<'_> {
         if let Ok(block) = syn::parse2::<syn::Block>(quote!({ #tokens })) {
             control::assigned_names(&block, &mut assigned);
         }
-        self.body.stmts.push(Stmt::Verbatim(tokens));
+        self.body.stmts.push(Stmt::Verbatim(tokens.clone()));
         self.epoch += 1;
         for name in assigned {
             if let Some(Binding::Ssa(var)) = self.env.get(&name).copied() {
-                let span = self.body.info(var).span;
+                let span = ident_span_in(&tokens, &name).unwrap_or(self.body.info(var).span);
                 let id = name_ident(&name, span);
                 let read = self.constant(&syn::parse_quote_spanned!(span=> #id));
                 self.env.insert(name.clone(), Binding::Ssa(read));
@@ -846,7 +846,7 @@ impl Lowerer<'_> {
                 if name == "self" {
                     // `self` cannot be bound again, so code the macro leaves as written cannot
                     // read a `self` whose fields were assigned.
-                    let span = first_self_span(tokens).unwrap_or_else(Span::call_site);
+                    let span = ident_span_in(tokens, "self").unwrap_or_else(Span::call_site);
                     self.errors.push(syn::Error::new(
                         span,
                         "this reads `self` after a field of `self` was assigned, which #[differentiable] does not support here; bind a copy first (`let mut s = self;`) and assign the fields of `s`",
@@ -854,7 +854,10 @@ impl Lowerer<'_> {
                     self.aliased.insert(name, var);
                     continue;
                 }
-                let span = self.body.info(var).span;
+                // At the name as the code reads it: the alias then has that code's hygiene
+                // (in a `macro_rules!` expansion, the value may be defined elsewhere). A name
+                // read only inside a format string has no token: the value's span.
+                let span = ident_span_in(tokens, &name).unwrap_or(self.body.info(var).span);
                 self.body.stmts.push(Stmt::Alias {
                     name: name_ident(&name, span),
                     var,
@@ -1498,11 +1501,11 @@ fn is_literal(e: &Expr) -> bool {
     }
 }
 
-/// The span of the first `self` in `tokens`.
-fn first_self_span(tokens: &TokenStream) -> Option<Span> {
+/// The span of the first identifier `name` in `tokens`.
+fn ident_span_in(tokens: &TokenStream, name: &str) -> Option<Span> {
     tokens.clone().into_iter().find_map(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) if i == "self" => Some(i.span()),
-        proc_macro2::TokenTree::Group(g) => first_self_span(&g.stream()),
+        proc_macro2::TokenTree::Ident(i) if i == name => Some(i.span()),
+        proc_macro2::TokenTree::Group(g) => ident_span_in(&g.stream(), name),
         _ => None,
     })
 }
