@@ -452,78 +452,50 @@ fn an_array_of_structs_differentiates_twice() {
 
 // `iter_mut` -------------------------------------------------------------------------------------
 
-/// Elements updated through `iter_mut`, with `continue` and `break` in the body and `*x` reads.
-#[differentiable]
-fn drift(x: SVector<f64, 6>, dt: f64) -> f64 {
-    let mut ps = [
-        Particle {
-            position: Vector2::new(x[0], x[1]),
-            velocity: Vector2::new(x[2], x[3]),
-            mass: 1.0,
-            steps: 0.0,
-        },
-        Particle {
-            position: Vector2::new(x[4], x[5]),
-            velocity: Vector2::new(-x[3], x[2]),
-            mass: 2.0,
-            steps: 0.0,
-        },
-    ];
-    for _ in 0..5 {
-        for p in ps.iter_mut() {
-            p.position += p.velocity * dt;
-            if p.position.x > 0.5 {
-                continue;
+/// `$name` with `$attr` (`#[differentiable]`, or nothing for the plain-Rust oracle): elements
+/// updated through `iter_mut`, with `continue` and `break` in the body and `*x` reads.
+macro_rules! drift {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: SVector<f64, 6>, dt: f64) -> f64 {
+            let mut ps = [
+                Particle {
+                    position: Vector2::new(x[0], x[1]),
+                    velocity: Vector2::new(x[2], x[3]),
+                    mass: 1.0,
+                    steps: 0.0,
+                },
+                Particle {
+                    position: Vector2::new(x[4], x[5]),
+                    velocity: Vector2::new(-x[3], x[2]),
+                    mass: 2.0,
+                    steps: 0.0,
+                },
+            ];
+            for _ in 0..5 {
+                for p in ps.iter_mut() {
+                    p.position += p.velocity * dt;
+                    if p.position.x > 0.5 {
+                        continue;
+                    }
+                    p.velocity *= 1.1;
+                    p.steps += 1.0;
+                }
             }
-            p.velocity *= 1.1;
-            p.steps += 1.0;
+            let mut w = [dt, 2.0 * dt, x[0]];
+            for v in w.iter_mut() {
+                *v = *v * *v + dt;
+                if *v > 1.0 {
+                    break;
+                }
+            }
+            ps[0].position.norm() + ps[1].position.x * ps[1].velocity.y + w[0] + w[2] + ps[0].steps
         }
-    }
-    let mut w = [dt, 2.0 * dt, x[0]];
-    for v in w.iter_mut() {
-        *v = *v * *v + dt;
-        if *v > 1.0 {
-            break;
-        }
-    }
-    ps[0].position.norm() + ps[1].position.x * ps[1].velocity.y + w[0] + w[2] + ps[0].steps
+    };
 }
 
-/// `drift` as plain Rust: the oracle.
-fn drift_plain(x: SVector<f64, 6>, dt: f64) -> f64 {
-    let mut ps = [
-        Particle {
-            position: Vector2::new(x[0], x[1]),
-            velocity: Vector2::new(x[2], x[3]),
-            mass: 1.0,
-            steps: 0.0,
-        },
-        Particle {
-            position: Vector2::new(x[4], x[5]),
-            velocity: Vector2::new(-x[3], x[2]),
-            mass: 2.0,
-            steps: 0.0,
-        },
-    ];
-    for _ in 0..5 {
-        for p in ps.iter_mut() {
-            p.position += p.velocity * dt;
-            if p.position.x > 0.5 {
-                continue;
-            }
-            p.velocity *= 1.1;
-            p.steps += 1.0;
-        }
-    }
-    let mut w = [dt, 2.0 * dt, x[0]];
-    for v in w.iter_mut() {
-        *v = *v * *v + dt;
-        if *v > 1.0 {
-            break;
-        }
-    }
-    ps[0].position.norm() + ps[1].position.x * ps[1].velocity.y + w[0] + w[2] + ps[0].steps
-}
+drift!(drift #[differentiable]);
+drift!(drift_plain);
 
 #[test]
 fn elements_updated_through_iter_mut_differentiate_like_the_plain_loop() {
