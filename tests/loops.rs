@@ -955,3 +955,47 @@ fn sums_returned_through_linear_tails_are_fused_and_agree_with_differences() {
     let (_, g) = tail_not_linear_in_constants_grad(x);
     assert_close(&g, &fd_gradient(tail_not_linear_in_constants, x), 1e-6);
 }
+
+// `.enumerate()` -------------------------------------------------------------------------------
+
+/// `$name` with `$attr` (`#[differentiable]`, or nothing for the plain-Rust oracle): loops over
+/// `xs.iter().enumerate()` and `xs.iter_mut().enumerate()` (inside another loop), whose counter
+/// is read as a number.
+macro_rules! enumerated {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: f64) -> f64 {
+            let mut xs = [x, 2.0 * x, 3.0];
+            let mut s = 0.0;
+            for (i, v) in xs.iter().enumerate() {
+                s += *v * (i as f64 + 1.0);
+            }
+            for _ in 0..2 {
+                for (i, v) in xs.iter_mut().enumerate() {
+                    *v *= x + i as f64;
+                }
+            }
+            for (_, v) in xs.iter().enumerate() {
+                s += *v;
+            }
+            s
+        }
+    };
+}
+
+enumerated!(enumerated #[differentiable]);
+enumerated!(enumerated_plain);
+
+#[test]
+fn enumerate_loops_differentiate_like_the_plain_loops() {
+    for x in [0.7, -1.3] {
+        let (y, g) = enumerated_grad(x);
+        assert_eq!(y, enumerated_plain(x));
+        let h = 1e-6;
+        let fd = (enumerated_plain(x + h) - enumerated_plain(x - h)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} {fd}");
+        let (yj, d) = enumerated_jvp(x, 1.0);
+        assert_eq!(yj, y);
+        assert_close_scalar(d, g, 1e-12);
+    }
+}

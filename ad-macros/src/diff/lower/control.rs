@@ -330,7 +330,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`, `for x in xs.iter_mut()` with `x` a name); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`, `for x in xs.iter_mut()` with `x` a name, and their `.enumerate()`); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -513,7 +513,11 @@ pub(super) fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     struct Visitor<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
         fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-            if let Expr::MethodCall(m) = &*f.expr
+            let iterable = match &*f.expr {
+                Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
+                other => other,
+            };
+            if let Expr::MethodCall(m) = iterable
                 && m.method == "iter_mut"
                 && let Some(n) = assigned_place(&m.receiver)
                 && !self.0.contains(&n)
@@ -601,22 +605,54 @@ fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
 /// iteration. The exits of the body were made flags by then (the statements after one are
 /// skipped, not the write-back), so what an iteration changed before a `break`, `continue` or
 /// `return` is kept, as through the reference.
+///
+/// `for (i, x) in <one of these>.enumerate()` is the same loop with `i` as its counter.
 fn index_loop(
     f: &syn::ExprForLoop,
     exit: Option<&TokenStream>,
     body: &syn::Block,
 ) -> Option<syn::ExprForLoop> {
+    if let Expr::MethodCall(m) = &*f.expr
+        && m.method == "enumerate"
+        && m.args.is_empty()
+        && let Pat::Tuple(t) = &*f.pat
+        && t.elems.len() == 2
+    {
+        let counter = match &t.elems[0] {
+            Pat::Ident(pi)
+                if pi.by_ref.is_none() && pi.subpat.is_none() && pi.mutability.is_none() =>
+            {
+                Some(pi.ident.clone())
+            }
+            Pat::Wild(_) => None,
+            _ => return None,
+        };
+        let mut inner = f.clone();
+        inner.expr = m.receiver.clone();
+        *inner.pat = t.elems[1].clone();
+        return index_loop_counted(&inner, exit, body, counter);
+    }
+    index_loop_counted(f, exit, body, None)
+}
+
+/// [`index_loop`] with the counter named `counter` (`__ad_index` without one).
+fn index_loop_counted(
+    f: &syn::ExprForLoop,
+    exit: Option<&TokenStream>,
+    body: &syn::Block,
+    counter: Option<Ident>,
+) -> Option<syn::ExprForLoop> {
+    let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
     let (base, by_ref) = match &*f.expr {
         Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
         Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
-            return iter_mut_loop(f, &m.receiver, exit, body);
+            return iter_mut_loop(f, &m.receiver, exit, body, k);
         }
         other => (other, false),
     };
     if plain_name(base).is_none() && !matches!(base, Expr::Field(_)) {
         return None;
     }
-    let k = Ident::new("__ad_index", Span::mixed_site());
     let pat = &f.pat;
     let body = &body.stmts;
     let exit = exit.map(|e| quote!(if #e { break; }));
@@ -643,6 +679,7 @@ fn iter_mut_loop(
     base: &Expr,
     exit: Option<&TokenStream>,
     body: &syn::Block,
+    k: Ident,
 ) -> Option<syn::ExprForLoop> {
     super::syntax::place_root(base)?;
     let Pat::Ident(pi) = &*f.pat else {
@@ -676,7 +713,6 @@ fn iter_mut_loop(
         syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
         other => other,
     });
-    let k = Ident::new("__ad_index", Span::mixed_site());
     let exit = exit.map(|e| quote!(if #e { break; }));
     let attrs = &f.attrs;
     Some(syn::parse_quote! {
