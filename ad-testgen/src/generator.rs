@@ -1836,6 +1836,20 @@ impl<'a> FnGen<'a> {
         self.vars_of(|v| v.mutable && !v.param && !v.borrowed && pred(v))
     }
 
+    /// A variable `pred` accepts that a statement here may assign (`arm_target_ok`), chosen at
+    /// random.
+    fn assign_target(&mut self, pred: impl Fn(&Var) -> bool) -> Option<usize> {
+        let cands: Vec<usize> = self
+            .assignable(pred)
+            .into_iter()
+            .filter(|&i| self.arm_target_ok(&self.vars[i]))
+            .collect();
+        if cands.is_empty() {
+            return None;
+        }
+        Some(self.choose(&cands))
+    }
+
     /// Records an assignment to `i`: its bound, and whether a branch or a loop defined it.
     fn assigned(&mut self, i: usize, bound: f64) {
         let in_branch = self.in_arm > 0;
@@ -1872,19 +1886,13 @@ impl<'a> FnGen<'a> {
     fn s_assign(&mut self, out: &mut Vec<String>) -> bool {
         let nested = self.in_arm > 0 || !self.loops.is_empty();
         let struct_ok = self.feat.struct_nested_assign;
-        let cands = self.assignable(|v| {
+        let Some(i) = self.assign_target(|v| {
             (nested || !v.pending)
                 && !v.ty.is_dynamic()
                 && (struct_ok || !nested || !matches!(v.ty, Ty::Struct(_)))
-        });
-        let cands: Vec<usize> = cands
-            .into_iter()
-            .filter(|&i| self.arm_target_ok(&self.vars[i]))
-            .collect();
-        if cands.is_empty() {
+        }) else {
             return false;
-        }
-        let i = self.choose(&cands);
+        };
         let ty = self.vars[i].ty.clone();
         let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
         let e = self.expr(&ty, depth);
@@ -1925,15 +1933,9 @@ impl<'a> FnGen<'a> {
     }
 
     fn s_compound(&mut self, out: &mut Vec<String>) -> bool {
-        let cands = self.assignable(|v| matches!(v.ty, Ty::F64 | Ty::Mat(..)));
-        let cands: Vec<usize> = cands
-            .into_iter()
-            .filter(|&i| self.arm_target_ok(&self.vars[i]))
-            .collect();
-        if cands.is_empty() {
+        let Some(i) = self.assign_target(|v| matches!(v.ty, Ty::F64 | Ty::Mat(..))) else {
             return false;
-        }
-        let i = self.choose(&cands);
+        };
         let ty = self.vars[i].ty.clone();
         let name = self.vars[i].name.clone();
         let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
@@ -1987,18 +1989,12 @@ impl<'a> FnGen<'a> {
     }
 
     fn s_index_assign(&mut self, out: &mut Vec<String>) -> bool {
-        let cands = self.assignable(|v| {
+        let Some(i) = self.assign_target(|v| {
             matches!(v.ty, Ty::Mat(..) | Ty::Array(_))
                 || (v.ty.is_dynamic() && !matches!(v.ty, Ty::DMat(..)))
-        });
-        let cands: Vec<usize> = cands
-            .into_iter()
-            .filter(|&i| self.arm_target_ok(&self.vars[i]))
-            .collect();
-        if cands.is_empty() {
+        }) else {
             return false;
-        }
-        let i = self.choose(&cands);
+        };
         let name = self.vars[i].name.clone();
         let place = match self.vars[i].ty.clone() {
             Ty::Mat(r, 1) => format!("{name}[{}]", self.index(r)),
@@ -2062,16 +2058,11 @@ impl<'a> FnGen<'a> {
     fn s_field_assign(&mut self, out: &mut Vec<String>) -> bool {
         let nested = self.in_arm > 0 || !self.loops.is_empty();
         let struct_ok = self.feat.struct_nested_assign;
-        let cands = self
-            .assignable(|v| matches!(v.ty, Ty::Struct(_) | Ty::Tuple(_)) && (struct_ok || !nested));
-        let cands: Vec<usize> = cands
-            .into_iter()
-            .filter(|&i| self.arm_target_ok(&self.vars[i]))
-            .collect();
-        if cands.is_empty() {
+        let Some(i) = self.assign_target(|v| {
+            matches!(v.ty, Ty::Struct(_) | Ty::Tuple(_)) && (struct_ok || !nested)
+        }) else {
             return false;
-        }
-        let i = self.choose(&cands);
+        };
         let name = self.vars[i].name.clone();
         let vb = self.vars[i].bound;
         let (fields, constant) = match self.vars[i].ty.clone() {

@@ -761,21 +761,25 @@ impl<'a> Emitter<'a> {
                         let i = self.r(*index, mode);
                         quote_spanned!(*span=> ::ad::__rt::index_set::zero_at(&mut #p, #i);)
                     }
-                    (Part::Field { member: m, .. }, Some(v))
-                        if self.prog.var(place.root).role == Role::Value =>
+                    // A value's field, or a tangent's field without `FieldPlace`'s methods (of a
+                    // tuple: its element may not be inferred yet).
+                    (Part::Field { member: m, checked }, Some(v))
+                        if self.prog.var(place.root).role == Role::Value
+                            || (*checked && !named(m)) =>
                     {
                         let v = self.owned(*v, mode);
                         quote_spanned!(*span=> #p.#m = #v;)
                     }
-                    // Through `FieldPlace`: storing a tangent in a `#[no_derivative]` field
-                    // of a tangent is the error of a differentiated value stored there.
+                    // A named field, through `FieldPlace`: storing a tangent in a
+                    // `#[no_derivative]` field of a tangent is the error of a differentiated
+                    // value stored there.
                     (
                         Part::Field {
                             member: m,
                             checked: true,
                         },
                         Some(v),
-                    ) if named(m) => {
+                    ) => {
                         let v = self.owned(*v, mode);
                         quote_spanned!(*span=> (&mut #p.#m).__ad_set(::core::convert::identity(#v));)
                     }
@@ -790,10 +794,6 @@ impl<'a> Emitter<'a> {
                     ) => {
                         let v = self.owned(*v, mode);
                         quote_spanned!(*span=> ::ad::__rt::slot_put(&mut #p.#m, #v);)
-                    }
-                    (Part::Field { member: m, .. }, Some(v)) => {
-                        let v = self.owned(*v, mode);
-                        quote_spanned!(*span=> #p.#m = #v;)
                     }
                     (Part::Field { member: m, .. }, None) => {
                         quote_spanned!(*span=> ::ad::__rt::slot_zero(&mut #p.#m);)

@@ -764,16 +764,7 @@ impl Lowerer<'_> {
                 let base = self.expr(&f.base);
                 // Spanned at the place: the error of a differentiated value stored in a
                 // `#[no_derivative]` field points there.
-                let new = self.rule(
-                    "field_set",
-                    vec![operand(base), operand(value)],
-                    vec![true, true],
-                    Syntax::FieldSet {
-                        member: f.member.clone(),
-                        checked,
-                    },
-                    f.member.span(),
-                );
+                let new = self.field_set(base, f.member.clone(), value, checked, f.member.span());
                 self.store(&f.base, new, span, checked);
             }
             Expr::Index(ix) => {
@@ -794,6 +785,28 @@ impl Lowerer<'_> {
                 self.env.insert(name, Binding::Ssa(value));
             }
         }
+    }
+
+    /// `base` with its field `member` replaced by `value` (see [`Syntax::FieldSet`]).
+    fn field_set(
+        &mut self,
+        base: Var,
+        member: Member,
+        value: Var,
+        checked: bool,
+        span: Span,
+    ) -> Var {
+        let operand = |var| Operand {
+            var,
+            addr_of: false,
+        };
+        self.rule(
+            "field_set",
+            vec![operand(base), operand(value)],
+            vec![true, true],
+            Syntax::FieldSet { member, checked },
+            span,
+        )
     }
 
     fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
@@ -1269,25 +1282,7 @@ impl Lowerer<'_> {
                         .collect();
                     let mut whole = self.expr(rest);
                     for (m, v) in values {
-                        whole = self.rule(
-                            "field_set",
-                            vec![
-                                Operand {
-                                    var: whole,
-                                    addr_of: false,
-                                },
-                                Operand {
-                                    var: v,
-                                    addr_of: false,
-                                },
-                            ],
-                            vec![true, true],
-                            Syntax::FieldSet {
-                                member: m,
-                                checked: true,
-                            },
-                            span,
-                        );
+                        whole = self.field_set(whole, m, v, true, span);
                     }
                     return whole;
                 }

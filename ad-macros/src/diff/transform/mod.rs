@@ -387,7 +387,7 @@ impl Plan {
                 rule,
                 operands,
                 diff,
-                ..
+                syntax,
             } => {
                 if PART_RULES.contains(rule) {
                     // `acc0(&mut adjoint(whole), indices.., &g)`.
@@ -399,12 +399,10 @@ impl Plan {
                     }
                     return;
                 }
-                if *rule == "index_set" {
-                    needs.values.insert(operands[1].var);
-                    return;
-                }
-                if *rule == "field_set" {
-                    // The backward sweep moves the field's cotangent out by name.
+                if let Some((part, _)) = assigned_part(rule, operands, syntax) {
+                    // The backward sweep takes the part out of the adjoint: it reads the index
+                    // (a field is named in the code).
+                    needs.values.extend(part.var());
                     return;
                 }
                 for (i, o) in operands.iter().enumerate() {
