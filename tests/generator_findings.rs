@@ -1527,3 +1527,194 @@ fn arithmetic_of_literals_assigned_to_a_variable_takes_its_type() {
     assert_eq!(literal_arithmetic_assigned(x), want);
     assert_eq!(literal_arithmetic_assigned_grad(x), (want, (-2.8f64).cos()));
 }
+
+// 39. (fourteenth session, seed 127, `f199`) `for e in xs.iter() { m /= e.g.tanh() + 2.0; }`
+//     over an array of structs: the loop's record kept the reference `&e.g`, which pointed
+//     into the copy of the element the iteration made (E0716). A record now keeps a copy of
+//     what such a reference points to; a field of a reference parameter is still kept as the
+//     reference.
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Bead {
+    g: f64,
+    v: Vector2<f64>,
+}
+
+macro_rules! beads {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(xs: [Bead; 2], ys: &[Bead; 2], a: Matrix2<f64>) -> f64 {
+            let mut m = a;
+            for e in xs.iter() {
+                m /= e.g.tanh() + 2.0;
+                m[(0, 1)] += e.v.norm();
+            }
+            for (i, e) in ys.iter().enumerate() {
+                m[(1, 0)] *= (e.g * (i as f64 + 1.0)).sin() + e.v.dot(&xs[i].v);
+            }
+            m.sum()
+        }
+    };
+}
+
+beads!(beads #[differentiable]);
+beads!(beads_plain);
+
+#[test]
+fn a_field_of_an_iterated_struct_is_saved_by_value() {
+    let xs = [
+        Bead {
+            g: 0.3,
+            v: Vector2::new(1.0, -0.5),
+        },
+        Bead {
+            g: -1.1,
+            v: Vector2::new(0.25, 2.0),
+        },
+    ];
+    let ys = [
+        Bead {
+            g: 0.7,
+            v: Vector2::new(-0.4, 0.9),
+        },
+        Bead {
+            g: 1.3,
+            v: Vector2::new(0.6, 0.2),
+        },
+    ];
+    let a = Matrix2::new(1.0, 2.0, -0.5, 0.75);
+    let (y, (gx, gy, ga)) = beads_grad(xs, &ys, a);
+    assert_eq!(y, beads_plain(xs, &ys, a));
+    // Central differences of the plain function in each scalar, against the gradient.
+    let h = 1e-6;
+    let close = |g: f64, up: f64, down: f64| {
+        let fd = (up - down) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} against {fd}");
+    };
+    for k in 0..2 {
+        let shift = |b: &mut [Bead; 2], d: f64| b[k].g += d;
+        let (mut up, mut down) = (xs, xs);
+        shift(&mut up, h);
+        shift(&mut down, -h);
+        close(gx[k].g, beads_plain(up, &ys, a), beads_plain(down, &ys, a));
+        let (mut up, mut down) = (ys, ys);
+        shift(&mut up, h);
+        shift(&mut down, -h);
+        close(gy[k].g, beads_plain(xs, &up, a), beads_plain(xs, &down, a));
+        for j in 0..2 {
+            let (mut up, mut down) = (xs, xs);
+            up[k].v[j] += h;
+            down[k].v[j] -= h;
+            close(
+                gx[k].v[j],
+                beads_plain(up, &ys, a),
+                beads_plain(down, &ys, a),
+            );
+        }
+    }
+    for i in 0..4 {
+        let (mut up, mut down) = (a, a);
+        up[i] += h;
+        down[i] -= h;
+        close(ga[i], beads_plain(xs, &ys, up), beads_plain(xs, &ys, down));
+    }
+    // Forward mode agrees with the gradient in a direction.
+    let dx = [
+        BeadTangent {
+            g: 1.0,
+            v: Vector2::new(0.5, 0.0),
+        },
+        BeadTangent {
+            g: 0.0,
+            v: Vector2::new(0.0, -1.0),
+        },
+    ];
+    let dy = [
+        BeadTangent {
+            g: -0.5,
+            v: Vector2::new(0.0, 0.25),
+        },
+        BeadTangent {
+            g: 2.0,
+            v: Vector2::new(1.0, 0.0),
+        },
+    ];
+    let da = Matrix2::new(0.1, 0.0, -0.3, 1.0);
+    let (yj, d) = beads_jvp(xs, &ys, a, dx.clone(), &dy, da);
+    assert_eq!(yj, y);
+    let mut expected = ga.dot(&da);
+    for k in 0..2 {
+        expected += gx[k].g * dx[k].g + gx[k].v.dot(&dx[k].v);
+        expected += gy[k].g * dy[k].g + gy[k].v.dot(&dy[k].v);
+    }
+    assert!(
+        (d - expected).abs() < 1e-12 * (1.0 + d.abs()),
+        "{d} {expected}"
+    );
+}
+
+// 40. (fourteenth session, seed 128, `f276` and `f525`) `for x in xs.iter_mut()` over an
+//     array of constants whose elements the body makes differentiated values: the loop was
+//     rewritten only when `xs` was already differentiated, so `*x += ..` was reported as
+//     unsupported, and `x.f[i] *= ..` on a struct element failed with E0277. Such a loop is
+//     now always the loop over indices with a copy written back.
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Cell3 {
+    g: [f64; 3],
+}
+
+macro_rules! filled_in_place {
+    ($scalars:ident, $cells:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $scalars(x: f64) -> f64 {
+            let mut a = [0.1; 4];
+            for e in a.iter_mut() {
+                *e += (*e * x) * (0.75 + *e);
+            }
+            a[1] * a[3]
+        }
+
+        $(#[$attr])*
+        fn $cells(x: f64) -> f64 {
+            let mut cs = [Cell3 { g: [0.0; 3] }; 2];
+            for (j, c) in cs.iter_mut().enumerate() {
+                c.g[j] += (x.powi(2) + 0.5).powf(2.5).tanh();
+            }
+            cs[0].g[0] * cs[1].g[1] + cs[1].g[0]
+        }
+    };
+}
+
+filled_in_place!(filled_scalars, filled_cells #[differentiable]);
+filled_in_place!(filled_scalars_plain, filled_cells_plain);
+
+#[test]
+fn constants_updated_through_iter_mut_become_differentiated() {
+    type Pair = (
+        fn(f64) -> f64,
+        fn(f64) -> (f64, f64),
+        fn(f64, f64) -> (f64, f64),
+    );
+    let cases: [Pair; 2] = [
+        (
+            filled_scalars_plain,
+            filled_scalars_grad,
+            filled_scalars_jvp,
+        ),
+        (filled_cells_plain, filled_cells_grad, filled_cells_jvp),
+    ];
+    for (plain, grad, jvp) in cases {
+        for x in [0.6, -1.4] {
+            let (y, g) = grad(x);
+            assert_eq!(y, plain(x));
+            let h = 1e-6;
+            let fd = (plain(x + h) - plain(x - h)) / (2.0 * h);
+            assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} {fd}");
+            assert!(g != 0.0);
+            let (yj, d) = jvp(x, 1.0);
+            assert_eq!(yj, y);
+            assert!((d - g).abs() < 1e-12 * (1.0 + g.abs()));
+        }
+    }
+}

@@ -333,7 +333,7 @@ impl<'a> Emitter<'a> {
         let mut bound = std::collections::HashSet::new();
         let mut out = TokenStream::new();
         for s in saved {
-            let as_is = self.saved_by_value(*s);
+            let as_is = self.saved_by_value(*s) || self.copied_ref(*s);
             let id = self.name(*s);
             if !as_is && bound.insert(id.to_string()) {
                 out.extend(quote!(let #id = &#id;));
@@ -1141,7 +1141,13 @@ impl<'a> Emitter<'a> {
     fn saved_value(&self, v: Var, mode: Mode) -> TokenStream {
         let p = self.prog.var(v);
         match p.role {
-            // A reference (or a place through one) is kept as the reference.
+            // A reference that may point into a value of the iteration: a copy of its referent
+            // (read back by reference, as the reference was).
+            Role::Value | Role::Tangent(..) if self.copied_ref(v) => {
+                let id = self.name(v);
+                quote!(::core::clone::Clone::clone(#id))
+            }
+            // A reference (or a place through one) into a parameter is kept as the reference.
             Role::Value | Role::Tangent(..) if !(p.is_ref || p.place) => self.owned(v, mode),
             _ => {
                 let id = self.name(v);
@@ -1157,7 +1163,15 @@ impl<'a> Emitter<'a> {
         matches!(
             p.role,
             Role::Marker(_) | Role::Count(_) | Role::First(_) | Role::End(_)
-        ) || (matches!(p.role, Role::Value | Role::Tangent(..)) && (p.is_ref || p.place))
+        ) || (matches!(p.role, Role::Value | Role::Tangent(..))
+            && (p.is_ref || p.place)
+            && !self.copied_ref(v))
+    }
+
+    /// A reference that a record keeps as a copy of its referent ([`PVar::local_ref`]).
+    fn copied_ref(&self, v: Var) -> bool {
+        let p = self.prog.var(v);
+        matches!(p.role, Role::Value | Role::Tangent(..)) && (p.is_ref || p.place) && p.local_ref
     }
 
     /// After binding a record by reference: markers and counts are read by value, and a

@@ -65,6 +65,11 @@ pub struct PVar {
     pub is_ref: bool,
     /// The Rust variable holds `&T` where the user's code has a `T` (a field of `&self`).
     pub place: bool,
+    /// A reference or place that may point into a value of the body (`&x`, `e.f` with
+    /// `e = &xs[k]` in a loop over `xs.iter()`), not only into a reference parameter or
+    /// `&self`: a record keeps a copy of what it points to, since the referent may not
+    /// outlive the iteration (see [`local_refs`]).
+    pub local_ref: bool,
     /// Holds a derivative or depends on a differentiated input (decided by the transformation
     /// that creates it).
     pub active: bool,
@@ -563,6 +568,46 @@ pub struct Closure {
     pub unfused: Option<Vec<PStmt>>,
 }
 
+/// Which references and places of a body may point into one of its own values: all but those
+/// reached from a reference parameter (or `&self`) through fields, and the names of
+/// references written as they are (a reference parameter that `wrt` leaves out). A reference
+/// defined any other way (`&x`, a loop-carried or branch-merged reference) counts as local.
+fn local_refs(body: &ir::Body) -> Vec<bool> {
+    fn walk(stmts: &[ir::Stmt], out: &mut [bool]) {
+        for s in stmts {
+            match s {
+                ir::Stmt::Let { var, op } => {
+                    out[var.0] = match op {
+                        ir::Op::Param(_) => false,
+                        ir::Op::Const(tokens) => tokens
+                            .clone()
+                            .into_iter()
+                            .next()
+                            .is_some_and(|t| matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '&')),
+                        ir::Op::Field { base, .. } => out[base.0],
+                        _ => out[var.0],
+                    };
+                }
+                ir::Stmt::If { arms, .. } => {
+                    for a in arms {
+                        walk(&a.stmts, out);
+                    }
+                }
+                ir::Stmt::Loop { kind, body: b, .. } => {
+                    if let ir::LoopKind::While { head, .. } = kind {
+                        walk(head, out);
+                    }
+                    walk(b, out);
+                }
+                ir::Stmt::Verbatim(_) | ir::Stmt::Alias { .. } => {}
+            }
+        }
+    }
+    let mut out: Vec<bool> = body.vars.iter().map(|i| i.is_ref || i.place).collect();
+    walk(&body.stmts, &mut out);
+    out
+}
+
 impl Program {
     /// A program over the variables of a lowered body.
     pub fn over(body: &ir::Body) -> Program {
@@ -570,11 +615,13 @@ impl Program {
             vars: body
                 .vars
                 .iter()
-                .map(|i| PVar {
+                .zip(local_refs(body))
+                .map(|(i, local_ref)| PVar {
                     role: Role::Value,
                     span: i.span,
                     is_ref: i.is_ref,
                     place: i.place,
+                    local_ref,
                     active: i.active,
                     storage: None,
                     mutated: false,
@@ -599,6 +646,7 @@ impl Program {
             span,
             is_ref: false,
             place: false,
+            local_ref: false,
             active: false,
             storage: None,
             mutated: false,

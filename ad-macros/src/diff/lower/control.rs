@@ -301,7 +301,10 @@ impl Lowerer<'_> {
         let kind_source = match e {
             Expr::ForLoop(f) => {
                 // A range is of integers: its bounds are values only (`0..self.steps`).
-                if !is_range(&f.expr) && self.is_active_expr(&f.expr) {
+                // A loop over `xs.iter_mut()` too when `xs` holds constants so far: the body
+                // may store differentiated values through its element, and the loop over
+                // indices writes them back to `xs[k]`.
+                if !is_range(&f.expr) && (self.is_active_expr(&f.expr) || is_iter_mut(&f.expr)) {
                     // `for x in xs` / `for x in xs.iter()` over differentiated values is the
                     // loop over indices that reads `xs[k]` / `&xs[k]`.
                     // `for x in xs` iterates over `xs` as it was when the loop began: Rust copies
@@ -595,6 +598,15 @@ fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
         return (Some(i.cond.to_token_stream()), rest);
     }
     (None, body.clone())
+}
+
+/// `xs.iter_mut()`, or `xs.iter_mut().enumerate()`.
+fn is_iter_mut(e: &Expr) -> bool {
+    let e = match e {
+        Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
+        other => other,
+    };
+    matches!(e, Expr::MethodCall(m) if m.method == "iter_mut")
 }
 
 /// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and

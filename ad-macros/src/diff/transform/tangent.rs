@@ -218,6 +218,7 @@ impl Tangent<'_> {
         let dv = &mut self.prog.vars[d.0];
         dv.is_ref = pv.is_ref;
         dv.place = pv.place;
+        dv.local_ref = pv.local_ref;
         dv.active = true;
         // The tangent of a variable updated in place is updated with it.
         dv.mutated = pv.mutated;
