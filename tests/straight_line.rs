@@ -566,3 +566,55 @@ fn map_derivatives_kept_or_recomputed_in_loops_and_branches() {
         assert_close_scalar(dy, dv.dot(&gv) + 0.5 * gk, 1e-12);
     }
 }
+
+// Array repetition `[x; N]` of a differentiated value ----------------------------------------
+
+/// `$name` with `$attr` (`#[differentiable(order = 2)]`, or nothing for the plain-Rust
+/// oracle): repetitions of a scalar and of a vector, one element then updated.
+macro_rules! repeated {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: SVector<f64, 2>) -> f64 {
+            let mut xs = [x[0] * x[1]; 3];
+            xs[1] += x[0].sin();
+            let vs = [x; 2];
+            let mut s = 0.0;
+            for (i, v) in xs.iter().enumerate() {
+                s += v.tanh() * (i as f64 + 1.0);
+            }
+            s + vs[0].dot(&vs[1]) * xs[2]
+        }
+    };
+}
+
+repeated!(repeated #[differentiable(order = 2)]);
+repeated!(repeated_plain);
+
+/// `[x; N]` with `N` a const parameter, as the result.
+#[differentiable]
+fn spread<const N: usize>(x: f64) -> [f64; N] {
+    [x.sin(); N]
+}
+
+#[test]
+fn array_repetition_copies_the_tangent_and_sums_the_cotangents() {
+    let x = Vector2::new(0.4, -1.3);
+    let (y, g) = repeated_grad(x);
+    assert_eq!(y, repeated_plain(x));
+    assert_close(&g, &fd_gradient(repeated_plain, x), 1e-6);
+    let d = Vector2::new(0.3, 0.8);
+    let (yj, dy) = repeated_jvp(x, d);
+    assert_eq!(yj, y);
+    assert_close_scalar(dy, g.dot(&d), 1e-12);
+    // The Hessian against central differences of the gradient, and symmetric.
+    let (_, g2, h) = repeated_hessian(x);
+    assert_close(&g2, &g, 1e-12);
+    let fd_h = fd_jacobian(|x| repeated_grad(x).1, x);
+    assert_close(&h, &fd_h, 1e-5);
+    assert_close(&h, &h.transpose(), 1e-12);
+
+    let (s, ds) = spread_jvp::<3>(0.5, 2.0);
+    assert_eq!((s, ds), ([0.5f64.sin(); 3], [2.0 * 0.5f64.cos(); 3]));
+    let (_, pullback) = spread_vjp::<3>(0.5);
+    assert_close_scalar(pullback([1.0, -2.0, 4.0]), 3.0 * 0.5f64.cos(), 1e-15);
+}

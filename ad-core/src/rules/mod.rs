@@ -43,6 +43,7 @@ pub mod surface;
 
 pub use arith::{AddRule, DivRule, MulRule, NegRule, SubRule, add, div, mul, neg, sub};
 pub use dynamic::{
+    array_repeat, array_repeat_jvp, array_repeat_jvp_jvp, array_repeat_vjp, array_repeat_vjp_jvp,
     check_slice_tangent, dmatrix_from_row_slice, dmatrix_from_row_slice_jvp,
     dmatrix_from_row_slice_jvp_jvp, dmatrix_from_row_slice_vjp, dmatrix_from_row_slice_vjp_jvp,
     dvector_from_element, dvector_from_element_jvp, dvector_from_element_jvp_jvp,

@@ -1384,11 +1384,13 @@ impl Lowerer<'_> {
                 "ranges of differentiated values are",
                 "build ranges from integers",
             )),
-            Expr::Repeat(_) => self.err(error_unsupported(
-                e,
-                "array repetition `[x; N]` of a differentiated value is",
-                "write the elements out",
-            )),
+            // `[x; N]` as a call of the runtime's `array_repeat`, whose companions copy the
+            // tangent and sum the cotangents.
+            Expr::Repeat(r) => {
+                let (x, n) = (&r.expr, &r.len);
+                let f = syn::Ident::new("array_repeat", r.bracket_token.span.join());
+                self.expr(&syn::parse_quote_spanned!(span=> ::ad::__rt::#f::<_, { #n }>(#x)))
+            }
             Expr::Assign(_) => self.err(error_unsupported(
                 e,
                 "assignment inside an expression is",
