@@ -130,6 +130,16 @@ pub struct Features {
     /// the constant update `s.k0 += 0.5` of a `#[no_derivative]` field (thirteenth session).
     /// Off by default so that the committed corpus stays the same; in `--features all`.
     pub field_assignment: bool,
+    /// `for (i, x) in a.iter().enumerate()` and `for (i, x) in a.iter_mut().enumerate()` (with
+    /// `field_assignment`) over arrays, the counter read as an index and a number (fourteenth
+    /// session). Off by default so that the committed corpus stays the same; in `--features all`.
+    pub enumerate_loops: bool,
+    /// Arrays of generated structs `[S; k]` as parameters, locals and results: elements read
+    /// as `a[i].f` and `a[i].f[j]`, replaced as `a[i] = S { .. }`, their fields updated as
+    /// `a[i].f op= e` (with `field_assignment`), looped over by `a.iter()` and
+    /// `a.iter_mut()`, and array repetitions `[x; k]` of any value, structs included
+    /// (fourteenth session). Off by default; in `--features all`.
+    pub struct_arrays: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -188,6 +198,8 @@ impl Default for Features {
             summed_loops: true,
             linear_tails: false,
             field_assignment: false,
+            enumerate_loops: false,
+            struct_arrays: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -238,6 +250,8 @@ pub const FLAG_NAMES: &[&str] = &[
     "summed_loops",
     "linear_tails",
     "field_assignment",
+    "enumerate_loops",
+    "struct_arrays",
     "second_order",
     "order2_everywhere",
 ];
@@ -297,6 +311,8 @@ impl Features {
             "summed_loops" => &mut self.summed_loops,
             "linear_tails" => &mut self.linear_tails,
             "field_assignment" => &mut self.field_assignment,
+            "enumerate_loops" => &mut self.enumerate_loops,
+            "struct_arrays" => &mut self.struct_arrays,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

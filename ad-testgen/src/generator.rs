@@ -478,9 +478,12 @@ impl<'a> FnGen<'a> {
     // --- types --------------------------------------------------------------------------------
 
     fn rand_ty(&mut self, for_param: bool) -> Ty {
-        let mut w = [4.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let mut w = [4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
         if self.feat.matrices {
             w[1] = 4.0;
+        }
+        if self.feat.struct_arrays && !self.structs.is_empty() {
+            w[6] = if for_param { 0.8 } else { 0.5 };
         }
         if self.feat.tuples {
             w[2] = 0.8;
@@ -514,6 +517,11 @@ impl<'a> FnGen<'a> {
                 let s = self.rng.random_range(0..self.structs.len());
                 self.structs_used.insert(s);
                 Ty::Struct(s)
+            }
+            6 => {
+                let s = self.rng.random_range(0..self.structs.len());
+                self.structs_used.insert(s);
+                Ty::Structs(s, self.rng.random_range(2..=3))
             }
             5 => match self.rng.random_range(0..3) {
                 0 => Ty::DVec(self.rng.random_range(2..=4)),
@@ -617,6 +625,7 @@ impl<'a> FnGen<'a> {
             Ty::Tuple(ts) => self.tuple_expr(ts, depth),
             Ty::Array(k) => self.array_expr(*k, depth),
             Ty::Struct(s) => self.struct_expr(*s, depth),
+            Ty::Structs(s, k) => self.structs_expr(*s, *k, depth),
             Ty::DVec(_) | Ty::DMat(..) | Ty::VecF(_) => self.dyn_expr(ty, depth),
             // The argument of a slice parameter: a `Vec<f64>`, passed as `&..`.
             Ty::Slice(k) => return self.expr(&Ty::VecF(*k), depth),
@@ -660,6 +669,20 @@ impl<'a> FnGen<'a> {
                     if *ty == Ty::F64 && self.structs[*s].constant {
                         let f = crate::CONSTANT_FIELD;
                         opts.push((i, format!("{}.{f}", self.path(i))));
+                    }
+                }
+                // An element of an array of structs, or one of its fields.
+                Ty::Structs(s, k) => {
+                    let (s, k) = (*s, *k);
+                    if *ty == Ty::Struct(s) {
+                        let e = format!("{}[{}]", self.path(i), self.index(k));
+                        opts.push((i, e));
+                    }
+                    for (f, t) in self.structs[s].fields.clone() {
+                        if t == *ty {
+                            let e = format!("{}[{}].{f}", self.path(i), self.index(k));
+                            opts.push((i, e));
+                        }
                     }
                 }
                 _ => {}
@@ -726,6 +749,15 @@ impl<'a> FnGen<'a> {
                     for (f, t) in &self.structs[*s].fields {
                         if matches!(t, Ty::Mat(..) | Ty::Array(_)) {
                             opts.push((format!("{}.{f}", self.path(i)), t.clone(), v.bound));
+                        }
+                    }
+                }
+                Ty::Structs(s, k) => {
+                    let (s, k, b) = (*s, *k, v.bound);
+                    for (f, t) in self.structs[s].fields.clone() {
+                        if matches!(t, Ty::Mat(..) | Ty::Array(_)) {
+                            let p = format!("{}[{}].{f}", self.path(i), self.index(k));
+                            opts.push((p, t, b));
                         }
                     }
                 }
@@ -1437,8 +1469,42 @@ impl<'a> FnGen<'a> {
             let l = self.literal();
             return Ex::new(format!("[{}; {k}]", l.code), l.bound);
         }
+        // A repetition of any value (with `struct_arrays`, which brought `[x; N]` of a
+        // differentiated value).
+        if self.feat.struct_arrays && self.chance(0.15) {
+            let e = self.f64_expr(depth.saturating_sub(1));
+            return Ex::new(format!("[{}; {k}]", e.code), e.bound);
+        }
         let parts: Vec<Ex> = (0..k)
             .map(|_| self.f64_expr(depth.saturating_sub(1)))
+            .collect();
+        let b = parts.iter().map(|p| p.bound).fold(0.0, f64::max);
+        let codes: Vec<String> = parts.into_iter().map(|p| p.code).collect();
+        Ex::new(format!("[{}]", codes.join(", ")), b)
+    }
+
+    /// `[S; k]`: a variable, a call, `[e; k]` or a literal of `k` structs.
+    fn structs_expr(&mut self, s: usize, k: usize, depth: usize) -> Ex {
+        let ty = Ty::Structs(s, k);
+        self.structs_used.insert(s);
+        if self.chance(0.5)
+            && let Some(e) = self.var_of(&ty)
+        {
+            return e;
+        }
+        if depth > 0
+            && self.chance(0.15)
+            && let Some(e) = self.call(&ty, depth)
+        {
+            return e;
+        }
+        let one = Ty::Struct(s);
+        if self.chance(0.2) {
+            let e = self.expr(&one, depth.saturating_sub(1));
+            return Ex::new(format!("[{}; {k}]", e.code), e.bound);
+        }
+        let parts: Vec<Ex> = (0..k)
+            .map(|_| self.expr(&one, depth.saturating_sub(1)))
             .collect();
         let b = parts.iter().map(|p| p.bound).fold(0.0, f64::max);
         let codes: Vec<String> = parts.into_iter().map(|p| p.code).collect();
@@ -1450,6 +1516,13 @@ impl<'a> FnGen<'a> {
         self.structs_used.insert(s);
         if self.chance(0.5)
             && let Some(e) = self.var_of(&ty)
+        {
+            return e;
+        }
+        // An element of an array of structs.
+        if self.feat.struct_arrays
+            && self.chance(0.3)
+            && let Some(e) = self.projection(&ty)
         {
             return e;
         }
@@ -1990,12 +2063,25 @@ impl<'a> FnGen<'a> {
 
     fn s_index_assign(&mut self, out: &mut Vec<String>) -> bool {
         let Some(i) = self.assign_target(|v| {
-            matches!(v.ty, Ty::Mat(..) | Ty::Array(_))
+            matches!(v.ty, Ty::Mat(..) | Ty::Array(_) | Ty::Structs(..))
                 || (v.ty.is_dynamic() && !matches!(v.ty, Ty::DMat(..)))
         }) else {
             return false;
         };
         let name = self.vars[i].name.clone();
+        // An element of an array of structs, replaced by a struct.
+        if let Ty::Structs(s, k) = self.vars[i].ty {
+            let place = format!("{name}[{}]", self.index(k));
+            let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
+            let e = self.struct_expr(s, depth);
+            self.line(out, format!("{place} = {};", e.code));
+            self.assigned(i, e.bound);
+            self.activate(i, &e.code);
+            if !self.loops.is_empty() {
+                self.vars[i].loop_assigned = true;
+            }
+            return true;
+        }
         let place = match self.vars[i].ty.clone() {
             Ty::Mat(r, 1) => format!("{name}[{}]", self.index(r)),
             Ty::Mat(r, c) => format!("{name}[({}, {})]", self.index(r), self.index(c)),
@@ -2028,22 +2114,47 @@ impl<'a> FnGen<'a> {
 
     /// `for x in a.iter_mut() { *x op= e; .. }` over an array variable: the element updated
     /// first, then a loop body that may read `(*x)` but not `a`.
-    fn iter_mut_loop(&mut self, out: &mut Vec<String>, a: usize, x: String, label: Option<String>) {
+    fn iter_mut_loop(
+        &mut self,
+        out: &mut Vec<String>,
+        a: usize,
+        x: String,
+        label: Option<String>,
+        counter: Option<(Option<String>, usize)>,
+        elem: Ty,
+    ) {
         let name = self.vars[a].name.clone();
         let b = self.vars[a].bound;
-        self.line(out, format!("for {x} in {name}.iter_mut() {{"));
+        match &counter {
+            Some((c, _)) => self.line(
+                out,
+                format!(
+                    "for ({}, {x}) in {name}.iter_mut().enumerate() {{",
+                    c.as_deref().unwrap_or("_")
+                ),
+            ),
+            None => self.line(out, format!("for {x} in {name}.iter_mut() {{")),
+        }
         self.enter_loop(label);
         let act = self.vars[a].active;
         self.vars[a].hidden = true;
         self.loop_body(out, |g, out| {
-            let i = g.push_var(x.clone(), Ty::F64, false, b);
+            if let Some((c, len)) = counter {
+                g.push_counter(c, len);
+            }
+            let i = g.push_var(x.clone(), elem.clone(), false, b);
             g.vars[i].deref = true;
             g.vars[i].active = act;
             let depth = g.rng.random_range(1..=g.lim.max_expr_depth - 1);
             let e = g.f64_expr(depth);
             let e = if e.bound > 1.0 { g.squash_f64(e) } else { e };
             let op = g.choose(&["=", "+=", "-=", "*="]);
-            g.line(out, format!("*{x} {op} {};", e.code));
+            // A struct element is updated in a scalar field (its first, or a matrix's entry).
+            let place = match &elem {
+                Ty::Struct(s) => g.scalar_place_of(*s, &x),
+                _ => format!("*{x}"),
+            };
+            g.line(out, format!("{place} {op} {};", e.code));
             let active = g.is_active(&e.code);
             g.vars[i].active = act || active;
             g.vars[a].active = act || active;
@@ -2053,20 +2164,66 @@ impl<'a> FnGen<'a> {
         self.vars[a].hidden = false;
     }
 
+    /// A scalar place in a value `x` of struct `s`: `x.f` for an `f64` field, else an entry
+    /// `x.f[i]` of a matrix or array field (every generated struct has one or the other).
+    fn scalar_place_of(&mut self, s: usize, x: &str) -> String {
+        let fields = self.structs[s].fields.clone();
+        let (f, t) = self.choose(&fields);
+        match t {
+            Ty::F64 => format!("{x}.{f}"),
+            Ty::Mat(r, 1) => format!("{x}.{f}[{}]", self.index(r)),
+            Ty::Mat(r, c) => format!("{x}.{f}[({}, {})]", self.index(r), self.index(c)),
+            Ty::Array(k) => format!("{x}.{f}[{}]", self.index(k)),
+            other => unreachable!("a struct field of type {other:?}"),
+        }
+    }
+
+    /// With `enumerate_loops`, sometimes the counter of an `.enumerate()` over the loop's
+    /// array: `Some(Some(name))`, or `Some(None)` for `_`.
+    fn enumerate_counter(&mut self) -> Option<Option<String>> {
+        if !self.feat.enumerate_loops || !self.chance(0.5) {
+            return None;
+        }
+        Some(if self.chance(0.85) {
+            Some(self.fresh("j"))
+        } else {
+            None
+        })
+    }
+
+    /// The counter of an `.enumerate()` loop over `len` elements, readable in its body.
+    fn push_counter(&mut self, counter: Option<String>, len: usize) {
+        if let Some(name) = counter {
+            let s = self.scope;
+            self.ints.push(IntVar {
+                name,
+                max: len - 1,
+                scope: s,
+            });
+        }
+    }
+
     /// `s.f = e`, `s.f op= e`, `s.f[i] = e` on a struct variable, `t.k = e` on a tuple, and
     /// the constant update of a `#[no_derivative]` field (`s.k0 += 0.5`).
     fn s_field_assign(&mut self, out: &mut Vec<String>) -> bool {
         let nested = self.in_arm > 0 || !self.loops.is_empty();
         let struct_ok = self.feat.struct_nested_assign;
         let Some(i) = self.assign_target(|v| {
-            matches!(v.ty, Ty::Struct(_) | Ty::Tuple(_)) && (struct_ok || !nested)
+            matches!(v.ty, Ty::Struct(_) | Ty::Tuple(_) | Ty::Structs(..)) && (struct_ok || !nested)
         }) else {
             return false;
         };
-        let name = self.vars[i].name.clone();
+        // A field of an element of an array of structs: `a[i].f op= e`.
+        let name = match self.vars[i].ty {
+            Ty::Structs(_, k) => {
+                let idx = self.index(k);
+                format!("{}[{idx}]", self.vars[i].name)
+            }
+            _ => self.vars[i].name.clone(),
+        };
         let vb = self.vars[i].bound;
         let (fields, constant) = match self.vars[i].ty.clone() {
-            Ty::Struct(s) => (
+            Ty::Struct(s) | Ty::Structs(s, _) => (
                 self.structs[s].fields.clone(),
                 self.structs[s].constant && self.feat.no_derivative_fields,
             ),
@@ -2456,7 +2613,8 @@ impl<'a> FnGen<'a> {
         let f = self.feat.clone();
         let runtime = self.runtime_bounds();
         let arrays = self.vars_of(|v| {
-            matches!(v.ty, Ty::Array(_)) && (f.branch_value_in_later_loop || !v.loop_assigned)
+            matches!(v.ty, Ty::Array(_) | Ty::Structs(..))
+                && (f.branch_value_in_later_loop || !v.loop_assigned)
         });
         let vectors = self.vars_of(|v| matches!(v.ty, Ty::Mat(_, 1)));
         let w = [
@@ -2512,15 +2670,30 @@ impl<'a> FnGen<'a> {
                     && self.chance(0.6)
                     && self.assignable(|_| true).contains(&a)
                     && self.arm_target_ok(&self.vars[a]);
+                // The length, and the type of an element: `f64` or a struct.
+                let (len, elem) = match self.vars[a].ty {
+                    Ty::Array(k) => (k, Ty::F64),
+                    Ty::Structs(s, k) => (k, Ty::Struct(s)),
+                    _ => unreachable!("an array"),
+                };
                 if by_mut {
+                    let counter = self.enumerate_counter();
                     // Closed by the end of this function, as the other loops are.
-                    self.iter_mut_loop(out, a, x, label);
+                    self.iter_mut_loop(out, a, x, label, counter.map(|c| (c, len)), elem);
                 } else {
                     let by_iter = self.chance(0.5);
-                    let head = if by_iter {
-                        format!("for {x} in {name}.iter() {{")
+                    let counter = if by_iter {
+                        self.enumerate_counter()
                     } else {
-                        format!("for {x} in {name} {{")
+                        None
+                    };
+                    let head = match &counter {
+                        Some(c) => format!(
+                            "for ({}, {x}) in {name}.iter().enumerate() {{",
+                            c.as_deref().unwrap_or("_")
+                        ),
+                        None if by_iter => format!("for {x} in {name}.iter() {{"),
+                        None => format!("for {x} in {name} {{"),
                     };
                     self.line(out, head);
                     self.enter_loop(label);
@@ -2529,7 +2702,8 @@ impl<'a> FnGen<'a> {
                     self.vars[a].borrowed = by_iter || was_borrowed;
                     let act = self.vars[a].active;
                     self.loop_body(out, |g, _| {
-                        let i = g.push_var(x, Ty::F64, false, b);
+                        g.push_counter(counter.flatten(), len);
+                        let i = g.push_var(x, elem, false, b);
                         g.vars[i].deref = by_iter;
                         g.vars[i].active = act;
                         if by_iter {
@@ -2863,6 +3037,7 @@ impl<'a> FnGen<'a> {
                 let (f, t) = &self.structs[*s].fields[0];
                 self.reduce(&format!("{code}.{f}"), t)?
             }
+            Ty::Structs(s, _) => self.reduce(&format!("{code}[0]"), &Ty::Struct(*s))?,
             Ty::DVec(_) | Ty::DMat(..) => format!("{code}.sum()"),
             Ty::VecF(_) | Ty::Slice(_) => format!("{code}[0]"),
         })
@@ -2974,6 +3149,14 @@ impl<'a> FnGen<'a> {
                     parts.push(self.f64_expr(d.saturating_sub(1)).code);
                 }
                 format!("vec![{}]", parts.join(", "))
+            }
+            Ty::Structs(st, k) => {
+                let one = Ty::Struct(*st);
+                let mut parts = vec![self.folded(&one, d.saturating_sub(1), s)];
+                for _ in 1..*k {
+                    parts.push(self.expr(&one, d.saturating_sub(1)).code);
+                }
+                format!("[{}]", parts.join(", "))
             }
         }
     }

@@ -117,6 +117,10 @@ fn tangent_zero(ty: &Ty, structs: &[StructDef]) -> String {
             let inner: Vec<String> = ts.iter().map(|t| tangent_zero(t, structs)).collect();
             format!("({},)", inner.join(", "))
         }
+        Ty::Structs(s, k) => {
+            let one = tangent_zero(&Ty::Struct(*s), structs);
+            format!("[{}]", vec![one; *k].join(", "))
+        }
         other => other.zero_expr(structs),
     }
 }

@@ -20,6 +20,8 @@ pub enum Ty {
     Array(usize),
     /// A generated struct, by index into the corpus's struct list.
     Struct(usize),
+    /// `[S; k]`, an array of the generated struct `S` (feature `struct_arrays`).
+    Structs(usize, usize),
     /// `DVector<f64>` of the given length (feature `dynamic_sizes`).
     DVec(usize),
     /// `DMatrix<f64>` with the given shape (feature `dynamic_sizes`).
@@ -59,6 +61,7 @@ impl Ty {
                 .iter()
                 .map(|(_, t)| t.scalars(structs))
                 .sum(),
+            Ty::Structs(s, k) => k * Ty::Struct(*s).scalars(structs),
         }
     }
 
@@ -73,6 +76,7 @@ impl Ty {
             }
             Ty::Array(k) => format!("[f64; {k}]"),
             Ty::Struct(s) => structs[*s].name.clone(),
+            Ty::Structs(s, k) => format!("[{}; {k}]", structs[*s].name),
             Ty::DVec(_) => "DVector<f64>".into(),
             Ty::DMat(..) => "DMatrix<f64>".into(),
             Ty::VecF(_) | Ty::Slice(_) => "Vec<f64>".into(),
@@ -83,6 +87,7 @@ impl Ty {
     pub fn tangent(&self, structs: &[crate::StructDef]) -> String {
         match self {
             Ty::Struct(s) => format!("{}Tangent", structs[*s].name),
+            Ty::Structs(s, k) => format!("[{}Tangent; {k}]", structs[*s].name),
             Ty::Tuple(ts) => {
                 let inner: Vec<String> = ts.iter().map(|t| t.tangent(structs)).collect();
                 format!("({},)", inner.join(", "))
@@ -127,6 +132,10 @@ impl Ty {
                         }))
                         .collect();
                 format!("{} {{ {} }}", d.name, fields.join(", "))
+            }
+            Ty::Structs(s, k) => {
+                let one = Ty::Struct(*s).zero_expr(structs);
+                format!("[{}]", vec![one; *k].join(", "))
             }
             Ty::DVec(n) => format!("DVector::<f64>::zeros({n})"),
             Ty::DMat(r, c) => format!("DMatrix::<f64>::zeros({r}, {c})"),
