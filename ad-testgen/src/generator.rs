@@ -1640,6 +1640,10 @@ impl<'a> FnGen<'a> {
                     for v in self.vars_of(|v| v.ty == Ty::Struct(s)) {
                         cands.push((i, Some(v)));
                     }
+                    // A method called on an element of an array of structs.
+                    for v in self.vars_of(|v| matches!(v.ty, Ty::Structs(t, _) if t == s)) {
+                        cands.push((i, Some(v)));
+                    }
                 }
             }
         }
@@ -1664,7 +1668,13 @@ impl<'a> FnGen<'a> {
                 all.extend(args);
                 format!("Self::{}({})", f.name, all.join(", "))
             }
-            Some(v) => format!("{}.{}({})", self.path(v), f.name, args.join(", ")),
+            Some(v) => {
+                let recv = match self.vars[v].ty {
+                    Ty::Structs(_, k) => format!("{}[{}]", self.path(v), self.index(k)),
+                    _ => self.path(v),
+                };
+                format!("{recv}.{}({})", f.name, args.join(", "))
+            }
         };
         let e = Ex::new(code, bound);
         Some(self.limit(ty, e))
