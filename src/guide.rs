@@ -424,8 +424,32 @@ pub mod structs {
     //!
     //! Arrays, `Vec`s and slices of structs index like arrays of floats, and their elements'
     //! fields update in place: `ps[i].vel += f * dt` on a `[Ball; 3]` or a `Vec<Ball>`, or
-    //! `for b in ps.iter_mut() { b.pos += b.vel * dt; }` (each element is updated through a
-    //! copy written back at the end of the iteration, `*b` reads as `b`).
+    //! `for b in ps.iter_mut() { b.pos += b.vel * dt; }` or `for b in &mut ps { .. }` (each
+    //! element is updated through a copy written back at the end of the iteration, `*b` reads
+    //! as `b`). An array of copies is `[b; 3]`, of a differentiated `b` too. A matrix's column
+    //! or row is replaced in place with `m.set_column(j, &v)` and `m.set_row(i, &r)`; the
+    //! other methods that change a matrix in place (`swap_rows`, `fill_row`, `normalize_mut`,
+    //! ...) are compile errors that say what to write instead.
+    //!
+    //! ```
+    //! use ad::nalgebra::{Matrix2, Vector2};
+    //! use ad::prelude::*;
+    //!
+    //! #[differentiable]
+    //! fn spread(x: f64) -> f64 {
+    //!     let mut ps = [Vector2::new(x, 1.0); 3];
+    //!     for (i, p) in ps.iter_mut().enumerate() {
+    //!         p.y += x * i as f64;
+    //!     }
+    //!     let mut m = Matrix2::zeros();
+    //!     m.set_column(0, &ps[1]);
+    //!     m.set_column(1, &ps[2]);
+    //!     m.determinant() // x (1 + 2x) - x (1 + x) = x²
+    //! }
+    //!
+    //! let (y, dy) = spread_grad(1.5);
+    //! assert!((y - 2.25).abs() < 1e-12 && (dy - 3.0).abs() < 1e-12);
+    //! ```
     //!
     //! Storing a differentiated value in a `#[no_derivative]` field (`b.bounces = b.pos.y`) is a
     //! compile error, as in a struct literal (below); updating one by a constant

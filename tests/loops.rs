@@ -983,6 +983,48 @@ macro_rules! enumerated {
     };
 }
 
+/// `for x in &xs` and `for x in &mut xs`, the same loops as over `xs.iter()` and
+/// `xs.iter_mut()`, over an array of structs.
+macro_rules! by_reference {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: f64) -> f64 {
+            let mut ws = [Weighted { w: x, v: 0.5 }, Weighted { w: 2.0, v: x * x }];
+            for p in &mut ws {
+                p.v *= p.w + x;
+            }
+            let mut s = 0.0;
+            for p in &ws {
+                s += p.w * p.v.sin();
+            }
+            s
+        }
+    };
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Weighted {
+    w: f64,
+    v: f64,
+}
+
+by_reference!(by_reference #[differentiable]);
+by_reference!(by_reference_plain);
+
+#[test]
+fn loops_over_references_are_the_loops_over_iter() {
+    for x in [0.7, -1.3] {
+        let (y, g) = by_reference_grad(x);
+        assert_eq!(y, by_reference_plain(x));
+        let h = 1e-6;
+        let fd = (by_reference_plain(x + h) - by_reference_plain(x - h)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} {fd}");
+        let (yj, d) = by_reference_jvp(x, 1.0);
+        assert_eq!(yj, y);
+        assert_close_scalar(d, g, 1e-12);
+    }
+}
+
 enumerated!(enumerated #[differentiable]);
 enumerated!(enumerated_plain);
 

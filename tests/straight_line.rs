@@ -618,3 +618,39 @@ fn array_repetition_copies_the_tangent_and_sums_the_cotangents() {
     let (_, pullback) = spread_vjp::<3>(0.5);
     assert_close_scalar(pullback([1.0, -2.0, 4.0]), 3.0 * 0.5f64.cos(), 1e-15);
 }
+
+// Rows and columns replaced in place: `m.set_column(j, &v)`, `m.set_row(i, &r)` -------------
+
+/// `$name` with `$attr`: columns set from parameters and, in a loop, from the matrix itself.
+macro_rules! columns_set {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: SVector<f64, 6>) -> f64 {
+            let v = Vector3::new(x[0], x[1], x[2]);
+            let w = Vector3::new(x[3], x[4], x[5]);
+            let mut m = Matrix3::identity();
+            m.set_column(0, &v);
+            m.set_row(2, &w.transpose());
+            for k in 1..3 {
+                m.set_column(k, &(m.column(k - 1) * 0.5 + v));
+            }
+            m.determinant() + m[(1, 0)] * m[(2, 2)]
+        }
+    };
+}
+
+columns_set!(columns_set #[differentiable(order = 2)]);
+columns_set!(columns_set_plain);
+
+#[test]
+fn set_column_and_set_row_replace_the_derivative_too() {
+    let x = SVector::<f64, 6>::from_column_slice(&[0.3, -1.2, 0.8, 1.1, 0.4, -0.6]);
+    let (y, g) = columns_set_grad(x);
+    assert_eq!(y, columns_set_plain(x));
+    assert_close(&g, &fd_gradient(columns_set_plain, x), 1e-6);
+    let d = SVector::<f64, 6>::from_fn(|i, _| 1.0 - 0.3 * i as f64);
+    let (_, dy) = columns_set_jvp(x, d);
+    assert_close_scalar(dy, g.dot(&d), 1e-12);
+    let (_, _, h) = columns_set_hessian(x);
+    assert_close(&h, &fd_jacobian(|x| columns_set_grad(x).1, x), 1e-5);
+}

@@ -2143,6 +2143,10 @@ impl<'a> FnGen<'a> {
                     c.as_deref().unwrap_or("_")
                 ),
             ),
+            // `&mut a` is `a.iter_mut()` (with `enumerate_loops`).
+            None if self.feat.enumerate_loops && self.chance(0.5) => {
+                self.line(out, format!("for {x} in &mut {name} {{"))
+            }
             None => self.line(out, format!("for {x} in {name}.iter_mut() {{")),
         }
         self.enter_loop(label);
@@ -2697,11 +2701,17 @@ impl<'a> FnGen<'a> {
                     } else {
                         None
                     };
+                    // `&a` is `a.iter()` (with `enumerate_loops`).
+                    let by_ref = by_iter
+                        && counter.is_none()
+                        && self.feat.enumerate_loops
+                        && self.chance(0.5);
                     let head = match &counter {
                         Some(c) => format!(
                             "for ({}, {x}) in {name}.iter().enumerate() {{",
                             c.as_deref().unwrap_or("_")
                         ),
+                        None if by_ref => format!("for {x} in &{name} {{"),
                         None if by_iter => format!("for {x} in {name}.iter() {{"),
                         None => format!("for {x} in {name} {{"),
                     };

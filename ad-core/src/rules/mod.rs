@@ -66,7 +66,9 @@ pub use linalg::{
     CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,
     norm_squared, normalize, sum, trace, transpose,
 };
-pub use surface::{IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row};
+pub use surface::{
+    IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row, with_column, with_row,
+};
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, OMatrix};

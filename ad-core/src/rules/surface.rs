@@ -303,3 +303,181 @@ pub mod insert_column {
         g.column(*j).sum()
     }
 }
+
+/// `m` with column `j` replaced by `v`: what `#[differentiable]` writes for the statement
+/// `m.set_column(j, &v);` (as `m = with_column(m, j, v);`).
+///
+/// ```
+/// use ad::nalgebra::{Matrix2, Vector2};
+/// use ad::rules::{with_column, with_row};
+/// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// assert_eq!(with_column(m, 1, Vector2::new(5.0, 6.0)), Matrix2::new(1.0, 5.0, 3.0, 6.0));
+/// assert_eq!(with_row(m, 0, Vector2::new(7.0, 8.0).transpose()), Matrix2::new(7.0, 8.0, 3.0, 4.0));
+/// ```
+#[inline(always)]
+pub fn with_column<T: nalgebra::Scalar, R: Dim, C: Dim>(
+    mut m: OMatrix<T, R, C>,
+    j: usize,
+    v: OMatrix<T, R, U1>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
+{
+    m.set_column(j, &v);
+    m
+}
+
+/// `m` with row `i` replaced by `v`: what `#[differentiable]` writes for the statement
+/// `m.set_row(i, &v);` (as `m = with_row(m, i, v);`). See [`with_column`].
+#[inline(always)]
+pub fn with_row<T: nalgebra::Scalar, R: Dim, C: Dim>(
+    mut m: OMatrix<T, R, C>,
+    i: usize,
+    v: OMatrix<T, U1, C>,
+) -> OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+{
+    m.set_row(i, &v);
+    m
+}
+
+/// Rule of [`with_column`] (`m.set_column(j, &v)`): the tangent is `dm` with column `j`
+/// replaced by `dv`; the cotangent of `m` is `g` with column `j` zeroed, that of `v` column
+/// `j` of `g`. The index (operand 1) is not differentiable.
+pub mod with_column {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm` with column `j` zeroed.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _v: &OMatrix<T, R, U1>,
+        _y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
+    {
+        let mut out = d.clone();
+        out.column_mut(*j).fill(super::super::zero());
+        out
+    }
+    /// Tangent contribution of `v`: `dv` in column `j`, zero elsewhere.
+    #[inline(always)]
+    pub fn jvp2<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _v: &OMatrix<T, R, U1>,
+        y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, U1>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
+    {
+        let (r, c) = y.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        out.set_column(*j, d);
+        out
+    }
+    /// Cotangent of `m`: `g` with column `j` zeroed.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _v: &OMatrix<T, R, U1>,
+        _y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
+    {
+        let mut out = g.clone();
+        out.column_mut(*j).fill(super::super::zero());
+        out
+    }
+    /// Cotangent of `v`: column `j` of `g`.
+    #[inline(always)]
+    pub fn vjp2<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        j: &usize,
+        _v: &OMatrix<T, R, U1>,
+        _y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, U1>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
+    {
+        g.column(*j).into_owned()
+    }
+}
+
+/// Rule of [`with_row`] (`m.set_row(i, &v)`): as [`with_column`](mod@with_column), by rows.
+pub mod with_row {
+    use super::*;
+
+    /// Tangent contribution of `m`: `dm` with row `i` zeroed.
+    #[inline(always)]
+    pub fn jvp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _v: &OMatrix<T, U1, C>,
+        _y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+    {
+        let mut out = d.clone();
+        out.row_mut(*i).fill(super::super::zero());
+        out
+    }
+    /// Tangent contribution of `v`: `dv` in row `i`, zero elsewhere.
+    #[inline(always)]
+    pub fn jvp2<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _v: &OMatrix<T, U1, C>,
+        y: &OMatrix<T, R, C>,
+        d: &OMatrix<T, U1, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+    {
+        let (r, c) = y.shape_generic();
+        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+        out.set_row(*i, d);
+        out
+    }
+    /// Cotangent of `m`: `g` with row `i` zeroed.
+    #[inline(always)]
+    pub fn vjp0<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _v: &OMatrix<T, U1, C>,
+        _y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, R, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+    {
+        let mut out = g.clone();
+        out.row_mut(*i).fill(super::super::zero());
+        out
+    }
+    /// Cotangent of `v`: row `i` of `g`.
+    #[inline(always)]
+    pub fn vjp2<T: Real, R: Dim, C: Dim>(
+        _m: &OMatrix<T, R, C>,
+        i: &usize,
+        _v: &OMatrix<T, U1, C>,
+        _y: &OMatrix<T, R, C>,
+        g: &OMatrix<T, R, C>,
+    ) -> OMatrix<T, U1, C>
+    where
+        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
+    {
+        g.row(*i).into_owned()
+    }
+}

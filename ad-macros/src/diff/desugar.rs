@@ -30,6 +30,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body, whose result type is `output`.
 pub fn desugar(block: &mut Block, output: &syn::Type) {
+    syn::visit_mut::VisitMut::visit_block_mut(&mut RefLoops, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
     let stmts = std::mem::take(&mut block.stmts);
@@ -923,6 +924,35 @@ impl syn::visit_mut::VisitMut for FromFn {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// `for x in &xs` as `for x in xs.iter()`, and `for x in &mut xs` as `for x in xs.iter_mut()`
+/// (the same loops in Rust), for `xs` a variable or a field, so that the loop over
+/// differentiated values is the one lowering knows.
+struct RefLoops;
+
+impl syn::visit_mut::VisitMut for RefLoops {
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        if let Expr::Reference(r) = &*f.expr
+            && matches!(&*r.expr, Expr::Path(_) | Expr::Field(_))
+        {
+            let (inner, span) = (&r.expr, r.and_token.span);
+            let method = Ident::new(
+                if r.mutability.is_some() {
+                    "iter_mut"
+                } else {
+                    "iter"
+                },
+                span,
+            );
+            *f.expr = syn::parse_quote_spanned!(span=> #inner.#method());
+        }
+        syn::visit_mut::visit_expr_for_loop_mut(self, f);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
 /// The constructors of dynamically sized values, rewritten into calls of the functions of
 /// `ad::rules::dynamic`, whose companions differentiate them like any call:
 /// `vec![a, b]` → `vec_of([a, b])`, `vec![x; n]` → `vec_repeat(x, n as usize)`, `vec![]` →
@@ -1019,6 +1049,29 @@ impl DynamicForms {
         let Stmt::Expr(Expr::MethodCall(m), Some(semi)) = stmt else {
             return None;
         };
+        // `m.set_column(j, &v);` → `m = with_column(m, j, v);` (and `set_row`), on a variable
+        // or a field.
+        if (m.method == "set_column" || m.method == "set_row")
+            && m.args.len() == 2
+            && matches!(&*m.receiver, Expr::Path(_) | Expr::Field(_))
+        {
+            let recv = &m.receiver;
+            let j = &m.args[0];
+            let v = match &m.args[1] {
+                Expr::Reference(r) if r.mutability.is_none() => (*r.expr).clone(),
+                other => syn::parse_quote!((*#other)),
+            };
+            let name = if m.method == "set_column" {
+                "with_column"
+            } else {
+                "with_row"
+            };
+            let f = Ident::new(name, m.method.span());
+            return Some(Stmt::Expr(
+                syn::parse_quote_spanned!(m.method.span()=> #recv = ::ad::__rt::#f(#recv, #j, #v)),
+                Some(*semi),
+            ));
+        }
         let Expr::Path(v) = &*m.receiver else {
             return None;
         };

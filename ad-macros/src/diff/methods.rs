@@ -91,6 +91,22 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
     })
 }
 
+/// The rules the desugaring writes as calls of the runtime (`::ad::__rt::with_column(m, j,
+/// v)` for the statement `m.set_column(j, &v);`): not method names, so that a user's method
+/// of that name stays the user's.
+pub fn runtime_rule(name: &str) -> Option<MethodRule> {
+    let rule = match name {
+        "with_column" => "with_column",
+        "with_row" => "with_row",
+        _ => return None,
+    };
+    Some(MethodRule {
+        rule,
+        diff: INSERT,
+        owned_view: false,
+    })
+}
+
 /// Methods whose result does not depend differentiably on the receiver (piecewise constant,
 /// integer or boolean results): their derivative is zero, so the result is a constant.
 pub fn is_zero_derivative(name: &str) -> bool {
@@ -197,6 +213,21 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
             "`Option`/`Result` values are not differentiated; only `.try_inverse().unwrap()` is"
         }
         "add_scalar" | "sub_scalar" => "write the operator (`+`, `-`) with a constant vector",
+        "fill_row"
+        | "fill_column"
+        | "fill_diagonal"
+        | "set_diagonal"
+        | "set_partial_diagonal"
+        | "fill_with_identity"
+        | "fill_lower_triangle"
+        | "fill_upper_triangle"
+        | "swap_rows"
+        | "swap_columns"
+        | "normalize_mut"
+        | "transpose_mut"
+        | "scale_mut" => {
+            "this method changes a matrix in place; assign its entries by index (`m[(i, j)] = ..`), replace a row or a column with `set_row`/`set_column`, or build a new matrix (`normalize()`, `transpose()`, `m * s`)"
+        }
         _ => return None,
     })
 }

@@ -358,11 +358,16 @@ impl Lowerer<'_> {
             // The value passes, its derivative does not.
             return self.constant(&Expr::Call(c.clone()));
         }
-        // `f64::sin(x)`: the scalar method written as a path.
-        if segments.len() == 2
-            && matches!(segments[0].as_str(), "f32" | "f64")
-            && let Some(r) = methods::rule_for_method(&last)
-        {
+        // `f64::sin(x)`: the scalar method written as a path; and the rules the desugaring
+        // writes as calls of the runtime (`m.set_column(j, &v)` as `with_column(m, j, v)`).
+        let rule = if segments.len() == 3 && segments[..2] == ["ad", "__rt"] {
+            methods::runtime_rule(&last)
+        } else if segments.len() == 2 && matches!(segments[0].as_str(), "f32" | "f64") {
+            methods::rule_for_method(&last)
+        } else {
+            None
+        };
+        if let Some(r) = rule {
             if c.args.len() != r.diff.len() {
                 return self.err(syn::Error::new(
                     path.span(),

@@ -333,7 +333,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in xs.iter()`, `for x in xs.iter_mut()` with `x` a name, and their `.enumerate()`); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, and their `.enumerate()`); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
