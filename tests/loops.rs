@@ -984,7 +984,7 @@ macro_rules! enumerated {
 }
 
 /// `for x in &xs` and `for x in &mut xs`, the same loops as over `xs.iter()` and
-/// `xs.iter_mut()`, over an array of structs.
+/// `xs.iter_mut()`, over an array of structs; and `for &v in vs.iter()` / `for &v in &vs`.
 macro_rules! by_reference {
     ($name:ident $(#[$attr:meta])*) => {
         $(#[$attr])*
@@ -996,6 +996,13 @@ macro_rules! by_reference {
             let mut s = 0.0;
             for p in &ws {
                 s += p.w * p.v.sin();
+            }
+            let vs = [x, x * x, 0.5];
+            for &v in vs.iter() {
+                s += v.cos();
+            }
+            for &v in &vs {
+                s *= 1.0 + 0.1 * v;
             }
             s
         }

@@ -654,3 +654,26 @@ fn set_column_and_set_row_replace_the_derivative_too() {
     let (_, _, h) = columns_set_hessian(x);
     assert_close(&h, &fd_jacobian(|x| columns_set_grad(x).1, x), 1e-5);
 }
+
+// Angle conversions, the fractional part, and the Euclidean quotient ---------------------------
+
+#[differentiable]
+fn angles(x: f64) -> f64 {
+    let a = x.to_degrees() + x.to_radians() * 3.0;
+    let b = (x * 2.5).fract();
+    let c = (x * 2.0).div_euclid(1.0);
+    a + b * b + c
+}
+
+#[test]
+fn angle_conversions_and_fract_differentiate() {
+    let x = 0.3;
+    let (y, g) = angles_grad(x);
+    assert_eq!(y, angles(x));
+    // d/dx: 180/π + 3π/180 + 2 fract(2.5x) 2.5, and the quotient is piecewise constant.
+    let want = 180.0 / std::f64::consts::PI
+        + 3.0 * std::f64::consts::PI / 180.0
+        + 2.0 * (2.5 * x).fract() * 2.5;
+    assert_close_scalar(g, want, 1e-12);
+    assert_close_scalar(angles_jvp(x, 1.0).1, want, 1e-12);
+}

@@ -92,6 +92,9 @@ unary_tests! {
     recip in away_from_zero(0.2, 5.0) => |x| x.recip(), |x| x.recip();
     abs in away_from_zero(0.01, 5.0) => |x| x.abs(), |x| if x.re < 0.0 { -x } else { x };
     signum in away_from_zero(0.01, 5.0) => |x| x.signum(), |x| Dual64::from_re(x.re.signum());
+    to_degrees in -5.0..5.0f64 => |x| x.to_degrees(), |x| x * (180.0 / std::f64::consts::PI);
+    to_radians in -300.0..300.0f64 => |x| x.to_radians(), |x| x * (std::f64::consts::PI / 180.0);
+    fract in -5.0..5.0f64 => |x| x.fract(), |x| x - x.re.trunc();
 }
 
 // Functions of several arguments ----------------------------------------------------------------

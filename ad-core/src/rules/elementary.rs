@@ -497,6 +497,19 @@ pub mod abs {
     }
 }
 unary_rule! {
+    /// Rule of `x.to_degrees()`: `d (180 x / π) = (180 / π) dx`.
+    to_degrees(x) -> y = x * T::lit(180.0 / core::f64::consts::PI), T::lit(180.0 / core::f64::consts::PI);
+}
+unary_rule! {
+    /// Rule of `x.to_radians()`: `d (π x / 180) = (π / 180) dx`.
+    to_radians(x) -> y = x * T::lit(core::f64::consts::PI / 180.0), T::lit(core::f64::consts::PI / 180.0);
+}
+unary_rule! {
+    /// Rule of `x.fract()`, `x - x.trunc()`: `d fract x = dx` (the jumps at the integers, where
+    /// `trunc` is discontinuous, get the derivative of the pieces, 1).
+    fract(x) -> y = x - ComplexField::trunc(x), one::<T>();
+}
+unary_rule! {
     /// Rule of `x.signum()`: piecewise constant.
     ///
     /// Convention: `signum' = 0` everywhere, including at the jump at 0.

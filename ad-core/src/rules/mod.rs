@@ -55,8 +55,8 @@ pub use dynamic::{
 };
 pub use elementary::{
     abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp_m1, exp2,
-    hypot, ln, ln_1p, log, log2, log10, max, min, mul_add, powf, powi, recip, signum, sin, sinh,
-    sqrt, tan, tanh,
+    fract, hypot, ln, ln_1p, log, log2, log10, max, min, mul_add, powf, powi, recip, signum, sin,
+    sinh, sqrt, tan, tanh, to_degrees, to_radians,
 };
 pub use indexing::{
     IndexRule, IndexSetRule, column, columns, ctor, fixed_rows, fixed_view, index, index_set, row,

@@ -924,13 +924,30 @@ impl syn::visit_mut::VisitMut for FromFn {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// `for x in &xs` as `for x in xs.iter()`, and `for x in &mut xs` as `for x in xs.iter_mut()`
-/// (the same loops in Rust), for `xs` a variable or a field, so that the loop over
-/// differentiated values is the one lowering knows.
+/// `for x in &xs` as `for x in xs.iter()`, `for x in &mut xs` as `for x in xs.iter_mut()`,
+/// and `for &x in xs.iter()` (or `in &xs`) as `for x in xs` (the same loops in Rust), for `xs`
+/// a variable or a field, so that the loop over differentiated values is the one lowering
+/// knows.
 struct RefLoops;
 
 impl syn::visit_mut::VisitMut for RefLoops {
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        // `for &x in xs.iter()` and `for &x in &xs`: the loop over copies, `for x in xs`.
+        if let syn::Pat::Reference(p) = &*f.pat
+            && p.mutability.is_none()
+        {
+            let base = match &*f.expr {
+                Expr::Reference(r) if r.mutability.is_none() => Some((*r.expr).clone()),
+                Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                    Some((*m.receiver).clone())
+                }
+                _ => None,
+            };
+            if let Some(base) = base.filter(|b| matches!(b, Expr::Path(_) | Expr::Field(_))) {
+                *f.pat = (*p.pat).clone();
+                *f.expr = base;
+            }
+        }
         if let Expr::Reference(r) = &*f.expr
             && matches!(&*r.expr, Expr::Path(_) | Expr::Field(_))
         {

@@ -45,6 +45,9 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
         "sqrt" => ("sqrt", U, false),
         "cbrt" => ("cbrt", U, false),
         "recip" => ("recip", U, false),
+        "to_degrees" => ("to_degrees", U, false),
+        "to_radians" => ("to_radians", U, false),
+        "fract" => ("fract", U, false),
         "abs" => ("abs", U, false),
         "signum" => ("signum", U, false),
         "powi" => ("powi", IDX, false),
@@ -117,6 +120,7 @@ pub fn is_zero_derivative(name: &str) -> bool {
             | "round"
             | "round_ties_even"
             | "trunc"
+            | "div_euclid"
             | "is_nan"
             | "is_finite"
             | "is_infinite"
@@ -148,7 +152,7 @@ pub fn is_zero_derivative(name: &str) -> bool {
 pub fn zero_derivative_is_float(name: &str) -> bool {
     matches!(
         name,
-        "floor" | "ceil" | "round" | "round_ties_even" | "trunc"
+        "floor" | "ceil" | "round" | "round_ties_even" | "trunc" | "div_euclid"
     )
 }
 
@@ -194,6 +198,10 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => "call `sin()` and `cos()` separately",
+        "rem_euclid" => {
+            "compute the remainder as `x - (x / m).floor() * m` (the same for a positive `m`)"
+        }
+        "copysign" => "multiply the absolute value by the sign: `x.abs() * s.signum()`",
         "svd"
         | "symmetric_eigen"
         | "eigenvalues"
