@@ -677,3 +677,37 @@ fn angle_conversions_and_fract_differentiate() {
     assert_close_scalar(g, want, 1e-12);
     assert_close_scalar(angles_jvp(x, 1.0).1, want, 1e-12);
 }
+
+// Matrices from vectors, array patterns, `magnitude` -------------------------------------------
+
+/// `$name` with `$attr`: `from_columns`, `from_rows`, `from_diagonal` of differentiated
+/// vectors, an array pattern, and nalgebra's `magnitude` names.
+macro_rules! from_vectors {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: SVector<f64, 3>) -> f64 {
+            let m = Matrix3::from_columns(&[x, x * 2.0, Vector3::z()]);
+            let d = Matrix3::from_diagonal(&x);
+            let r = SMatrix::<f64, 2, 3>::from_rows(&[x.transpose(), x.map(|t| t.sin()).transpose()]);
+            let cols = [x, Vector3::x()];
+            let q = SMatrix::<f64, 3, 2>::from_columns(&cols);
+            let [a, b, _] = [x[0], x[1] * 2.0, x[2]];
+            m.determinant() + (d * x).magnitude() + (r * x).sum() + q.magnitude_squared() + a * b
+        }
+    };
+}
+
+from_vectors!(from_vectors #[differentiable(order = 2)]);
+from_vectors!(from_vectors_plain);
+
+#[test]
+fn matrices_built_from_vectors_differentiate() {
+    let x = Vector3::new(0.5, -1.0, 2.0);
+    let (y, g) = from_vectors_grad(x);
+    assert_eq!(y, from_vectors_plain(x));
+    assert_close(&g, &fd_gradient(from_vectors_plain, x), 1e-6);
+    let d = Vector3::new(0.3, 0.8, -0.2);
+    assert_close_scalar(from_vectors_jvp(x, d).1, g.dot(&d), 1e-12);
+    let (_, _, h) = from_vectors_hessian(x);
+    assert_close(&h, &fd_jacobian(|x| from_vectors_grad(x).1, x), 1e-5);
+}

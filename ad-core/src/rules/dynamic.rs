@@ -2,8 +2,7 @@
 //! writes for `vec![a, b, c]` ([`vec_of`]), `vec![x; n]` ([`vec_repeat`]), `v.push(e)`
 //! ([`pushed`]), `DVector::from_vec(v)` ([`dvector_from_vec`]), `DMatrix::from_row_slice(r, c,
 //! &[..])` ([`dmatrix_from_row_slice`]) and `DVector::from_element(n, x)`
-//! ([`dvector_from_element`]); and, for a fixed-size array, `[x; N]` of a differentiated `x`
-//! ([`array_repeat`]).
+//! ([`dvector_from_element`]).
 //!
 //! Each is a function with the companions `_jvp` and `_vjp` of the calling convention (the
 //! same as a hand-written custom derivative), so the macro calls them like any differentiable
@@ -277,76 +276,6 @@ pub fn vec_of_vjp_jvp<A: Differentiable, const N: usize>(
 ) {
     let (y, pb) = vec_of_vjp(xs);
     (y, txs.into(), move |g, dg| (pb(g), pb(dg)))
-}
-
-/// `[x; N]`: `N` copies of `x` (what `#[differentiable]` writes for an array repetition of a
-/// differentiated value).
-///
-/// ```
-/// use ad::rules::{array_repeat, array_repeat_jvp, array_repeat_vjp};
-/// assert_eq!(array_repeat::<_, 3>(1.5), [1.5; 3]);
-/// assert_eq!(array_repeat_jvp::<_, 2>(1.5, 0.5), ([1.5; 2], [0.5; 2]));
-/// let (_, pullback) = array_repeat_vjp::<f64, 3>(1.5);
-/// assert_eq!(pullback([1.0, 2.0, 4.0]), 7.0); // the sum of the copies' cotangents
-/// ```
-#[inline]
-pub fn array_repeat<A: Clone, const N: usize>(x: A) -> [A; N] {
-    core::array::from_fn(|_| x.clone())
-}
-
-/// Forward mode of [`array_repeat`]: `N` copies of the tangent.
-#[inline]
-pub fn array_repeat_jvp<A: Differentiable + Clone, const N: usize>(
-    x: A,
-    dx: A::Tangent,
-) -> ([A; N], [A::Tangent; N]) {
-    (array_repeat(x), array_repeat(dx))
-}
-
-/// Reverse mode of [`array_repeat`]: the cotangent of `x` is the sum of the cotangents of the
-/// copies.
-#[inline]
-pub fn array_repeat_vjp<A: Differentiable + Clone, const N: usize>(
-    x: A,
-) -> ([A; N], impl Fn([A::Tangent; N]) -> A::Tangent) {
-    (array_repeat(x), |g: [A::Tangent; N]| {
-        let mut sum = <A::Tangent as VectorSpace>::zero();
-        for gi in &g {
-            sum.add_assign_vs(gi);
-        }
-        sum
-    })
-}
-
-/// Second-order companion of [`array_repeat`] (forward over forward).
-#[inline]
-pub fn array_repeat_jvp_jvp<A: Differentiable + Clone, const N: usize>(
-    x: A,
-    dx: A::Tangent,
-    tx: A::Tangent,
-    tdx: A::Tangent,
-) -> (
-    ([A; N], [A::Tangent; N]),
-    ([A::Tangent; N], [A::Tangent; N]),
-) {
-    (
-        (array_repeat(x), array_repeat(dx)),
-        (array_repeat(tx), array_repeat(tdx)),
-    )
-}
-
-/// Second-order companion of [`array_repeat`] (forward over reverse).
-#[inline]
-pub fn array_repeat_vjp_jvp<A: Differentiable + Clone, const N: usize>(
-    x: A,
-    tx: A::Tangent,
-) -> (
-    [A; N],
-    [A::Tangent; N],
-    impl Fn([A::Tangent; N], [A::Tangent; N]) -> (A::Tangent, A::Tangent),
-) {
-    let (y, pb) = array_repeat_vjp::<A, N>(x);
-    (y, array_repeat(tx), move |g, dg| (pb(g), pb(dg)))
 }
 
 /// Second-order companion of [`vec_repeat`] (forward over forward).

@@ -33,6 +33,7 @@
 //! (for example `abs'(0) = 0`, and ties of `max` split the derivative equally).
 
 pub mod arith;
+pub mod build;
 pub mod dynamic;
 mod ty;
 pub use ty::{DynShape, Of, Probe, Shape, ShapeMarker, Ty, TypeMarker};
@@ -42,8 +43,15 @@ pub mod linalg;
 pub mod surface;
 
 pub use arith::{AddRule, DivRule, MulRule, NegRule, SubRule, add, div, mul, neg, sub};
-pub use dynamic::{
+pub use build::{
     array_repeat, array_repeat_jvp, array_repeat_jvp_jvp, array_repeat_vjp, array_repeat_vjp_jvp,
+    matrix_from_columns, matrix_from_columns_jvp, matrix_from_columns_jvp_jvp,
+    matrix_from_columns_vjp, matrix_from_columns_vjp_jvp, matrix_from_diagonal,
+    matrix_from_diagonal_jvp, matrix_from_diagonal_jvp_jvp, matrix_from_diagonal_vjp,
+    matrix_from_diagonal_vjp_jvp, matrix_from_rows, matrix_from_rows_jvp, matrix_from_rows_jvp_jvp,
+    matrix_from_rows_vjp, matrix_from_rows_vjp_jvp,
+};
+pub use dynamic::{
     check_slice_tangent, dmatrix_from_row_slice, dmatrix_from_row_slice_jvp,
     dmatrix_from_row_slice_jvp_jvp, dmatrix_from_row_slice_vjp, dmatrix_from_row_slice_vjp_jvp,
     dvector_from_element, dvector_from_element_jvp, dvector_from_element_jvp_jvp,

@@ -63,6 +63,9 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
         "dot" => ("dot", B, false),
         "norm" => ("norm", U, false),
         "norm_squared" => ("norm_squared", U, false),
+        // nalgebra's other names of the same functions.
+        "magnitude" => ("norm", U, false),
+        "magnitude_squared" => ("norm_squared", U, false),
         "normalize" => ("normalize", U, false),
         "transpose" => ("transpose", U, false),
         "component_mul" => ("component_mul", B, false),

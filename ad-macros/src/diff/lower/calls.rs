@@ -401,10 +401,25 @@ impl Lowerer<'_> {
                         span,
                     );
                 }
+                // `from_diagonal(&v)`, `from_columns(&[a, b])`, `from_rows(&[r0, r1])` of
+                // differentiated vectors: calls of the runtime's linear constructors (a
+                // constant one stays as written, which keeps its type for inference).
+                if matches!(
+                    last.as_str(),
+                    "from_diagonal" | "from_columns" | "from_rows"
+                ) && c.args.len() == 1
+                    && let Expr::Reference(r) = &c.args[0]
+                    && r.mutability.is_none()
+                {
+                    let f = syn::Ident::new(&format!("matrix_{last}"), path.span());
+                    let v = &r.expr;
+                    let call: Expr = syn::parse_quote_spanned!(span=> ::ad::__rt::#f(#v));
+                    return self.expr(&call);
+                }
                 return self.err(syn::Error::new(
                     path.span(),
                     format!(
-                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`"
+                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`, `from_diagonal(&v)`, `from_columns(&[..])` or `from_rows(&[..])`"
                     ),
                 ));
             }

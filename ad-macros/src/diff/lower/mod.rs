@@ -504,11 +504,46 @@ impl Lowerer<'_> {
                     self.bind(&fp.pat, field);
                 }
             }
+            // `let [a, b] = xs;`: each name an element, read by index.
+            Pat::Slice(ps) => {
+                for (i, elem) in ps.elems.iter().enumerate() {
+                    if matches!(elem, Pat::Rest(_)) {
+                        self.errors.push(error_unsupported(
+                            elem,
+                            "`..` in an array pattern is",
+                            "name every element (use `_` for the ones you skip)",
+                        ));
+                        return;
+                    }
+                    if matches!(elem, Pat::Wild(_)) {
+                        continue;
+                    }
+                    let at = proc_macro2::Literal::usize_unsuffixed(i);
+                    let index = self.constant(&syn::parse_quote_spanned!(elem.span()=> #at));
+                    let part = self.rule(
+                        "index",
+                        vec![
+                            Operand {
+                                var,
+                                addr_of: false,
+                            },
+                            Operand {
+                                var: index,
+                                addr_of: false,
+                            },
+                        ],
+                        vec![true, false],
+                        Syntax::Index,
+                        elem.span(),
+                    );
+                    self.bind(elem, part);
+                }
+            }
             other => {
                 self.errors.push(error_unsupported(
                     other,
                     "this pattern is",
-                    "bind to a name, a tuple pattern or a struct pattern",
+                    "bind to a name, a tuple pattern, a struct pattern or an array pattern",
                 ));
             }
         }

@@ -64,22 +64,32 @@ pub(in crate::diff) fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
 /// Every identifier in `tokens`, including the names read by inline format arguments
 /// (`"{x}"`) of macros.
 pub(in crate::diff) fn collect_idents(tokens: TokenStream, out: &mut Vec<String>) {
+    // How many `:` came just before: a name after `::` is an item of a path (`Vector3::x`),
+    // never a variable.
+    let mut colons = 0;
     for tt in tokens {
         match tt {
             TokenTree::Ident(i) => {
                 let s = i.to_string();
-                if !out.contains(&s) {
+                if colons < 2 && !out.contains(&s) {
                     out.push(s);
                 }
+                colons = 0;
             }
-            TokenTree::Group(g) => collect_idents(g.stream(), out),
+            TokenTree::Group(g) => {
+                collect_idents(g.stream(), out);
+                colons = 0;
+            }
             TokenTree::Literal(l) => {
                 let s = l.to_string();
                 if s.starts_with('"') || s.starts_with("r\"") || s.starts_with("r#") {
                     inline_format_names(&s, out);
                 }
+                colons = 0;
             }
-            TokenTree::Punct(_) => {}
+            TokenTree::Punct(p) => {
+                colons = if p.as_char() == ':' { colons + 1 } else { 0 };
+            }
         }
     }
 }
