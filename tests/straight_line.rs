@@ -681,7 +681,7 @@ fn angle_conversions_and_fract_differentiate() {
 // Matrices from vectors, array patterns, `magnitude` -------------------------------------------
 
 /// `$name` with `$attr`: `from_columns`, `from_rows`, `from_diagonal` of differentiated
-/// vectors, an array pattern, and nalgebra's `magnitude` names.
+/// vectors, an array pattern, nalgebra's `magnitude` names, and `cross_matrix`.
 macro_rules! from_vectors {
     ($name:ident $(#[$attr:meta])*) => {
         $(#[$attr])*
@@ -692,7 +692,9 @@ macro_rules! from_vectors {
             let cols = [x, Vector3::x()];
             let q = SMatrix::<f64, 3, 2>::from_columns(&cols);
             let [a, b, _] = [x[0], x[1] * 2.0, x[2]];
+            let skew = x.cross_matrix() * Vector3::new(0.3, 0.1, -0.2);
             m.determinant() + (d * x).magnitude() + (r * x).sum() + q.magnitude_squared() + a * b
+                + skew.dot(&x.map(|t| t.sin()))
         }
     };
 }

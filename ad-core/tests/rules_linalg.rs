@@ -318,6 +318,23 @@ proptest! {
     }
 
     #[test]
+    fn cross_matrix_is_the_skew_matrix(
+        a in mat::<3, 1>(-5.0..5.0),
+        v in dir::<3, 1>(),
+        w in dir::<3, 3>(),
+        b in mat::<3, 1>(-5.0..5.0),
+    ) {
+        check_rule(
+            |a: &Vector3<f64>| a.cross_matrix(),
+            cross_matrix::jvp0,
+            |a, y, g| cross_matrix::vjp0(a, y, g),
+            &a, &v, &w,
+        )?;
+        // [a]ₓ b = a × b, the product the matrix stands for.
+        prop_assert!((a.cross_matrix() * b - a.cross(&b)).norm() < 1e-12);
+    }
+
+    #[test]
     fn transpose_sum_mean_trace(
         m in mat::<2, 3>(-5.0..5.0),
         s in mat::<3, 3>(-5.0..5.0),

@@ -198,6 +198,42 @@ pub mod transpose {
     }
 }
 
+/// Rule of `v.cross_matrix()`, the skew-symmetric matrix `[v]ₓ` with `[v]ₓ w = v × w`:
+/// linear, so the tangent is `[dv]ₓ`, and the cotangent of `v` reads the antisymmetric part
+/// of `g`: `(g₂₁ - g₁₂, g₀₂ - g₂₀, g₁₀ - g₀₁)`.
+///
+/// ```
+/// use ad::nalgebra::{Matrix3, Vector3};
+/// use ad::rules::cross_matrix;
+/// let v = Vector3::new(1.0, 2.0, 3.0);
+/// let g = Matrix3::new(0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+/// // <g, [v]ₓ> = g₀₁ (-v₂): the cotangent of v is (0, 0, -1).
+/// assert_eq!(cross_matrix::vjp0(&v, &v.cross_matrix(), &g), Vector3::new(0.0, 0.0, -1.0));
+/// ```
+pub mod cross_matrix {
+    use super::*;
+    use nalgebra::{Matrix3, Vector3};
+
+    /// Tangent contribution of `v`: `[dv]ₓ`.
+    #[inline(always)]
+    pub fn jvp0<T: Real>(_v: &Vector3<T>, _y: &Matrix3<T>, d: &Vector3<T>) -> Matrix3<T> {
+        d.cross_matrix()
+    }
+    /// Cotangent of `v`: `(g₂₁ - g₁₂, g₀₂ - g₂₀, g₁₀ - g₀₁)`.
+    #[inline(always)]
+    pub fn vjp0<T: Real>(
+        _v: impl Of<Vector3<T>>,
+        _y: impl Of<Matrix3<T>>,
+        g: &Matrix3<T>,
+    ) -> Vector3<T> {
+        Vector3::new(
+            g[(2, 1)] - g[(1, 2)],
+            g[(0, 2)] - g[(2, 0)],
+            g[(1, 0)] - g[(0, 1)],
+        )
+    }
+}
+
 /// Rule of `a.component_mul(&b)` (entrywise product `∘`): `d(a∘b) = da∘b + a∘db`.
 pub mod component_mul {
     use super::*;

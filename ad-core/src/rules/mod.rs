@@ -71,8 +71,8 @@ pub use indexing::{
     rows, view,
 };
 pub use linalg::{
-    CrossRule, component_div, component_mul, cross, determinant, dot, inverse, mean, norm,
-    norm_squared, normalize, sum, trace, transpose,
+    CrossRule, component_div, component_mul, cross, cross_matrix, determinant, dot, inverse, mean,
+    norm, norm_squared, normalize, sum, trace, transpose,
 };
 pub use surface::{
     IterSum, insert_column, insert_row, iter_sum, remove_column, remove_row, with_column, with_row,

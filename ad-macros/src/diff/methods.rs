@@ -74,6 +74,7 @@ pub fn rule_for_method(name: &str) -> Option<MethodRule> {
         "mean" => ("mean", U, false),
         "trace" => ("trace", U, false),
         "cross" => ("cross", B, false),
+        "cross_matrix" => ("cross_matrix", U, false),
         "determinant" => ("determinant", U, false),
         // Rows and columns removed or inserted (a scalar fills an inserted one).
         "remove_row" => ("remove_row", IDX, false),

@@ -70,7 +70,7 @@ pub const PART_RULES: &[&str] = &[
 pub fn type_only_args(rule: &str, i: usize) -> &'static [usize] {
     match (rule, i) {
         ("add" | "sub", _) => &[0, 1, 2],
-        ("neg" | "sum" | "mean" | "transpose" | "iter_sum", 0) => &[0, 1],
+        ("neg" | "sum" | "mean" | "transpose" | "iter_sum" | "cross_matrix", 0) => &[0, 1],
         ("mul" | "component_mul" | "dot", 0) => &[0, 2],
         ("mul" | "component_mul" | "dot", 1) => &[1, 2],
         _ => &[],
