@@ -141,6 +141,11 @@ pub struct Features {
     /// `a.iter_mut()`, and array repetitions `[x; k]` of any value, structs included
     /// (fourteenth session). Off by default; in `--features all`.
     pub struct_arrays: bool,
+    /// Idioms supported from the fourteenth session: `m.set_column(j, &v);` and
+    /// `m.set_row(i, &r);`, `let [a, _, c] = arr;`, `from_columns(&[..])`,
+    /// `from_diagonal(&v)`, `v.cross_matrix()`, `to_radians()` and `to_degrees()`. Off by
+    /// default; in `--features all`.
+    pub idioms: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -201,6 +206,7 @@ impl Default for Features {
             field_assignment: false,
             enumerate_loops: false,
             struct_arrays: false,
+            idioms: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -253,6 +259,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "field_assignment",
     "enumerate_loops",
     "struct_arrays",
+    "idioms",
     "second_order",
     "order2_everywhere",
 ];
@@ -314,6 +321,7 @@ impl Features {
             "field_assignment" => &mut self.field_assignment,
             "enumerate_loops" => &mut self.enumerate_loops,
             "struct_arrays" => &mut self.struct_arrays,
+            "idioms" => &mut self.idioms,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

@@ -924,6 +924,14 @@ impl<'a> FnGen<'a> {
     fn f64_method(&mut self, depth: usize) -> Ex {
         let a = self.typed_f64(depth - 1);
         let ra = recv(&a);
+        // With `idioms`: the angle conversions.
+        if self.feat.idioms && self.chance(0.08) {
+            return if self.chance(0.5) {
+                Ex::new(format!("{ra}.to_radians()"), a.bound * 0.02)
+            } else {
+                Ex::new(format!("({ra}.tanh() * 0.01).to_degrees()"), 0.6)
+            };
+        }
         let kinks = self.feat.kinks;
         let sing = self.feat.singular_points;
         let n = if kinks { 26 } else { 21 };
@@ -1229,6 +1237,13 @@ impl<'a> FnGen<'a> {
             } else {
                 0.0
             }, // 16 abs
+            if self.feat.idioms && c >= 2 { 0.5 } else { 0.0 }, // 17 from_columns
+            if self.feat.idioms && sq { 0.3 } else { 0.0 }, // 18 from_diagonal
+            if self.feat.idioms && (r, c) == (3, 3) {
+                0.5
+            } else {
+                0.0
+            }, // 19 cross_matrix
         ];
         let d = depth - 1;
         match self.pick(&w).unwrap() {
@@ -1382,9 +1397,25 @@ impl<'a> FnGen<'a> {
                     a.bound.max(x.bound),
                 )
             }
-            _ => {
+            16 => {
                 let a = self.mat_expr(r, c, d);
                 Ex::new(format!("{}.abs()", recv_code(&a.code)), a.bound)
+            }
+            17 => {
+                let cols: Vec<Ex> = (0..c).map(|_| self.mat_expr(r, 1, d)).collect();
+                let b = cols.iter().map(|e| e.bound).fold(0.0, f64::max);
+                let codes: Vec<String> = cols.into_iter().map(|e| e.code).collect();
+                let path = mat_path(r, c, self.rng);
+                Ex::new(format!("{path}::from_columns(&[{}])", codes.join(", ")), b)
+            }
+            18 => {
+                let v = self.mat_expr(r, 1, d);
+                let path = mat_path(r, r, self.rng);
+                Ex::new(format!("{path}::from_diagonal(&{})", v.code), v.bound)
+            }
+            _ => {
+                let v = self.mat_expr(3, 1, d);
+                Ex::new(format!("{}.cross_matrix()", recv_code(&v.code)), v.bound)
             }
         }
     }
@@ -1833,6 +1864,7 @@ impl<'a> FnGen<'a> {
                 0.0
             }, // 15
             if f.field_assignment { 3.0 } else { 0.0 }, // 16 field assignment
+            if f.idioms { 1.0 } else { 0.0 },       // 17 set_column / array pattern
         ];
         let k = self.pick(&w).unwrap();
         let ok = match k {
@@ -1852,11 +1884,72 @@ impl<'a> FnGen<'a> {
             13 => self.s_bare_exit(out),
             14 => self.s_return_in_loop(out),
             15 => self.s_early_return(out, true),
-            _ => self.s_field_assign(out),
+            16 => self.s_field_assign(out),
+            _ => self.s_idiom(out),
         };
         if !ok {
             self.s_let(out);
         }
+    }
+
+    /// With `idioms`: `m.set_column(j, &v);` / `m.set_row(i, &r);` on a matrix variable, or
+    /// `let [a, b, ..] = arr;` binding the elements of an array.
+    fn s_idiom(&mut self, out: &mut Vec<String>) -> bool {
+        if self.chance(0.5) {
+            let Some(i) = self.assign_target(|v| matches!(v.ty, Ty::Mat(r, c) if r > 1 && c > 1))
+            else {
+                return false;
+            };
+            let Ty::Mat(r, c) = self.vars[i].ty else {
+                return false;
+            };
+            let name = self.vars[i].name.clone();
+            let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
+            let (place, v) = if self.chance(0.5) {
+                let v = self.mat_expr(r, 1, depth);
+                (format!("set_column({}", self.index(c)), v)
+            } else {
+                let v = self.mat_expr(1, c, depth);
+                (format!("set_row({}", self.index(r)), v)
+            };
+            let v = if !self.loops.is_empty() && v.bound > self.vars[i].bound.max(1.0) {
+                self.squash(&Ty::Mat(1, 1), v)
+            } else {
+                v
+            };
+            self.line(out, format!("{name}.{place}, &{});", v.code));
+            let nb = self.vars[i].bound.max(v.bound);
+            self.assigned(i, nb);
+            self.activate(i, &v.code);
+            if !self.loops.is_empty() {
+                self.vars[i].loop_assigned = true;
+            }
+            return true;
+        }
+        let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
+        if arrays.is_empty() {
+            return false;
+        }
+        let a = self.choose(&arrays);
+        let Ty::Array(k) = self.vars[a].ty else {
+            return false;
+        };
+        let (b, act) = (self.vars[a].bound, self.vars[a].active);
+        let read = self.read(a);
+        let mut names = Vec::new();
+        for _ in 0..k {
+            names.push(if self.chance(0.25) {
+                "_".to_string()
+            } else {
+                self.fresh("p")
+            });
+        }
+        self.line(out, format!("let [{}] = {read};", names.join(", ")));
+        for n in names.into_iter().filter(|n| n != "_") {
+            let i = self.push_var(n, Ty::F64, false, b);
+            self.vars[i].active = act;
+        }
+        true
     }
 
     fn line(&self, out: &mut Vec<String>, s: String) {
