@@ -342,142 +342,91 @@ where
     m
 }
 
-/// Rule of [`with_column`] (`m.set_column(j, &v)`): the tangent is `dm` with column `j`
-/// replaced by `dv`; the cotangent of `m` is `g` with column `j` zeroed, that of `v` column
-/// `j` of `g`. The index (operand 1) is not differentiable.
-pub mod with_column {
-    use super::*;
+/// Writes the rule module of a row or column replaced in place: `$line` is `column` or `row`,
+/// the part a `$Part` (`OMatrix<T, R, U1>` or `OMatrix<T, U1, C>`) with allocator `$Alloc`.
+macro_rules! line_replaced_rule {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $line:ident, $line_mut:ident, $set:ident,
+        $Part:ty, ($($Alloc:tt)*)
+    ) => {
+        $(#[$doc])*
+        pub mod $name {
+            use super::*;
 
-    /// Tangent contribution of `m`: `dm` with column `j` zeroed.
-    #[inline(always)]
-    pub fn jvp0<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        j: &usize,
-        _v: &OMatrix<T, R, U1>,
-        _y: &OMatrix<T, R, C>,
-        d: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
-    {
-        let mut out = d.clone();
-        out.column_mut(*j).fill(super::super::zero());
-        out
-    }
-    /// Tangent contribution of `v`: `dv` in column `j`, zero elsewhere.
-    #[inline(always)]
-    pub fn jvp2<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        j: &usize,
-        _v: &OMatrix<T, R, U1>,
-        y: &OMatrix<T, R, C>,
-        d: &OMatrix<T, R, U1>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
-    {
-        let (r, c) = y.shape_generic();
-        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
-        out.set_column(*j, d);
-        out
-    }
-    /// Cotangent of `m`: `g` with column `j` zeroed.
-    #[inline(always)]
-    pub fn vjp0<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        j: &usize,
-        _v: &OMatrix<T, R, U1>,
-        _y: &OMatrix<T, R, C>,
-        g: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
-    {
-        let mut out = g.clone();
-        out.column_mut(*j).fill(super::super::zero());
-        out
-    }
-    /// Cotangent of `v`: column `j` of `g`.
-    #[inline(always)]
-    pub fn vjp2<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        j: &usize,
-        _v: &OMatrix<T, R, U1>,
-        _y: &OMatrix<T, R, C>,
-        g: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, R, U1>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
-    {
-        g.column(*j).into_owned()
-    }
+            #[doc = concat!("Tangent contribution of `m`: `dm` with ", stringify!($line), " `k` zeroed.")]
+            #[inline(always)]
+            pub fn jvp0<T: Real, R: Dim, C: Dim>(
+                _m: &OMatrix<T, R, C>,
+                k: &usize,
+                _v: &$Part,
+                _y: &OMatrix<T, R, C>,
+                d: &OMatrix<T, R, C>,
+            ) -> OMatrix<T, R, C>
+            where
+                DefaultAllocator: Allocator<R, C> + Allocator<$($Alloc)*>,
+            {
+                let mut out = d.clone();
+                out.$line_mut(*k).fill(super::super::zero());
+                out
+            }
+            #[doc = concat!("Tangent contribution of `v`: `dv` in ", stringify!($line), " `k`, zero elsewhere.")]
+            #[inline(always)]
+            pub fn jvp2<T: Real, R: Dim, C: Dim>(
+                _m: &OMatrix<T, R, C>,
+                k: &usize,
+                _v: &$Part,
+                y: &OMatrix<T, R, C>,
+                d: &$Part,
+            ) -> OMatrix<T, R, C>
+            where
+                DefaultAllocator: Allocator<R, C> + Allocator<$($Alloc)*>,
+            {
+                let (r, c) = y.shape_generic();
+                let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
+                out.$set(*k, d);
+                out
+            }
+            #[doc = concat!("Cotangent of `m`: `g` with ", stringify!($line), " `k` zeroed.")]
+            #[inline(always)]
+            pub fn vjp0<T: Real, R: Dim, C: Dim>(
+                m: &OMatrix<T, R, C>,
+                k: &usize,
+                v: &$Part,
+                y: &OMatrix<T, R, C>,
+                g: &OMatrix<T, R, C>,
+            ) -> OMatrix<T, R, C>
+            where
+                DefaultAllocator: Allocator<R, C> + Allocator<$($Alloc)*>,
+            {
+                jvp0(m, k, v, y, g)
+            }
+            #[doc = concat!("Cotangent of `v`: ", stringify!($line), " `k` of `g`.")]
+            #[inline(always)]
+            pub fn vjp2<T: Real, R: Dim, C: Dim>(
+                _m: &OMatrix<T, R, C>,
+                k: &usize,
+                _v: &$Part,
+                _y: &OMatrix<T, R, C>,
+                g: &OMatrix<T, R, C>,
+            ) -> $Part
+            where
+                DefaultAllocator: Allocator<R, C> + Allocator<$($Alloc)*>,
+            {
+                g.$line(*k).into_owned()
+            }
+        }
+    };
 }
 
-/// Rule of [`with_row`] (`m.set_row(i, &v)`): as [`with_column`](mod@with_column), by rows.
-pub mod with_row {
-    use super::*;
+line_replaced_rule! {
+    /// Rule of [`with_column`] (`m.set_column(j, &v)`): the tangent is `dm` with column `j`
+    /// replaced by `dv`; the cotangent of `m` is `g` with column `j` zeroed, that of `v` column
+    /// `j` of `g`. The index (operand 1) is not differentiable.
+    with_column, column, column_mut, set_column, OMatrix<T, R, U1>, (R, U1)
+}
 
-    /// Tangent contribution of `m`: `dm` with row `i` zeroed.
-    #[inline(always)]
-    pub fn jvp0<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        i: &usize,
-        _v: &OMatrix<T, U1, C>,
-        _y: &OMatrix<T, R, C>,
-        d: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
-    {
-        let mut out = d.clone();
-        out.row_mut(*i).fill(super::super::zero());
-        out
-    }
-    /// Tangent contribution of `v`: `dv` in row `i`, zero elsewhere.
-    #[inline(always)]
-    pub fn jvp2<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        i: &usize,
-        _v: &OMatrix<T, U1, C>,
-        y: &OMatrix<T, R, C>,
-        d: &OMatrix<T, U1, C>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
-    {
-        let (r, c) = y.shape_generic();
-        let mut out = OMatrix::<T, R, C>::zeros_generic(r, c);
-        out.set_row(*i, d);
-        out
-    }
-    /// Cotangent of `m`: `g` with row `i` zeroed.
-    #[inline(always)]
-    pub fn vjp0<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        i: &usize,
-        _v: &OMatrix<T, U1, C>,
-        _y: &OMatrix<T, R, C>,
-        g: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, R, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
-    {
-        let mut out = g.clone();
-        out.row_mut(*i).fill(super::super::zero());
-        out
-    }
-    /// Cotangent of `v`: row `i` of `g`.
-    #[inline(always)]
-    pub fn vjp2<T: Real, R: Dim, C: Dim>(
-        _m: &OMatrix<T, R, C>,
-        i: &usize,
-        _v: &OMatrix<T, U1, C>,
-        _y: &OMatrix<T, R, C>,
-        g: &OMatrix<T, R, C>,
-    ) -> OMatrix<T, U1, C>
-    where
-        DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
-    {
-        g.row(*i).into_owned()
-    }
+line_replaced_rule! {
+    /// Rule of [`with_row`] (`m.set_row(i, &v)`): as [`with_column`](mod@with_column), by rows.
+    with_row, row, row_mut, set_row, OMatrix<T, U1, C>, (U1, C)
 }
