@@ -177,3 +177,42 @@ fn match_arms_with_guards_values_and_assignments() {
         }
     }
 }
+
+// `match` binding the whole differentiated value ----------------------------------------------
+
+/// `$name` with `$attr`: a match on a differentiated value whose arms bind it by name, with
+/// guards reading it and a `mut` binding updated in its arm.
+macro_rules! matched_by_name {
+    ($name:ident $(#[$attr:meta])*) => {
+        $(#[$attr])*
+        fn $name(x: f64) -> f64 {
+            let y = if x > 0.0 { x } else { -x };
+            let z = match y * 2.0 {
+                t if t > 1.0 => t.ln(),
+                t if t > 0.5 => t.sin() * y,
+                mut t => {
+                    t *= t;
+                    t + y
+                }
+            };
+            z + y
+        }
+    };
+}
+
+matched_by_name!(matched_by_name #[differentiable]);
+matched_by_name!(matched_by_name_plain);
+
+#[test]
+fn a_match_binding_the_whole_value_takes_the_arm_its_guard_chooses() {
+    for x in [0.1, -0.3, 0.4, 1.7, -2.5] {
+        let (y, g) = matched_by_name_grad(x);
+        assert_eq!(y, matched_by_name_plain(x));
+        let h = 1e-6;
+        let fd = (matched_by_name_plain(x + h) - matched_by_name_plain(x - h)) / (2.0 * h);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{x}: {g} {fd}");
+        let (yj, d) = matched_by_name_jvp(x, 1.0);
+        assert_eq!(yj, y);
+        assert_close_scalar(d, g, 1e-12);
+    }
+}

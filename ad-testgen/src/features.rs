@@ -143,8 +143,9 @@ pub struct Features {
     pub struct_arrays: bool,
     /// Idioms supported from the fourteenth session: `m.set_column(j, &v);` and
     /// `m.set_row(i, &r);`, `let [a, _, c] = arr;`, `from_columns(&[..])`,
-    /// `from_diagonal(&v)`, `v.cross_matrix()`, `to_radians()` and `to_degrees()`. Off by
-    /// default; in `--features all`.
+    /// `from_diagonal(&v)`, `v.cross_matrix()`, `to_radians()` and `to_degrees()`, and (with
+    /// `kinks`) `match e { t if t > c => .., t => .. }` binding a scalar whole. Off by default;
+    /// in `--features all`.
     pub idioms: bool,
 
     // --- second order ------------------------------------------------------------------------

@@ -2667,11 +2667,48 @@ impl<'a> FnGen<'a> {
     }
 
     fn s_match(&mut self, out: &mut Vec<String>) -> bool {
+        if self.feat.idioms && self.feat.kinks && self.chance(0.3) {
+            return self.s_match_by_name(out);
+        }
         let (scrut, pats) = self.match_head();
         let saved = self.begin_branch();
         self.line(out, format!("match {scrut} {{"));
         for p in pats {
             self.line(out, format!("    {p} => {{"));
+            self.nesting += 1;
+            self.arm(out, None);
+            self.nesting -= 1;
+            self.line(out, "    }".into());
+        }
+        self.line(out, "}".into());
+        self.end_branch(saved, true);
+        true
+    }
+
+    /// With `idioms`: `match e { t if t > c => { .. }, t => { .. } }` on a scalar expression,
+    /// each arm binding the whole value by name (a kink where the guard switches).
+    fn s_match_by_name(&mut self, out: &mut Vec<String>) -> bool {
+        let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
+        let e = self.typed_f64(depth);
+        let active = self.is_active(&e.code);
+        let saved = self.begin_branch();
+        self.line(out, format!("match {} {{", e.code));
+        let arms = self.rng.random_range(2..=3);
+        for k in 0..arms {
+            let t = self.fresh("t");
+            let head = if k + 1 < arms {
+                let c = self.literal();
+                let op = self.choose(&[">", "<"]);
+                format!("{t} if {t} {op} {}", c.code)
+            } else {
+                t.clone()
+            };
+            self.line(out, format!("    {head} => {{"));
+            // Visible in the arm only (its scope is the arm's).
+            let s = self.scope + 1;
+            let i = self.push_var(t, Ty::F64, false, e.bound);
+            self.vars[i].scope = s;
+            self.vars[i].active = active;
             self.nesting += 1;
             self.arm(out, None);
             self.nesting -= 1;

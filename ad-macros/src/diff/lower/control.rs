@@ -55,6 +55,49 @@ impl Lowerer<'_> {
 
     /// `match scrutinee { pattern => arm, .. }` on a primal value.
     pub(super) fn match_expr(&mut self, m: &syn::ExprMatch, want_value: bool) -> Option<Var> {
+        // `match x { t if t > 1.0 => .., u => .. }`: names bound to the whole differentiated
+        // value. The value is bound first, each guard reads a copy under the arm's name, and
+        // each arm binds the name again: a match on `_` patterns with guards.
+        let whole =
+            |p: &Pat| matches!(p, Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none());
+        if self.is_active_expr(&m.expr)
+            && m.arms
+                .iter()
+                .all(|a| whole(&a.pat) || matches!(a.pat, Pat::Wild(_)))
+            && m.arms.iter().any(|a| whole(&a.pat))
+        {
+            let value = Ident::new(
+                &format!("__ad_scrutinee{}", self.body.vars.len()),
+                Span::mixed_site(),
+            );
+            let e = &m.expr;
+            self.stmt(&syn::parse_quote!(let #value = #e;), false);
+            let mut plain = m.clone();
+            *plain.expr = syn::parse_quote!(#value);
+            for arm in &mut plain.arms {
+                if !whole(&arm.pat) {
+                    continue;
+                }
+                let pat = std::mem::replace(&mut arm.pat, syn::parse_quote!(_));
+                if let Some((_, guard)) = &mut arm.guard {
+                    let g = guard.clone();
+                    **guard = syn::parse_quote!({
+                        #[allow(unused_mut)]
+                        let #pat = ::core::clone::Clone::clone(&#value);
+                        #g
+                    });
+                }
+                let bind: syn::Stmt = syn::parse_quote!(let #pat = #value;);
+                match &mut *arm.body {
+                    Expr::Block(b) if b.label.is_none() => b.block.stmts.insert(0, bind),
+                    body => {
+                        let e = body.clone();
+                        *body = syn::parse_quote!({ #bind #e });
+                    }
+                }
+            }
+            return self.match_expr(&plain, want_value);
+        }
         // Names a pattern binds from a differentiated scrutinee would lose their derivative.
         if self.is_active_expr(&m.expr) {
             for arm in &m.arms {
@@ -63,7 +106,7 @@ impl Lowerer<'_> {
                 if !names.is_empty() {
                     self.errors.push(syn::Error::new_spanned(
                         &arm.pat,
-                        "a pattern that binds parts of a differentiated value is not supported in #[differentiable]; match on a primal value (an integer, a comparison) and read the parts with `let`",
+                        "a pattern that binds parts of a differentiated value is not supported in #[differentiable]; match on a primal value (an integer, a comparison) and read the parts with `let`, or bind the whole value by name (`t if t > 1.0 => ..`)",
                     ));
                     return None;
                 }
