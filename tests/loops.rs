@@ -1048,3 +1048,32 @@ fn enumerate_loops_differentiate_like_the_plain_loops() {
         assert_close_scalar(d, g, 1e-12);
     }
 }
+
+// `for x in xs.iter().rev()` ------------------------------------------------------------------
+
+/// Horner's scheme, the coefficients read from the last: the loop over the indices backwards.
+#[differentiable]
+fn horner(cs: [f64; 4], x: f64) -> f64 {
+    let mut acc = 0.0;
+    for c in cs.iter().rev() {
+        acc = acc * x + c;
+    }
+    acc
+}
+
+#[test]
+fn a_reversed_iteration_reads_the_elements_from_the_last() {
+    let cs = [1.0, -2.0, 0.5, 3.0];
+    for x in [0.7, -1.2] {
+        let (y, (gc, gx)) = horner_grad(cs, x);
+        let p = |x: f64| 1.0 - 2.0 * x + 0.5 * x * x + 3.0 * x * x * x;
+        assert_close_scalar(y, p(x), 1e-14);
+        assert_close_scalar(gx, -2.0 + x + 9.0 * x * x, 1e-12);
+        for (k, g) in gc.iter().enumerate() {
+            assert_close_scalar(*g, x.powi(k as i32), 1e-14);
+        }
+        let (_, d) = horner_jvp(cs, x, [0.5, 0.0, -1.0, 0.25], 1.0);
+        let want = gx + 0.5 * gc[0] - gc[2] + 0.25 * gc[3];
+        assert_close_scalar(d, want, 1e-12);
+    }
+}

@@ -132,7 +132,8 @@ pub struct Features {
     pub field_assignment: bool,
     /// `for (i, x) in a.iter().enumerate()` and `for (i, x) in a.iter_mut().enumerate()` (with
     /// `field_assignment`) over arrays, the counter read as an index and a number, and the
-    /// loops `for x in &a` and `for x in &mut a` (fourteenth session). Off by default so that
+    /// loops `for x in &a`, `for x in &mut a` and `for x in a.iter().rev()` (fourteenth
+    /// session). Off by default so that
     /// the committed corpus stays the same; in `--features all`.
     pub enumerate_loops: bool,
     /// Arrays of generated structs `[S; k]` as parameters, locals and results: elements read

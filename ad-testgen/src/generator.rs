@@ -2842,6 +2842,10 @@ impl<'a> FnGen<'a> {
                             c.as_deref().unwrap_or("_")
                         ),
                         None if by_ref => format!("for {x} in &{name} {{"),
+                        // `a.iter().rev()` (with `enumerate_loops`).
+                        None if by_iter && self.feat.enumerate_loops && self.chance(0.3) => {
+                            format!("for {x} in {name}.iter().rev() {{")
+                        }
                         None if by_iter => format!("for {x} in {name}.iter() {{"),
                         None => format!("for {x} in {name} {{"),
                     };

@@ -376,7 +376,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, and their `.enumerate()`); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()` or `xs.iter().rev()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, and their `.enumerate()`, not after `.rev()`); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -697,8 +697,20 @@ fn index_loop_counted(
     body: &syn::Block,
     counter: Option<Ident>,
 ) -> Option<syn::ExprForLoop> {
+    let is_iter =
+        |e: &Expr| matches!(e, Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty());
+    // `xs.iter().rev()`: the same loop over the indices taken backwards.
+    let reversed = matches!(&*f.expr, Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() && is_iter(&m.receiver));
+    // `xs.iter().rev().enumerate()` counts from 0 while the index runs down: not this loop.
+    if reversed && counter.is_some() {
+        return None;
+    }
     let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
     let (base, by_ref) = match &*f.expr {
+        Expr::MethodCall(m) if reversed => match &*m.receiver {
+            Expr::MethodCall(i) => (&*i.receiver, true),
+            _ => return None,
+        },
         Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
         Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
             return iter_mut_loop(f, &m.receiver, exit, body, k);
@@ -717,9 +729,14 @@ fn index_loop_counted(
         quote!(#base[#k])
     };
     let attrs = &f.attrs;
+    let indices = if reversed {
+        quote!((0..#base.len()).rev())
+    } else {
+        quote!(0..#base.len())
+    };
     Some(syn::parse_quote! {
         #(#attrs)*
-        for #k in 0..#base.len() {
+        for #k in #indices {
             #exit
             let #pat = #element;
             #(#body)*
