@@ -713,3 +713,34 @@ fn matrices_built_from_vectors_differentiate() {
     let (_, _, h) = from_vectors_hessian(x);
     assert_close(&h, &fd_jacobian(|x| from_vectors_grad(x).1, x), 1e-5);
 }
+
+/// `Vector3::repeat(x)`, `Matrix2x3::from_element(x)` and their `SVector`/`SMatrix` forms:
+/// `new(x, x, ..)` with the value computed once.
+#[differentiable(order = 2)]
+fn repeated_entries(x: SVector<f64, 2>) -> f64 {
+    let a = Vector3::repeat(x[0] * x[1]);
+    let b = nalgebra::Matrix2x3::from_element(x[0].sin());
+    let c = SVector::<f64, 4>::repeat(x[1]);
+    let d = SMatrix::<f64, 2, 2>::from_element(x[0] * x[0]);
+    a.sum() * b.sum() + c.norm() + d.sum() + Vector3::<f64>::repeat(1.0).dot(&a)
+}
+
+#[test]
+fn repeat_and_from_element_copy_the_value_and_its_derivative() {
+    let x = Vector2::new(0.7, -1.3);
+    let (y, g) = repeated_entries_grad(x);
+    // 3 x0 x1 · 6 sin x0 + 2 |x1| + 4 x0² + 3 x0 x1
+    let (x0, x1) = (x[0], x[1]);
+    assert_close_scalar(
+        y,
+        18.0 * x0 * x1 * x0.sin() + 2.0 * x1.abs() + 4.0 * x0 * x0 + 3.0 * x0 * x1,
+        1e-12,
+    );
+    let want = Vector2::new(
+        18.0 * x1 * (x0.sin() + x0 * x0.cos()) + 8.0 * x0 + 3.0 * x1,
+        18.0 * x0 * x0.sin() + 2.0 * x1.signum() + 3.0 * x0,
+    );
+    assert_close(&g, &want, 1e-12);
+    let (_, _, h) = repeated_entries_hessian(x);
+    assert_close(&h, &fd_jacobian(|x| repeated_entries_grad(x).1, x), 1e-5);
+}

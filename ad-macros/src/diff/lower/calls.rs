@@ -416,10 +416,33 @@ impl Lowerer<'_> {
                     let call: Expr = syn::parse_quote_spanned!(span=> ::ad::__rt::#f(#v));
                     return self.expr(&call);
                 }
+                // `Vector3::repeat(x)`, `Matrix2::from_element(x)` with the size in the type's
+                // name or its literal parameters: `new(x, x, ..)`, the value computed once.
+                if matches!(last.as_str(), "repeat" | "from_element")
+                    && c.args.len() == 1
+                    && let Some(n) = entries_of(&path.path.segments[segments.len() - 2])
+                {
+                    let x = self.expr(&c.args[0]);
+                    let mut new = path.clone();
+                    if let Some(seg) = new.path.segments.last_mut() {
+                        seg.ident = syn::Ident::new("new", seg.ident.span());
+                        seg.arguments = syn::PathArguments::None;
+                    }
+                    let active = self.active(x);
+                    return self.simple(
+                        Op::Ctor {
+                            path: new,
+                            args: vec![x; n],
+                        },
+                        active,
+                        false,
+                        span,
+                    );
+                }
                 return self.err(syn::Error::new(
                     path.span(),
                     format!(
-                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`, `from_diagonal(&v)`, `from_columns(&[..])` or `from_rows(&[..])`"
+                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`, `repeat(x)`, `from_diagonal(&v)`, `from_columns(&[..])` or `from_rows(&[..])`"
                     ),
                 ));
             }
@@ -562,4 +585,56 @@ fn by_value_closure(closure: &syn::ExprClosure) -> Option<syn::ExprClosure> {
     }
     out.inputs = std::iter::once(pat).collect();
     Some(out)
+}
+
+/// The number of entries of a nalgebra type named by `seg` when its size is written in the
+/// name (`Vector3`, `RowVector2`, `Matrix3`, `Matrix2x3`) or as literal parameters
+/// (`SVector<f64, 3>`, `SMatrix<f64, 2, 3>`, `RowSVector<f64, 4>`): the arguments of its `new`.
+fn entries_of(seg: &syn::PathSegment) -> Option<usize> {
+    let name = seg.ident.to_string();
+    let literal_args = || -> Option<Vec<usize>> {
+        let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+            return None;
+        };
+        a.args
+            .iter()
+            .skip(1)
+            .map(|g| match g {
+                syn::GenericArgument::Const(Expr::Lit(l)) => match &l.lit {
+                    syn::Lit::Int(i) => i.base10_parse().ok(),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    };
+    let n = match name.as_str() {
+        "SVector" | "RowSVector" => match literal_args()?.as_slice() {
+            [n] => *n,
+            _ => return None,
+        },
+        "SMatrix" => match literal_args()?.as_slice() {
+            [r, c] => r * c,
+            _ => return None,
+        },
+        _ => {
+            let rest = name
+                .strip_prefix("RowVector")
+                .or_else(|| name.strip_prefix("Vector"))
+                .map(|r| (r, true))
+                .or_else(|| name.strip_prefix("Matrix").map(|r| (r, false)))?;
+            let dims: Vec<usize> = rest
+                .0
+                .split('x')
+                .map(|d| d.parse().ok())
+                .collect::<Option<_>>()?;
+            match (dims.as_slice(), rest.1) {
+                ([n], true) => *n,
+                ([n], false) => n * n,
+                ([r, c], false) => r * c,
+                _ => return None,
+            }
+        }
+    };
+    (1..=36).contains(&n).then_some(n)
 }
