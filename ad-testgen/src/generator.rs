@@ -1506,9 +1506,12 @@ impl<'a> FnGen<'a> {
             let e = self.f64_expr(depth.saturating_sub(1));
             return Ex::new(format!("[{}; {k}]", e.code), e.bound);
         }
-        let parts: Vec<Ex> = (0..k)
-            .map(|_| self.f64_expr(depth.saturating_sub(1)))
-            .collect();
+        self.array_literal(k, |g| g.f64_expr(depth.saturating_sub(1)))
+    }
+
+    /// `[e0, e1, ..]`: `k` elements from `elem`, in order; its bound the largest of theirs.
+    fn array_literal(&mut self, k: usize, mut elem: impl FnMut(&mut Self) -> Ex) -> Ex {
+        let parts: Vec<Ex> = (0..k).map(|_| elem(self)).collect();
         let b = parts.iter().map(|p| p.bound).fold(0.0, f64::max);
         let codes: Vec<String> = parts.into_iter().map(|p| p.code).collect();
         Ex::new(format!("[{}]", codes.join(", ")), b)
@@ -1534,12 +1537,7 @@ impl<'a> FnGen<'a> {
             let e = self.expr(&one, depth.saturating_sub(1));
             return Ex::new(format!("[{}; {k}]", e.code), e.bound);
         }
-        let parts: Vec<Ex> = (0..k)
-            .map(|_| self.expr(&one, depth.saturating_sub(1)))
-            .collect();
-        let b = parts.iter().map(|p| p.bound).fold(0.0, f64::max);
-        let codes: Vec<String> = parts.into_iter().map(|p| p.code).collect();
-        Ex::new(format!("[{}]", codes.join(", ")), b)
+        self.array_literal(k, |g| g.expr(&one, depth.saturating_sub(1)))
     }
 
     fn struct_expr(&mut self, s: usize, depth: usize) -> Ex {
@@ -1905,15 +1903,15 @@ impl<'a> FnGen<'a> {
             };
             let name = self.vars[i].name.clone();
             let depth = self.rng.random_range(1..=self.lim.max_expr_depth - 1);
-            let (place, v) = if self.chance(0.5) {
+            let (place, v, line) = if self.chance(0.5) {
                 let v = self.mat_expr(r, 1, depth);
-                (format!("set_column({}", self.index(c)), v)
+                (format!("set_column({}", self.index(c)), v, Ty::Mat(r, 1))
             } else {
                 let v = self.mat_expr(1, c, depth);
-                (format!("set_row({}", self.index(r)), v)
+                (format!("set_row({}", self.index(r)), v, Ty::Mat(1, c))
             };
             let v = if !self.loops.is_empty() && v.bound > self.vars[i].bound.max(1.0) {
-                self.squash(&Ty::Mat(1, 1), v)
+                self.squash(&line, v)
             } else {
                 v
             };

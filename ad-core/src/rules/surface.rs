@@ -304,52 +304,31 @@ pub mod insert_column {
     }
 }
 
-/// `m` with column `j` replaced by `v`: what `#[differentiable]` writes for the statement
-/// `m.set_column(j, &v);` (as `m = with_column(m, j, v);`).
-///
-/// ```
-/// use ad::nalgebra::{Matrix2, Vector2};
-/// use ad::rules::{with_column, with_row};
-/// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
-/// assert_eq!(with_column(m, 1, Vector2::new(5.0, 6.0)), Matrix2::new(1.0, 5.0, 3.0, 6.0));
-/// assert_eq!(with_row(m, 0, Vector2::new(7.0, 8.0).transpose()), Matrix2::new(7.0, 8.0, 3.0, 4.0));
-/// ```
-#[inline(always)]
-pub fn with_column<T: nalgebra::Scalar, R: Dim, C: Dim>(
-    mut m: OMatrix<T, R, C>,
-    j: usize,
-    v: OMatrix<T, R, U1>,
-) -> OMatrix<T, R, C>
-where
-    DefaultAllocator: Allocator<R, C> + Allocator<R, U1>,
-{
-    m.set_column(j, &v);
-    m
-}
-
-/// `m` with row `i` replaced by `v`: what `#[differentiable]` writes for the statement
-/// `m.set_row(i, &v);` (as `m = with_row(m, i, v);`). See [`with_column`].
-#[inline(always)]
-pub fn with_row<T: nalgebra::Scalar, R: Dim, C: Dim>(
-    mut m: OMatrix<T, R, C>,
-    i: usize,
-    v: OMatrix<T, U1, C>,
-) -> OMatrix<T, R, C>
-where
-    DefaultAllocator: Allocator<R, C> + Allocator<U1, C>,
-{
-    m.set_row(i, &v);
-    m
-}
-
-/// Writes the rule module of a row or column replaced in place: `$line` is `column` or `row`,
-/// the part a `$Part` (`OMatrix<T, R, U1>` or `OMatrix<T, U1, C>`) with allocator `$Alloc`.
+/// Writes the function of a row or column replaced in place and its rule module: `$line` is
+/// `column` or `row`, the part a `$Part` (`OMatrix<T, R, U1>` or `OMatrix<T, U1, C>`) with
+/// allocator `$Alloc`.
 macro_rules! line_replaced_rule {
     (
+        $(#[$fn_doc:meta])*
+        fn;
         $(#[$doc:meta])*
         $name:ident, $line:ident, $line_mut:ident, $set:ident,
         $Part:ty, ($($Alloc:tt)*)
     ) => {
+        $(#[$fn_doc])*
+        #[inline(always)]
+        pub fn $name<T: nalgebra::Scalar, R: Dim, C: Dim>(
+            mut m: OMatrix<T, R, C>,
+            k: usize,
+            v: $Part,
+        ) -> OMatrix<T, R, C>
+        where
+            DefaultAllocator: Allocator<R, C> + Allocator<$($Alloc)*>,
+        {
+            m.$set(k, &v);
+            m
+        }
+
         $(#[$doc])*
         pub mod $name {
             use super::*;
@@ -420,13 +399,27 @@ macro_rules! line_replaced_rule {
 }
 
 line_replaced_rule! {
-    /// Rule of [`with_column`] (`m.set_column(j, &v)`): the tangent is `dm` with column `j`
+    /// `m` with column `j` replaced by `v`: what `#[differentiable]` writes for the statement
+    /// `m.set_column(j, &v);` (as `m = with_column(m, j, v);`).
+    ///
+    /// ```
+    /// use ad::nalgebra::{Matrix2, Vector2};
+    /// use ad::rules::{with_column, with_row};
+    /// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+    /// assert_eq!(with_column(m, 1, Vector2::new(5.0, 6.0)), Matrix2::new(1.0, 5.0, 3.0, 6.0));
+    /// assert_eq!(with_row(m, 0, Vector2::new(7.0, 8.0).transpose()), Matrix2::new(7.0, 8.0, 3.0, 4.0));
+    /// ```
+    fn;
+    /// Rule of [`with_column`](fn@with_column) (`m.set_column(j, &v)`): the tangent is `dm` with column `j`
     /// replaced by `dv`; the cotangent of `m` is `g` with column `j` zeroed, that of `v` column
     /// `j` of `g`. The index (operand 1) is not differentiable.
     with_column, column, column_mut, set_column, OMatrix<T, R, U1>, (R, U1)
 }
 
 line_replaced_rule! {
-    /// Rule of [`with_row`] (`m.set_row(i, &v)`): as [`with_column`](mod@with_column), by rows.
+    /// `m` with row `i` replaced by `v`: what `#[differentiable]` writes for the statement
+    /// `m.set_row(i, &v);` (as `m = with_row(m, i, v);`). See [`with_column`](fn@with_column).
+    fn;
+    /// Rule of [`with_row`](fn@with_row) (`m.set_row(i, &v)`): as [`with_column`](mod@with_column), by rows.
     with_row, row, row_mut, set_row, OMatrix<T, U1, C>, (U1, C)
 }

@@ -559,13 +559,8 @@ pub(super) fn assigned_names(block: &syn::Block, out: &mut Vec<String>) {
     struct Visitor<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
         fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-            let iterable = match &*f.expr {
-                Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
-                other => other,
-            };
-            if let Expr::MethodCall(m) = iterable
-                && m.method == "iter_mut"
-                && let Some(n) = assigned_place(&m.receiver)
+            if let Some(xs) = iter_mut_receiver(&f.expr)
+                && let Some(n) = assigned_place(xs)
                 && !self.0.contains(&n)
             {
                 self.0.push(n);
@@ -645,11 +640,19 @@ fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
 
 /// `xs.iter_mut()`, or `xs.iter_mut().enumerate()`.
 fn is_iter_mut(e: &Expr) -> bool {
+    iter_mut_receiver(e).is_some()
+}
+
+/// `xs` of `xs.iter_mut()` or `xs.iter_mut().enumerate()`.
+fn iter_mut_receiver(e: &Expr) -> Option<&Expr> {
     let e = match e {
         Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
         other => other,
     };
-    matches!(e, Expr::MethodCall(m) if m.method == "iter_mut")
+    match e {
+        Expr::MethodCall(m) if m.method == "iter_mut" => Some(&m.receiver),
+        _ => None,
+    }
 }
 
 /// `for pat in xs { .. }` as `for k in 0..xs.len() { let pat = xs[k]; .. }` (and

@@ -461,6 +461,25 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Reports a `..` among `elems` (of `what`, whose parts are each a `part`): every part must
+    /// be named. Whether there was one.
+    fn rest_in(
+        &mut self,
+        elems: &syn::punctuated::Punctuated<Pat, syn::Token![,]>,
+        what: &str,
+        part: &str,
+    ) -> bool {
+        let Some(rest) = elems.iter().find(|e| matches!(e, Pat::Rest(_))) else {
+            return false;
+        };
+        self.errors.push(error_unsupported(
+            rest,
+            &format!("`..` in {what} is"),
+            &format!("name every {part} (use `_` for the ones you skip)"),
+        ));
+        true
+    }
+
     /// Binds `pat` to the value `var`, destructuring tuples and structs into field values.
     fn bind(&mut self, pat: &Pat, var: Var) {
         match pat {
@@ -471,29 +490,19 @@ impl Lowerer<'_> {
             Pat::Paren(p) => self.bind(&p.pat, var),
             Pat::Wild(_) => {}
             Pat::Tuple(t) => {
+                if self.rest_in(&t.elems, "a tuple pattern", "element") {
+                    return;
+                }
                 for (i, elem) in t.elems.iter().enumerate() {
-                    if matches!(elem, Pat::Rest(_)) {
-                        self.errors.push(error_unsupported(
-                            elem,
-                            "`..` in a tuple pattern is",
-                            "name every element (use `_` for the ones you skip)",
-                        ));
-                        return;
-                    }
                     let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
                     self.bind(elem, field);
                 }
             }
             Pat::TupleStruct(ts) => {
+                if self.rest_in(&ts.elems, "a tuple struct pattern", "field") {
+                    return;
+                }
                 for (i, elem) in ts.elems.iter().enumerate() {
-                    if matches!(elem, Pat::Rest(_)) {
-                        self.errors.push(error_unsupported(
-                            elem,
-                            "`..` in a tuple struct pattern is",
-                            "name every field (use `_` for the ones you skip)",
-                        ));
-                        return;
-                    }
                     let field = self.field(var, Member::Unnamed(syn::Index::from(i)), elem.span());
                     self.bind(elem, field);
                 }
@@ -506,15 +515,10 @@ impl Lowerer<'_> {
             }
             // `let [a, b] = xs;`: each name an element, read by index.
             Pat::Slice(ps) => {
+                if self.rest_in(&ps.elems, "an array pattern", "element") {
+                    return;
+                }
                 for (i, elem) in ps.elems.iter().enumerate() {
-                    if matches!(elem, Pat::Rest(_)) {
-                        self.errors.push(error_unsupported(
-                            elem,
-                            "`..` in an array pattern is",
-                            "name every element (use `_` for the ones you skip)",
-                        ));
-                        return;
-                    }
                     if matches!(elem, Pat::Wild(_)) {
                         continue;
                     }
