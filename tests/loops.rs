@@ -1077,3 +1077,127 @@ fn a_reversed_iteration_reads_the_elements_from_the_last() {
         assert_close_scalar(d, want, 1e-12);
     }
 }
+
+// `.enumerate()` after `.rev()`, and `iter_mut().rev()` -----------------------------------------
+
+/// The counter of `.enumerate()` after `.rev()` runs up from 0 while the elements are read from
+/// the last: `cs[2] + cs[1] x + cs[0] x²`.
+#[differentiable]
+fn reversed_powers(cs: [f64; 3], x: f64) -> f64 {
+    let mut acc = 0.0;
+    for (i, c) in cs.iter().rev().enumerate() {
+        acc += c * x.powi(i as i32);
+    }
+    acc
+}
+
+/// Each element scaled by a weight that halves, from the last element to the first.
+#[differentiable]
+fn reversed_decay(mut xs: [f64; 3], x: f64) -> f64 {
+    let mut w = 1.0;
+    for e in xs.iter_mut().rev() {
+        *e *= w * x;
+        w *= 0.5;
+    }
+    xs[0] + 2.0 * xs[1] + 3.0 * xs[2] * xs[0]
+}
+
+/// `iter_mut().rev().enumerate()`: element `2 - i` updated with the counter `i`, and a `break`
+/// on a differentiated condition.
+#[differentiable]
+fn reversed_counted_updates(mut xs: [f64; 4], x: f64) -> f64 {
+    for (i, e) in xs.iter_mut().rev().enumerate() {
+        *e = (*e * x).sin() + i as f64;
+        if *e > 2.5 {
+            break;
+        }
+    }
+    xs[0] * xs[1] + xs[2] * xs[3]
+}
+
+/// The three functions above without the macro, as Rust runs them.
+fn reversed_plain(which: usize, v: &[f64], x: f64) -> f64 {
+    match which {
+        0 => {
+            let mut acc = 0.0;
+            for (i, c) in v.iter().rev().enumerate() {
+                acc += c * x.powi(i as i32);
+            }
+            acc
+        }
+        1 => {
+            let mut xs = [v[0], v[1], v[2]];
+            let mut w = 1.0;
+            for e in xs.iter_mut().rev() {
+                *e *= w * x;
+                w *= 0.5;
+            }
+            xs[0] + 2.0 * xs[1] + 3.0 * xs[2] * xs[0]
+        }
+        _ => {
+            let mut xs = [v[0], v[1], v[2], v[3]];
+            for (i, e) in xs.iter_mut().rev().enumerate() {
+                *e = (*e * x).sin() + i as f64;
+                if *e > 2.5 {
+                    break;
+                }
+            }
+            xs[0] * xs[1] + xs[2] * xs[3]
+        }
+    }
+}
+
+#[test]
+fn enumerate_after_rev_counts_up_while_the_elements_run_down() {
+    for x in [0.7, -1.3] {
+        let cs = [1.5, -0.5, 2.0];
+        let (y, (gc, gx)) = reversed_powers_grad(cs, x);
+        assert_eq!(y, reversed_plain(0, &cs, x));
+        assert_close_scalar(y, 2.0 - 0.5 * x + 1.5 * x * x, 1e-14);
+        assert_close_scalar(gx, -0.5 + 3.0 * x, 1e-13);
+        for (g, want) in gc.iter().zip([x * x, x, 1.0]) {
+            assert_close_scalar(*g, want, 1e-14);
+        }
+        let (_, d) = reversed_powers_jvp(cs, x, [0.5, 1.0, -1.0], 0.25);
+        assert_close_scalar(d, 0.5 * gc[0] + gc[1] - gc[2] + 0.25 * gx, 1e-13);
+    }
+}
+
+#[test]
+fn iter_mut_rev_updates_the_elements_from_the_last() {
+    let points: [[f64; 5]; 3] = [
+        [0.3, -1.2, 0.8, 0.5, 1.7],
+        [1.1, 0.9, -0.6, -2.0, 0.9],
+        [-0.7, 2.2, 1.3, 0.1, -0.4],
+    ];
+    for p in points {
+        let at = SVector::<f64, 5>::from_column_slice(&p);
+        // reversed_decay: three elements and x.
+        let v3 = SVector::<f64, 4>::new(p[0], p[1], p[2], p[3]);
+        let f3 = |v: SVector<f64, 4>| reversed_plain(1, &[v[0], v[1], v[2]], v[3]);
+        let (y, (g, gx)) = reversed_decay_grad([p[0], p[1], p[2]], p[3]);
+        assert_eq!(y, f3(v3));
+        let fd = fd_gradient(f3, v3);
+        assert_close(&SVector::<f64, 4>::new(g[0], g[1], g[2], gx), &fd, 1e-6);
+        let (_, d) = reversed_decay_jvp([p[0], p[1], p[2]], p[3], [1.0, -0.5, 0.25], 2.0);
+        assert_close_scalar(d, g[0] - 0.5 * g[1] + 0.25 * g[2] + 2.0 * gx, 1e-12);
+        // reversed_counted_updates: four elements and x (its break taken at some points).
+        let f4 = |v: SVector<f64, 5>| reversed_plain(2, &[v[0], v[1], v[2], v[3]], v[4]);
+        let (y, (g, gx)) = reversed_counted_updates_grad([p[0], p[1], p[2], p[3]], p[4]);
+        assert_eq!(y, f4(at));
+        let fd = fd_gradient(f4, at);
+        assert_close(
+            &SVector::<f64, 5>::new(g[0], g[1], g[2], g[3], gx),
+            &fd,
+            1e-6,
+        );
+        let (_, d) = reversed_counted_updates_jvp(
+            [p[0], p[1], p[2], p[3]],
+            p[4],
+            [0.5, 1.0, -1.0, 0.2],
+            -0.75,
+        );
+        let want = 0.5 * g[0] + g[1] - g[2] + 0.2 * g[3] - 0.75 * gx;
+        assert_close_scalar(d, want, 1e-12);
+    }
+}

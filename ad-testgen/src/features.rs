@@ -148,6 +148,11 @@ pub struct Features {
     /// `kinks`) `match e { t if t > c => .., t => .. }` binding a scalar whole. Off by default;
     /// in `--features all`.
     pub idioms: bool,
+    /// With `enumerate_loops`: `.rev()` before `.enumerate()` (`for (i, x) in
+    /// a.iter().rev().enumerate()`, the counter running up while the elements run down) and
+    /// `a.iter_mut().rev()` with or without `.enumerate()` (with `field_assignment`) (fifteenth
+    /// session). Off by default; in `--features all`.
+    pub reversed_loops: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -209,6 +214,7 @@ impl Default for Features {
             enumerate_loops: false,
             struct_arrays: false,
             idioms: false,
+            reversed_loops: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -262,6 +268,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "enumerate_loops",
     "struct_arrays",
     "idioms",
+    "reversed_loops",
     "second_order",
     "order2_everywhere",
 ];
@@ -324,6 +331,7 @@ impl Features {
             "enumerate_loops" => &mut self.enumerate_loops,
             "struct_arrays" => &mut self.struct_arrays,
             "idioms" => &mut self.idioms,
+            "reversed_loops" => &mut self.reversed_loops,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

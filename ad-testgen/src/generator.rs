@@ -2226,19 +2226,25 @@ impl<'a> FnGen<'a> {
     ) {
         let name = self.vars[a].name.clone();
         let b = self.vars[a].bound;
+        // `.rev()` after `iter_mut()` (with `reversed_loops`).
+        let rev = if self.feat.reversed_loops && self.chance(0.4) {
+            ".rev()"
+        } else {
+            ""
+        };
         match &counter {
             Some((c, _)) => self.line(
                 out,
                 format!(
-                    "for ({}, {x}) in {name}.iter_mut().enumerate() {{",
+                    "for ({}, {x}) in {name}.iter_mut(){rev}.enumerate() {{",
                     c.as_deref().unwrap_or("_")
                 ),
             ),
             // `&mut a` is `a.iter_mut()` (with `enumerate_loops`).
-            None if self.feat.enumerate_loops && self.chance(0.5) => {
+            None if rev.is_empty() && self.feat.enumerate_loops && self.chance(0.5) => {
                 self.line(out, format!("for {x} in &mut {name} {{"))
             }
-            None => self.line(out, format!("for {x} in {name}.iter_mut() {{")),
+            None => self.line(out, format!("for {x} in {name}.iter_mut(){rev} {{")),
         }
         self.enter_loop(label);
         let act = self.vars[a].active;
@@ -2835,6 +2841,11 @@ impl<'a> FnGen<'a> {
                         && self.feat.enumerate_loops
                         && self.chance(0.5);
                     let head = match &counter {
+                        // `.rev()` before `.enumerate()` (with `reversed_loops`).
+                        Some(c) if self.feat.reversed_loops && self.chance(0.4) => format!(
+                            "for ({}, {x}) in {name}.iter().rev().enumerate() {{",
+                            c.as_deref().unwrap_or("_")
+                        ),
                         Some(c) => format!(
                             "for ({}, {x}) in {name}.iter().enumerate() {{",
                             c.as_deref().unwrap_or("_")

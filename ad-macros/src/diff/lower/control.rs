@@ -376,7 +376,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()` or `xs.iter().rev()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, and their `.enumerate()`, not after `.rev()`); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, `.rev()` after `iter()` or `iter_mut()`, and `.enumerate()` after any of these); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -638,15 +638,19 @@ fn split_exit(body: &syn::Block) -> (Option<TokenStream>, syn::Block) {
     (None, body.clone())
 }
 
-/// `xs.iter_mut()`, or `xs.iter_mut().enumerate()`.
+/// `xs.iter_mut()`, with `.rev()` and `.enumerate()` after it or not.
 fn is_iter_mut(e: &Expr) -> bool {
     iter_mut_receiver(e).is_some()
 }
 
-/// `xs` of `xs.iter_mut()` or `xs.iter_mut().enumerate()`.
+/// `xs` of `xs.iter_mut()`, with `.rev()` and `.enumerate()` after it or not.
 fn iter_mut_receiver(e: &Expr) -> Option<&Expr> {
     let e = match e {
         Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
+        other => other,
+    };
+    let e = match e {
+        Expr::MethodCall(m) if m.method == "rev" => &*m.receiver,
         other => other,
     };
     match e {
@@ -700,23 +704,26 @@ fn index_loop_counted(
     body: &syn::Block,
     counter: Option<Ident>,
 ) -> Option<syn::ExprForLoop> {
-    let is_iter =
-        |e: &Expr| matches!(e, Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty());
-    // `xs.iter().rev()`: the same loop over the indices taken backwards.
-    let reversed = matches!(&*f.expr, Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() && is_iter(&m.receiver));
-    // `xs.iter().rev().enumerate()` counts from 0 while the index runs down: not this loop.
-    if reversed && counter.is_some() {
-        return None;
-    }
+    let method = |e: &Expr, name: &str| matches!(e, Expr::MethodCall(m) if m.method == name && m.args.is_empty());
+    // `xs.iter().rev()` and `xs.iter_mut().rev()`: the same loop over the indices taken
+    // backwards. With `.enumerate()` after `.rev()`, the counter runs up from 0 while the
+    // index runs down: the loop runs over the counter and reads element `len - 1 - counter`.
+    let (iter, reversed) = match &*f.expr {
+        Expr::MethodCall(m)
+            if method(&f.expr, "rev")
+                && (method(&m.receiver, "iter") || method(&m.receiver, "iter_mut")) =>
+        {
+            (&*m.receiver, true)
+        }
+        other => (other, false),
+    };
+    let counted = counter.is_some();
     let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
-    let (base, by_ref) = match &*f.expr {
-        Expr::MethodCall(m) if reversed => match &*m.receiver {
-            Expr::MethodCall(i) => (&*i.receiver, true),
-            _ => return None,
-        },
-        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => (&*m.receiver, true),
-        Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
-            return iter_mut_loop(f, &m.receiver, exit, body, k);
+    let (base, by_ref) = match iter {
+        Expr::MethodCall(m) if method(iter, "iter") => (&*m.receiver, true),
+        Expr::MethodCall(m) if method(iter, "iter_mut") => {
+            let (indices, index) = loop_indices(&m.receiver, &k, reversed, counted);
+            return iter_mut_loop(f, &m.receiver, exit, body, &k, indices, index);
         }
         other => (other, false),
     };
@@ -726,17 +733,13 @@ fn index_loop_counted(
     let pat = &f.pat;
     let body = &body.stmts;
     let exit = exit.map(|e| quote!(if #e { break; }));
+    let (indices, index) = loop_indices(base, &k, reversed, counted);
     let element = if by_ref {
-        quote!(&#base[#k])
+        quote!(&#base[#index])
     } else {
-        quote!(#base[#k])
+        quote!(#base[#index])
     };
     let attrs = &f.attrs;
-    let indices = if reversed {
-        quote!((0..#base.len()).rev())
-    } else {
-        quote!(0..#base.len())
-    };
     Some(syn::parse_quote! {
         #(#attrs)*
         for #k in #indices {
@@ -747,6 +750,22 @@ fn index_loop_counted(
     })
 }
 
+/// The range of a loop over the elements of `base` rewritten over indices, and the index of
+/// the element an iteration reads: `0..len` and `k`; reversed, `(0..len).rev()` and `k`, or,
+/// when `k` is the counter of an `.enumerate()` after `.rev()`, `0..len` and `len - 1 - k`.
+fn loop_indices(
+    base: &Expr,
+    k: &Ident,
+    reversed: bool,
+    counted: bool,
+) -> (TokenStream, TokenStream) {
+    match (reversed, counted) {
+        (true, true) => (quote!(0..#base.len()), quote!(#base.len() - 1 - #k)),
+        (true, false) => (quote!((0..#base.len()).rev()), quote!(#k)),
+        (false, _) => (quote!(0..#base.len()), quote!(#k)),
+    }
+}
+
 /// `for x in xs.iter_mut() { .. }` over a variable (or a field of one) `xs`, with `x` a plain
 /// name: see [`index_loop`].
 fn iter_mut_loop(
@@ -754,7 +773,9 @@ fn iter_mut_loop(
     base: &Expr,
     exit: Option<&TokenStream>,
     body: &syn::Block,
-    k: Ident,
+    k: &Ident,
+    indices: TokenStream,
+    index: TokenStream,
 ) -> Option<syn::ExprForLoop> {
     super::syntax::place_root(base)?;
     let Pat::Ident(pi) = &*f.pat else {
@@ -792,11 +813,11 @@ fn iter_mut_loop(
     let attrs = &f.attrs;
     Some(syn::parse_quote! {
         #(#attrs)*
-        for #k in 0..#base.len() {
+        for #k in #indices {
             #exit
-            let mut #name = #base[#k].clone();
+            let mut #name = #base[#index].clone();
             #(#stmts)*
-            #base[#k] = #name;
+            #base[#index] = #name;
         }
     })
 }
