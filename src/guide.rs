@@ -818,8 +818,8 @@ pub mod control_flow {
     //! when that tail still took two sweeps), against 41–54 ns for a hand-written one-pass
     //! gradient.
     //!
-    //! What is not supported is a compile error, never a wrong derivative: `if let`, a `match`
-    //! pattern that binds parts of a differentiated value, a `loop` that no `break` leaves,
+    //! What is not supported is a compile error, never a wrong derivative: an `if let` or
+    //! `match` pattern that binds parts of a differentiated value, a `loop` that no `break` leaves,
     //! `for` over an expression that is not a variable (`for x in [a, b]`). See
     //! [Errors and their fixes](super::errors).
 }
@@ -1494,7 +1494,8 @@ pub mod errors {
     //! | a call of a helper `fn helper` without `#[differentiable]` | ``cannot find function `helper_vjp` in this scope`` | `#[differentiable]` on `helper`, or hand-written `helper_jvp` / `helper_vjp` ([custom derivatives](super::custom_derivatives)) |
     //! | `let f = \|t\| t * x; f(2.0)` | closures are not supported in `#[differentiable]`; write a separate `#[differentiable]` function and call it | a `#[differentiable]` function; a closure is allowed only as the argument of `v.map(..)` |
     //! | `v.map(\|t\| t * a)` with `a` differentiated | the closure of `map` reads `a`, a differentiated value from outside | `v.map(..)` of the element-wise part, combined with `a` outside: `v * a` |
-    //! | `if let Some(inv) = m.try_inverse() { .. }` | `if let` is not supported in `#[differentiable]`; test the condition with a comparison | a comparison (`m.determinant() != 0.0`), then `m.try_inverse().unwrap()` |
+    //! | `if let Some(inv) = m.try_inverse() { .. }` | a pattern that binds parts of a differentiated value is not supported | a comparison (`m.determinant() != 0.0`), then `m.try_inverse().unwrap()` |
+    //! | `match mode { Mode::Scaled(c) => .. }` with `mode: Mode` (or `Option<usize>`) a parameter | the same, and: `mode` is differentiated because `#[differentiable]` differentiates every parameter whose type is not an integer, `bool`, `char` or a string (and `` `Mode` is not a differentiable type `` at the parameter) | `#[differentiable(wrt(x))]`, naming the parameters to differentiate |
     //! | `m.try_inverse().unwrap_or(..)` | the method `unwrap_or` is not supported ...; only `.try_inverse().unwrap()` is | as above |
     //! | `match (v[0], v[1]) { (a, b) => .. }` | a pattern that binds parts of a differentiated value is not supported | match on a primal value; read the parts with `let` |
     //! | recursion: `x * power(x, n - 1)` in `power` | recursion is not supported in `#[differentiable]`; write the recursion as a loop | a loop |

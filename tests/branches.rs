@@ -216,3 +216,76 @@ fn a_match_binding_the_whole_value_takes_the_arm_its_guard_chooses() {
         assert_close_scalar(d, g, 1e-12);
     }
 }
+
+// `if let` and `match` on values that are not differentiated ---------------------------------
+
+/// How a term is weighted: not differentiated (`wrt(x)` leaves it out).
+#[derive(Clone, Copy, Debug)]
+pub enum Weight {
+    Unit,
+    Scaled(f64),
+    Power(i32),
+}
+
+#[differentiable(wrt(x))]
+fn weighted(x: Vector2<f64>, w: Weight, limit: Option<f64>) -> f64 {
+    let base = match w {
+        Weight::Unit => x.norm_squared(),
+        Weight::Scaled(c) => c * x.norm_squared(),
+        Weight::Power(k) => x[0].powi(k) + x[1],
+    };
+    if let Some(l) = limit {
+        (base / l).tanh() * l
+    } else {
+        base
+    }
+}
+
+/// The same without the macro: what Rust computes.
+fn weighted_plain(x: Vector2<f64>, w: Weight, limit: Option<f64>) -> f64 {
+    let base = match w {
+        Weight::Unit => x.norm_squared(),
+        Weight::Scaled(c) => c * x.norm_squared(),
+        Weight::Power(k) => x[0].powi(k) + x[1],
+    };
+    if let Some(l) = limit {
+        (base / l).tanh() * l
+    } else {
+        base
+    }
+}
+
+/// `if let` without `else`, assigning a variable from outside, inside a loop.
+#[differentiable(wrt(x))]
+fn capped_sum(x: SVector<f64, 3>, caps: [Option<f64>; 3]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut t = x[i] * x[i];
+        if let Some(c) = caps[i] {
+            t = t.min(c);
+        }
+        s += t;
+    }
+    s
+}
+
+#[test]
+fn if_let_and_match_with_bindings_on_values_that_are_not_differentiated() {
+    let x = Vector2::new(0.7, -1.3);
+    for w in [Weight::Unit, Weight::Scaled(2.5), Weight::Power(3)] {
+        for limit in [None, Some(1.5)] {
+            let (y, g) = weighted_grad(x, w, limit);
+            assert_eq!(y, weighted_plain(x, w, limit));
+            let fd = fd_gradient(|x| weighted_plain(x, w, limit), x);
+            assert_close(&g, &fd, 1e-7);
+            let (_, d) = weighted_jvp(x, w, limit, Vector2::new(0.5, 2.0));
+            assert_close_scalar(d, g.dot(&Vector2::new(0.5, 2.0)), 1e-13);
+        }
+    }
+    let x = SVector::<f64, 3>::new(0.5, -2.0, 1.5);
+    let caps = [None, Some(1.0), Some(9.0)];
+    let (y, g) = capped_sum_grad(x, caps);
+    assert_close_scalar(y, 0.25 + 1.0 + 2.25, 1e-15);
+    // The second term is capped: its derivative is zero.
+    assert_close(&g, &SVector::<f64, 3>::new(1.0, 0.0, 3.0), 1e-15);
+}

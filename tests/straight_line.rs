@@ -744,3 +744,24 @@ fn repeat_and_from_element_copy_the_value_and_its_derivative() {
     let (_, _, h) = repeated_entries_hessian(x);
     assert_close(&h, &fd_jacobian(|x| repeated_entries_grad(x).1, x), 1e-5);
 }
+
+// `x.sin_cos()` ---------------------------------------------------------------------------------
+
+#[differentiable]
+fn from_polar(r: f64, theta: f64) -> Vector2<f64> {
+    let (s, c) = theta.sin_cos();
+    Vector2::new(r * c, r * s)
+}
+
+#[test]
+fn sin_cos_is_the_pair_of_sin_and_cos() {
+    for (r, theta) in [(1.5, 0.3), (0.7, -2.1)] {
+        let (y, pb) = from_polar_vjp(r, theta);
+        assert_eq!(y, Vector2::new(r * theta.cos(), r * theta.sin()));
+        let (gr, gt) = pb(Vector2::new(1.0, 0.0));
+        assert_close_scalar(gr, theta.cos(), 1e-15);
+        assert_close_scalar(gt, -r * theta.sin(), 1e-15);
+        let (_, d) = from_polar_jvp(r, theta, 0.0, 1.0);
+        assert_close(&d, &Vector2::new(-r * theta.sin(), r * theta.cos()), 1e-15);
+    }
+}

@@ -134,6 +134,12 @@ impl Real for f32 {
 /// y.apply_tangent(&Vector3::new(1.0, 1.0, 1.0));
 /// assert_eq!(y, Vector3::new(2.0, 3.0, 4.0));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a differentiable type",
+    label = "a value of this type is differentiated here",
+    note = "floats, nalgebra vectors and matrices, arrays, tuples and `Vec`s of them, and structs with `#[derive(Differentiable)]` are differentiable",
+    note = "a parameter of a #[differentiable] function is differentiated unless its type is an integer, `bool`, `char` or a string, or `wrt(..)` leaves it out (`#[differentiable(wrt(x))]`); a field of a #[derive(Differentiable)] struct is, unless marked `#[no_derivative]`"
+)]
 pub trait Differentiable {
     /// The space of derivatives of values of this type.
     type Tangent: VectorSpace;

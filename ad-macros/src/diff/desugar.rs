@@ -31,6 +31,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 /// Rewrites the early exits of a function body, whose result type is `output`.
 pub fn desugar(block: &mut Block, output: &syn::Type) {
     syn::visit_mut::VisitMut::visit_block_mut(&mut RefLoops, block);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut SinCos, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
     let stmts = std::mem::take(&mut block.stmts);
@@ -917,6 +918,29 @@ impl syn::visit_mut::VisitMut for FromFn {
             }
         }
         syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `x.sin_cos()` as `(x.sin(), x.cos())`, for `x` a variable or a field (read twice).
+struct SinCos;
+
+impl syn::visit_mut::VisitMut for SinCos {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        if let Expr::MethodCall(m) = e
+            && m.method == "sin_cos"
+            && m.args.is_empty()
+            && m.turbofish.is_none()
+            && matches!(&*m.receiver, Expr::Path(_) | Expr::Field(_))
+        {
+            let (x, span) = (&m.receiver, m.method.span());
+            let (sin, cos) = (Ident::new("sin", span), Ident::new("cos", span));
+            *e = syn::parse_quote_spanned!(span=> (#x.#sin(), #x.#cos()));
+        }
     }
 
     // Closures and nested items keep their own code.

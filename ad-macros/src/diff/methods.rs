@@ -201,7 +201,9 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
         "zip_map" | "fold" | "for_each" | "map_with_location" | "zip_apply" => {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
-        "sin_cos" => "call `sin()` and `cos()` separately",
+        "sin_cos" => {
+            "`x.sin_cos()` is supported on a variable or a field; bind the value first, or call `sin()` and `cos()` separately"
+        }
         "rem_euclid" => {
             "compute the remainder as `x - (x / m).floor() * m` (the same for a positive `m`)"
         }

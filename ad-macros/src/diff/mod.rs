@@ -232,7 +232,7 @@ fn generate(
         .iter()
         .map(|p| {
             let r = &p.referent;
-            quote!(::ad::Tangent<#r>)
+            quote::quote_spanned!(syn::spanned::Spanned::span(r)=> ::ad::Tangent<#r>)
         })
         .collect();
     let cotangent = if cotangent_types.len() == 1 {

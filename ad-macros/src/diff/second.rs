@@ -207,7 +207,7 @@ impl Gen<'_> {
             .iter()
             .map(|p| {
                 let r = &p.referent;
-                quote!(::ad::Tangent<#r>)
+                quote::quote_spanned!(syn::spanned::Spanned::span(r)=> ::ad::Tangent<#r>)
             })
             .collect();
         bare_or_tuple(&c)
@@ -219,7 +219,7 @@ impl Gen<'_> {
             .iter()
             .map(|p| {
                 let r = &p.referent;
-                quote!(::ad::Tangent<#r>)
+                quote::quote_spanned!(syn::spanned::Spanned::span(r)=> ::ad::Tangent<#r>)
             })
             .collect()
     }

@@ -26,13 +26,16 @@ impl Param {
     /// a `Vec<Tangent<T>>`).
     pub fn tangent_type(&self) -> proc_macro2::TokenStream {
         let r = &self.referent;
+        // Spanned as the parameter's type: a type that is not `Differentiable` is reported
+        // there, not on the attribute.
+        let span = r.span();
         match r {
             Type::Slice(s) if self.by_ref => {
                 let e = &s.elem;
-                quote::quote!(&[::ad::Tangent<#e>])
+                quote::quote_spanned!(span=> &[::ad::Tangent<#e>])
             }
-            _ if self.by_ref => quote::quote!(&::ad::Tangent<#r>),
-            _ => quote::quote!(::ad::Tangent<#r>),
+            _ if self.by_ref => quote::quote_spanned!(span=> &::ad::Tangent<#r>),
+            _ => quote::quote_spanned!(span=> ::ad::Tangent<#r>),
         }
     }
 
@@ -60,6 +63,10 @@ pub struct Sig {
     /// The function's own type parameters bounded by `Real` (`T: Real`, `T: ad::Real`, inline
     /// or in the `where` clause): a float literal is never one of them.
     pub real_params: Vec<Ident>,
+    /// The parameters differentiated only because no `wrt(..)` was given, whose types are
+    /// neither floats nor `nalgebra` values (an `Option`, an enum, a user's struct): an error
+    /// about one says how to leave it out.
+    pub by_default: Vec<Ident>,
 }
 
 /// The type parameters of `generics` with a bound named `Real`.
@@ -115,6 +122,31 @@ pub fn plainly_float(ty: &Type) -> bool {
         Type::Reference(r) => plainly_float(&r.elem),
         Type::Path(p) if p.qself.is_none() => {
             p.path.get_ident().is_some_and(|i| i == "f32" || i == "f64")
+        }
+        _ => false,
+    }
+}
+
+/// A float, a `nalgebra` vector or matrix, or an array, slice or tuple of these: a type whose
+/// values a user plainly means to differentiate.
+fn plainly_numeric(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => plainly_numeric(&r.elem),
+        Type::Paren(p) => plainly_numeric(&p.elem),
+        Type::Array(a) => plainly_numeric(&a.elem),
+        Type::Slice(s) => plainly_numeric(&s.elem),
+        Type::Tuple(t) => t.elems.iter().all(plainly_numeric),
+        Type::Path(p) if p.qself.is_none() => {
+            plainly_float(ty)
+                || p.path.segments.last().is_some_and(|s| {
+                    let n = s.ident.to_string();
+                    ["Matrix", "Vector", "RowVector", "SMatrix", "SVector", "DMatrix", "DVector"]
+                        .iter()
+                        .any(|m| n.starts_with(m))
+                        || (n == "Vec"
+                            && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                                if a.args.iter().all(|g| matches!(g, syn::GenericArgument::Type(t) if plainly_numeric(t)))))
+                })
         }
         _ => false,
     }
@@ -277,11 +309,21 @@ impl Sig {
                 "`wrt()` is empty: name at least one parameter to differentiate",
             ));
         }
+        let by_default = if args.wrt.is_none() {
+            params
+                .iter()
+                .filter(|p| p.differentiated && !p.is_self && !plainly_numeric(&p.referent))
+                .map(|p| p.name.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Some(Sig {
             params,
             output,
             is_method,
             real_params: real_params(&sig.generics),
+            by_default,
         })
     }
 
@@ -303,6 +345,7 @@ impl Sig {
             }),
             is_method: false,
             real_params: Vec::new(),
+            by_default: Vec::new(),
         }
     }
 

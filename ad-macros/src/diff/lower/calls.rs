@@ -283,6 +283,7 @@ impl Lowerer<'_> {
             consts: HashMap::new(),
             self_typed: std::collections::HashSet::new(),
             generic_scalars: HashMap::new(),
+            by_default: Vec::new(),
         };
         let x = inner.def(
             Op::Param(0),

@@ -24,13 +24,20 @@ impl Lowerer<'_> {
     /// the names an arm re-binds become outputs of the `if` (and `want_value` adds the value
     /// of the arms first).
     pub(super) fn if_expr(&mut self, e: &syn::ExprIf, want_value: bool) -> Option<Var> {
+        // `if let p = e { a } else { b }` is `match e { p => { a } _ => { b } }`.
         if let Expr::Let(l) = &*e.cond {
-            self.errors.push(error_unsupported(
-                &l.let_token,
-                "`if let` is",
-                "test the condition with a comparison",
-            ));
-            return None;
+            let (pat, scrutinee, then) = (&l.pat, &l.expr, &e.then_branch);
+            let otherwise = match &e.else_branch {
+                Some((_, els)) => (**els).clone(),
+                None => syn::parse_quote!({}),
+            };
+            let m: syn::ExprMatch = syn::parse_quote_spanned!(l.let_token.span=>
+                match #scrutinee {
+                    #pat => #then,
+                    _ => #otherwise,
+                }
+            );
+            return self.match_expr(&m, want_value);
         }
         if want_value && e.else_branch.is_none() {
             self.errors.push(syn::Error::new_spanned(
@@ -104,10 +111,22 @@ impl Lowerer<'_> {
                 let mut names = Vec::new();
                 pattern_names(&arm.pat, &mut names);
                 if !names.is_empty() {
-                    self.errors.push(syn::Error::new_spanned(
-                        &arm.pat,
+                    let mut message = String::from(
                         "a pattern that binds parts of a differentiated value is not supported in #[differentiable]; match on a primal value (an integer, a comparison) and read the parts with `let`, or bind the whole value by name (`t if t > 1.0 => ..`)",
-                    ));
+                    );
+                    // A parameter the user may not have meant to differentiate.
+                    let mut read = Vec::new();
+                    super::syntax::collect_idents(m.expr.to_token_stream(), &mut read);
+                    if let Some(p) = self
+                        .by_default
+                        .iter()
+                        .find(|p| read.contains(&p.to_string()))
+                    {
+                        message.push_str(&format!(
+                            "; `{p}` is differentiated because #[differentiable] differentiates every parameter whose type is not an integer, `bool`, `char` or a string: if it has no derivative, name the differentiated parameters, as in `#[differentiable(wrt(x))]`"
+                        ));
+                    }
+                    self.errors.push(syn::Error::new_spanned(&arm.pat, message));
                     return None;
                 }
             }

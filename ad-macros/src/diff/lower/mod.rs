@@ -61,6 +61,8 @@ pub struct Lowerer<'a> {
     /// Constants by their tokens and the epoch they were read in: a rule keys a constant
     /// operand by these, so `x[0] * x[0]` reads `x[0]` once though each `0` is its own value.
     consts: HashMap<Var, String>,
+    /// The parameters differentiated only by default ([`Sig::by_default`]).
+    by_default: Vec<Ident>,
     /// The parameters declared `Self`, `&Self` or `&mut Self` besides `self`: a method called
     /// on one is the user's own, whatever its name.
     self_typed: std::collections::HashSet<Var>,
@@ -88,6 +90,7 @@ pub fn lower(sig: &Sig, name: &Ident, block: &syn::Block, errors: &mut Errors) -
         consts: HashMap::new(),
         self_typed: std::collections::HashSet::new(),
         generic_scalars: HashMap::new(),
+        by_default: sig.by_default.clone(),
     };
     for (i, p) in sig.params.iter().enumerate() {
         let var = l.def(
