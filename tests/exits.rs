@@ -533,3 +533,129 @@ fn a_return_inside_a_branch_used_as_a_statement() {
     assert_eq!(return_in_a_statement_branch_grad(-1.0), (-0.1, 0.1));
     assert_eq!(return_in_a_statement_branch_jvp(0.5, 1.0), (0.25, 1.0));
 }
+
+// `break` with a value ----------------------------------------------------------------------
+
+/// A fixed-point iteration whose `loop` is the function's value, left by `break y`.
+#[differentiable]
+fn loop_is_the_value(x: Vector2<f64>) -> f64 {
+    let mut y = x[0];
+    let mut k = 0;
+    loop {
+        y = (y * x[1]).cos() + 0.1 * x[0];
+        k += 1;
+        if k == 6 {
+            break y * y;
+        }
+    }
+}
+
+/// `let r = loop { .. }` with two `break`s carrying values, a `continue`, and an inner loop
+/// that is a value of its own.
+#[differentiable]
+fn loop_values_with_exits(x: Vector2<f64>) -> f64 {
+    let mut p = x;
+    let mut i = 0;
+    let best: f64 = loop {
+        if i == 6 {
+            break p.norm();
+        }
+        i += 1;
+        if p[0] > 3.0 {
+            continue;
+        }
+        p = p * 1.1 + Vector2::new(0.1, 0.0);
+        let inner = loop {
+            if p[1] > 0.0 {
+                break p[1] * 2.0;
+            }
+            p[1] += 0.5;
+        };
+        if inner > 2.5 {
+            break inner * p[0];
+        }
+    };
+    best + p[0]
+}
+
+/// A `break` value from a `match` arm, and a labelled `break 'search value`.
+#[differentiable]
+fn loop_value_from_arms(x: Vector2<f64>) -> f64 {
+    let mut s = x[0];
+    let mut n = 0;
+    let v = 'search: loop {
+        n += 1;
+        s = s * 0.9 + x[1];
+        match n {
+            4 => break 'search s * x[0],
+            2 => s += 0.25,
+            _ => {}
+        }
+        if s > 5.0 {
+            break s.ln();
+        }
+    };
+    v + s
+}
+
+/// Newton's iteration for `√a`, ended by a tolerance: its second derivative with `order = 2`.
+#[differentiable(order = 2)]
+fn newton_root(x: Vector2<f64>) -> f64 {
+    let a = x[0] * x[0] + x[1];
+    let mut r = a;
+    let root = loop {
+        let next = 0.5 * (r + a / r);
+        if (next - r).abs() < 1e-13 {
+            break next;
+        }
+        r = next;
+    };
+    root * x[1]
+}
+
+#[test]
+fn break_with_a_value_leaves_the_loop_with_it() {
+    for x in [
+        Vector2::new(0.3, 0.7),
+        Vector2::new(1.2, -0.4),
+        Vector2::new(-0.8, 1.9),
+    ] {
+        check2(
+            loop_is_the_value,
+            loop_is_the_value_grad,
+            |x| loop_is_the_value_vjp(x).0,
+            loop_is_the_value_jvp,
+            x,
+        );
+        check2(
+            loop_values_with_exits,
+            loop_values_with_exits_grad,
+            |x| loop_values_with_exits_vjp(x).0,
+            loop_values_with_exits_jvp,
+            x,
+        );
+        check2(
+            loop_value_from_arms,
+            loop_value_from_arms_grad,
+            |x| loop_value_from_arms_vjp(x).0,
+            loop_value_from_arms_jvp,
+            x + Vector2::new(2.0, 0.5),
+        );
+    }
+    // The Hessian of a loop left by a value: against finite differences of the gradient and
+    // against the analytic one of `√(x₀² + x₁) x₁`.
+    for x in [Vector2::new(1.3, 0.6), Vector2::new(0.4, 2.2)] {
+        let (y, g, h) = newton_root_hessian(x);
+        let a: f64 = x[0] * x[0] + x[1];
+        assert!((y - a.sqrt() * x[1]).abs() < 1e-12);
+        assert_close(&g, &fd_gradient(newton_root, x), 1e-6);
+        let s = a.sqrt();
+        let want = nalgebra::Matrix2::new(
+            x[1] / s - x[0] * x[0] * x[1] / (s * a),
+            x[0] / s - x[0] * x[1] / (2.0 * s * a),
+            x[0] / s - x[0] * x[1] / (2.0 * s * a),
+            1.0 / s - x[1] / (4.0 * s * a),
+        );
+        assert_close(&h, &want, 1e-8);
+    }
+}

@@ -196,6 +196,7 @@ impl Desugar {
     /// `let mut v = None; if c { ..; v = ret_some(a); } else { v = ret_some(b); } let p =
     /// ret_get(v);`.
     fn split_value_exits(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let stmts = self.split_loop_values(stmts);
         let mut out = Vec::with_capacity(stmts.len());
         let mut stmts = stmts.into_iter();
         while let Some(stmt) = stmts.next() {
@@ -261,6 +262,68 @@ impl Desugar {
                 *init.expr = syn::parse_quote!(::ad::__rt::ret_get(#slot));
             }
             out.push(Stmt::Local(local));
+        }
+        out
+    }
+
+    /// `let p = loop { ..; break e; .. };` (and a `loop` with such a `break` ending the block):
+    /// the loop becomes a statement that stores the value of its `break` before leaving, and
+    /// the `let` reads it after, as [`Desugar::split_value_exits`] does for a branch:
+    /// `let mut v = None; loop { ..; { v = ret_some(e); break; } .. } let p = ret_get(v);`.
+    /// A `break 'l e` to the loop's label from a loop inside it stores the value as well.
+    fn split_loop_values(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let n = stmts.len();
+        let mut out = Vec::with_capacity(n + 2);
+        for (i, stmt) in stmts.into_iter().enumerate() {
+            let (pat, ty, value, tail) = match stmt {
+                Stmt::Local(local)
+                    if local.init.as_ref().is_some_and(|init| {
+                        init.diverge.is_none()
+                            && matches!(super::lower::strip_parens(&init.expr), Expr::Loop(l) if breaks_with_value(&l.body))
+                    }) =>
+                {
+                    let init = local.init.expect("checked");
+                    let ty = match &local.pat {
+                        syn::Pat::Type(pt) => Some((*pt.ty).clone()),
+                        _ => None,
+                    };
+                    (Some(local.pat), ty, super::lower::strip_parens(&init.expr).clone(), false)
+                }
+                Stmt::Expr(Expr::Loop(l), None) if i + 1 == n && breaks_with_value(&l.body) => {
+                    (None, None, Expr::Loop(l), true)
+                }
+                other => {
+                    out.push(other);
+                    continue;
+                }
+            };
+            let Expr::Loop(mut l) = value else {
+                unreachable!("a loop")
+            };
+            self.count += 1;
+            let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
+            let label = l.label.as_ref().map(|lb| lb.name.ident.clone());
+            let mut stores = StoreBreaks {
+                slot: &slot,
+                label: label.as_ref(),
+                depth: 0,
+            };
+            syn::visit_mut::VisitMut::visit_block_mut(&mut stores, &mut l.body);
+            match ty {
+                Some(ty) => out.push(syn::parse_quote!(
+                    let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;
+                )),
+                None => out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;)),
+            }
+            out.push(Stmt::Expr(Expr::Loop(l), None));
+            let read: Expr = syn::parse_quote!(::ad::__rt::ret_get(#slot));
+            match pat {
+                Some(pat) => out.push(syn::parse_quote!(let #pat = #read;)),
+                None => {
+                    debug_assert!(tail);
+                    out.push(Stmt::Expr(read, None));
+                }
+            }
         }
         out
     }
@@ -487,7 +550,75 @@ impl Desugar {
     }
 }
 
-fn breaks_with_value(body: &Block) -> bool {
+/// Rewrites the `break e` of one loop (at its own level, or `break 'l e` with its label from
+/// a loop inside it) as `{ slot = ret_some(e); break; }`.
+struct StoreBreaks<'a> {
+    slot: &'a Ident,
+    label: Option<&'a Ident>,
+    depth: usize,
+}
+
+impl StoreBreaks<'_> {
+    /// The statements that replace `break e` when it is this loop's: the store, then `break`.
+    fn store(&mut self, e: &Expr) -> Option<[Stmt; 2]> {
+        let Expr::Break(b) = e else {
+            return None;
+        };
+        let value = b.expr.as_ref()?;
+        let mine = match &b.label {
+            None => self.depth == 0,
+            Some(l) => self.label.is_some_and(|mine| l.ident == *mine),
+        };
+        if !mine {
+            return None;
+        }
+        let (slot, label) = (self.slot, &b.label);
+        let mut value = (**value).clone();
+        syn::visit_mut::VisitMut::visit_expr_mut(self, &mut value);
+        Some([
+            syn::parse_quote!(#slot = ::ad::__rt::ret_some(#value);),
+            syn::parse_quote!(break #label;),
+        ])
+    }
+}
+
+impl syn::visit_mut::VisitMut for StoreBreaks<'_> {
+    fn visit_block_mut(&mut self, b: &mut Block) {
+        let mut out = Vec::with_capacity(b.stmts.len());
+        for mut stmt in std::mem::take(&mut b.stmts) {
+            if let Stmt::Expr(e, _) = &stmt
+                && let Some(stores) = self.store(e)
+            {
+                out.extend(stores);
+                continue;
+            }
+            self.visit_stmt_mut(&mut stmt);
+            out.push(stmt);
+        }
+        b.stmts = out;
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        if let Some([store, brk]) = self.store(&arm.body) {
+            *arm.body = syn::parse_quote!({ #store #brk });
+            return;
+        }
+        syn::visit_mut::visit_arm_mut(self, arm);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        let nested = matches!(e, Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_));
+        self.depth += usize::from(nested);
+        syn::visit_mut::visit_expr_mut(self, e);
+        self.depth -= usize::from(nested);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+pub(super) fn breaks_with_value(body: &Block) -> bool {
     struct Find(bool, usize);
     impl<'ast> Visit<'ast> for Find {
         fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {

@@ -1375,10 +1375,17 @@ impl Lowerer<'_> {
                 "a `while` loop used as a value is",
                 "write the loop as a statement and end the function with the value",
             )),
+            Expr::Loop(l) if super::desugar::breaks_with_value(&l.body) => {
+                self.err(error_unsupported(
+                    &l.loop_token,
+                    "a `loop` used as a value here is",
+                    "bind it with `let` (`let v = loop { ..; break e; };`) or end the block with it",
+                ))
+            }
             Expr::Loop(l) => self.err(error_unsupported(
                 &l.loop_token,
-                "`loop` over differentiated values is",
-                "use `for i in 0..n` or `while condition`",
+                "a `loop` that no `break` or `return` leaves is",
+                "add a `break` (or `return`), or use `for i in 0..n` or `while condition`",
             )),
             Expr::Closure(c) => self.err(error_unsupported(
                 &closure_head(c),
