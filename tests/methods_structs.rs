@@ -963,3 +963,88 @@ fn a_field_returned_as_it_is() {
     // The pullback can be called again.
     assert_eq!(pb(w * 2.0).joint.vel, w * 2.0);
 }
+
+// `.clone()` of `&self`, of a field of `&self` and of a reference parameter ----------------------
+// Found by hand: forward mode took the clone's tangent to be the reference's (`&Tangent<Self>`
+// where the owned clone needs `Tangent<Self>`), a compile error in `_jvp` of valid code.
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Pebble {
+    pub pos: Vector2<f64>,
+    pub vel: Vector2<f64>,
+}
+
+impl Pebble {
+    #[differentiable]
+    pub fn stepped(&self, dt: f64) -> Pebble {
+        let mut p = self.clone();
+        p.pos += p.vel * dt;
+        p
+    }
+    // `.clone()` of a `Copy` field: the shape under test.
+    #[allow(clippy::clone_on_copy)]
+    #[differentiable]
+    pub fn moved(&self, dt: f64) -> Vector2<f64> {
+        let mut q = self.pos.clone();
+        q += self.vel * dt;
+        q
+    }
+}
+
+#[allow(clippy::clone_on_copy)]
+#[differentiable]
+fn clone_of_reference(x: &Vector2<f64>, s: f64) -> f64 {
+    let mut y = x.clone();
+    y *= s;
+    y.norm()
+}
+
+#[differentiable]
+fn simulate_cloned(v0: Vector2<f64>, g: f64) -> f64 {
+    let mut ps = vec![
+        Pebble {
+            pos: Vector2::new(0.0, 1.0),
+            vel: v0,
+        },
+        Pebble {
+            pos: Vector2::new(1.0, 2.0),
+            vel: v0 * 0.5,
+        },
+    ];
+    for _ in 0..30 {
+        for p in ps.iter_mut() {
+            *p = p.stepped(0.05);
+            p.vel[1] -= g * 0.05;
+        }
+    }
+    let mut e = 0.0;
+    for p in &ps {
+        e += p.moved(0.1).norm() + p.pos[0];
+    }
+    e
+}
+
+#[test]
+fn clone_of_self_of_a_field_of_self_and_of_a_reference_parameter() {
+    let h = 1e-6;
+    let v0 = Vector2::new(1.0, 2.0);
+    let g = 9.81;
+    let (y, (gv, gg)) = simulate_cloned_grad(v0, g);
+    assert_eq!(y, simulate_cloned(v0, g));
+    for i in 0..2 {
+        let mut e = Vector2::zeros();
+        e[i] = h;
+        let fd = (simulate_cloned(v0 + e, g) - simulate_cloned(v0 - e, g)) / (2.0 * h);
+        assert!((gv[i] - fd).abs() < 1e-5, "{i} {} {fd}", gv[i]);
+    }
+    let fg = (simulate_cloned(v0, g + h) - simulate_cloned(v0, g - h)) / (2.0 * h);
+    assert!((gg - fg).abs() < 1e-5, "{gg} {fg}");
+    let (_, d) = simulate_cloned_jvp(v0, g, Vector2::new(0.3, -0.2), 0.5);
+    assert!((d - (gv.dot(&Vector2::new(0.3, -0.2)) + 0.5 * gg)).abs() < 1e-10);
+    let x = Vector2::new(0.6, -0.8);
+    let (y, (gx, gs)) = clone_of_reference_grad(&x, 2.0);
+    assert!((y - 2.0).abs() < 1e-14);
+    assert!((gx - x * 2.0).norm() < 1e-14 && (gs - 1.0).abs() < 1e-14);
+    let (_, d) = clone_of_reference_jvp(&x, 2.0, &Vector2::new(1.0, 0.0), 0.0);
+    assert!((d - 1.2).abs() < 1e-14);
+}

@@ -1318,6 +1318,12 @@ impl Tangent<'_> {
             },
             Op::Ref(a) => POp::TangentRef(self.tangent_var(*a)),
             Op::Deref(a) => POp::DerefTangent(self.tangent_var(*a)),
+            // `x.clone()` of a reference or a place is an owned value: so is its tangent.
+            Op::Identity { var: a, .. }
+                if (self.prog.var(*a).is_ref || self.prog.var(*a).place) && self.active(*a) =>
+            {
+                POp::DerefTangent(self.tangent_var(*a))
+            }
             Op::Identity { var: a, .. } => self.owned(*a),
             Op::Map { recv, .. } => POp::MapJvp {
                 op: op.clone(),
