@@ -137,17 +137,18 @@ pub mod __rt {
     }
 
     /// The pullback of a function with a scalar result at cotangent `ct`, from its gradient
-    /// `g` (the pullback of `1`): `ct g`, exactly zero where `ct` is zero (the strong zero,
-    /// even for an infinite partial derivative).
+    /// `g` (the pullback of `1`): `ct g` with the strong zero, exactly zero where `ct` is zero
+    /// (even for an infinite partial derivative) and where a partial is zero (even for an
+    /// infinite `ct`), as the backward sweep gives it: there, a parameter the result does not
+    /// depend on gets a zero cotangent whatever the seed.
     #[inline(always)]
     pub fn scaled<V: ad_core::VectorSpace>(g: &V, ct: V::Scalar) -> V {
         let mut out = g.clone();
-        if num_traits::Zero::is_zero(&ct) {
+        if num_traits::Zero::is_zero(&ct) || !nalgebra::ComplexField::is_finite(&ct) {
             // The strong zero: `0 · ∞` is 0 here.
             out = out.map_scalars(|x| <V::Scalar as ad_core::Real>::strong_product(ct, x));
         } else {
-            // A nonzero cotangent: the plain product (a zero partial gives 0 unless the
-            // cotangent is infinite, where the sweep's product gives NaN too).
+            // A finite nonzero cotangent: the plain product (a zero partial gives 0).
             out.scale(ct);
         }
         out

@@ -1718,3 +1718,102 @@ fn constants_updated_through_iter_mut_become_differentiated() {
         }
     }
 }
+
+// Finding 41: the pullback of a scalar callee at an infinite cotangent --------------------------
+
+/// Reads only its first parameter: its gradient is `(1, 0)`.
+#[differentiable]
+fn first_of_two(a: f64, b: f64) -> f64 {
+    let _ = b;
+    a * 1.0
+}
+
+/// At `x = 0` the cube root's derivative is infinite, so the cotangent reaching
+/// `first_of_two` is infinite too. The callee's pullback scaled its gradient by it, and the
+/// zero partial of `b` times that infinity was NaN, where forward mode (and the backward sweep
+/// of code written inline) gives the strong zero's 0: `y` does not enter the result at all.
+#[differentiable]
+fn cube_root_of_first(x: f64, y: f64) -> f64 {
+    first_of_two(x, y).cbrt()
+}
+
+#[test]
+fn an_infinite_cotangent_gives_zero_to_a_parameter_the_callee_does_not_read() {
+    let (v, (gx, gy)) = cube_root_of_first_grad(0.0, 2.0);
+    assert_eq!(v, 0.0);
+    assert!(gx.is_infinite());
+    assert_eq!(gy, 0.0, "the cotangent of an unused parameter");
+    let (_, pb) = cube_root_of_first_vjp(0.0, 2.0);
+    assert_eq!(pb(1.5).1, 0.0);
+    // Forward mode agrees: a tangent along `y` changes nothing.
+    assert_eq!(cube_root_of_first_jvp(0.0, 2.0, 0.0, 1.0).1, 0.0);
+    // Away from the singular point nothing changed.
+    let (_, (gx, gy)) = cube_root_of_first_grad(8.0, 2.0);
+    assert!((gx - 1.0 / 12.0).abs() < 1e-15 && gy == 0.0);
+}
+
+// Finding 42: an `iter_mut` loop whose body binds the element's name again ---------------------
+
+/// The body shadows the element with a value of the same type: in Rust the element keeps the
+/// update before the shadow. The loop over indices wrote the shadow back into the array (a
+/// silently wrong value: 8 for 4 at `[1, 2]`, `x = 0.5`).
+#[differentiable]
+fn shadowed_element(mut xs: [f64; 2], x: f64) -> f64 {
+    for e in xs.iter_mut() {
+        *e += x * x;
+        let e = *e * 2.0;
+        let _ = e;
+    }
+    xs[0] + 3.0 * xs[1]
+}
+
+/// The same without the macro.
+fn shadowed_element_plain(mut xs: [f64; 2], x: f64) -> f64 {
+    for e in xs.iter_mut() {
+        *e += x * x;
+        let e = *e * 2.0;
+        let _ = e;
+    }
+    xs[0] + 3.0 * xs[1]
+}
+
+/// The seed's shape: a shadow of another type (`f651`, a compile error), under `.rev()`.
+#[differentiable]
+fn element_shadowed_by_another_type(mut xs: [f64; 3], x: f64) -> f64 {
+    for e in xs.iter_mut().rev() {
+        *e = (*e * x).sin();
+        let e: [f64; 2] = [*e, x];
+        let _ = e;
+    }
+    xs[0] * xs[1] + xs[2]
+}
+
+fn element_shadowed_by_another_type_plain(mut xs: [f64; 3], x: f64) -> f64 {
+    for e in xs.iter_mut().rev() {
+        *e = (*e * x).sin();
+        let e: [f64; 2] = [*e, x];
+        let _ = e;
+    }
+    xs[0] * xs[1] + xs[2]
+}
+
+#[test]
+fn a_shadowed_iter_mut_element_keeps_the_updates_before_the_shadow() {
+    for x in [0.5, -1.3] {
+        let (y, (g, gx)) = shadowed_element_grad([1.0, 2.0], x);
+        assert_eq!(y, shadowed_element_plain([1.0, 2.0], x));
+        assert_eq!(g, [1.0, 3.0]);
+        assert!((gx - 8.0 * x).abs() < 1e-14);
+        let (y, (g, gx)) = element_shadowed_by_another_type_grad([0.3, -0.7, 1.1], x);
+        assert_eq!(
+            y,
+            element_shadowed_by_another_type_plain([0.3, -0.7, 1.1], x)
+        );
+        let h = 1e-6;
+        let f = |xs: [f64; 3], x: f64| element_shadowed_by_another_type_plain(xs, x);
+        let fd = (f([0.3, -0.7, 1.1], x + h) - f([0.3, -0.7, 1.1], x - h)) / (2.0 * h);
+        assert!((gx - fd).abs() < 1e-7, "{gx} {fd}");
+        let fd0 = (f([0.3 + h, -0.7, 1.1], x) - f([0.3 - h, -0.7, 1.1], x)) / (2.0 * h);
+        assert!((g[0] - fd0).abs() < 1e-7, "{} {fd0}", g[0]);
+    }
+}

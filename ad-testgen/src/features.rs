@@ -153,6 +153,10 @@ pub struct Features {
     /// `a.iter_mut().rev()` with or without `.enumerate()` (with `field_assignment`) (fifteenth
     /// session). Off by default; in `--features all`.
     pub reversed_loops: bool,
+    /// With `loop_loop`: `let a: f64 = loop { k += 1; if k > n { break e; } .. };`, a loop that
+    /// is a value, its other exits to it `continue` (fifteenth session). Off by default; in
+    /// `--features all`.
+    pub loop_values: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -215,6 +219,7 @@ impl Default for Features {
             struct_arrays: false,
             idioms: false,
             reversed_loops: false,
+            loop_values: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -269,6 +274,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "struct_arrays",
     "idioms",
     "reversed_loops",
+    "loop_values",
     "second_order",
     "order2_everywhere",
 ];
@@ -332,6 +338,7 @@ impl Features {
             "struct_arrays" => &mut self.struct_arrays,
             "idioms" => &mut self.idioms,
             "reversed_loops" => &mut self.reversed_loops,
+            "loop_values" => &mut self.loop_values,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

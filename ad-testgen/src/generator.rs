@@ -133,6 +133,9 @@ struct IntVar {
 struct LoopCtx {
     start_tick: usize,
     label: Option<String>,
+    /// A `loop` that is a value (`let a: f64 = loop { .. break e; .. };`, with
+    /// `loop_values`): a plain `break` cannot leave it, so the random exits `continue` it.
+    value: bool,
 }
 
 struct FnGen<'a> {
@@ -2733,6 +2736,7 @@ impl<'a> FnGen<'a> {
         self.loops.push(LoopCtx {
             start_tick: self.tick,
             label,
+            value: false,
         });
     }
 
@@ -2920,12 +2924,28 @@ impl<'a> FnGen<'a> {
                 let k = self.fresh("k");
                 let n = self.rng.random_range(1..=self.lim.max_trip);
                 self.line(out, format!("let mut {k}: usize = 0;"));
-                self.line(out, "loop {".into());
+                // `let a: f64 = loop { .. break e; .. };` (with `loop_values`).
+                let value = (f.loop_values && self.chance(0.5)).then(|| self.fresh("a"));
+                match &value {
+                    Some(a) => self.line(out, format!("let {a}: f64 = loop {{")),
+                    None => self.line(out, "loop {".into()),
+                }
                 self.enter_loop(label);
+                if let Some(l) = self.loops.last_mut() {
+                    l.value = value.is_some();
+                }
+                let mut result = None;
                 self.loop_body(out, |g, out| {
                     g.line(out, format!("{k} += 1;"));
                     g.line(out, format!("if {k} > {n} {{"));
-                    g.line(out, "    break;".into());
+                    if value.is_some() {
+                        let depth = g.rng.random_range(1..=g.lim.max_expr_depth);
+                        let e = g.f64_expr(depth);
+                        g.line(out, format!("    break {};", e.code));
+                        result = Some((g.is_active(&e.code), e.bound));
+                    } else {
+                        g.line(out, "    break;".into());
+                    }
                     g.line(out, "}".into());
                     let s = g.scope;
                     g.ints.push(IntVar {
@@ -2934,6 +2954,13 @@ impl<'a> FnGen<'a> {
                         scope: s,
                     });
                 });
+                if let (Some(a), Some((active, bound))) = (value, result) {
+                    self.loops.pop();
+                    self.line(out, "};".into());
+                    let i = self.push_var(a, Ty::F64, false, bound);
+                    self.vars[i].active = active;
+                    return true;
+                }
             }
             _ => {
                 let l = format!("'l{}", self.next_id + 1);
@@ -3063,7 +3090,16 @@ impl<'a> FnGen<'a> {
         } else {
             "continue"
         };
-        format!("{word}{target}")
+        format!("{}{target}", self.exit_word(word, &target))
+    }
+
+    /// `word`, or `continue` for a `break` of the innermost loop when that loop is a value.
+    fn exit_word(&self, word: &'static str, target: &str) -> &'static str {
+        if word == "break" && target.is_empty() && self.loops.last().is_some_and(|l| l.value) {
+            "continue"
+        } else {
+            word
+        }
     }
 
     fn exit_target(&mut self) -> String {
@@ -3084,6 +3120,7 @@ impl<'a> FnGen<'a> {
         } else {
             "continue"
         };
+        let word = self.exit_word(word, &target);
         let c = self.cond();
         if self.chance(0.5) {
             self.line(out, format!("match {c} {{"));

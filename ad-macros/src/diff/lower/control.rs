@@ -821,24 +821,79 @@ fn iter_mut_loop(
         fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
+    // A `let` at the top level of the body that binds the element's name again ends the
+    // element's updates: after it the name is another value, which the write-back must not
+    // store. The element is written back just before that `let` (statements after an exit
+    // are already in a block of their own, so everything before it runs), and `*x` is the
+    // element only up to there.
     let mut body = body.clone();
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Deref(name), &mut body);
+    let shadow = body.stmts.iter().position(|s| {
+        let syn::Stmt::Local(l) = s else {
+            return false;
+        };
+        let mut names = Vec::new();
+        super::syntax::pattern_names(&l.pat, &mut names);
+        names.contains(&name.to_string())
+    });
+    let (mut before, mut after) = match shadow {
+        Some(i) => {
+            let after = body.stmts.split_off(i);
+            (body, after)
+        }
+        None => (body, Vec::new()),
+    };
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Deref(name), &mut before);
+    // The shadowing `let`'s own value still reads the element.
+    if let Some(syn::Stmt::Local(l)) = after.first_mut()
+        && let Some(init) = &mut l.init
+    {
+        syn::visit_mut::VisitMut::visit_expr_mut(&mut Deref(name), &mut init.expr);
+    }
+    Some(write_back_loop(
+        f,
+        exit,
+        k,
+        name,
+        base,
+        (indices, index),
+        before.stmts,
+        after,
+    ))
+}
+
+/// The loop over indices of [`iter_mut_loop`]: `let mut x = base[index].clone();`, the
+/// statements `updates`, `base[index] = x;`, then the statements `rest` (which no longer
+/// name the element).
+#[allow(clippy::too_many_arguments)]
+fn write_back_loop(
+    f: &syn::ExprForLoop,
+    exit: Option<&TokenStream>,
+    k: &Ident,
+    name: &Ident,
+    base: &Expr,
+    (indices, index): (TokenStream, TokenStream),
+    updates: Vec<syn::Stmt>,
+    rest: Vec<syn::Stmt>,
+) -> syn::ExprForLoop {
     // Every statement ends with `;`, so that the write-back can follow the last.
-    let stmts = body.stmts.into_iter().map(|s| match s {
+    let semi = |s: syn::Stmt| match s {
         syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
         other => other,
-    });
+    };
+    let updates = updates.into_iter().map(semi);
+    let rest = rest.into_iter().map(semi);
     let exit = exit.map(|e| quote!(if #e { break; }));
     let attrs = &f.attrs;
-    Some(syn::parse_quote! {
+    syn::parse_quote! {
         #(#attrs)*
         for #k in #indices {
             #exit
             let mut #name = #base[#index].clone();
-            #(#stmts)*
+            #(#updates)*
             #base[#index] = #name;
+            #(#rest)*
         }
-    })
+    }
 }
 
 /// The counter of `for i in a..b` (or `a..=b`) when `i` is a plain immutable name that the body
