@@ -144,12 +144,17 @@ pub mod __rt {
     #[inline(always)]
     pub fn scaled<V: ad_core::VectorSpace>(g: &V, ct: V::Scalar) -> V {
         let mut out = g.clone();
-        if num_traits::Zero::is_zero(&ct) || !nalgebra::ComplexField::is_finite(&ct) {
+        if num_traits::Zero::is_zero(&ct) {
             // The strong zero: `0 · ∞` is 0 here.
             out = out.map_scalars(|x| <V::Scalar as ad_core::Real>::strong_product(ct, x));
         } else {
-            // A finite nonzero cotangent: the plain product (a zero partial gives 0).
+            // A nonzero cotangent: the plain product (a zero partial gives 0)...
             out.scale(ct);
+            if !nalgebra::ComplexField::is_finite(&ct) {
+                // ... unless the cotangent is infinite or NaN: then a zero partial is 0 by
+                // the strong zero (the sweep's products give 0 there too).
+                out = g.map_scalars(|x| <V::Scalar as ad_core::Real>::strong_product(ct, x));
+            }
         }
         out
     }
