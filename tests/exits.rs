@@ -615,33 +615,40 @@ fn newton_root(x: Vector2<f64>) -> f64 {
 
 #[test]
 fn break_with_a_value_leaves_the_loop_with_it() {
-    for x in [
+    let points = [
         Vector2::new(0.3, 0.7),
         Vector2::new(1.2, -0.4),
         Vector2::new(-0.8, 1.9),
-    ] {
-        check2(
-            loop_is_the_value,
-            loop_is_the_value_grad,
-            |x| loop_is_the_value_vjp(x).0,
-            loop_is_the_value_jvp,
-            x,
-        );
-        check2(
-            loop_values_with_exits,
-            loop_values_with_exits_grad,
-            |x| loop_values_with_exits_vjp(x).0,
-            loop_values_with_exits_jvp,
-            x,
-        );
-        check2(
-            loop_value_from_arms,
-            loop_value_from_arms_grad,
-            |x| loop_value_from_arms_vjp(x).0,
-            loop_value_from_arms_jvp,
-            x + Vector2::new(2.0, 0.5),
-        );
-    }
+    ];
+    let [a, b, c] = points;
+    check2!(
+        loop_is_the_value,
+        loop_is_the_value_grad,
+        loop_is_the_value_vjp,
+        loop_is_the_value_jvp,
+        a,
+        b,
+        c
+    );
+    check2!(
+        loop_values_with_exits,
+        loop_values_with_exits_grad,
+        loop_values_with_exits_vjp,
+        loop_values_with_exits_jvp,
+        a,
+        b,
+        c
+    );
+    let shift = Vector2::new(2.0, 0.5);
+    check2!(
+        loop_value_from_arms,
+        loop_value_from_arms_grad,
+        loop_value_from_arms_vjp,
+        loop_value_from_arms_jvp,
+        a + shift,
+        b + shift,
+        c + shift
+    );
     // The Hessian of a loop left by a value: against finite differences of the gradient and
     // against the analytic one of `√(x₀² + x₁) x₁`.
     for x in [Vector2::new(1.3, 0.6), Vector2::new(0.4, 2.2)] {

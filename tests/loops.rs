@@ -1115,44 +1115,12 @@ fn reversed_counted_updates(mut xs: [f64; 4], x: f64) -> f64 {
     xs[0] * xs[1] + xs[2] * xs[3]
 }
 
-/// The three functions above without the macro, as Rust runs them.
-fn reversed_plain(which: usize, v: &[f64], x: f64) -> f64 {
-    match which {
-        0 => {
-            let mut acc = 0.0;
-            for (i, c) in v.iter().rev().enumerate() {
-                acc += c * x.powi(i as i32);
-            }
-            acc
-        }
-        1 => {
-            let mut xs = [v[0], v[1], v[2]];
-            let mut w = 1.0;
-            for e in xs.iter_mut().rev() {
-                *e *= w * x;
-                w *= 0.5;
-            }
-            xs[0] + 2.0 * xs[1] + 3.0 * xs[2] * xs[0]
-        }
-        _ => {
-            let mut xs = [v[0], v[1], v[2], v[3]];
-            for (i, e) in xs.iter_mut().rev().enumerate() {
-                *e = (*e * x).sin() + i as f64;
-                if *e > 2.5 {
-                    break;
-                }
-            }
-            xs[0] * xs[1] + xs[2] * xs[3]
-        }
-    }
-}
-
 #[test]
 fn enumerate_after_rev_counts_up_while_the_elements_run_down() {
     for x in [0.7, -1.3] {
         let cs = [1.5, -0.5, 2.0];
         let (y, (gc, gx)) = reversed_powers_grad(cs, x);
-        assert_eq!(y, reversed_plain(0, &cs, x));
+        assert_eq!(y, reversed_powers(cs, x));
         assert_close_scalar(y, 2.0 - 0.5 * x + 1.5 * x * x, 1e-14);
         assert_close_scalar(gx, -0.5 + 3.0 * x, 1e-13);
         for (g, want) in gc.iter().zip([x * x, x, 1.0]) {
@@ -1174,7 +1142,7 @@ fn iter_mut_rev_updates_the_elements_from_the_last() {
         let at = SVector::<f64, 5>::from_column_slice(&p);
         // reversed_decay: three elements and x.
         let v3 = SVector::<f64, 4>::new(p[0], p[1], p[2], p[3]);
-        let f3 = |v: SVector<f64, 4>| reversed_plain(1, &[v[0], v[1], v[2]], v[3]);
+        let f3 = |v: SVector<f64, 4>| reversed_decay([v[0], v[1], v[2]], v[3]);
         let (y, (g, gx)) = reversed_decay_grad([p[0], p[1], p[2]], p[3]);
         assert_eq!(y, f3(v3));
         let fd = fd_gradient(f3, v3);
@@ -1182,7 +1150,7 @@ fn iter_mut_rev_updates_the_elements_from_the_last() {
         let (_, d) = reversed_decay_jvp([p[0], p[1], p[2]], p[3], [1.0, -0.5, 0.25], 2.0);
         assert_close_scalar(d, g[0] - 0.5 * g[1] + 0.25 * g[2] + 2.0 * gx, 1e-12);
         // reversed_counted_updates: four elements and x (its break taken at some points).
-        let f4 = |v: SVector<f64, 5>| reversed_plain(2, &[v[0], v[1], v[2], v[3]], v[4]);
+        let f4 = |v: SVector<f64, 5>| reversed_counted_updates([v[0], v[1], v[2], v[3]], v[4]);
         let (y, (g, gx)) = reversed_counted_updates_grad([p[0], p[1], p[2], p[3]], p[4]);
         assert_eq!(y, f4(at));
         let fd = fd_gradient(f4, at);
