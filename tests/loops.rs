@@ -1169,3 +1169,88 @@ fn iter_mut_rev_updates_the_elements_from_the_last() {
         assert_close_scalar(d, want, 1e-12);
     }
 }
+
+// `for (a, b) in xs.iter().zip(ys.iter())` ---------------------------------------------------
+
+#[differentiable]
+fn zipped_dot(xs: [f64; 3], ys: [f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in xs.iter().zip(ys.iter()) {
+        s += x * y;
+    }
+    s
+}
+
+#[differentiable]
+fn zipped_step(mut ps: [f64; 3], gs: [f64; 3], lr: f64) -> f64 {
+    for (p, g) in ps.iter_mut().zip(gs.iter()) {
+        *p -= lr * g;
+    }
+    for (i, (p, g)) in ps.iter_mut().zip(&gs).enumerate() {
+        *p += (i as f64) * g * p.sin();
+    }
+    ps[0] * ps[1] + ps[2]
+}
+
+#[differentiable]
+fn zipped_unequal(xs: Vec<f64>, ys: Vec<f64>) -> f64 {
+    let mut s = 0.0;
+    for (x, &y) in xs.iter().zip(ys.iter()) {
+        s += (x * y).tanh();
+    }
+    for (x, y) in xs.iter().zip(ys) {
+        s += x * y * 0.5;
+    }
+    s
+}
+
+#[test]
+fn zip_loops_read_both_sides_up_to_the_shorter() {
+    let h = 1e-6;
+    let (v, (gx, gy)) = zipped_dot_grad([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]);
+    assert_eq!(v, zipped_dot([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]));
+    assert_eq!(gx, [0.5, -1.0, 2.0]);
+    assert_eq!(gy, [1.0, 2.0, 3.0]);
+    let ps = [0.3, -0.7, 1.1];
+    let gs = [0.5, 0.25, -1.0];
+    let (v, (gp, gg, gl)) = zipped_step_grad(ps, gs, 0.1);
+    assert_eq!(v, zipped_step(ps, gs, 0.1));
+    let fd = (zipped_step(ps, gs, 0.1 + h) - zipped_step(ps, gs, 0.1 - h)) / (2.0 * h);
+    assert!((gl - fd).abs() < 1e-7, "{gl} {fd}");
+    for i in 0..3 {
+        let mut a = ps;
+        a[i] += h;
+        let mut b = ps;
+        b[i] -= h;
+        let fd = (zipped_step(a, gs, 0.1) - zipped_step(b, gs, 0.1)) / (2.0 * h);
+        assert!((gp[i] - fd).abs() < 1e-7, "p{i}");
+        let mut a = gs;
+        a[i] += h;
+        let mut b = gs;
+        b[i] -= h;
+        let fd = (zipped_step(ps, a, 0.1) - zipped_step(ps, b, 0.1)) / (2.0 * h);
+        assert!((gg[i] - fd).abs() < 1e-7, "g{i}");
+    }
+    let xs = vec![0.3, -0.7, 1.1, 2.0];
+    let ys = vec![0.5, 0.25, -1.0];
+    let (v, (gx, gy)) = zipped_unequal_grad(xs.clone(), ys.clone());
+    assert_eq!(v, zipped_unequal(xs.clone(), ys.clone()));
+    assert_eq!(gx.len(), 4);
+    assert_eq!(gx[3], 0.0);
+    for i in 0..3 {
+        let mut a = xs.clone();
+        a[i] += h;
+        let mut b = xs.clone();
+        b[i] -= h;
+        let fd = (zipped_unequal(a, ys.clone()) - zipped_unequal(b, ys.clone())) / (2.0 * h);
+        assert!((gx[i] - fd).abs() < 1e-7, "x{i}");
+        let mut a = ys.clone();
+        a[i] += h;
+        let mut b = ys.clone();
+        b[i] -= h;
+        let fd = (zipped_unequal(xs.clone(), a) - zipped_unequal(xs.clone(), b)) / (2.0 * h);
+        assert!((gy[i] - fd).abs() < 1e-7, "y{i}");
+    }
+    let (_, d) = zipped_step_jvp(ps, gs, 0.1, [1.0, 0.0, 0.0], [0.0; 3], 0.0);
+    assert!((d - gp[0]).abs() < 1e-12);
+}

@@ -395,7 +395,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, `.rev()` after `iter()` or `iter_mut()`, and `.enumerate()` after any of these); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, `.rev()` after `iter()` or `iter_mut()`, `a.zip(b)` of two of these, and `.enumerate()` after any of them); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -669,11 +669,16 @@ fn iter_mut_receiver(e: &Expr) -> Option<&Expr> {
         other => other,
     };
     let e = match e {
+        Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => &*m.receiver,
+        other => other,
+    };
+    let e = match e {
         Expr::MethodCall(m) if m.method == "rev" => &*m.receiver,
         other => other,
     };
     match e {
         Expr::MethodCall(m) if m.method == "iter_mut" => Some(&m.receiver),
+        Expr::Reference(r) if r.mutability.is_some() => Some(&r.expr),
         _ => None,
     }
 }
@@ -711,9 +716,86 @@ fn index_loop(
         let mut inner = f.clone();
         inner.expr = m.receiver.clone();
         *inner.pat = t.elems[1].clone();
-        return index_loop_counted(&inner, exit, body, counter);
+        return zip_loop(&inner, exit, body, counter);
     }
-    index_loop_counted(f, exit, body, None)
+    zip_loop(f, exit, body, None)
+}
+
+/// How a side of `zip` reaches its elements.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// `xs.iter()` or `&xs`: `&xs[k]`.
+    Ref,
+    /// `xs.iter_mut()` or `&mut xs`: a copy written back.
+    Mut,
+    /// `xs`: `xs[k]`.
+    Value,
+}
+
+/// The variable (or field) a side of `zip` iterates over, and how.
+fn zip_side(e: &Expr) -> Option<(&Expr, Access)> {
+    let (base, access) = match e {
+        Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => {
+            (&*m.receiver, Access::Ref)
+        }
+        Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter_mut" => {
+            (&*m.receiver, Access::Mut)
+        }
+        Expr::Reference(r) if r.mutability.is_some() => (&*r.expr, Access::Mut),
+        Expr::Reference(r) => (&*r.expr, Access::Ref),
+        other => (other, Access::Value),
+    };
+    (plain_name(base).is_some() || matches!(base, Expr::Field(_))).then_some((base, access))
+}
+
+/// `for (a, b) in xs.iter().zip(ys.iter()) { .. }` (either side also `&v`, `v`, and the first
+/// `xs.iter_mut()` or `&mut xs`): the loop over the first side with `let b = &ys[k];` first in
+/// its body, over the indices both sides have (`zip` stops at the shorter). Any other loop goes
+/// to [`index_loop_counted`].
+fn zip_loop(
+    f: &syn::ExprForLoop,
+    exit: Option<&TokenStream>,
+    body: &syn::Block,
+    counter: Option<Ident>,
+) -> Option<syn::ExprForLoop> {
+    let (Expr::MethodCall(m), Pat::Tuple(t)) = (&*f.expr, &*f.pat) else {
+        return index_loop_counted(f, exit, body, counter, None);
+    };
+    if m.method != "zip" || m.args.len() != 1 || t.elems.len() != 2 {
+        return index_loop_counted(f, exit, body, counter, None);
+    }
+    let (a, mut access_a) = zip_side(&m.receiver)?;
+    let (b, mut access_b) = zip_side(&m.args[0])?;
+    if access_b == Access::Mut {
+        return None;
+    }
+    // `&x` over references is the element by value.
+    let by_value = |p: &Pat, access: &mut Access| match p {
+        Pat::Reference(r) if r.mutability.is_none() && *access == Access::Ref => {
+            *access = Access::Value;
+            (*r.pat).clone()
+        }
+        other => other.clone(),
+    };
+    let pat_a = by_value(&t.elems[0], &mut access_a);
+    let pat_b = by_value(&t.elems[1], &mut access_b);
+    let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
+    let elem_b = match access_b {
+        Access::Value => quote!(#b[#k]),
+        _ => quote!(&#b[#k]),
+    };
+    let mut body = body.clone();
+    body.stmts
+        .insert(0, syn::parse_quote!(let #pat_b = #elem_b;));
+    let mut inner = f.clone();
+    *inner.pat = pat_a;
+    *inner.expr = match access_a {
+        Access::Ref => syn::parse_quote!(#a.iter()),
+        Access::Mut => syn::parse_quote!(#a.iter_mut()),
+        Access::Value => a.clone(),
+    };
+    let len = quote!(::core::cmp::min(#a.len(), #b.len()));
+    index_loop_counted(&inner, exit, &body, Some(k), Some(len))
 }
 
 /// [`index_loop`] with the counter named `counter` (`__ad_index` without one).
@@ -722,6 +804,7 @@ fn index_loop_counted(
     exit: Option<&TokenStream>,
     body: &syn::Block,
     counter: Option<Ident>,
+    len: Option<TokenStream>,
 ) -> Option<syn::ExprForLoop> {
     let method = |e: &Expr, name: &str| matches!(e, Expr::MethodCall(m) if m.method == name && m.args.is_empty());
     // `xs.iter().rev()` and `xs.iter_mut().rev()`: the same loop over the indices taken
@@ -741,7 +824,7 @@ fn index_loop_counted(
     let (base, by_ref) = match iter {
         Expr::MethodCall(m) if method(iter, "iter") => (&*m.receiver, true),
         Expr::MethodCall(m) if method(iter, "iter_mut") => {
-            let (indices, index) = loop_indices(&m.receiver, &k, reversed, counted);
+            let (indices, index) = loop_indices(&m.receiver, &k, reversed, counted, len.as_ref());
             return iter_mut_loop(f, &m.receiver, exit, body, &k, indices, index);
         }
         other => (other, false),
@@ -752,7 +835,7 @@ fn index_loop_counted(
     let pat = &f.pat;
     let body = &body.stmts;
     let exit = exit.map(|e| quote!(if #e { break; }));
-    let (indices, index) = loop_indices(base, &k, reversed, counted);
+    let (indices, index) = loop_indices(base, &k, reversed, counted, len.as_ref());
     let element = if by_ref {
         quote!(&#base[#index])
     } else {
@@ -772,16 +855,19 @@ fn index_loop_counted(
 /// The range of a loop over the elements of `base` rewritten over indices, and the index of
 /// the element an iteration reads: `0..len` and `k`; reversed, `(0..len).rev()` and `k`, or,
 /// when `k` is the counter of an `.enumerate()` after `.rev()`, `0..len` and `len - 1 - k`.
+/// `len` is `base.len()` unless given (the shorter side of a `zip`).
 fn loop_indices(
     base: &Expr,
     k: &Ident,
     reversed: bool,
     counted: bool,
+    len: Option<&TokenStream>,
 ) -> (TokenStream, TokenStream) {
+    let len = len.cloned().unwrap_or_else(|| quote!(#base.len()));
     match (reversed, counted) {
-        (true, true) => (quote!(0..#base.len()), quote!(#base.len() - 1 - #k)),
-        (true, false) => (quote!((0..#base.len()).rev()), quote!(#k)),
-        (false, _) => (quote!(0..#base.len()), quote!(#k)),
+        (true, true) => (quote!(0..#len), quote!(#len - 1 - #k)),
+        (true, false) => (quote!((0..#len).rev()), quote!(#k)),
+        (false, _) => (quote!(0..#len), quote!(#k)),
     }
 }
 
