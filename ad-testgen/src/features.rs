@@ -157,6 +157,10 @@ pub struct Features {
     /// is a value, its other exits to it `continue` (fifteenth session). Off by default; in
     /// `--features all`.
     pub loop_values: bool,
+    /// `for (x, y) in a.iter().zip(b.iter())` over two arrays of floats (the second also `&b`
+    /// or `b`, lengths may differ), sometimes `.enumerate()`d (fifteenth session). Off by
+    /// default; in `--features all`.
+    pub zip_loops: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -220,6 +224,7 @@ impl Default for Features {
             idioms: false,
             reversed_loops: false,
             loop_values: false,
+            zip_loops: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -275,6 +280,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "idioms",
     "reversed_loops",
     "loop_values",
+    "zip_loops",
     "second_order",
     "order2_everywhere",
 ];
@@ -339,6 +345,7 @@ impl Features {
             "idioms" => &mut self.idioms,
             "reversed_loops" => &mut self.reversed_loops,
             "loop_values" => &mut self.loop_values,
+            "zip_loops" => &mut self.zip_loops,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,
