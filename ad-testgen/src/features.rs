@@ -161,6 +161,11 @@ pub struct Features {
     /// or `b`, lengths may differ), sometimes `.enumerate()`d (fifteenth session). Off by
     /// default; in `--features all`.
     pub zip_loops: bool,
+    /// `x.clone()` where a reference is read (a reference parameter, the element of an
+    /// `iter()` loop), in place of `(*x)` every third statement or so: the shape of the
+    /// fifteenth session's fix of forward mode (the clone's tangent is owned). Off by default;
+    /// in `--features all`.
+    pub clones: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -225,6 +230,7 @@ impl Default for Features {
             reversed_loops: false,
             loop_values: false,
             zip_loops: false,
+            clones: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -281,6 +287,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "reversed_loops",
     "loop_values",
     "zip_loops",
+    "clones",
     "second_order",
     "order2_everywhere",
 ];
@@ -346,6 +353,7 @@ impl Features {
             "reversed_loops" => &mut self.reversed_loops,
             "loop_values" => &mut self.loop_values,
             "zip_loops" => &mut self.zip_loops,
+            "clones" => &mut self.clones,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

@@ -309,7 +309,12 @@ impl<'a> FnGen<'a> {
     fn read(&self, i: usize) -> String {
         let v = &self.vars[i];
         if v.deref {
-            format!("(*{})", v.name)
+            // `x.clone()` of a reference, every third statement or so (with `clones`).
+            if self.feat.clones && self.tick % 3 == 0 {
+                format!("{}.clone()", v.name)
+            } else {
+                format!("(*{})", v.name)
+            }
         } else {
             v.name.clone()
         }
