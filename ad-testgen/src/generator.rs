@@ -310,7 +310,7 @@ impl<'a> FnGen<'a> {
         let v = &self.vars[i];
         if v.deref {
             // `x.clone()` of a reference, every third statement or so (with `clones`).
-            if self.feat.clones && self.tick % 3 == 0 {
+            if self.feat.clones && self.tick.is_multiple_of(3) {
                 format!("{}.clone()", v.name)
             } else {
                 format!("(*{})", v.name)
