@@ -765,3 +765,31 @@ fn sin_cos_is_the_pair_of_sin_and_cos() {
         assert_close(&d, &Vector2::new(-r * theta.sin(), r * theta.cos()), 1e-15);
     }
 }
+
+// `Vector2::from([a, b])`, `from_column_slice(&[..])`, `Matrix2::from_row_slice(&[..])` ---------
+
+#[differentiable]
+fn built_from_arrays(a: f64, b: f64) -> f64 {
+    let v = Vector2::from([a, b * 2.0]);
+    let w = Vector3::from_column_slice(&[a, b, a * b]);
+    let r = nalgebra::RowVector2::from([b, a]);
+    let m = Matrix2::from_row_slice(&[a, b, 0.5, a * a]);
+    let s = SVector::<f64, 2>::from([b, 1.0]);
+    v.norm() + w.sum() * (r * v)[0] + m.determinant() + m[(0, 1)] + s.dot(&v)
+}
+
+#[test]
+fn vectors_from_arrays_and_matrices_from_row_slices() {
+    let (a, b) = (0.7, -1.3);
+    let (y, (ga, gb)) = built_from_arrays_grad(a, b);
+    assert_eq!(y, built_from_arrays(a, b));
+    let h = 1e-6;
+    let fa = (built_from_arrays(a + h, b) - built_from_arrays(a - h, b)) / (2.0 * h);
+    let fb = (built_from_arrays(a, b + h) - built_from_arrays(a, b - h)) / (2.0 * h);
+    assert!(
+        (ga - fa).abs() < 1e-6 && (gb - fb).abs() < 1e-6,
+        "{ga} {fa} {gb} {fb}"
+    );
+    let (_, d) = built_from_arrays_jvp(a, b, 1.0, 0.5);
+    assert!((d - (ga + 0.5 * gb)).abs() < 1e-12);
+}

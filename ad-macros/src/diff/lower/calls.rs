@@ -440,10 +440,43 @@ impl Lowerer<'_> {
                         span,
                     );
                 }
+                // `Vector3::from([a, b, c])`, `Vector3::from_column_slice(&[a, b, c])` and
+                // `Matrix2::from_row_slice(&[a, b, c, d])` (row-major as `new`) with as many
+                // entries as the type has: `new(a, b, ..)`.
+                let ty_seg = &path.path.segments[segments.len() - 2];
+                let ty_name = ty_seg.ident.to_string();
+                let vector = ["Vector", "RowVector", "SVector", "RowSVector"]
+                    .iter()
+                    .any(|p| ty_name.starts_with(p));
+                let literal = match (last.as_str(), c.args.first().map(strip_parens)) {
+                    ("from", Some(Expr::Array(a))) if vector => Some(a),
+                    ("from_column_slice", Some(Expr::Reference(r))) if vector => match &*r.expr {
+                        Expr::Array(a) => Some(a),
+                        _ => None,
+                    },
+                    ("from_row_slice", Some(Expr::Reference(r))) => match &*r.expr {
+                        Expr::Array(a) => Some(a),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if c.args.len() == 1
+                    && let Some(a) = literal
+                    && entries_of(ty_seg) == Some(a.elems.len())
+                {
+                    let args: Vec<Var> = a.elems.iter().map(|e| self.expr(e)).collect();
+                    let mut new = path.clone();
+                    if let Some(seg) = new.path.segments.last_mut() {
+                        seg.ident = syn::Ident::new("new", seg.ident.span());
+                        seg.arguments = syn::PathArguments::None;
+                    }
+                    let active = args.iter().any(|v| self.active(*v));
+                    return self.simple(Op::Ctor { path: new, args }, active, false, span);
+                }
                 return self.err(syn::Error::new(
                     path.span(),
                     format!(
-                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`, `repeat(x)`, `from_diagonal(&v)`, `from_columns(&[..])` or `from_rows(&[..])`"
+                        "`{ty}::{last}` with differentiated arguments is not supported in #[differentiable]; build the value with `{ty}::new(..)`, `from([..])` (a vector), `from_row_slice(&[..])`, `repeat(x)`, `from_diagonal(&v)`, `from_columns(&[..])` or `from_rows(&[..])`"
                     ),
                 ));
             }
