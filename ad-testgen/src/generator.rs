@@ -2686,15 +2686,21 @@ impl<'a> FnGen<'a> {
         let saved = self.begin_branch();
         self.line(out, format!("match {scrut} {{"));
         for p in pats {
-            self.line(out, format!("    {p} => {{"));
-            self.nesting += 1;
-            self.arm(out, None);
-            self.nesting -= 1;
-            self.line(out, "    }".into());
+            self.match_arm(out, &p, |_| {});
         }
         self.line(out, "}".into());
         self.end_branch(saved, true);
         true
+    }
+
+    /// One arm `head => { .. }` of a `match`, `bind` declaring what its pattern binds.
+    fn match_arm(&mut self, out: &mut Vec<String>, head: &str, bind: impl FnOnce(&mut Self)) {
+        self.line(out, format!("    {head} => {{"));
+        bind(self);
+        self.nesting += 1;
+        self.arm(out, None);
+        self.nesting -= 1;
+        self.line(out, "    }".into());
     }
 
     /// With `idioms`: `match e { t if t > c => { .. }, t => { .. } }` on a scalar expression,
@@ -2715,19 +2721,92 @@ impl<'a> FnGen<'a> {
             } else {
                 t.clone()
             };
-            self.line(out, format!("    {head} => {{"));
-            // Visible in the arm only (its scope is the arm's).
-            let s = self.scope + 1;
-            let i = self.push_var(t, Ty::F64, false, e.bound);
-            self.vars[i].scope = s;
-            self.vars[i].active = active;
-            self.nesting += 1;
-            self.arm(out, None);
-            self.nesting -= 1;
-            self.line(out, "    }".into());
+            self.match_arm(out, &head, |g| {
+                // Visible in the arm only (its scope is the arm's).
+                let s = g.scope + 1;
+                let i = g.push_var(t, Ty::F64, false, e.bound);
+                g.vars[i].scope = s;
+                g.vars[i].active = active;
+            });
         }
         self.line(out, "}".into());
         self.end_branch(saved, true);
+        true
+    }
+
+    /// `for (x, y) in a.iter().zip(b.iter()) { .. }` over the array of floats `a` and another
+    /// of `arrays` (or a new one), `b` also `&b` or `b`, sometimes `.enumerate()`d.
+    fn zip_loop(
+        &mut self,
+        out: &mut Vec<String>,
+        a: usize,
+        arrays: &[usize],
+        label: Option<String>,
+    ) -> bool {
+        let partners: Vec<usize> = arrays
+            .iter()
+            .copied()
+            .filter(|&o| o != a && matches!(self.vars[o].ty, Ty::Array(_)))
+            .collect();
+        // Without another array of floats in scope, a new one (of any length).
+        let o = if partners.is_empty() {
+            let k = self.rng.random_range(1..=4);
+            let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
+            let e = self.expr(&Ty::Array(k), depth);
+            let name = self.fresh("a");
+            let spelled = self.spell(&Ty::Array(k));
+            self.line(out, format!("let {name}: {spelled} = {};", e.code));
+            let act = self.is_active(&e.code);
+            let i = self.push_var(name, Ty::Array(k), false, e.bound);
+            self.vars[i].active = act;
+            i
+        } else {
+            self.choose(&partners)
+        };
+        let (x, y) = (self.fresh("e"), self.fresh("e"));
+        let (na, nb) = (self.vars[a].name.clone(), self.vars[o].name.clone());
+        let (ba, bb) = (self.vars[a].bound, self.vars[o].bound);
+        let (Ty::Array(la), Ty::Array(lb)) = (self.vars[a].ty.clone(), self.vars[o].ty.clone())
+        else {
+            unreachable!("arrays of floats")
+        };
+        let other = match self.rng.random_range(0..3) {
+            0 => format!("{nb}.iter()"),
+            1 => format!("&{nb}"),
+            _ => nb.clone(),
+        };
+        let by_value = other == nb;
+        let counter = self.enumerate_counter();
+        let pair = format!("({x}, {y})");
+        let head = match &counter {
+            Some(c) => format!(
+                "for ({}, {pair}) in {na}.iter().zip({other}).enumerate() {{",
+                c.as_deref().unwrap_or("_")
+            ),
+            None => format!("for {pair} in {na}.iter().zip({other}) {{"),
+        };
+        self.line(out, head);
+        self.enter_loop(label);
+        let was = (self.vars[a].borrowed, self.vars[o].borrowed);
+        self.vars[a].borrowed = true;
+        self.vars[o].borrowed = true;
+        let (act_a, act_b) = (self.vars[a].active, self.vars[o].active);
+        self.loop_body(out, |g, _| {
+            g.push_counter(counter.flatten(), la.min(lb));
+            let i = g.push_var(x, Ty::F64, false, ba);
+            g.vars[i].deref = true;
+            g.vars[i].active = act_a;
+            g.vars[i].iter_elem = Some(g.in_arm);
+            let j = g.push_var(y, Ty::F64, false, bb);
+            g.vars[j].deref = !by_value;
+            g.vars[j].active = act_b;
+            if !by_value {
+                g.vars[j].iter_elem = Some(g.in_arm);
+            }
+        });
+        (self.vars[a].borrowed, self.vars[o].borrowed) = was;
+        self.loops.pop();
+        self.line(out, "}".into());
         true
     }
 
@@ -2834,77 +2913,11 @@ impl<'a> FnGen<'a> {
             }
             2 => {
                 let a = self.choose(&arrays);
-                // `for (x, y) in a.iter().zip(b.iter())` over two arrays of floats (with
-                // `zip_loops`), `b` also `&b` or `b`, sometimes `.enumerate()`d.
+                // A zip loop over two arrays of floats (with `zip_loops`).
                 let zip =
                     f.zip_loops && matches!(self.vars[a].ty, Ty::Array(_)) && self.chance(0.6);
                 if zip {
-                    let partners: Vec<usize> = arrays
-                        .iter()
-                        .copied()
-                        .filter(|&o| o != a && matches!(self.vars[o].ty, Ty::Array(_)))
-                        .collect();
-                    // Without another array of floats in scope, a new one (of any length).
-                    let o = if partners.is_empty() {
-                        let k = self.rng.random_range(1..=4);
-                        let depth = self.rng.random_range(1..=self.lim.max_expr_depth);
-                        let e = self.expr(&Ty::Array(k), depth);
-                        let name = self.fresh("a");
-                        let spelled = self.spell(&Ty::Array(k));
-                        self.line(out, format!("let {name}: {spelled} = {};", e.code));
-                        let act = self.is_active(&e.code);
-                        let i = self.push_var(name, Ty::Array(k), false, e.bound);
-                        self.vars[i].active = act;
-                        i
-                    } else {
-                        self.choose(&partners)
-                    };
-                    let (x, y) = (self.fresh("e"), self.fresh("e"));
-                    let (na, nb) = (self.vars[a].name.clone(), self.vars[o].name.clone());
-                    let (ba, bb) = (self.vars[a].bound, self.vars[o].bound);
-                    let (Ty::Array(la), Ty::Array(lb)) =
-                        (self.vars[a].ty.clone(), self.vars[o].ty.clone())
-                    else {
-                        unreachable!("arrays of floats")
-                    };
-                    let other = match self.rng.random_range(0..3) {
-                        0 => format!("{nb}.iter()"),
-                        1 => format!("&{nb}"),
-                        _ => nb.clone(),
-                    };
-                    let by_value = other == nb;
-                    let counter = self.enumerate_counter();
-                    let pair = format!("({x}, {y})");
-                    let head = match &counter {
-                        Some(c) => format!(
-                            "for ({}, {pair}) in {na}.iter().zip({other}).enumerate() {{",
-                            c.as_deref().unwrap_or("_")
-                        ),
-                        None => format!("for {pair} in {na}.iter().zip({other}) {{"),
-                    };
-                    self.line(out, head);
-                    self.enter_loop(label);
-                    let was = (self.vars[a].borrowed, self.vars[o].borrowed);
-                    self.vars[a].borrowed = true;
-                    self.vars[o].borrowed = true;
-                    let (act_a, act_b) = (self.vars[a].active, self.vars[o].active);
-                    self.loop_body(out, |g, _| {
-                        g.push_counter(counter.flatten(), la.min(lb));
-                        let i = g.push_var(x, Ty::F64, false, ba);
-                        g.vars[i].deref = true;
-                        g.vars[i].active = act_a;
-                        g.vars[i].iter_elem = Some(g.in_arm);
-                        let j = g.push_var(y, Ty::F64, false, bb);
-                        g.vars[j].deref = !by_value;
-                        g.vars[j].active = act_b;
-                        if !by_value {
-                            g.vars[j].iter_elem = Some(g.in_arm);
-                        }
-                    });
-                    (self.vars[a].borrowed, self.vars[o].borrowed) = was;
-                    self.loops.pop();
-                    self.line(out, "}".into());
-                    return true;
+                    return self.zip_loop(out, a, &arrays, label);
                 }
                 let x = self.fresh("e");
                 let name = self.vars[a].name.clone();

@@ -227,8 +227,7 @@ impl Desugar {
                 out.push(Stmt::Local(local));
                 continue;
             }
-            self.count += 1;
-            let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
+            let slot = self.new_slot();
             let mut stores = false;
             let branch = store_arm_values(value.clone(), &slot, &mut stores);
             // Every arm exits, so the value never exists; when nothing after reads the names
@@ -246,16 +245,7 @@ impl Desugar {
                 out.push(Stmt::Expr(value.clone(), Some(Default::default())));
                 continue;
             }
-            // The type of the slot, from the `let`'s annotation when it has one.
-            match &local.pat {
-                syn::Pat::Type(pt) => {
-                    let ty = &pt.ty;
-                    out.push(syn::parse_quote!(
-                        let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;
-                    ));
-                }
-                _ => out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;)),
-            }
+            out.push(slot_declaration(&slot, Some(&local.pat)));
             out.push(Stmt::Expr(branch, None));
             let mut local = local.clone();
             if let Some(init) = &mut local.init {
@@ -275,7 +265,8 @@ impl Desugar {
         let n = stmts.len();
         let mut out = Vec::with_capacity(n + 2);
         for (i, stmt) in stmts.into_iter().enumerate() {
-            let (pat, ty, value, tail) = match stmt {
+            // The `let`'s pattern (none for the loop ending the block), and the loop.
+            let (pat, mut l) = match stmt {
                 Stmt::Local(local)
                     if local.init.as_ref().is_some_and(|init| {
                         init.diverge.is_none()
@@ -283,25 +274,20 @@ impl Desugar {
                     }) =>
                 {
                     let init = local.init.expect("checked");
-                    let ty = match &local.pat {
-                        syn::Pat::Type(pt) => Some((*pt.ty).clone()),
-                        _ => None,
+                    let Expr::Loop(l) = super::lower::strip_parens(&init.expr).clone() else {
+                        unreachable!("checked")
                     };
-                    (Some(local.pat), ty, super::lower::strip_parens(&init.expr).clone(), false)
+                    (Some(local.pat), l)
                 }
                 Stmt::Expr(Expr::Loop(l), None) if i + 1 == n && breaks_with_value(&l.body) => {
-                    (None, None, Expr::Loop(l), true)
+                    (None, l)
                 }
                 other => {
                     out.push(other);
                     continue;
                 }
             };
-            let Expr::Loop(mut l) = value else {
-                unreachable!("a loop")
-            };
-            self.count += 1;
-            let slot = Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site());
+            let slot = self.new_slot();
             let label = l.label.as_ref().map(|lb| lb.name.ident.clone());
             let mut stores = StoreBreaks {
                 slot: &slot,
@@ -309,23 +295,21 @@ impl Desugar {
                 depth: 0,
             };
             syn::visit_mut::VisitMut::visit_block_mut(&mut stores, &mut l.body);
-            match ty {
-                Some(ty) => out.push(syn::parse_quote!(
-                    let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;
-                )),
-                None => out.push(syn::parse_quote!(let mut #slot = ::core::option::Option::None;)),
-            }
+            out.push(slot_declaration(&slot, pat.as_ref()));
             out.push(Stmt::Expr(Expr::Loop(l), None));
             let read: Expr = syn::parse_quote!(::ad::__rt::ret_get(#slot));
-            match pat {
-                Some(pat) => out.push(syn::parse_quote!(let #pat = #read;)),
-                None => {
-                    debug_assert!(tail);
-                    out.push(Stmt::Expr(read, None));
-                }
-            }
+            out.push(match pat {
+                Some(pat) => syn::parse_quote!(let #pat = #read;),
+                None => Stmt::Expr(read, None),
+            });
         }
         out
+    }
+
+    /// A new slot for a value that exits store (`__ad_valN`).
+    fn new_slot(&mut self) -> Ident {
+        self.count += 1;
+        Ident::new(&format!("__ad_val{}", self.count), Span::mixed_site())
     }
 
     /// A statement that contains an exit, rewritten, and whether it may exit.
@@ -547,6 +531,20 @@ impl Desugar {
             _ => unreachable!("called for loops"),
         };
         (Some(new), pre, outward)
+    }
+}
+
+/// `let mut slot = None;` for the value a `let` with pattern `pat` reads from it, typed by the
+/// pattern's annotation when it has one (`let p: T = ..`).
+fn slot_declaration(slot: &Ident, pat: Option<&syn::Pat>) -> Stmt {
+    match pat {
+        Some(syn::Pat::Type(pt)) => {
+            let ty = &pt.ty;
+            syn::parse_quote!(
+                let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;
+            )
+        }
+        _ => syn::parse_quote!(let mut #slot = ::core::option::Option::None;),
     }
 }
 

@@ -758,12 +758,14 @@ fn zip_loop(
     body: &syn::Block,
     counter: Option<Ident>,
 ) -> Option<syn::ExprForLoop> {
-    let (Expr::MethodCall(m), Pat::Tuple(t)) = (&*f.expr, &*f.pat) else {
-        return index_loop_counted(f, exit, body, counter, None);
+    let (m, t) = match (&*f.expr, &*f.pat) {
+        (Expr::MethodCall(m), Pat::Tuple(t))
+            if m.method == "zip" && m.args.len() == 1 && t.elems.len() == 2 =>
+        {
+            (m, t)
+        }
+        _ => return index_loop_counted(f, exit, body, counter, None),
     };
-    if m.method != "zip" || m.args.len() != 1 || t.elems.len() != 2 {
-        return index_loop_counted(f, exit, body, counter, None);
-    }
     let (a, mut access_a) = zip_side(&m.receiver)?;
     let (b, mut access_b) = zip_side(&m.args[0])?;
     if access_b == Access::Mut {
@@ -921,65 +923,38 @@ fn iter_mut_loop(
         super::syntax::pattern_names(&l.pat, &mut names);
         names.contains(&name.to_string())
     });
-    let (mut before, mut after) = match shadow {
-        Some(i) => {
-            let after = body.stmts.split_off(i);
-            (body, after)
+    let updates = shadow.map_or(body.stmts.len(), |i| i + 1);
+    for (i, stmt) in body.stmts[..updates].iter_mut().enumerate() {
+        match stmt {
+            syn::Stmt::Local(l) if Some(i) == shadow => {
+                if let Some(init) = &mut l.init {
+                    syn::visit_mut::VisitMut::visit_expr_mut(&mut Deref(name), &mut init.expr);
+                }
+            }
+            other => syn::visit_mut::VisitMut::visit_stmt_mut(&mut Deref(name), other),
         }
-        None => (body, Vec::new()),
-    };
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Deref(name), &mut before);
-    // The shadowing `let`'s own value still reads the element.
-    if let Some(syn::Stmt::Local(l)) = after.first_mut()
-        && let Some(init) = &mut l.init
-    {
-        syn::visit_mut::VisitMut::visit_expr_mut(&mut Deref(name), &mut init.expr);
     }
-    Some(write_back_loop(
-        f,
-        exit,
-        k,
-        name,
-        base,
-        (indices, index),
-        before.stmts,
-        after,
-    ))
-}
-
-/// The loop over indices of [`iter_mut_loop`]: `let mut x = base[index].clone();`, the
-/// statements `updates`, `base[index] = x;`, then the statements `rest` (which no longer
-/// name the element).
-#[allow(clippy::too_many_arguments)]
-fn write_back_loop(
-    f: &syn::ExprForLoop,
-    exit: Option<&TokenStream>,
-    k: &Ident,
-    name: &Ident,
-    base: &Expr,
-    (indices, index): (TokenStream, TokenStream),
-    updates: Vec<syn::Stmt>,
-    rest: Vec<syn::Stmt>,
-) -> syn::ExprForLoop {
-    // Every statement ends with `;`, so that the write-back can follow the last.
-    let semi = |s: syn::Stmt| match s {
-        syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
-        other => other,
-    };
-    let updates = updates.into_iter().map(semi);
-    let rest = rest.into_iter().map(semi);
+    // Every statement ends with `;`, so that the write-back can follow any of them.
+    let mut stmts: Vec<syn::Stmt> = body
+        .stmts
+        .into_iter()
+        .map(|s| match s {
+            syn::Stmt::Expr(e, None) => syn::Stmt::Expr(e, Some(Default::default())),
+            other => other,
+        })
+        .collect();
+    let at = shadow.unwrap_or(stmts.len());
+    stmts.insert(at, syn::parse_quote!(#base[#index] = #name;));
     let exit = exit.map(|e| quote!(if #e { break; }));
     let attrs = &f.attrs;
-    syn::parse_quote! {
+    Some(syn::parse_quote! {
         #(#attrs)*
         for #k in #indices {
             #exit
             let mut #name = #base[#index].clone();
-            #(#updates)*
-            #base[#index] = #name;
-            #(#rest)*
+            #(#stmts)*
         }
-    }
+    })
 }
 
 /// The counter of `for i in a..b` (or `a..=b`) when `i` is a plain immutable name that the body
