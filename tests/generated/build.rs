@@ -1,6 +1,6 @@
 //! Writes the generated corpus into `OUT_DIR/corpus.rs` for `tests/corpus.rs`.
 //!
-//! `AD_GEN_COUNT` (default 500), `AD_GEN_SEED` (default 10) and `AD_GEN_FEATURES` (a list
+//! `AD_GEN_COUNT` (default 250), `AD_GEN_SEED` (default 10) and `AD_GEN_FEATURES` (a list
 //! for `Features::apply_list`, e.g. `exits_anywhere,-kinks`) choose the corpus.
 #![forbid(unsafe_code)]
 
@@ -13,7 +13,7 @@ fn main() {
     let count: usize = std::env::var("AD_GEN_COUNT")
         .ok()
         .map(|s| s.parse().expect("AD_GEN_COUNT is a number"))
-        .unwrap_or(500);
+        .unwrap_or(250);
     let seed: u64 = std::env::var("AD_GEN_SEED")
         .ok()
         .map(|s| s.parse().expect("AD_GEN_SEED is a number"))
