@@ -2108,11 +2108,15 @@ fn closure_reverse(body: &Body, sig: &Sig, seed: &Ident) -> TokenStream {
 }
 
 /// The most tokens a loop written out may take (its body's tokens times its trip count). The
-/// determinant by minors writes out its 4×4 level (9 200 tokens) and keeps the loops of the
-/// 5×5 one: measured, this halves its gradient's time from ℓ = 5 to 9 and doubles the release
-/// build of `ad-benches` (14 to 29 s); at 6 000 the build kept its time and the gradient gained
-/// a fifth; at 20 000 the build ran for over ten minutes.
-const UNROLL_BUDGET: usize = 10_000;
+/// determinant by minors writes out its 4×4 level whole (the loop over the columns, 4 × 4 100
+/// tokens, and the minor loops inside it) and keeps the loops of the 5×5 one (5 × 6 400):
+/// measured against a budget of 10 000, which wrote out only the minor loops of the 4×4
+/// level, its gradient's time fell by an eighth to a fifth from ℓ = 5 to 9 (the 4×4 level's
+/// gradient ran as fast as the hand-written adjoint), and the release build of `ad-benches`
+/// kept its time (46–56 s against 46–52 s). The generated corpus has no loop between the two
+/// budgets. When the budget was first set, 20 000 made that build run for over ten minutes;
+/// the generated code has shrunk since.
+const UNROLL_BUDGET: usize = 20_000;
 
 /// The values of a range of integer literals (`0..3`, `1..=4u8`), each with the suffix of a
 /// bound, when the loop of `body` over it is small enough to write out
