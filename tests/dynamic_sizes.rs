@@ -113,6 +113,62 @@ fn vec_energy(xs: Vec<f64>, k: f64) -> f64 {
     e
 }
 
+/// A `Vec` built before a loop that pushes onto it: its first value is a call of constants
+/// (`Vec::with_capacity(xs.len())`), whose tangent is zero, not a call needing companions.
+#[differentiable]
+fn pushed_squares(xs: Vec<f64>, s: f64) -> f64 {
+    let mut ys: Vec<f64> = Vec::with_capacity(xs.len());
+    for x in xs.iter() {
+        ys.push(x * s + x.sin());
+    }
+    let mut t = 0.0;
+    for y in ys.iter() {
+        t += y * y;
+    }
+    t
+}
+
+/// `collect()` into a `Vec` of a `map` over a `Vec`, an array and a static vector, the closures
+/// reading a differentiated value from outside (`s`), one with a block body and `enumerate`.
+#[differentiable]
+fn collected(xs: Vec<f64>, a: [f64; 3], v: Vector3<f64>, s: f64) -> f64 {
+    let ys: Vec<f64> = xs.iter().map(|x| x * s).collect();
+    let zs = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            let w = (i + 1) as f64;
+            w * y.sin()
+        })
+        .collect::<Vec<f64>>();
+    let bs: Vec<f64> = a.iter().map(|&b| b * b - s).collect();
+    let vs: Vec<f64> = v.iter().map(|c| c.exp() * s).collect();
+    let mut t = 0.0;
+    for z in zs.iter() {
+        t += z * z;
+    }
+    for k in 0..3 {
+        t += bs[k] * vs[k];
+    }
+    t + ys[0] * ys[1]
+}
+
+/// The variance of a `Vec`, divided by its length made a float: `xs.len() as f64` is a
+/// constant, though `xs` is differentiated.
+#[differentiable]
+fn variance(xs: Vec<f64>) -> f64 {
+    let mut s = 0.0;
+    for x in xs.iter() {
+        s += x;
+    }
+    let mean = s / xs.len() as f64;
+    let mut v = 0.0;
+    for x in xs.iter() {
+        v += (x - mean) * (x - mean);
+    }
+    v / (xs.len() - 1) as f64
+}
+
 /// A `Vec` of static vectors: positions of a chain.
 #[differentiable]
 fn chain_length(points: Vec<Vector2<f64>>) -> f64 {
@@ -385,6 +441,99 @@ fn vec_parameters_against_finite_differences() {
     assert!((gk - e / k).abs() < 1e-12);
     let (_, d) = vec_energy_jvp(xs.clone(), k, vec![0.0, 1.0, 0.0, 0.0], 0.0);
     assert!((d - gxs[1]).abs() < 1e-12);
+}
+
+#[test]
+fn a_vec_started_by_a_call_of_constants_against_finite_differences() {
+    let xs = vec![0.1, 0.5, -0.3, 1.2];
+    let s = 1.5;
+    let (t, (gxs, gs)) = pushed_squares_grad(xs.clone(), s);
+    assert_eq!(t, pushed_squares(xs.clone(), s));
+    let fd = fd_gradient(
+        |x| pushed_squares(x.as_slice().to_vec(), s),
+        &DVector::from_vec(xs.clone()),
+    );
+    assert_close(&DVector::from_vec(gxs.clone()), &fd, 1e-6);
+    let h = 1e-6;
+    let fd_s = (pushed_squares(xs.clone(), s + h) - pushed_squares(xs.clone(), s - h)) / (2.0 * h);
+    assert!(
+        (gs - fd_s).abs() < 1e-6 * fd_s.abs().max(1.0),
+        "{gs} vs {fd_s}"
+    );
+    for i in 0..xs.len() {
+        let mut dx = vec![0.0; xs.len()];
+        dx[i] = 1.0;
+        let (_, d) = pushed_squares_jvp(xs.clone(), s, dx, 0.0);
+        assert!((d - gxs[i]).abs() < 1e-12 * gxs[i].abs().max(1.0));
+    }
+    let (_, d) = pushed_squares_jvp(xs.clone(), s, vec![0.0; 4], 1.0);
+    assert!((d - gs).abs() < 1e-12 * gs.abs().max(1.0));
+}
+
+#[test]
+fn collected_maps_against_finite_differences() {
+    let xs = vec![0.2, -0.4, 0.9];
+    let a = [0.3, -1.1, 0.6];
+    let v = Vector3::new(0.1, -0.2, 0.5);
+    let s = 1.3;
+    let f = |x: &DVector<f64>| {
+        collected(
+            x.as_slice()[..3].to_vec(),
+            [x[3], x[4], x[5]],
+            Vector3::new(x[6], x[7], x[8]),
+            x[9],
+        )
+    };
+    let mut all = xs.clone();
+    all.extend_from_slice(&a);
+    all.extend_from_slice(v.as_slice());
+    all.push(s);
+    let point = DVector::from_vec(all);
+    let (value, (gxs, ga, gv, gs)) = collected_grad(xs.clone(), a, v, s);
+    assert_eq!(value, collected(xs.clone(), a, v, s));
+    let mut g = gxs.clone();
+    g.extend_from_slice(&ga);
+    g.extend_from_slice(gv.as_slice());
+    g.push(gs);
+    let g = DVector::from_vec(g);
+    assert_close(&g, &fd_gradient(|x| f(&x), &point), 1e-6);
+    // Forward mode along every direction agrees with the gradient.
+    for i in 0..10 {
+        let mut d = DVector::zeros(10);
+        d[i] = 1.0;
+        let (_, dy) = collected_jvp(
+            xs.clone(),
+            a,
+            v,
+            s,
+            d.as_slice()[..3].to_vec(),
+            [d[3], d[4], d[5]],
+            Vector3::new(d[6], d[7], d[8]),
+            d[9],
+        );
+        assert!(
+            (dy - g[i]).abs() < 1e-12 * g[i].abs().max(1.0),
+            "{i}: {dy} vs {}",
+            g[i]
+        );
+    }
+}
+
+#[test]
+fn a_length_made_a_float_is_a_constant() {
+    let xs = vec![0.5, -1.0, 2.0, 0.25];
+    let (v, g) = variance_grad(xs.clone());
+    assert_eq!(v, variance(xs.clone()));
+    // d var / d x_i = 2 (x_i - mean) / (n - 1).
+    let mean = xs.iter().sum::<f64>() / 4.0;
+    for i in 0..4 {
+        let exact = 2.0 * (xs[i] - mean) / 3.0;
+        assert!((g[i] - exact).abs() < 1e-12, "{} vs {exact}", g[i]);
+        let mut d = vec![0.0; 4];
+        d[i] = 1.0;
+        let (_, dv) = variance_jvp(xs.clone(), d);
+        assert!((dv - exact).abs() < 1e-12);
+    }
 }
 
 #[test]

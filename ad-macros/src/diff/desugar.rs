@@ -30,6 +30,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body, whose result type is `output`.
 pub fn desugar(block: &mut Block, output: &syn::Type) {
+    syn::visit_mut::VisitMut::visit_block_mut(&mut MapCollect(0), block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut RefLoops, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut SinCos, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
@@ -1035,6 +1036,142 @@ fn loop_name(p: &syn::Pat) -> Option<Ident> {
 }
 
 impl syn::visit_mut::VisitMut for FromFn {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let stmts = std::mem::take(&mut block.stmts);
+        for stmt in stmts {
+            match &stmt {
+                Stmt::Local(local) => match self.rewrite(local) {
+                    Some(new) => block.stmts.extend(new),
+                    None => block.stmts.push(stmt),
+                },
+                _ => block.stmts.push(stmt),
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Rewrites `let ys: Vec<T> = xs.iter().map(|x| body).collect();` (or `collect::<Vec<T>>()`,
+/// `into_iter()`, `.enumerate()` before `map`) into the loop that Rust runs, which
+/// differentiates like any loop, so that the closure may read differentiated values from
+/// outside:
+///
+/// ```text
+/// let mut __ad_collectN: Vec<T> = Vec::with_capacity(xs.len());
+/// for x in xs.iter() {
+///     __ad_collectN.push(body);
+/// }
+/// let ys = __ad_collectN;
+/// ```
+///
+/// A closure whose body is a block has its statements in the loop's body and its value
+/// pushed. Anything else (a target other than `Vec`, a `move` closure, a parameter with a
+/// type) is left as written, for lowering to report.
+struct MapCollect(usize);
+
+impl MapCollect {
+    fn rewrite(&mut self, local: &syn::Local) -> Option<Vec<Stmt>> {
+        let init = local.init.as_ref()?;
+        if init.diverge.is_some() {
+            return None;
+        }
+        let Expr::MethodCall(collect) = &*init.expr else {
+            return None;
+        };
+        if collect.method != "collect" || !collect.args.is_empty() {
+            return None;
+        }
+        // The target: the turbofish's type, or the binding's annotation.
+        let target: Option<syn::Type> = match (&collect.turbofish, &local.pat) {
+            (Some(t), _) => match t.args.iter().collect::<Vec<_>>().as_slice() {
+                [syn::GenericArgument::Type(ty)] => Some(ty.clone()),
+                _ => return None,
+            },
+            (None, syn::Pat::Type(pt)) => Some((*pt.ty).clone()),
+            (None, _) => None,
+        };
+        let target = target?;
+        let syn::Type::Path(tp) = &target else {
+            return None;
+        };
+        if tp.qself.is_some() || tp.path.segments.last().is_none_or(|s| s.ident != "Vec") {
+            return None;
+        }
+        let Expr::MethodCall(map) = &*collect.receiver else {
+            return None;
+        };
+        let [Expr::Closure(closure)] = map.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if map.method != "map"
+            || map.turbofish.is_some()
+            || closure.capture.is_some()
+            || closure.asyncness.is_some()
+            || closure.movability.is_some()
+            || closure.output != syn::ReturnType::Default
+        {
+            return None;
+        }
+        let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if matches!(param, syn::Pat::Type(_)) {
+            return None;
+        }
+        // The iterator: `xs.iter()` or `xs.into_iter()`, maybe `.enumerate()`d.
+        let mut iter = &*map.receiver;
+        if let Expr::MethodCall(e) = iter
+            && e.method == "enumerate"
+            && e.args.is_empty()
+        {
+            iter = &e.receiver;
+        }
+        let Expr::MethodCall(base) = iter else {
+            return None;
+        };
+        if !matches!(base.method.to_string().as_str(), "iter" | "into_iter")
+            || !base.args.is_empty()
+            || base.turbofish.is_some()
+        {
+            return None;
+        }
+        self.0 += 1;
+        let span = collect.method.span();
+        let v = Ident::new(&format!("__ad_collect{}", self.0), Span::mixed_site());
+        let xs = &base.receiver;
+        let start: Stmt = if matches!(&**xs, Expr::Path(_) | Expr::Field(_)) {
+            syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::with_capacity((#xs).len());)
+        } else {
+            syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::new();)
+        };
+        let iter_expr = &map.receiver;
+        let body: Vec<Stmt> = match &*closure.body {
+            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+                let mut stmts = b.block.stmts.clone();
+                match stmts.pop() {
+                    Some(Stmt::Expr(tail, None)) => {
+                        stmts.push(syn::parse_quote_spanned!(span=> #v.push(#tail);));
+                        stmts
+                    }
+                    _ => return None,
+                }
+            }
+            e => vec![syn::parse_quote_spanned!(span=> #v.push(#e);)],
+        };
+        let pat = &local.pat;
+        Some(vec![
+            start,
+            syn::parse_quote_spanned!(span=> for #param in #iter_expr { #(#body)* }),
+            syn::parse_quote!(let #pat = #v;),
+        ])
+    }
+}
+
+impl syn::visit_mut::VisitMut for MapCollect {
     fn visit_block_mut(&mut self, block: &mut Block) {
         let stmts = std::mem::take(&mut block.stmts);
         for stmt in stmts {

@@ -1348,6 +1348,10 @@ impl Lowerer<'_> {
                 if super::sig::plainly_non_differentiable(&c.ty) {
                     // An integer cast has derivative zero almost everywhere.
                     self.constant(e)
+                } else if self.guess_kind(&c.expr) == Kind::NonDiff {
+                    // An integer made a float (`xs.len() as f64`, `(n - 1) as f64`) is a
+                    // constant, whatever the integer was computed from.
+                    self.constant(e)
                 } else {
                     self.err(error_unsupported(
                         e,

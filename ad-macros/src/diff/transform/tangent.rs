@@ -1189,8 +1189,14 @@ impl Tangent<'_> {
     /// A primal operation, then its tangent.
     fn src(&mut self, var: Var, op: Op, mutable: bool, out: &mut Vec<PStmt>) {
         let active = self.active(var);
+        // A call of constants whose value only starts a variable that later holds active
+        // values (`let mut ys = Vec::with_capacity(xs.len());` before a loop that pushes onto
+        // it) is not differentiated: its tangent is zero, below, and the callee needs no
+        // companion.
+        let constant_call = var.0 < self.body.vars.len() && !self.body.active(var);
         if let Op::Call { receiver, args, .. } = &op
             && active
+            && !constant_call
         {
             let mut tangents = Vec::new();
             if let Some(r) = receiver {
