@@ -794,3 +794,37 @@ fn third_forward_mode_of_jvp_is_third_derivatives() {
     assert_close_scalar(sty, t.dot(&(h * s)), 1e-13);
     assert_close_scalar(stdy, wavy_oracle(x, d, t, s).0, 1e-12);
 }
+
+/// A `Vec` made by `Vec::with_capacity(n)` (a call of constants, not differentiated) and
+/// filled in a loop: the function still has second-order companions, so its `_grad` nests.
+#[differentiable]
+fn squares_in_a_vec(x: SVector<f64, 3>) -> f64 {
+    let mut ys: Vec<f64> = Vec::with_capacity(3);
+    for k in 0..3 {
+        ys.push(x[k] * x[k]);
+    }
+    ys[0] + ys[1] * ys[2]
+}
+
+#[differentiable]
+fn gradient_norm_of_squares(x: SVector<f64, 3>) -> f64 {
+    let (_, g) = squares_in_a_vec_grad(x);
+    g.norm_squared()
+}
+
+#[test]
+fn a_call_of_constants_leaves_the_second_order_companions() {
+    // f = x0² + x1² x2², g = (2 x0, 2 x1 x2², 2 x1² x2); the outer value is |g|².
+    let x = SVector::<f64, 3>::new(0.5, -1.0, 2.0);
+    let (v, g) = gradient_norm_of_squares_grad(x);
+    assert_eq!(v, 81.0);
+    let (a, b, c) = (x[0], x[1], x[2]);
+    let exact = SVector::<f64, 3>::new(
+        4.0 * 2.0 * a,
+        2.0 * (2.0 * b * c * c) * 2.0 * c * c + 2.0 * (2.0 * b * b * c) * 4.0 * b * c,
+        2.0 * (2.0 * b * c * c) * 4.0 * b * c + 2.0 * (2.0 * b * b * c) * 2.0 * b * b,
+    );
+    assert!((g - exact).norm() < 1e-12, "{g} vs {exact}");
+    let (_, d) = gradient_norm_of_squares_jvp(x, Vector3::new(0.0, 1.0, 0.0));
+    assert!((d - exact[1]).abs() < 1e-12);
+}

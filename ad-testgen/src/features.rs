@@ -166,6 +166,11 @@ pub struct Features {
     /// fifteenth session's fix of forward mode (the clone's tangent is owned). Off by default;
     /// in `--features all`.
     pub clones: bool,
+    /// `let c: Vec<f64> = a.iter().map(|t| e).collect();` over an array, the closure reading
+    /// its element and any other value, then the elements read back (`let q = c[j];`): the
+    /// form the macro rewrites into a loop that pushes (seventeenth session). Off by default;
+    /// in `--features all`.
+    pub collects: bool,
 
     // --- second order ------------------------------------------------------------------------
     /// Check the second-order companions (`_jvp_jvp`, `_vjp_jvp`, and for a scalar result
@@ -231,6 +236,7 @@ impl Default for Features {
             loop_values: false,
             zip_loops: false,
             clones: false,
+            collects: false,
             second_order: true,
             order2_everywhere: false,
         }
@@ -288,6 +294,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "loop_values",
     "zip_loops",
     "clones",
+    "collects",
     "second_order",
     "order2_everywhere",
 ];
@@ -354,6 +361,7 @@ impl Features {
             "loop_values" => &mut self.loop_values,
             "zip_loops" => &mut self.zip_loops,
             "clones" => &mut self.clones,
+            "collects" => &mut self.collects,
             "second_order" => &mut self.second_order,
             "order2_everywhere" => &mut self.order2_everywhere,
             _ => return None,

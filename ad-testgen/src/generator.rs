@@ -1871,6 +1871,7 @@ impl<'a> FnGen<'a> {
             }, // 15
             if f.field_assignment { 3.0 } else { 0.0 }, // 16 field assignment
             if f.idioms { 1.0 } else { 0.0 },       // 17 set_column / array pattern
+            if f.collects { 0.8 } else { 0.0 },     // 18 collect of a map
         ];
         let k = self.pick(&w).unwrap();
         let ok = match k {
@@ -1891,11 +1892,63 @@ impl<'a> FnGen<'a> {
             14 => self.s_return_in_loop(out),
             15 => self.s_early_return(out, true),
             16 => self.s_field_assign(out),
-            _ => self.s_idiom(out),
+            17 => self.s_idiom(out),
+            _ => self.s_collect(out),
         };
         if !ok {
             self.s_let(out);
         }
+    }
+
+    /// With `collects`: `let c: Vec<f64> = a.iter().map(|t| e).collect();` over an array
+    /// variable, `e` reading the element `(*t)` and any other value in scope, then some of the
+    /// elements bound (`let q = c[j];`).
+    fn s_collect(&mut self, out: &mut Vec<String>) -> bool {
+        let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
+        if arrays.is_empty() {
+            return false;
+        }
+        let a = self.choose(&arrays);
+        let Ty::Array(k) = self.vars[a].ty else {
+            return false;
+        };
+        let (b, act) = (self.vars[a].bound, self.vars[a].active);
+        // By name: `a.iter()` auto-derefs a reference parameter.
+        let name = self.vars[a].name.clone();
+        let t = self.fresh("t");
+        self.enter();
+        let ti = self.push_var(t.clone(), Ty::F64, false, b);
+        self.vars[ti].deref = true;
+        self.vars[ti].active = act;
+        let depth = self
+            .rng
+            .random_range(1..=self.lim.max_expr_depth.max(2) - 1);
+        let body = self.typed_f64(depth);
+        let body = if body.bound > BIG {
+            self.squash_f64(body)
+        } else {
+            body
+        };
+        let active = self.is_active(&body.code);
+        self.leave();
+        let c = self.fresh("c");
+        self.line(
+            out,
+            format!(
+                "let {c}: Vec<f64> = {name}.iter().map(|{t}| {}).collect();",
+                body.code
+            ),
+        );
+        for j in 0..k {
+            if j > 0 && self.chance(0.5) {
+                continue;
+            }
+            let q = self.fresh("q");
+            self.line(out, format!("let {q}: f64 = {c}[{j}];"));
+            let i = self.push_var(q, Ty::F64, false, body.bound);
+            self.vars[i].active = active;
+        }
+        true
     }
 
     /// With `idioms`: `m.set_column(j, &v);` / `m.set_row(i, &r);` on a matrix variable, or

@@ -34,20 +34,21 @@ use super::sig::{Param, Sig};
 use super::transform::{adjoint, tangent};
 
 /// A body that calls other differentiable functions (the desugaring's `ad::__rt` helpers
-/// aside), whose second-order companions it would need.
+/// aside), whose second-order companions it would need. A call that carries no derivative
+/// (`Vec::with_capacity(n)`, a call of constants) is not differentiated, and needs none.
 pub fn calls_others(body: &Body) -> bool {
-    fn walk(stmts: &[Stmt]) -> bool {
+    fn walk(body: &Body, stmts: &[Stmt]) -> bool {
         stmts.iter().any(|s| match s {
             Stmt::Let {
+                var,
                 op: Op::Call { callee, .. },
-                ..
-            } => !is_runtime_helper(callee),
-            Stmt::If { arms, .. } => arms.iter().any(|a| walk(&a.stmts)),
-            Stmt::Loop { body, .. } => walk(body),
+            } => body.active(*var) && !is_runtime_helper(callee),
+            Stmt::If { arms, .. } => arms.iter().any(|a| walk(body, &a.stmts)),
+            Stmt::Loop { body: b, .. } => walk(body, b),
             _ => false,
         })
     }
-    walk(&body.stmts)
+    walk(body, &body.stmts)
 }
 
 /// Whether the body, as written, calls a function or a method that is not one of the rules
