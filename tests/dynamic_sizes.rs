@@ -169,6 +169,27 @@ fn variance(xs: Vec<f64>) -> f64 {
     v / (xs.len() - 1) as f64
 }
 
+/// Sums and products of `map`s whose closures read differentiated values from outside
+/// (`mean`, `s`, `k`), and a bare product: each `let` is rewritten into its loop.
+#[differentiable]
+fn folds(xs: Vec<f64>, v: Vector3<f64>, s: f64) -> f64 {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+    let p: f64 = xs.iter().product();
+    let q = xs.iter().map(|x| 1.0 + x * s).product::<f64>();
+    let k = s * s;
+    let w: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let weight = (i + 1) as f64;
+            weight * c * k
+        })
+        .sum();
+    ss / (n - 1.0) + p + q + w
+}
+
 /// A `Vec` of static vectors: positions of a chain.
 #[differentiable]
 fn chain_length(points: Vec<Vector2<f64>>) -> f64 {
@@ -533,6 +554,48 @@ fn a_length_made_a_float_is_a_constant() {
         d[i] = 1.0;
         let (_, dv) = variance_jvp(xs.clone(), d);
         assert!((dv - exact).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn folds_reading_outer_values_against_finite_differences() {
+    let xs = vec![0.5, -1.25, 2.0, 0.75];
+    let v = Vector3::new(0.3, -0.7, 1.1);
+    let s = 0.8;
+    let f = |x: &DVector<f64>| {
+        folds(
+            x.as_slice()[..4].to_vec(),
+            Vector3::new(x[4], x[5], x[6]),
+            x[7],
+        )
+    };
+    let mut all = xs.clone();
+    all.extend_from_slice(v.as_slice());
+    all.push(s);
+    let point = DVector::from_vec(all);
+    let (value, (gxs, gv, gs)) = folds_grad(xs.clone(), v, s);
+    assert_eq!(value, folds(xs.clone(), v, s));
+    let mut g = gxs.clone();
+    g.extend_from_slice(gv.as_slice());
+    g.push(gs);
+    let g = DVector::from_vec(g);
+    assert_close(&g, &fd_gradient(|x| f(&x), &point), 1e-6);
+    for i in 0..8 {
+        let mut d = DVector::zeros(8);
+        d[i] = 1.0;
+        let (_, dy) = folds_jvp(
+            xs.clone(),
+            v,
+            s,
+            d.as_slice()[..4].to_vec(),
+            Vector3::new(d[4], d[5], d[6]),
+            d[7],
+        );
+        assert!(
+            (dy - g[i]).abs() < 1e-12 * g[i].abs().max(1.0),
+            "{i}: {dy} vs {}",
+            g[i]
+        );
     }
 }
 

@@ -167,9 +167,9 @@ pub struct Features {
     /// in `--features all`.
     pub clones: bool,
     /// `let c: Vec<f64> = a.iter().map(|t| e).collect();` over an array, the closure reading
-    /// its element and any other value, then the elements read back (`let q = c[j];`): the
-    /// form the macro rewrites into a loop that pushes (seventeenth session). Off by default;
-    /// in `--features all`.
+    /// its element and any other value, then the elements read back (`let q = c[j];`), or
+    /// `let q: f64 =` the `sum()` or `product()` of such a map: the forms the macro rewrites
+    /// into loops (seventeenth session). Off by default; in `--features all`.
     pub collects: bool,
 
     // --- second order ------------------------------------------------------------------------

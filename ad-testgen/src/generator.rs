@@ -1902,7 +1902,8 @@ impl<'a> FnGen<'a> {
 
     /// With `collects`: `let c: Vec<f64> = a.iter().map(|t| e).collect();` over an array
     /// variable, `e` reading the element `(*t)` and any other value in scope, then some of the
-    /// elements bound (`let q = c[j];`).
+    /// elements bound (`let q = c[j];`); or, half of the time, `let q: f64 =
+    /// a.iter().map(|t| e).sum();` or the `product()` of `tanh(e)`.
     fn s_collect(&mut self, out: &mut Vec<String>) -> bool {
         let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
         if arrays.is_empty() {
@@ -1931,6 +1932,26 @@ impl<'a> FnGen<'a> {
         };
         let active = self.is_active(&body.code);
         self.leave();
+        // Sometimes a sum or a product of the map instead, into a scalar.
+        let fold = self.rng.random_range(0..4);
+        if fold >= 2 {
+            let q = self.fresh("q");
+            let (code, bound) = if fold == 2 {
+                let code = format!("{name}.iter().map(|{t}| {}).sum()", body.code);
+                (code, body.bound * k as f64)
+            } else {
+                // Factors squashed into [-1, 1], so that the product stays bounded.
+                let code = format!(
+                    "{name}.iter().map(|{t}| f64::tanh({})).product()",
+                    body.code
+                );
+                (code, 1.0)
+            };
+            self.line(out, format!("let {q}: f64 = {code};"));
+            let i = self.push_var(q, Ty::F64, false, bound);
+            self.vars[i].active = active;
+            return true;
+        }
         let c = self.fresh("c");
         self.line(
             out,

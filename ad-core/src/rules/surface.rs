@@ -1,5 +1,5 @@
 //! Rules of the nalgebra and std methods users reach for beyond arithmetic: the sum of an
-//! iterator over a vector or an array (`v.iter().sum()`), removing and inserting a row or a
+//! iterator over a vector, an array or a `Vec` (`v.iter().sum()`), removing and inserting a row or a
 //! column (`m.remove_row(i)`, `m.insert_row(i, x)`, ...), and the element-wise absolute value
 //! of a matrix (`m.abs()`, in [`abs`](super::abs)).
 //!
@@ -8,7 +8,7 @@
 //! use ad::rules::{iter_sum, remove_row};
 //!
 //! let a = [1.0_f64, 2.0, 3.0];
-//! assert_eq!(iter_sum::value(a), 6.0);
+//! assert_eq!(iter_sum::value(&a), 6.0);
 //! assert_eq!(iter_sum::vjp0(&a, &6.0, &2.0), [2.0; 3]);
 //!
 //! let m = Matrix3::new(1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0);
@@ -20,30 +20,34 @@
 //! ```
 
 use nalgebra::allocator::{Allocator, Reallocator};
-use nalgebra::{DefaultAllocator, Dim, DimAdd, DimDiff, DimSub, DimSum, OMatrix, SMatrix, U1};
+use nalgebra::{DefaultAllocator, Dim, DimAdd, DimDiff, DimSub, DimSum, OMatrix, U1};
 
 use super::Of;
 use crate::Real;
 
-/// What `iter().sum()` adds up: the entries of a matrix or the elements of an array.
+/// What `iter().sum()` adds up: the entries of a matrix (static or dynamic) or the elements of
+/// an array or a `Vec`.
 pub trait IterSum: Sized {
     /// The type of one entry, and of the sum.
     type Elem;
     /// The sum of the entries.
     fn sum_all(&self) -> Self::Elem;
-    /// `g` in every entry: the cotangent of the sum.
-    fn broadcast(g: &Self::Elem) -> Self;
+    /// Sets every entry to `g` (the cotangent of the sum), keeping the shape.
+    fn fill_with(&mut self, g: &Self::Elem);
 }
 
-impl<T: Real, const R: usize, const C: usize> IterSum for SMatrix<T, R, C> {
+impl<T: Real, R: Dim, C: Dim> IterSum for OMatrix<T, R, C>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
     type Elem = T;
     #[inline(always)]
     fn sum_all(&self) -> T {
         self.sum()
     }
     #[inline(always)]
-    fn broadcast(g: &T) -> Self {
-        SMatrix::from_element(*g)
+    fn fill_with(&mut self, g: &T) {
+        self.fill(*g);
     }
 }
 
@@ -54,19 +58,42 @@ impl<T: Real, const N: usize> IterSum for [T; N] {
         self.iter().fold(super::zero(), |s, x| s + *x)
     }
     #[inline(always)]
-    fn broadcast(g: &T) -> Self {
-        [*g; N]
+    fn fill_with(&mut self, g: &T) {
+        *self = [*g; N];
     }
 }
 
-/// Rule of `xs.iter().sum()` over a vector, a matrix or an array of floats:
+impl<T: Real> IterSum for Vec<T> {
+    type Elem = T;
+    #[inline(always)]
+    fn sum_all(&self) -> T {
+        self.iter().fold(super::zero(), |s, x| s + *x)
+    }
+    #[inline(always)]
+    fn fill_with(&mut self, g: &T) {
+        for x in self.iter_mut() {
+            *x = *g;
+        }
+    }
+}
+
+/// Rule of `xs.iter().sum()` over a vector, a matrix, an array or a `Vec` of floats:
 /// `d Σ xs = Σ dxs`.
+///
+/// ```
+/// use ad::rules::iter_sum;
+/// let xs = vec![1.0_f64, 2.0, 4.0];
+/// assert_eq!(iter_sum::value(&xs), 7.0);
+/// assert_eq!(iter_sum::jvp0(&xs, &7.0, &vec![0.5, 0.0, 1.0]), 1.5);
+/// assert_eq!(iter_sum::vjp0(&xs, &7.0, &2.0), vec![2.0, 2.0, 2.0]);
+/// ```
 pub mod iter_sum {
     use super::*;
+    use crate::Differentiable;
 
     /// The primal value: the sum of the entries, in order (as `xs.iter().sum()` adds them).
     #[inline(always)]
-    pub fn value<A: IterSum>(a: A) -> A::Elem {
+    pub fn value<A: IterSum>(a: &A) -> A::Elem {
         a.sum_all()
     }
     /// Tangent contribution of `a`: `Σ da`.
@@ -74,10 +101,16 @@ pub mod iter_sum {
     pub fn jvp0<A: IterSum>(_a: &A, _y: &A::Elem, d: &A) -> A::Elem {
         d.sum_all()
     }
-    /// Cotangent of `a`: `g` in every entry.
+    /// Cotangent of `a`: `g` in every entry, of `a`'s shape.
     #[inline(always)]
-    pub fn vjp0<A: IterSum>(_a: impl Of<A>, _y: impl Of<A::Elem>, g: &A::Elem) -> A {
-        A::broadcast(g)
+    pub fn vjp0<A: IterSum + Differentiable<Tangent = A>>(
+        a: impl Of<A>,
+        _y: impl Of<A::Elem>,
+        g: &A::Elem,
+    ) -> A {
+        let mut out = a.zero_tangent();
+        out.fill_with(g);
+        out
     }
 }
 

@@ -1055,22 +1055,29 @@ impl syn::visit_mut::VisitMut for FromFn {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// Rewrites `let ys: Vec<T> = xs.iter().map(|x| body).collect();` (or `collect::<Vec<T>>()`,
-/// `into_iter()`, `.enumerate()` before `map`) into the loop that Rust runs, which
-/// differentiates like any loop, so that the closure may read differentiated values from
+/// Rewrites a `let` bound to a fold of an iterator into the loop that Rust runs for it, which
+/// differentiates like any loop, so that a `map` closure may read differentiated values from
 /// outside:
 ///
+/// - `let ys: Vec<T> = xs.iter().map(|x| body).collect();` (or `collect::<Vec<T>>()`);
+/// - `let s: f64 = xs.iter().map(|x| body).sum();` (or `sum::<f64>()`, `f32`) when the closure
+///   reads a value from outside (one that reads only its argument and constants is the sum
+///   rule over `xs.map(..)`, with no loop);
+/// - `let p: f64 = xs.iter().map(|x| body).product();` and `xs.iter().product()`.
+///
+/// The iterator is `xs.iter()` or `xs.into_iter()`, maybe `.enumerate()`d:
+///
 /// ```text
-/// let mut __ad_collectN: Vec<T> = Vec::with_capacity(xs.len());
+/// let mut __ad_collectN: Vec<T> = Vec::with_capacity(xs.len());   // sum: 0.0, product: 1.0
 /// for x in xs.iter() {
-///     __ad_collectN.push(body);
+///     __ad_collectN.push(body);                                    // sum: +=, product: *=
 /// }
 /// let ys = __ad_collectN;
 /// ```
 ///
 /// A closure whose body is a block has its statements in the loop's body and its value
-/// pushed. Anything else (a target other than `Vec`, a `move` closure, a parameter with a
-/// type) is left as written, for lowering to report.
+/// accumulated. Anything else (a target other than `Vec` or a float, a `move` closure, a
+/// parameter with a type) is left as written, for lowering to report.
 struct MapCollect(usize);
 
 impl MapCollect {
@@ -1079,96 +1086,174 @@ impl MapCollect {
         if init.diverge.is_some() {
             return None;
         }
-        let Expr::MethodCall(collect) = &*init.expr else {
+        let Expr::MethodCall(fold) = &*init.expr else {
             return None;
         };
-        if collect.method != "collect" || !collect.args.is_empty() {
+        let kind = fold.method.to_string();
+        if !matches!(kind.as_str(), "collect" | "sum" | "product") || !fold.args.is_empty() {
             return None;
         }
         // The target: the turbofish's type, or the binding's annotation.
-        let target: Option<syn::Type> = match (&collect.turbofish, &local.pat) {
+        let target: syn::Type = match (&fold.turbofish, &local.pat) {
             (Some(t), _) => match t.args.iter().collect::<Vec<_>>().as_slice() {
-                [syn::GenericArgument::Type(ty)] => Some(ty.clone()),
+                [syn::GenericArgument::Type(ty)] => ty.clone(),
                 _ => return None,
             },
-            (None, syn::Pat::Type(pt)) => Some((*pt.ty).clone()),
-            (None, _) => None,
+            (None, syn::Pat::Type(pt)) => (*pt.ty).clone(),
+            (None, _) => return None,
         };
-        let target = target?;
         let syn::Type::Path(tp) = &target else {
             return None;
         };
-        if tp.qself.is_some() || tp.path.segments.last().is_none_or(|s| s.ident != "Vec") {
+        let fits = match kind.as_str() {
+            "collect" => {
+                tp.qself.is_none() && tp.path.segments.last().is_some_and(|s| s.ident == "Vec")
+            }
+            _ => tp.path.is_ident("f64") || tp.path.is_ident("f32"),
+        };
+        if !fits {
             return None;
         }
-        let Expr::MethodCall(map) = &*collect.receiver else {
-            return None;
+        // `iter.map(closure)`, or (a product) the iterator itself.
+        let (iter, param, body): (&Expr, syn::Pat, Option<&Expr>) = match &*fold.receiver {
+            Expr::MethodCall(map) if map.method == "map" => {
+                let [Expr::Closure(closure)] = map.args.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                if map.turbofish.is_some()
+                    || closure.capture.is_some()
+                    || closure.asyncness.is_some()
+                    || closure.movability.is_some()
+                    || closure.output != syn::ReturnType::Default
+                {
+                    return None;
+                }
+                let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                if matches!(param, syn::Pat::Type(_)) {
+                    return None;
+                }
+                if kind == "sum" && !reads_from_outside(closure) {
+                    return None;
+                }
+                (&map.receiver, param.clone(), Some(&closure.body))
+            }
+            other if kind == "product" => {
+                let item = Ident::new("__ad_item", Span::mixed_site());
+                (other, syn::parse_quote!(#item), None)
+            }
+            _ => return None,
         };
-        let [Expr::Closure(closure)] = map.args.iter().collect::<Vec<_>>()[..] else {
-            return None;
-        };
-        if map.method != "map"
-            || map.turbofish.is_some()
-            || closure.capture.is_some()
-            || closure.asyncness.is_some()
-            || closure.movability.is_some()
-            || closure.output != syn::ReturnType::Default
-        {
-            return None;
-        }
-        let [param] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
-            return None;
-        };
-        if matches!(param, syn::Pat::Type(_)) {
-            return None;
-        }
-        // The iterator: `xs.iter()` or `xs.into_iter()`, maybe `.enumerate()`d.
-        let mut iter = &*map.receiver;
-        if let Expr::MethodCall(e) = iter
+        // The iterator: `xs.iter()` or `xs.into_iter()`, maybe `.enumerate()`d (a bare
+        // product: `xs.iter()` only, whose items it reads through `*`).
+        let mut base_iter = iter;
+        if body.is_some()
+            && let Expr::MethodCall(e) = base_iter
             && e.method == "enumerate"
             && e.args.is_empty()
         {
-            iter = &e.receiver;
+            base_iter = &e.receiver;
         }
-        let Expr::MethodCall(base) = iter else {
+        let Expr::MethodCall(base) = base_iter else {
             return None;
         };
-        if !matches!(base.method.to_string().as_str(), "iter" | "into_iter")
+        let methods: &[&str] = if body.is_some() {
+            &["iter", "into_iter"]
+        } else {
+            &["iter"]
+        };
+        if !methods.contains(&base.method.to_string().as_str())
             || !base.args.is_empty()
             || base.turbofish.is_some()
         {
             return None;
         }
         self.0 += 1;
-        let span = collect.method.span();
-        let v = Ident::new(&format!("__ad_collect{}", self.0), Span::mixed_site());
+        let span = fold.method.span();
+        let v = Ident::new(&format!("__ad_{kind}{}", self.0), Span::mixed_site());
         let xs = &base.receiver;
-        let start: Stmt = if matches!(&**xs, Expr::Path(_) | Expr::Field(_)) {
-            syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::with_capacity((#xs).len());)
-        } else {
-            syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::new();)
+        let start: Stmt = match kind.as_str() {
+            "collect" if matches!(&**xs, Expr::Path(_) | Expr::Field(_)) => {
+                syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::with_capacity((#xs).len());)
+            }
+            "collect" => {
+                syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::new();)
+            }
+            "sum" => syn::parse_quote_spanned!(span=> let mut #v: #target = 0.0;),
+            _ => syn::parse_quote_spanned!(span=> let mut #v: #target = 1.0;),
         };
-        let iter_expr = &map.receiver;
-        let body: Vec<Stmt> = match &*closure.body {
-            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+        let (mut stmts, tail): (Vec<Stmt>, Expr) = match body {
+            Some(Expr::Block(b)) if b.label.is_none() && b.attrs.is_empty() => {
                 let mut stmts = b.block.stmts.clone();
                 match stmts.pop() {
-                    Some(Stmt::Expr(tail, None)) => {
-                        stmts.push(syn::parse_quote_spanned!(span=> #v.push(#tail);));
-                        stmts
-                    }
+                    Some(Stmt::Expr(tail, None)) => (stmts, tail),
                     _ => return None,
                 }
             }
-            e => vec![syn::parse_quote_spanned!(span=> #v.push(#e);)],
+            Some(e) => (Vec::new(), e.clone()),
+            None => (Vec::new(), syn::parse_quote!(*__ad_item)),
         };
+        stmts.push(match kind.as_str() {
+            "collect" => syn::parse_quote_spanned!(span=> #v.push(#tail);),
+            "sum" => syn::parse_quote_spanned!(span=> #v += #tail;),
+            _ => syn::parse_quote_spanned!(span=> #v *= #tail;),
+        });
         let pat = &local.pat;
         Some(vec![
             start,
-            syn::parse_quote_spanned!(span=> for #param in #iter_expr { #(#body)* }),
+            syn::parse_quote_spanned!(span=> for #param in #iter { #(#stmts)* }),
             syn::parse_quote!(let #pat = #v;),
         ])
     }
+}
+
+/// Whether a closure's body reads a variable that is neither its parameter nor bound in the
+/// body: a name from outside (`|x| (x - mean) * (x - mean)` reads `mean`). Names of
+/// functions called, of types and of constants (capitalised) are not reads of a variable.
+fn reads_from_outside(closure: &syn::ExprClosure) -> bool {
+    struct Names(std::collections::HashSet<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    struct Reads<'a> {
+        bound: &'a std::collections::HashSet<String>,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Reads<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.qself.is_none()
+                && let Some(i) = p.path.get_ident()
+            {
+                let name = i.to_string();
+                if !self.bound.contains(&name)
+                    && name.starts_with(|c: char| c.is_lowercase() || c == '_')
+                {
+                    self.found = true;
+                }
+            }
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            // The function's name is not a read; its arguments may be.
+            for a in &c.args {
+                self.visit_expr(a);
+            }
+        }
+    }
+    let mut names = Names(std::collections::HashSet::new());
+    for p in &closure.inputs {
+        names.visit_pat(p);
+    }
+    names.visit_expr(&closure.body);
+    let mut reads = Reads {
+        bound: &names.0,
+        found: false,
+    };
+    reads.visit_expr(&closure.body);
+    reads.found
 }
 
 impl syn::visit_mut::VisitMut for MapCollect {

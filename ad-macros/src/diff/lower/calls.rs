@@ -89,7 +89,12 @@ impl Lowerer<'_> {
             && inner.args.is_empty()
             && matches!(inner.method.to_string().as_str(), "iter" | "into_iter")
         {
-            let operands = vec![self.operand(&inner.receiver)];
+            // By reference: a `Vec` or a `DVector` is not `Copy`, and the rules read it after.
+            let operand = self.operand(&inner.receiver);
+            let operands = vec![Operand {
+                var: operand.var,
+                addr_of: true,
+            }];
             return self.rule(
                 "iter_sum",
                 operands,
