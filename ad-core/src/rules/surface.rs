@@ -55,11 +55,11 @@ impl<T: Real, const N: usize> IterSum for [T; N] {
     type Elem = T;
     #[inline(always)]
     fn sum_all(&self) -> T {
-        self.iter().fold(super::zero(), |s, x| s + *x)
+        sum_in_order(self)
     }
     #[inline(always)]
     fn fill_with(&mut self, g: &T) {
-        *self = [*g; N];
+        self.fill(*g);
     }
 }
 
@@ -67,14 +67,18 @@ impl<T: Real> IterSum for Vec<T> {
     type Elem = T;
     #[inline(always)]
     fn sum_all(&self) -> T {
-        self.iter().fold(super::zero(), |s, x| s + *x)
+        sum_in_order(self)
     }
     #[inline(always)]
     fn fill_with(&mut self, g: &T) {
-        for x in self.iter_mut() {
-            *x = *g;
-        }
+        self.fill(*g);
     }
+}
+
+/// The sum of `xs` from the first element on, as `xs.iter().sum()` adds them.
+#[inline(always)]
+fn sum_in_order<T: Real>(xs: &[T]) -> T {
+    xs.iter().fold(super::zero(), |s, x| s + *x)
 }
 
 /// Rule of `xs.iter().sum()` over a vector, a matrix, an array or a `Vec` of floats:

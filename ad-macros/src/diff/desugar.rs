@@ -25,16 +25,17 @@
 //! is left in place for lowering to report.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body, whose result type is `output`.
 pub fn desugar(block: &mut Block, output: &syn::Type) {
-    syn::visit_mut::VisitMut::visit_block_mut(&mut MapCollect(0), block);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Lets(MapCollect(0)), block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut RefLoops, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut SinCos, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut DynamicForms, block);
-    syn::visit_mut::VisitMut::visit_block_mut(&mut FromFn(0), block);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Lets(FromFn(0)), block);
     let stmts = std::mem::take(&mut block.stmts);
     let stmts = rewrite_returns(stmts);
     let mut d = Desugar {
@@ -929,6 +930,65 @@ fn has_escaping_exit(e: &Expr) -> bool {
     v.found
 }
 
+/// Whether a closure's body leaves the closure early (`return`, or `?`), which a body written
+/// into a loop of the function would turn into an exit of the function: such a closure is
+/// not rewritten.
+fn leaves_closure(body: &Expr) -> bool {
+    closure_exit(body).is_some()
+}
+
+/// The first early exit of a closure's body (`return e` or `e?`), outside nested closures.
+pub fn closure_exit(body: &Expr) -> Option<TokenStream> {
+    struct Exit(Option<TokenStream>);
+    impl<'ast> Visit<'ast> for Exit {
+        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+            if self.0.is_none() {
+                self.0 = Some(t.question_token.to_token_stream());
+            }
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if self.0.is_none() {
+                self.0 = Some(r.return_token.to_token_stream());
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut e = Exit(None);
+    e.visit_expr(body);
+    e.0
+}
+
+/// A rewrite of a `let` statement into several statements ([`FromFn`], [`MapCollect`]),
+/// applied by [`Lets`] to every block outside closures and nested items.
+trait LetRewrite {
+    /// The statements that replace `local`, or `None` to keep it.
+    fn rewrite(&mut self, local: &syn::Local) -> Option<Vec<Stmt>>;
+}
+
+/// Applies a [`LetRewrite`] to every `let` of a body.
+struct Lets<R>(R);
+
+impl<R: LetRewrite> syn::visit_mut::VisitMut for Lets<R> {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let stmts = std::mem::take(&mut block.stmts);
+        for stmt in stmts {
+            match &stmt {
+                Stmt::Local(local) => match self.0.rewrite(local) {
+                    Some(new) => block.stmts.extend(new),
+                    None => block.stmts.push(stmt),
+                },
+                _ => block.stmts.push(stmt),
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
 /// Rewrites `let m = Matrix3::from_fn(|i, j| body);` into a matrix filled by index assignment
 /// in two loops, which differentiate like any loop, so that the closure may read
 /// differentiated values:
@@ -944,7 +1004,7 @@ fn has_escaping_exit(e: &Expr) -> bool {
 /// ```
 struct FromFn(usize);
 
-impl FromFn {
+impl LetRewrite for FromFn {
     /// The rewritten statements of `let pat = path::from_fn(|i, j| body);`, or `None`.
     fn rewrite(&mut self, local: &syn::Local) -> Option<Vec<Stmt>> {
         let init = local.init.as_ref()?;
@@ -964,7 +1024,10 @@ impl FromFn {
         let Expr::Closure(closure) = &call.args[0] else {
             return None;
         };
-        if closure.inputs.len() != 2 || closure.movability.is_some() || closure.asyncness.is_some()
+        if closure.inputs.len() != 2
+            || closure.movability.is_some()
+            || closure.asyncness.is_some()
+            || leaves_closure(&closure.body)
         {
             return None;
         }
@@ -1035,26 +1098,6 @@ fn loop_name(p: &syn::Pat) -> Option<Ident> {
     }
 }
 
-impl syn::visit_mut::VisitMut for FromFn {
-    fn visit_block_mut(&mut self, block: &mut Block) {
-        let stmts = std::mem::take(&mut block.stmts);
-        for stmt in stmts {
-            match &stmt {
-                Stmt::Local(local) => match self.rewrite(local) {
-                    Some(new) => block.stmts.extend(new),
-                    None => block.stmts.push(stmt),
-                },
-                _ => block.stmts.push(stmt),
-            }
-        }
-        syn::visit_mut::visit_block_mut(self, block);
-    }
-
-    // Closures and nested items keep their own code.
-    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
 /// Rewrites a `let` bound to a fold of an iterator into the loop that Rust runs for it, which
 /// differentiates like any loop, so that a `map` closure may read differentiated values from
 /// outside:
@@ -1080,7 +1123,7 @@ impl syn::visit_mut::VisitMut for FromFn {
 /// parameter with a type) is left as written, for lowering to report.
 struct MapCollect(usize);
 
-impl MapCollect {
+impl LetRewrite for MapCollect {
     fn rewrite(&mut self, local: &syn::Local) -> Option<Vec<Stmt>> {
         let init = local.init.as_ref()?;
         if init.diverge.is_some() {
@@ -1125,6 +1168,7 @@ impl MapCollect {
                     || closure.asyncness.is_some()
                     || closure.movability.is_some()
                     || closure.output != syn::ReturnType::Default
+                    || leaves_closure(&closure.body)
                 {
                     return None;
                 }
@@ -1254,26 +1298,6 @@ fn reads_from_outside(closure: &syn::ExprClosure) -> bool {
     };
     reads.visit_expr(&closure.body);
     reads.found
-}
-
-impl syn::visit_mut::VisitMut for MapCollect {
-    fn visit_block_mut(&mut self, block: &mut Block) {
-        let stmts = std::mem::take(&mut block.stmts);
-        for stmt in stmts {
-            match &stmt {
-                Stmt::Local(local) => match self.rewrite(local) {
-                    Some(new) => block.stmts.extend(new),
-                    None => block.stmts.push(stmt),
-                },
-                _ => block.stmts.push(stmt),
-            }
-        }
-        syn::visit_mut::visit_block_mut(self, block);
-    }
-
-    // Closures and nested items keep their own code.
-    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `x.sin_cos()` as `(x.sin(), x.cos())`, for `x` a variable or a field (read twice).

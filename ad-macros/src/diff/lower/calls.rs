@@ -8,6 +8,20 @@ impl Lowerer<'_> {
         let span = m.span();
         let name = m.method.to_string();
         let turbofish = m.turbofish.as_ref().map(|t| t.to_token_stream());
+        // A fold of a `map` whose closure returns early (`return`, `?`): its body cannot
+        // become a loop of the function, where the exit would leave the function.
+        if matches!(name.as_str(), "collect" | "sum" | "product")
+            && let Expr::MethodCall(map) = strip_parens(&m.receiver)
+            && map.method == "map"
+            && let [Expr::Closure(closure)] = map.args.iter().collect::<Vec<_>>().as_slice()
+            && let Some(exit) = crate::diff::desugar::closure_exit(&closure.body)
+        {
+            return self.err(error_unsupported(
+                &exit,
+                "an early exit (`return` or `?`) inside the closure of an iterator's `map` is",
+                "give the closure one value (`if c { a } else { b }`), or write the loop",
+            ));
+        }
         // `m.try_inverse().unwrap()` is the matrix inverse.
         if matches!(name.as_str(), "unwrap" | "expect")
             && let Expr::MethodCall(inner) = &*m.receiver
@@ -360,6 +374,18 @@ impl Lowerer<'_> {
             .map(|s| s.ident.to_string())
             .collect();
         let last = segments.last().cloned().unwrap_or_default();
+        // `M::from_fn(|i, j| ..)` whose closure returns early: not written into loops of the
+        // function (`desugar.rs`), where the exit would leave the function.
+        if last == "from_fn"
+            && let [Expr::Closure(closure)] = c.args.iter().collect::<Vec<_>>().as_slice()
+            && let Some(exit) = crate::diff::desugar::closure_exit(&closure.body)
+        {
+            return self.err(error_unsupported(
+                &exit,
+                "an early exit (`return` or `?`) inside the closure of `from_fn` is",
+                "give the closure one value (`if c { a } else { b }`)",
+            ));
+        }
         if last == "stop_gradient" {
             // The value passes, its derivative does not.
             return self.constant(&Expr::Call(c.clone()));
