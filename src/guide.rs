@@ -738,6 +738,31 @@ pub mod control_flow {
     //! assert_eq!(g, Vector3::new(12.0, 15.0, 10.0));
     //! ```
     //!
+    //! A closure that reads a differentiated value from outside (`mean` below) is not an
+    //! element-wise `map` of its own. Bound by `let`, such a `map` folded by `.sum()` or
+    //! `.product()` into a float, or by `.collect()` into a `Vec`, is rewritten into the loop
+    //! Rust runs for it, and differentiates as that loop; `xs.len() as f64` is a constant. A
+    //! closure there that returns early (`return`, `?`) is a compile error: give it one value.
+    //!
+    //! ```
+    //! use ad::prelude::*;
+    //!
+    //! #[differentiable]
+    //! fn variance(xs: Vec<f64>) -> f64 {
+    //!     let n = xs.len() as f64;
+    //!     let mean = xs.iter().sum::<f64>() / n;
+    //!     let squares: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+    //!     squares / (n - 1.0)
+    //! }
+    //!
+    //! // mean 3, squares 4 + 1 + 9; the derivative is 2 (x_i - mean) / (n - 1).
+    //! let (v, g) = variance_grad(vec![1.0, 2.0, 6.0]);
+    //! assert_eq!(v, 7.0);
+    //! for (gi, exact) in g.iter().zip([-2.0, -1.0, 3.0]) {
+    //!     assert!((gi - exact).abs() < 1e-12);
+    //! }
+    //! ```
+    //!
     //! ## What a loop costs
     //!
     //! Reverse mode keeps per iteration what the adjoint reads, in an array for a constant trip
