@@ -1900,20 +1900,27 @@ impl<'a> FnGen<'a> {
         }
     }
 
+    /// An array variable in scope, drawn at random: its index, length, bound and activity.
+    fn pick_array(&mut self) -> Option<(usize, usize, f64, bool)> {
+        let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
+        if arrays.is_empty() {
+            return None;
+        }
+        let a = self.choose(&arrays);
+        let Ty::Array(k) = self.vars[a].ty else {
+            return None;
+        };
+        Some((a, k, self.vars[a].bound, self.vars[a].active))
+    }
+
     /// With `collects`: `let c: Vec<f64> = a.iter().map(|t| e).collect();` over an array
     /// variable, `e` reading the element `(*t)` and any other value in scope, then some of the
     /// elements bound (`let q = c[j];`); or, half of the time, `let q: f64 =
     /// a.iter().map(|t| e).sum();` or the `product()` of `tanh(e)`.
     fn s_collect(&mut self, out: &mut Vec<String>) -> bool {
-        let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
-        if arrays.is_empty() {
-            return false;
-        }
-        let a = self.choose(&arrays);
-        let Ty::Array(k) = self.vars[a].ty else {
+        let Some((a, k, b, act)) = self.pick_array() else {
             return false;
         };
-        let (b, act) = (self.vars[a].bound, self.vars[a].active);
         // By name: `a.iter()` auto-derefs a reference parameter.
         let name = self.vars[a].name.clone();
         let t = self.fresh("t");
@@ -2006,15 +2013,9 @@ impl<'a> FnGen<'a> {
             }
             return true;
         }
-        let arrays = self.vars_of(|v| matches!(v.ty, Ty::Array(_)));
-        if arrays.is_empty() {
-            return false;
-        }
-        let a = self.choose(&arrays);
-        let Ty::Array(k) = self.vars[a].ty else {
+        let Some((a, k, b, act)) = self.pick_array() else {
             return false;
         };
-        let (b, act) = (self.vars[a].bound, self.vars[a].active);
         let read = self.read(a);
         let mut names = Vec::new();
         for _ in 0..k {

@@ -930,14 +930,9 @@ fn has_escaping_exit(e: &Expr) -> bool {
     v.found
 }
 
-/// Whether a closure's body leaves the closure early (`return`, or `?`), which a body written
-/// into a loop of the function would turn into an exit of the function: such a closure is
-/// not rewritten.
-fn leaves_closure(body: &Expr) -> bool {
-    closure_exit(body).is_some()
-}
-
 /// The first early exit of a closure's body (`return e` or `e?`), outside nested closures.
+/// A body written into a loop of the function would turn it into an exit of the function,
+/// so a closure that has one is not rewritten.
 pub fn closure_exit(body: &Expr) -> Option<TokenStream> {
     struct Exit(Option<TokenStream>);
     impl<'ast> Visit<'ast> for Exit {
@@ -1027,7 +1022,7 @@ impl LetRewrite for FromFn {
         if closure.inputs.len() != 2
             || closure.movability.is_some()
             || closure.asyncness.is_some()
-            || leaves_closure(&closure.body)
+            || closure_exit(&closure.body).is_some()
         {
             return None;
         }
@@ -1168,7 +1163,7 @@ impl LetRewrite for MapCollect {
                     || closure.asyncness.is_some()
                     || closure.movability.is_some()
                     || closure.output != syn::ReturnType::Default
-                    || leaves_closure(&closure.body)
+                    || closure_exit(&closure.body).is_some()
                 {
                     return None;
                 }

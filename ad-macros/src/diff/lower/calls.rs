@@ -14,13 +14,9 @@ impl Lowerer<'_> {
             && let Expr::MethodCall(map) = strip_parens(&m.receiver)
             && map.method == "map"
             && let [Expr::Closure(closure)] = map.args.iter().collect::<Vec<_>>().as_slice()
-            && let Some(exit) = crate::diff::desugar::closure_exit(&closure.body)
+            && let Some(e) = self.early_exit(closure, "an iterator's `map`", ", or write the loop")
         {
-            return self.err(error_unsupported(
-                &exit,
-                "an early exit (`return` or `?`) inside the closure of an iterator's `map` is",
-                "give the closure one value (`if c { a } else { b }`), or write the loop",
-            ));
+            return e;
         }
         // `m.try_inverse().unwrap()` is the matrix inverse.
         if matches!(name.as_str(), "unwrap" | "expect")
@@ -378,13 +374,9 @@ impl Lowerer<'_> {
         // function (`desugar.rs`), where the exit would leave the function.
         if last == "from_fn"
             && let [Expr::Closure(closure)] = c.args.iter().collect::<Vec<_>>().as_slice()
-            && let Some(exit) = crate::diff::desugar::closure_exit(&closure.body)
+            && let Some(e) = self.early_exit(closure, "`from_fn`", "")
         {
-            return self.err(error_unsupported(
-                &exit,
-                "an early exit (`return` or `?`) inside the closure of `from_fn` is",
-                "give the closure one value (`if c { a } else { b }`)",
-            ));
+            return e;
         }
         if last == "stop_gradient" {
             // The value passes, its derivative does not.
@@ -548,6 +540,20 @@ impl Lowerer<'_> {
             false,
             span,
         )
+    }
+}
+
+impl Lowerer<'_> {
+    /// The error for a closure of `place` that returns early (`return`, `?`), spanned on the
+    /// exit, or `None` when it has none. Such a closure is not written into a loop of the
+    /// function (`desugar.rs`), where the exit would leave the function.
+    fn early_exit(&mut self, closure: &syn::ExprClosure, place: &str, more: &str) -> Option<Var> {
+        let exit = crate::diff::desugar::closure_exit(&closure.body)?;
+        Some(self.err(error_unsupported(
+            &exit,
+            &format!("an early exit (`return` or `?`) inside the closure of {place} is"),
+            &format!("give the closure one value (`if c {{ a }} else {{ b }}`){more}"),
+        )))
     }
 }
 
