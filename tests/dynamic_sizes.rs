@@ -190,6 +190,17 @@ fn folds(xs: Vec<f64>, v: Vector3<f64>, s: f64) -> f64 {
     ss / (n - 1.0) + p + q + w
 }
 
+/// The sum rule over dynamically sized containers, whose cotangent needs the container's
+/// length: `xs.iter().sum()` of a `Vec` and of a `DVector` (finding 44: the gradient was
+/// empty, since the rule's marker kept no shape; the mean in [`folds`] did not show it, its
+/// derivative cancelling in the sum of squares).
+#[differentiable]
+fn sums(xs: Vec<f64>, x: DVector<f64>) -> f64 {
+    let a: f64 = xs.iter().sum();
+    let b: f64 = x.iter().sum();
+    a * b + a
+}
+
 /// A `Vec` of static vectors: positions of a chain.
 #[differentiable]
 fn chain_length(points: Vec<Vector2<f64>>) -> f64 {
@@ -936,4 +947,22 @@ proptest! {
         prop_assume!(x.norm() > 1e-3);
         check_scalar_function(quadratic, quadratic_grad, quadratic_jvp, &x);
     }
+}
+
+#[test]
+fn sums_over_vec_and_dvector_have_full_gradients() {
+    let xs = vec![0.5, -1.25, 2.0];
+    let x = DVector::from_vec(vec![0.25, 1.5]);
+    let (a, b) = (xs.iter().sum::<f64>(), x.sum());
+    let (value, (gxs, gx)) = sums_grad(xs.clone(), x.clone());
+    assert_eq!(value, sums(xs.clone(), x.clone()));
+    // d/dxs_i = b + 1, d/dx_j = a: analytic.
+    assert_eq!(gxs, vec![b + 1.0; 3]);
+    assert_eq!(gx, DVector::from_element(2, a));
+    let (_, pb) = sums_vjp(xs.clone(), x.clone());
+    let (g2xs, g2x) = pb(2.0);
+    assert_eq!(g2xs, vec![2.0 * (b + 1.0); 3]);
+    assert_eq!(g2x, DVector::from_element(2, 2.0 * a));
+    let (_, dy) = sums_jvp(xs, x, vec![1.0, 0.0, 0.0], DVector::from_vec(vec![0.0, 1.0]));
+    assert!((dy - (b + 1.0 + a)).abs() < 1e-12);
 }

@@ -227,7 +227,9 @@ impl<'a> Emitter<'a> {
                     POp::Zero(m) => {
                         shaped.insert(prog.storage(*m));
                     }
-                    POp::RuleVjp { rule, args, .. } if matches!(*rule, "sum" | "mean") => {
+                    POp::RuleVjp { rule, args, .. }
+                        if matches!(*rule, "sum" | "mean" | "iter_sum") =>
+                    {
                         for a in args {
                             if let Arg::Type(m) = a {
                                 shaped.insert(prog.storage(*m));
