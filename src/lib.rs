@@ -297,6 +297,71 @@ pub mod __rt {
         }
     }
 
+    impl<T: ad_core::Real> Elementwise for Vec<T> {
+        type Elem = T;
+        type Owned = Vec<T>;
+        #[inline(always)]
+        fn ew_map2(&self, f: impl Fn(T) -> (T, T)) -> (Vec<T>, Vec<T>) {
+            self.iter().map(|x| f(*x)).unzip()
+        }
+        #[inline(always)]
+        fn ew_zip(&self, b: &Vec<T>, f: impl Fn(T, T) -> T) -> Vec<T> {
+            self.iter().zip(b).map(|(x, y)| f(*x, *y)).collect()
+        }
+        #[inline(always)]
+        fn ew_zip4_out(
+            &self,
+            b: &Vec<T>,
+            f: impl Fn(T, T) -> (T, T, T, T),
+        ) -> ((Vec<T>, Vec<T>), (Vec<T>, Vec<T>)) {
+            let n = self.len();
+            let mut out = (
+                (Vec::with_capacity(n), Vec::with_capacity(n)),
+                (Vec::with_capacity(n), Vec::with_capacity(n)),
+            );
+            for (x, y) in self.iter().zip(b) {
+                let q = f(*x, *y);
+                out.0.0.push(q.0);
+                out.0.1.push(q.1);
+                out.1.0.push(q.2);
+                out.1.1.push(q.3);
+            }
+            out
+        }
+        #[inline(always)]
+        fn ew_zip4(
+            &self,
+            b: &Vec<T>,
+            c: &Vec<T>,
+            d: &Vec<T>,
+            f: impl Fn(T, T, T, T) -> T,
+        ) -> Vec<T> {
+            (0..self.len())
+                .map(|i| f(self[i], b[i], c[i], d[i]))
+                .collect()
+        }
+    }
+
+    /// `xs.map(f)` for a `Vec`, as matrices and arrays have it: the generated code writes the
+    /// receiver of `xs.iter().map(f).sum()` so, and imports this trait for a `Vec` receiver
+    /// (an inherent `map` of a matrix or an array comes first).
+    ///
+    /// ```
+    /// use ad::__rt::VecMap;
+    /// assert_eq!(VecMap::map(&vec![1.0, 2.0], |x: f64| x * x), vec![1.0, 4.0]);
+    /// ```
+    pub trait VecMap<T> {
+        /// `f` at every element, in a new `Vec`.
+        fn map<U>(&self, f: impl FnMut(T) -> U) -> Vec<U>;
+    }
+
+    impl<T: Clone> VecMap<T> for Vec<T> {
+        #[inline(always)]
+        fn map<U>(&self, f: impl FnMut(T) -> U) -> Vec<U> {
+            self.iter().cloned().map(f).collect()
+        }
+    }
+
     /// `m.map(f)` and the derivative of `f` at every element, in one pass: `f(x, 1)` is the
     /// closure's forward mode seeded with the unit tangent, returning `(value, derivative)`.
     /// Reverse mode keeps the derivatives for the pullback, an element-wise product.

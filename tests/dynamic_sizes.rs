@@ -963,6 +963,11 @@ fn sums_over_vec_and_dvector_have_full_gradients() {
     let (g2xs, g2x) = pb(2.0);
     assert_eq!(g2xs, vec![2.0 * (b + 1.0); 3]);
     assert_eq!(g2x, DVector::from_element(2, 2.0 * a));
-    let (_, dy) = sums_jvp(xs, x, vec![1.0, 0.0, 0.0], DVector::from_vec(vec![0.0, 1.0]));
+    let (_, dy) = sums_jvp(
+        xs,
+        x,
+        vec![1.0, 0.0, 0.0],
+        DVector::from_vec(vec![0.0, 1.0]),
+    );
     assert!((dy - (b + 1.0 + a)).abs() < 1e-12);
 }

@@ -1128,6 +1128,9 @@ impl LetRewrite for MapCollect {
             return None;
         };
         let kind = fold.method.to_string();
+        if kind == "fold" && fold.args.len() == 2 {
+            return self.fold(local, fold);
+        }
         if !matches!(kind.as_str(), "collect" | "sum" | "product") || !fold.args.is_empty() {
             return None;
         }
@@ -1178,42 +1181,31 @@ impl LetRewrite for MapCollect {
                 }
                 (&map.receiver, param.clone(), Some(&closure.body))
             }
-            other if kind == "product" => {
+            // A bare product, or a bare sum through adapters (`xs.iter().sum()` is the sum
+            // rule).
+            other
+                if kind == "product"
+                    || (kind == "sum" && loop_iter(other).is_some_and(|i| i.adapters > 0)) =>
+            {
                 let item = Ident::new("__ad_item", Span::mixed_site());
                 (other, syn::parse_quote!(#item), None)
             }
             _ => return None,
         };
-        // The iterator: `xs.iter()` or `xs.into_iter()`, maybe `.enumerate()`d (a bare
-        // product: `xs.iter()` only, whose items it reads through `*`).
-        let mut base_iter = iter;
-        if body.is_some()
-            && let Expr::MethodCall(e) = base_iter
-            && e.method == "enumerate"
-            && e.args.is_empty()
-        {
-            base_iter = &e.receiver;
-        }
-        let Expr::MethodCall(base) = base_iter else {
-            return None;
-        };
-        let methods: &[&str] = if body.is_some() {
-            &["iter", "into_iter"]
-        } else {
-            &["iter"]
-        };
-        if !methods.contains(&base.method.to_string().as_str())
-            || !base.args.is_empty()
-            || base.turbofish.is_some()
-        {
+        // The iterator: `xs.iter()` or `xs.into_iter()` with adapters the loop over indices
+        // knows (a bare fold: no `.enumerate()`, and the items read through `*` unless
+        // `.copied()` or `.cloned()`).
+        let it = loop_iter(iter)?;
+        if body.is_none() && (it.enumerated || it.method != "iter") {
             return None;
         }
+        let base = it.base;
         self.0 += 1;
         let span = fold.method.span();
         let v = Ident::new(&format!("__ad_{kind}{}", self.0), Span::mixed_site());
-        let xs = &base.receiver;
+        let xs = base;
         let start: Stmt = match kind.as_str() {
-            "collect" if matches!(&**xs, Expr::Path(_) | Expr::Field(_)) => {
+            "collect" if matches!(xs, Expr::Path(_) | Expr::Field(_)) => {
                 syn::parse_quote_spanned!(span=> let mut #v: #target = ::std::vec::Vec::with_capacity((#xs).len());)
             }
             "collect" => {
@@ -1231,6 +1223,7 @@ impl LetRewrite for MapCollect {
                 }
             }
             Some(e) => (Vec::new(), e.clone()),
+            None if it.by_value => (Vec::new(), syn::parse_quote!(__ad_item)),
             None => (Vec::new(), syn::parse_quote!(*__ad_item)),
         };
         stmts.push(match kind.as_str() {
@@ -1245,6 +1238,147 @@ impl LetRewrite for MapCollect {
             syn::parse_quote!(let #pat = #v;),
         ])
     }
+}
+
+impl MapCollect {
+    /// `let acc = it.fold(init, |acc, x| body);` (or `fold(init, f)` with a function of two
+    /// arguments, `f64::max` and the like written as the method `acc.max(x)`) as the loop
+    /// that Rust runs for it:
+    ///
+    /// ```text
+    /// let mut __ad_foldN = init;
+    /// for x in it {
+    ///     let acc = __ad_foldN;
+    ///     __ad_foldN = body;
+    /// }
+    /// let acc = __ad_foldN;
+    /// ```
+    fn fold(&mut self, local: &syn::Local, fold: &syn::ExprMethodCall) -> Option<Vec<Stmt>> {
+        let it = loop_iter(&fold.receiver)?;
+        if it.enumerated && !matches!(&fold.args[1], Expr::Closure(_)) {
+            return None;
+        }
+        self.0 += 1;
+        let span = fold.method.span();
+        let v = Ident::new(&format!("__ad_fold{}", self.0), Span::mixed_site());
+        let item = Ident::new("__ad_item", Span::mixed_site());
+        let (param, stmts, tail): (syn::Pat, Vec<Stmt>, Expr) = match &fold.args[1] {
+            Expr::Closure(closure) => {
+                if closure.capture.is_some()
+                    || closure.asyncness.is_some()
+                    || closure.movability.is_some()
+                    || closure.output != syn::ReturnType::Default
+                    || closure_exit(&closure.body).is_some()
+                {
+                    return None;
+                }
+                let [acc, x] = closure.inputs.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                // `for x: T in` is not Rust: the item's type is left to inference.
+                let x = match x {
+                    syn::Pat::Type(pt) => (*pt.pat).clone(),
+                    other => other.clone(),
+                };
+                let mut stmts: Vec<Stmt> = vec![syn::parse_quote!(let #acc = #v;)];
+                let tail = match &*closure.body {
+                    Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
+                        let mut body = b.block.stmts.clone();
+                        let Some(Stmt::Expr(tail, None)) = body.pop() else {
+                            return None;
+                        };
+                        stmts.extend(body);
+                        tail
+                    }
+                    e => e.clone(),
+                };
+                (x, stmts, tail)
+            }
+            Expr::Path(f) if f.qself.is_none() => {
+                let items = if it.by_value {
+                    quote::quote!(#item)
+                } else {
+                    quote::quote!(*#item)
+                };
+                // `f64::max(a, b)` is the method `a.max(b)`, which the rules know.
+                let segments: Vec<_> = f.path.segments.iter().collect();
+                let tail = match segments.as_slice() {
+                    [ty, m] if ty.ident == "f64" || ty.ident == "f32" => {
+                        let m = &m.ident;
+                        syn::parse_quote_spanned!(span=> #v.#m(#items))
+                    }
+                    _ => syn::parse_quote_spanned!(span=> #f(#v, #items)),
+                };
+                (syn::parse_quote!(#item), Vec::new(), tail)
+            }
+            _ => return None,
+        };
+        let init = &fold.args[0];
+        let start: Stmt = match &local.pat {
+            syn::Pat::Type(pt) => {
+                let ty = &pt.ty;
+                syn::parse_quote_spanned!(span=> let mut #v: #ty = #init;)
+            }
+            _ => syn::parse_quote_spanned!(span=> let mut #v = #init;),
+        };
+        let iter = &fold.receiver;
+        let pat = &local.pat;
+        Some(vec![
+            start,
+            syn::parse_quote_spanned!(span=> for #param in #iter { #(#stmts)* #v = #tail; }),
+            syn::parse_quote!(let #pat = #v;),
+        ])
+    }
+}
+
+/// An iterator over a variable's elements that the loop over indices knows: `xs.iter()` or
+/// `xs.into_iter()`, then `.rev()`, `.skip(n)`, `.take(n)`, `.copied()`, `.cloned()` and a
+/// last `.enumerate()`.
+struct LoopIter<'a> {
+    /// `xs`.
+    base: &'a Expr,
+    /// `iter` or `into_iter`.
+    method: String,
+    /// How many adapters follow it.
+    adapters: usize,
+    /// Whether the items are values (`.copied()`, `.cloned()`, `into_iter()`).
+    by_value: bool,
+    /// Whether the chain ends with `.enumerate()`.
+    enumerated: bool,
+}
+
+fn loop_iter(e: &Expr) -> Option<LoopIter<'_>> {
+    let mut e = e;
+    let mut enumerated = false;
+    if let Expr::MethodCall(m) = e
+        && m.method == "enumerate"
+        && m.args.is_empty()
+    {
+        enumerated = true;
+        e = &m.receiver;
+    }
+    let mut adapters = usize::from(enumerated);
+    let mut by_value = false;
+    while let Expr::MethodCall(m) = e {
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("rev" | "skip" | "take", _) if m.turbofish.is_some() => return None,
+            ("rev", 0) | ("skip" | "take", 1) => {}
+            ("copied" | "cloned", 0) => by_value = true,
+            ("iter" | "into_iter", 0) if m.turbofish.is_none() => {
+                return Some(LoopIter {
+                    base: &m.receiver,
+                    method: m.method.to_string(),
+                    adapters,
+                    by_value: by_value || m.method == "into_iter",
+                    enumerated,
+                });
+            }
+            _ => return None,
+        }
+        adapters += 1;
+        e = &m.receiver;
+    }
+    None
 }
 
 /// Whether a closure's body reads a variable that is neither its parameter nor bound in the

@@ -401,10 +401,11 @@ impl<'a> Emitter<'a> {
 
     pub fn emit(&self, seed_type: Option<&syn::Type>) -> Emitted {
         // The fallback of the field places of tangents (`#[no_derivative]` fields have their
-        // own, inherent, methods): see `ad::__rt::FieldPlace`.
+        // own, inherent, methods): see `ad::__rt::FieldPlace`. And `map` for a `Vec` (the
+        // receiver of `xs.iter().map(f).sum()`), which matrices and arrays have inherent.
         let mut stmts = quote!(
             #[allow(unused_imports)]
-            use ::ad::__rt::FieldPlace as _;
+            use ::ad::__rt::{FieldPlace as _, VecMap as _};
         );
         stmts.extend(self.stmts(&self.prog.stmts, Mode::Forward));
         let results: Vec<TokenStream> = self
@@ -1422,6 +1423,10 @@ impl<'a> Emitter<'a> {
             POp::DerefTangent(d) => {
                 let d = self.name(*d);
                 quote!(::core::clone::Clone::clone(#d))
+            }
+            POp::TangentToVec(d) => {
+                let d = self.name(*d);
+                quote!(#d.to_vec())
             }
             POp::TupleField(t, k) => {
                 let t = self.name(*t);

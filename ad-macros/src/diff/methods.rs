@@ -180,11 +180,13 @@ pub fn is_view(name: &str) -> bool {
     )
 }
 
-/// Methods that are the identity on values and on derivatives.
+/// Methods that are the identity on values and on derivatives. `to_vec` makes the `Vec` of a
+/// slice, array or `Vec`: its tangent is the `to_vec` of the tangent, its cotangent the
+/// cotangent of the result (a slice's cotangent is a `Vec`).
 pub fn is_identity(name: &str) -> bool {
     matches!(
         name,
-        "clone" | "into_owned" | "to_owned" | "clone_owned" | "into"
+        "clone" | "into_owned" | "to_owned" | "clone_owned" | "into" | "to_vec"
     )
 }
 
@@ -198,7 +200,10 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
         "iter" | "iter_mut" | "into_iter" => {
             "of the iterators over differentiated values, `xs.iter().sum()`, `xs.iter().map(|x| ..).sum()` and `for x in xs.iter()` are supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
-        "zip_map" | "fold" | "for_each" | "map_with_location" | "zip_apply" => {
+        "fold" => {
+            "a `fold` over `xs.iter()` is supported as the whole value of a `let` (`let m = xs.iter().fold(init, |acc, x| ..);`, or `fold(init, f64::max)`); bind it to a variable first, or write the loop"
+        }
+        "zip_map" | "for_each" | "map_with_location" | "zip_apply" => {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "sin_cos" => {

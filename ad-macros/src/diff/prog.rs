@@ -207,6 +207,8 @@ pub enum POp {
     FieldOfTangent(Var, Member),
     /// `*d`, owned, of a tangent held by reference.
     DerefTangent(Var),
+    /// `t.to_vec()` of a tangent: the tangent of `xs.to_vec()`.
+    TangentToVec(Var),
     /// Element `k` of a tuple (`t.k`) or an array (`t[k]`), owned.
     TupleField(Var, usize),
     ArrayElem(Var, usize),
@@ -802,6 +804,7 @@ impl Program {
                 format!("{}.{}", n(g), m.to_token_stream())
             }
             POp::DerefTangent(d) => format!("*{}", n(d)),
+            POp::TangentToVec(d) => format!("{}.to_vec()", n(d)),
             POp::TupleField(t, k) => format!("{}.{k}", n(t)),
             POp::ArrayElem(t, k) => format!("{}[{k}]", n(t)),
             POp::CtorArg(g, i) => format!("ctor_arg({}, {i})", n(g)),

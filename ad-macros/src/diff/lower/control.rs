@@ -395,7 +395,7 @@ impl Lowerer<'_> {
                         Some(rewritten) => self.loop_stmt(&Expr::ForLoop(rewritten)),
                         None => self.errors.push(syn::Error::new_spanned(
                             &f.expr,
-                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, `.rev()` after `iter()` or `iter_mut()`, `a.zip(b)` of two of these, and `.enumerate()` after any of them); bind the value to a variable first or loop over indices",
+                            "a `for` loop over differentiated values is supported over a variable (`for x in xs`, `for x in &xs` or `xs.iter()`, `for x in &mut xs` or `xs.iter_mut()` with `x` a name, `.rev()`, `.skip(n)`, `.take(n)`, `.copied()` or `.cloned()` after `iter()` (with `n` a literal or a name the body does not use), `a.zip(b)` of two of these, and `.enumerate()` after any of them); bind the value to a variable first or loop over indices",
                         )),
                     }
                     return;
@@ -662,12 +662,18 @@ fn is_iter_mut(e: &Expr) -> bool {
     iter_mut_receiver(e).is_some()
 }
 
-/// `xs` of `xs.iter_mut()`, with `.rev()` and `.enumerate()` after it or not.
+/// `xs` of `xs.iter_mut()`, with `.rev()`, `.skip(n)`, `.take(n)` and `.enumerate()` after it
+/// or not.
 fn iter_mut_receiver(e: &Expr) -> Option<&Expr> {
-    let e = match e {
-        Expr::MethodCall(m) if m.method == "enumerate" => &*m.receiver,
-        other => other,
-    };
+    let mut e = e;
+    while let Expr::MethodCall(m) = e
+        && matches!(
+            (m.method.to_string().as_str(), m.args.len()),
+            ("enumerate" | "rev", 0) | ("skip" | "take", 1)
+        )
+    {
+        e = &m.receiver;
+    }
     let e = match e {
         Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => &*m.receiver,
         other => other,
@@ -692,27 +698,46 @@ fn iter_mut_receiver(e: &Expr) -> Option<&Expr> {
 /// skipped, not the write-back), so what an iteration changed before a `break`, `continue` or
 /// `return` is kept, as through the reference.
 ///
-/// `for (i, x) in <one of these>.enumerate()` is the same loop with `i` as its counter.
+/// `for (i, x) in <one of these>.enumerate()` is the same loop with `i` as its counter, and
+/// `for (i, x) in xs.iter().enumerate().rev()` the reversed loop whose counter is the index.
+/// The adapters `.rev()`, `.skip(n)`, `.take(n)`, `.copied()` and `.cloned()` between the
+/// iterator and `.enumerate()` narrow or turn the range of indices ([`index_loop_counted`]).
 fn index_loop(
     f: &syn::ExprForLoop,
     exit: Option<&TokenStream>,
     body: &syn::Block,
 ) -> Option<syn::ExprForLoop> {
+    let counter_of = |p: &Pat| match p {
+        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() && pi.mutability.is_none() => {
+            Some(Some(pi.ident.clone()))
+        }
+        Pat::Wild(_) => Some(None),
+        _ => None,
+    };
+    // `xs.iter().enumerate().rev()`: the counter is the index, taken backwards.
+    if let Expr::MethodCall(r) = &*f.expr
+        && r.method == "rev"
+        && r.args.is_empty()
+        && let Expr::MethodCall(m) = &*r.receiver
+        && m.method == "enumerate"
+        && m.args.is_empty()
+        && let Pat::Tuple(t) = &*f.pat
+        && t.elems.len() == 2
+    {
+        let counter = counter_of(&t.elems[0])?;
+        let mut inner = f.clone();
+        let receiver = &m.receiver;
+        *inner.expr = syn::parse_quote!(#receiver.rev());
+        *inner.pat = t.elems[1].clone();
+        return index_loop_counted(&inner, exit, body, counter, None, true);
+    }
     if let Expr::MethodCall(m) = &*f.expr
         && m.method == "enumerate"
         && m.args.is_empty()
         && let Pat::Tuple(t) = &*f.pat
         && t.elems.len() == 2
     {
-        let counter = match &t.elems[0] {
-            Pat::Ident(pi)
-                if pi.by_ref.is_none() && pi.subpat.is_none() && pi.mutability.is_none() =>
-            {
-                Some(pi.ident.clone())
-            }
-            Pat::Wild(_) => None,
-            _ => return None,
-        };
+        let counter = counter_of(&t.elems[0])?;
         let mut inner = f.clone();
         inner.expr = m.receiver.clone();
         *inner.pat = t.elems[1].clone();
@@ -748,6 +773,17 @@ fn zip_side(e: &Expr) -> Option<(&Expr, Access)> {
     (plain_name(base).is_some() || matches!(base, Expr::Field(_))).then_some((base, access))
 }
 
+/// `&x` over references is the element by value.
+fn by_value(p: &Pat, access: &mut Access) -> Pat {
+    match p {
+        Pat::Reference(r) if r.mutability.is_none() && *access == Access::Ref => {
+            *access = Access::Value;
+            (*r.pat).clone()
+        }
+        other => other.clone(),
+    }
+}
+
 /// `for (a, b) in xs.iter().zip(ys.iter()) { .. }` (either side also `&v`, `v`, and the first
 /// `xs.iter_mut()` or `&mut xs`): the loop over the first side with `let b = &ys[k];` first in
 /// its body, over the indices both sides have (`zip` stops at the shorter). Any other loop goes
@@ -764,21 +800,13 @@ fn zip_loop(
         {
             (m, t)
         }
-        _ => return index_loop_counted(f, exit, body, counter, None),
+        _ => return index_loop_counted(f, exit, body, counter, None, false),
     };
     let (a, mut access_a) = zip_side(&m.receiver)?;
     let (b, mut access_b) = zip_side(&m.args[0])?;
     if access_b == Access::Mut {
         return None;
     }
-    // `&x` over references is the element by value.
-    let by_value = |p: &Pat, access: &mut Access| match p {
-        Pat::Reference(r) if r.mutability.is_none() && *access == Access::Ref => {
-            *access = Access::Value;
-            (*r.pat).clone()
-        }
-        other => other.clone(),
-    };
     let pat_a = by_value(&t.elems[0], &mut access_a);
     let pat_b = by_value(&t.elems[1], &mut access_b);
     let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
@@ -797,51 +825,138 @@ fn zip_loop(
         Access::Value => a.clone(),
     };
     let len = quote!(::core::cmp::min(#a.len(), #b.len()));
-    index_loop_counted(&inner, exit, &body, Some(k), Some(len))
+    index_loop_counted(&inner, exit, &body, Some(k), Some(len), false)
 }
 
-/// [`index_loop`] with the counter named `counter` (`__ad_index` without one).
+/// An adapter between an iterator over a variable's elements and the loop.
+enum Adapter {
+    /// `.rev()`.
+    Rev,
+    /// `.copied()`, or `.cloned()` (`true`): the elements by value.
+    Copied(bool),
+    /// `.skip(n)`.
+    Skip(TokenStream),
+    /// `.take(n)`.
+    Take(TokenStream),
+}
+
+/// The count `n` of `.skip(n)` or `.take(n)` when it is evaluated once whatever the body
+/// does: an integer literal, or a name the body does not mention (the loop over indices reads
+/// it in every iteration's index).
+fn adapter_count(e: &Expr, body: &syn::Block) -> Option<TokenStream> {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(_),
+            ..
+        }) => Some(e.to_token_stream()),
+        _ => {
+            let name = plain_name(e)?;
+            let mut named = Vec::new();
+            collect_idents(body.to_token_stream(), &mut named);
+            (!named.contains(&name)).then(|| e.to_token_stream())
+        }
+    }
+}
+
+/// [`index_loop`] with the counter named `counter` (`__ad_index` without one). With
+/// `counter_is_index`, the counter is the element's index (`.enumerate()` before `.rev()`),
+/// otherwise its position in the loop.
+///
+/// The adapters after `xs.iter()` or `xs.iter_mut()` are applied from the inside out to the
+/// range of indices `start..end` and its direction: `.rev()` turns it, `.skip(n)` and
+/// `.take(n)` cut it at the end the loop starts from, and `.copied()`/`.cloned()` read the
+/// elements by value.
 fn index_loop_counted(
     f: &syn::ExprForLoop,
     exit: Option<&TokenStream>,
     body: &syn::Block,
     counter: Option<Ident>,
     len: Option<TokenStream>,
+    counter_is_index: bool,
 ) -> Option<syn::ExprForLoop> {
     let method = |e: &Expr, name: &str| matches!(e, Expr::MethodCall(m) if m.method == name && m.args.is_empty());
-    // `xs.iter().rev()` and `xs.iter_mut().rev()`: the same loop over the indices taken
-    // backwards. With `.enumerate()` after `.rev()`, the counter runs up from 0 while the
-    // index runs down: the loop runs over the counter and reads element `len - 1 - counter`.
-    let (iter, reversed) = match &*f.expr {
-        Expr::MethodCall(m)
-            if method(&f.expr, "rev")
-                && (method(&m.receiver, "iter") || method(&m.receiver, "iter_mut")) =>
-        {
-            (&*m.receiver, true)
-        }
-        other => (other, false),
-    };
-    let counted = counter.is_some();
-    let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
-    let (base, by_ref) = match iter {
-        Expr::MethodCall(m) if method(iter, "iter") => (&*m.receiver, true),
-        Expr::MethodCall(m) if method(iter, "iter_mut") => {
-            let (indices, index) = loop_indices(&m.receiver, &k, reversed, counted, len.as_ref());
-            return iter_mut_loop(f, &m.receiver, exit, body, &k, indices, index);
-        }
-        other => (other, false),
+    let mut adapters = Vec::new();
+    let mut iter = &*f.expr;
+    while let Expr::MethodCall(m) = iter {
+        let adapter = match (m.method.to_string().as_str(), m.args.len()) {
+            ("rev", 0) => Adapter::Rev,
+            ("copied", 0) => Adapter::Copied(false),
+            ("cloned", 0) => Adapter::Copied(true),
+            ("skip", 1) => Adapter::Skip(adapter_count(&m.args[0], body)?),
+            ("take", 1) => Adapter::Take(adapter_count(&m.args[0], body)?),
+            _ => break,
+        };
+        adapters.push(adapter);
+        iter = &m.receiver;
+    }
+    let (base, mut access) = match iter {
+        Expr::MethodCall(m) if method(iter, "iter") => (&*m.receiver, Access::Ref),
+        Expr::MethodCall(m) if method(iter, "iter_mut") => (&*m.receiver, Access::Mut),
+        Expr::MethodCall(m) if method(iter, "into_iter") => (&*m.receiver, Access::Value),
+        // Adapters need an iterator: `xs.rev()` is not one of a variable.
+        other if adapters.is_empty() => (other, Access::Value),
+        _ => return None,
     };
     if plain_name(base).is_none() && !matches!(base, Expr::Field(_)) {
         return None;
     }
-    let pat = &f.pat;
+    // The counter of `.enumerate()` before `.rev()` is the index only when nothing cut the
+    // range before it.
+    if counter_is_index
+        && adapters
+            .iter()
+            .any(|a| matches!(a, Adapter::Skip(_) | Adapter::Take(_)))
+    {
+        return None;
+    }
+    let len = len.unwrap_or_else(|| quote!(#base.len()));
+    let mut start: Option<TokenStream> = None;
+    let mut end = len;
+    let mut reversed = false;
+    let mut cloned = false;
+    for a in adapters.iter().rev() {
+        let s = start.clone().unwrap_or_else(|| quote!(0usize));
+        match a {
+            Adapter::Rev => reversed = !reversed,
+            Adapter::Copied(c) => {
+                if access == Access::Mut {
+                    return None;
+                }
+                access = Access::Value;
+                cloned |= c;
+            }
+            Adapter::Skip(n) if !reversed => start = Some(quote!(::core::cmp::min(#s + #n, #end))),
+            Adapter::Skip(n) => end = quote!(::core::cmp::max((#end).saturating_sub(#n), #s)),
+            Adapter::Take(n) if !reversed => end = quote!(::core::cmp::min(#end, #s + #n)),
+            Adapter::Take(n) => {
+                start = Some(quote!(::core::cmp::max(#s, (#end).saturating_sub(#n))));
+            }
+        }
+    }
+    let counted = counter.is_some() && !counter_is_index;
+    let k = counter.unwrap_or_else(|| Ident::new("__ad_index", Span::mixed_site()));
+    // The range the loop runs over and the index of the element an iteration reads: the
+    // indices themselves, or, with a counter of positions, `0..end - start` and the index at
+    // that position.
+    let (indices, index) = match (&start, reversed, counted) {
+        (None, false, _) => (quote!(0..#end), quote!(#k)),
+        (None, true, false) => (quote!((0..#end).rev()), quote!(#k)),
+        (None, true, true) => (quote!(0..#end), quote!(#end - 1 - #k)),
+        (Some(s), false, false) => (quote!(#s..#end), quote!(#k)),
+        (Some(s), true, false) => (quote!((#s..#end).rev()), quote!(#k)),
+        (Some(s), false, true) => (quote!(0..(#end - #s)), quote!(#s + #k)),
+        (Some(s), true, true) => (quote!(0..(#end - #s)), quote!(#end - 1 - #k)),
+    };
+    if access == Access::Mut {
+        return iter_mut_loop(f, base, exit, body, &k, indices, index);
+    }
+    let pat = by_value(&f.pat, &mut access);
     let body = &body.stmts;
     let exit = exit.map(|e| quote!(if #e { break; }));
-    let (indices, index) = loop_indices(base, &k, reversed, counted, len.as_ref());
-    let element = if by_ref {
-        quote!(&#base[#index])
-    } else {
-        quote!(#base[#index])
+    let element = match access {
+        Access::Ref => quote!(&#base[#index]),
+        _ if cloned => quote!(#base[#index].clone()),
+        _ => quote!(#base[#index]),
     };
     let attrs = &f.attrs;
     Some(syn::parse_quote! {
@@ -852,25 +967,6 @@ fn index_loop_counted(
             #(#body)*
         }
     })
-}
-
-/// The range of a loop over the elements of `base` rewritten over indices, and the index of
-/// the element an iteration reads: `0..len` and `k`; reversed, `(0..len).rev()` and `k`, or,
-/// when `k` is the counter of an `.enumerate()` after `.rev()`, `0..len` and `len - 1 - k`.
-/// `len` is `base.len()` unless given (the shorter side of a `zip`).
-fn loop_indices(
-    base: &Expr,
-    k: &Ident,
-    reversed: bool,
-    counted: bool,
-    len: Option<&TokenStream>,
-) -> (TokenStream, TokenStream) {
-    let len = len.cloned().unwrap_or_else(|| quote!(#base.len()));
-    match (reversed, counted) {
-        (true, true) => (quote!(0..#len), quote!(#len - 1 - #k)),
-        (true, false) => (quote!((0..#len).rev()), quote!(#k)),
-        (false, _) => (quote!(0..#len), quote!(#k)),
-    }
 }
 
 /// `for x in xs.iter_mut() { .. }` over a variable (or a field of one) `xs`, with `x` a plain

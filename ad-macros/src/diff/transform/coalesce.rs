@@ -273,6 +273,7 @@ fn op_vars(op: &POp, out: &mut Vec<Var>) {
         | POp::TangentField(v, _)
         | POp::FieldOfTangent(v, _)
         | POp::DerefTangent(v)
+        | POp::TangentToVec(v)
         | POp::TupleField(v, _)
         | POp::ArrayElem(v, _)
         | POp::CtorArg(v, _)

@@ -109,6 +109,7 @@ fn inputs(op: &POp) -> Vec<Var> {
         | POp::TangentField(v, _)
         | POp::FieldOfTangent(v, _)
         | POp::DerefTangent(v)
+        | POp::TangentToVec(v)
         | POp::TupleField(v, _)
         | POp::ArrayElem(v, _)
         | POp::CtorArg(v, _)
@@ -823,6 +824,7 @@ impl Tangent<'_> {
             POp::TangentField(g, m) => POp::TangentField(self.tangent_var(*g), m.clone()),
             POp::FieldOfTangent(d, m) => POp::FieldOfTangent(self.tangent_var(*d), m.clone()),
             POp::DerefTangent(d) => POp::DerefTangent(self.tangent_var(*d)),
+            POp::TangentToVec(d) => POp::TangentToVec(self.tangent_var(*d)),
             POp::TupleField(t, k) => POp::TupleField(self.tangent_var(*t), *k),
             POp::ArrayElem(t, k) => POp::ArrayElem(self.tangent_var(*t), *k),
             POp::CtorArg(g, i) => POp::CtorArg(self.tangent_var(*g), *i),
@@ -1324,6 +1326,11 @@ impl Tangent<'_> {
             },
             Op::Ref(a) => POp::TangentRef(self.tangent_var(*a)),
             Op::Deref(a) => POp::DerefTangent(self.tangent_var(*a)),
+            // `xs.to_vec()` changes the type (`&[T]` or `[T; N]` to `Vec<T>`): so does its
+            // tangent, by the same method (a slice's tangent is a slice).
+            Op::Identity { var: a, method } if method == "to_vec" && self.active(*a) => {
+                POp::TangentToVec(self.tangent_var(*a))
+            }
             // `x.clone()` of a reference or a place is an owned value: so is its tangent.
             Op::Identity { var: a, .. }
                 if (self.prog.var(*a).is_ref || self.prog.var(*a).place) && self.active(*a) =>
