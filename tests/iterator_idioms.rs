@@ -1,7 +1,7 @@
 //! Iterator idioms over `Vec`s and slices that plain Rust accepts, differentiated: loops over
 //! `iter()` with `.skip(n)`, `.take(n)`, `.rev()`, `.copied()`, `.cloned()` and
-//! `.enumerate().rev()`; `fold` with a closure or with `f64::max`; sums through adapters and of
-//! a `map` over a `Vec`; `to_vec()`. Every gradient is checked against central finite
+//! `.enumerate().rev()`; `fold` with a closure or with `f64::max`; sums through adapters, of a
+//! `zip`, of a range, of a `map` over a `Vec` or a slice; folds inside expressions; `to_vec()`. Every gradient is checked against central finite
 //! differences, forward mode against the gradient, and the pullback against the gradient, at
 //! fixed points and at random ones (proptest).
 
@@ -80,6 +80,45 @@ fn sums_of_dynamic(x: DVector<f64>, w: Vec<f64>) -> f64 {
     let b: f64 = w.iter().sum();
     let c: f64 = w.iter().rev().take(2).product();
     a * b + c
+}
+
+/// A dot product as `zip`, `map` and `sum`, a `map` over a range collected and summed, a
+/// fold whose closure takes `&x`, and a fold and a stepped range inside an expression (moved
+/// into `let`s before their statement).
+#[differentiable]
+fn ranges_and_zips(xs: &[f64], ys: &[f64], s: f64) -> f64 {
+    let d: f64 = xs.iter().zip(ys.iter()).map(|(a, b)| a * b).sum();
+    let n = xs.len();
+    let v: Vec<f64> = (0..n).map(|i| xs[i] * (i as f64 + s)).collect();
+    let rise: f64 = (1..n).map(|i| v[i] - v[i - 1]).sum();
+    let t = xs.iter().fold(0.0, |a, &x| a + x * x);
+    d * rise
+        + t.sqrt()
+        + s * xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        + (0..n).step_by(2).map(|i| xs[i] * s).sum::<f64>()
+}
+
+/// A mean by the sum rule over a slice, and a sum of squares as the function's value (moved
+/// into a `let`, then a loop, since its closure reads the mean).
+#[differentiable]
+fn spread(xs: &[f64]) -> f64 {
+    let m = xs.iter().sum::<f64>() / xs.len() as f64;
+    xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() + m * m
+}
+
+/// `iter_mut().skip(1)` on a `Vec` taken by value, and a norm as `.sum::<f64>().sqrt()` of a
+/// `DVector`'s entries.
+#[differentiable]
+fn scaled_tail(mut xs: Vec<f64>, s: f64) -> f64 {
+    for x in xs.iter_mut().skip(1) {
+        *x *= s;
+    }
+    let v = DVector::from_vec(xs);
+    let mut after_first = 0.0;
+    for e in v.iter().skip(1) {
+        after_first += e * e;
+    }
+    v.iter().map(|e| e * e).sum::<f64>().sqrt() + after_first
 }
 
 fn fd(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
@@ -189,6 +228,48 @@ fn check_all(x: &[f64], d: &[f64]) {
             d,
         );
     }
+    let ys: Vec<f64> = x.iter().map(|v| 0.5 - v).collect();
+    for s in [0.7, -1.3] {
+        check(
+            |x| ranges_and_zips(x, &ys, s),
+            |x| {
+                let (y, (gx, _, _)) = ranges_and_zips_grad(x, &ys, s);
+                (y, gx)
+            },
+            |x, d| ranges_and_zips_jvp(x, &ys, s, d, &vec![0.0; ys.len()], 0.0),
+            |x| {
+                let (y, pb) = ranges_and_zips_vjp(x, &ys, s);
+                (y, pb(3.0).0)
+            },
+            x,
+            d,
+        );
+        check(
+            |x| scaled_tail(x.to_vec(), s),
+            |x| {
+                let (y, (gx, _)) = scaled_tail_grad(x.to_vec(), s);
+                (y, gx)
+            },
+            |x, d| scaled_tail_jvp(x.to_vec(), s, d.to_vec(), 0.0),
+            |x| {
+                let (y, pb) = scaled_tail_vjp(x.to_vec(), s);
+                (y, pb(3.0).0)
+            },
+            x,
+            d,
+        );
+    }
+    check(
+        spread,
+        spread_grad,
+        spread_jvp,
+        |x| {
+            let (y, pb) = spread_vjp(x);
+            (y, pb(3.0))
+        },
+        x,
+        d,
+    );
     // Both parameters of `sums_of_dynamic` from one point: `x` the first half, `w` the rest.
     let half = x.len() / 2;
     let split = |x: &[f64]| (DVector::from_column_slice(&x[..half]), x[half..].to_vec());
@@ -258,5 +339,33 @@ proptest! {
     ) {
         let d: Vec<f64> = (0..x.len()).map(|i| (seed + i as f64 * 0.37).sin()).collect();
         check_all(&x, &d);
+    }
+}
+
+/// A gradient of [`spread`] and of [`weighted_tail`] inside differentiated code: their
+/// second-order companions (the loops of the folds, the sum rule over a slice) in both outer
+/// modes.
+#[differentiable]
+fn nested_spread(a: f64) -> f64 {
+    let xs = vec![a, 2.0 * a, a * a, 0.5];
+    let (_, g) = spread_grad(&xs);
+    let (_, h) = weighted_tail_grad(&xs);
+    g[0] * a + g[2] + h[1] * h[2]
+}
+
+#[test]
+fn gradients_of_the_idioms_differentiate_again() {
+    for a in [0.3, -1.1, 2.0] {
+        let f = |a: f64| nested_spread(a);
+        let fd = (f(a + 1e-6) - f(a - 1e-6)) / 2e-6;
+        let (y, g) = nested_spread_grad(a);
+        assert_eq!(y, f(a));
+        assert!(
+            (g - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+            "{g} against {fd}"
+        );
+        let (yj, t) = nested_spread_jvp(a, 1.0);
+        assert_eq!(yj, y);
+        assert!((t - g).abs() <= 1e-12 * (1.0 + g.abs()), "{t} against {g}");
     }
 }

@@ -235,7 +235,7 @@ impl<T: Lift + ?Sized> LiftMarker for Ty<T> {
     }
 }
 
-impl<T: Lift + DynShape> LiftMarker for Shape<T>
+impl<T: Lift + DynShape + ?Sized> LiftMarker for Shape<T>
 where
     T::Dual: DynShape,
 {

@@ -26,8 +26,8 @@ use super::Of;
 use crate::Real;
 
 /// What `iter().sum()` adds up: the entries of a matrix (static or dynamic) or the elements of
-/// an array or a `Vec`.
-pub trait IterSum: Sized {
+/// an array, a `Vec` or a slice.
+pub trait IterSum {
     /// The type of one entry, and of the sum.
     type Elem;
     /// The sum of the entries.
@@ -75,6 +75,19 @@ impl<T: Real> IterSum for Vec<T> {
     }
 }
 
+/// A slice (`xs: &[f64]`), whose tangent is a `Vec`.
+impl<T: Real> IterSum for [T] {
+    type Elem = T;
+    #[inline(always)]
+    fn sum_all(&self) -> T {
+        sum_in_order(self)
+    }
+    #[inline(always)]
+    fn fill_with(&mut self, g: &T) {
+        self.fill(*g);
+    }
+}
+
 /// The sum of `xs` from the first element on, as `xs.iter().sum()` adds them.
 #[inline(always)]
 fn sum_in_order<T: Real>(xs: &[T]) -> T {
@@ -97,21 +110,25 @@ pub mod iter_sum {
 
     /// The primal value: the sum of the entries, in order (as `xs.iter().sum()` adds them).
     #[inline(always)]
-    pub fn value<A: IterSum>(a: &A) -> A::Elem {
+    pub fn value<A: IterSum + ?Sized>(a: &A) -> A::Elem {
         a.sum_all()
     }
     /// Tangent contribution of `a`: `Σ da`.
     #[inline(always)]
-    pub fn jvp0<A: IterSum>(_a: &A, _y: &A::Elem, d: &A) -> A::Elem {
+    pub fn jvp0<A, D>(_a: &A, _y: &A::Elem, d: &D) -> A::Elem
+    where
+        A: IterSum + ?Sized,
+        D: IterSum<Elem = A::Elem> + ?Sized,
+    {
         d.sum_all()
     }
     /// Cotangent of `a`: `g` in every entry, of `a`'s shape.
     #[inline(always)]
-    pub fn vjp0<A: IterSum + Differentiable<Tangent = A>>(
-        a: impl Of<A>,
-        _y: impl Of<A::Elem>,
-        g: &A::Elem,
-    ) -> A {
+    pub fn vjp0<A>(a: impl Of<A>, _y: impl Of<A::Elem>, g: &A::Elem) -> A::Tangent
+    where
+        A: IterSum + Differentiable + ?Sized,
+        A::Tangent: IterSum<Elem = A::Elem>,
+    {
         let mut out = a.zero_tangent();
         out.fill_with(g);
         out

@@ -31,6 +31,7 @@ use syn::{Block, Expr, ExprIf, Ident, Stmt};
 
 /// Rewrites the early exits of a function body, whose result type is `output`.
 pub fn desugar(block: &mut Block, output: &syn::Type) {
+    syn::visit_mut::VisitMut::visit_block_mut(&mut HoistFolds(0), block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut Lets(MapCollect(0)), block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut RefLoops, block);
     syn::visit_mut::VisitMut::visit_block_mut(&mut SinCos, block);
@@ -1176,7 +1177,13 @@ impl LetRewrite for MapCollect {
                 if matches!(param, syn::Pat::Type(_)) {
                     return None;
                 }
-                if kind == "sum" && !reads_from_outside(closure) {
+                // A closure that reads only its argument, over `xs.iter()` itself, is the sum
+                // rule over `xs.map(..)`; over a `zip`, a range or adapters it is a loop.
+                if kind == "sum"
+                    && !reads_from_outside(closure)
+                    && loop_iter(&map.receiver)
+                        .is_some_and(|i| i.adapters == 0 && i.method == "iter")
+                {
                     return None;
                 }
                 (&map.receiver, param.clone(), Some(&closure.body))
@@ -1332,8 +1339,8 @@ impl MapCollect {
 }
 
 /// An iterator over a variable's elements that the loop over indices knows: `xs.iter()` or
-/// `xs.into_iter()`, then `.rev()`, `.skip(n)`, `.take(n)`, `.copied()`, `.cloned()` and a
-/// last `.enumerate()`.
+/// `xs.into_iter()`, then `.rev()`, `.skip(n)`, `.take(n)`, `.copied()`, `.cloned()`, a
+/// `.zip(..)` and a last `.enumerate()`; or a range (`0..n`, with `.rev()` or `.step_by(k)`).
 struct LoopIter<'a> {
     /// `xs`.
     base: &'a Expr,
@@ -1343,7 +1350,7 @@ struct LoopIter<'a> {
     adapters: usize,
     /// Whether the items are values (`.copied()`, `.cloned()`, `into_iter()`).
     by_value: bool,
-    /// Whether the chain ends with `.enumerate()`.
+    /// Whether the items are tuples: the chain ends with `.enumerate()` or `.zip(..)`.
     enumerated: bool,
 }
 
@@ -1357,28 +1364,169 @@ fn loop_iter(e: &Expr) -> Option<LoopIter<'_>> {
         enumerated = true;
         e = &m.receiver;
     }
-    let mut adapters = usize::from(enumerated);
+    // `a.zip(b)`: the loop over indices checks both sides.
+    let mut zipped = false;
+    if let Expr::MethodCall(m) = e
+        && m.method == "zip"
+        && m.args.len() == 1
+    {
+        zipped = true;
+        e = &m.receiver;
+    }
+    let mut adapters = usize::from(enumerated) + usize::from(zipped);
     let mut by_value = false;
-    while let Expr::MethodCall(m) = e {
-        match (m.method.to_string().as_str(), m.args.len()) {
-            ("rev" | "skip" | "take", _) if m.turbofish.is_some() => return None,
-            ("rev", 0) | ("skip" | "take", 1) => {}
-            ("copied" | "cloned", 0) => by_value = true,
-            ("iter" | "into_iter", 0) if m.turbofish.is_none() => {
+    let mut stepped = false;
+    loop {
+        match e {
+            Expr::MethodCall(m) => {
+                match (m.method.to_string().as_str(), m.args.len()) {
+                    ("rev" | "skip" | "take" | "step_by", _) if m.turbofish.is_some() => {
+                        return None;
+                    }
+                    ("rev", 0) | ("skip" | "take", 1) => {}
+                    ("step_by", 1) => stepped = true,
+                    ("copied" | "cloned", 0) => by_value = true,
+                    ("iter" | "into_iter", 0) if m.turbofish.is_none() && !stepped => {
+                        return Some(LoopIter {
+                            base: &m.receiver,
+                            method: m.method.to_string(),
+                            adapters,
+                            by_value: by_value || m.method == "into_iter",
+                            enumerated: enumerated || zipped,
+                        });
+                    }
+                    _ => return None,
+                }
+                adapters += 1;
+                e = &m.receiver;
+            }
+            // A range of counters: `(0..n).map(|i| ..)`.
+            Expr::Range(_) | Expr::Paren(_) if !zipped && is_range_expr(e) => {
                 return Some(LoopIter {
-                    base: &m.receiver,
-                    method: m.method.to_string(),
+                    base: e,
+                    method: "range".to_string(),
                     adapters,
-                    by_value: by_value || m.method == "into_iter",
+                    by_value: true,
                     enumerated,
                 });
             }
             _ => return None,
         }
-        adapters += 1;
-        e = &m.receiver;
     }
-    None
+}
+
+/// `a..b`, `a..=b` or one in parentheses.
+fn is_range_expr(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_range_expr(&p.expr),
+        _ => false,
+    }
+}
+
+/// Moves a fold that [`MapCollect`] rewrites (a `sum`, `product` or `collect` with its type
+/// in a turbofish, or a `fold`) out of the expression that holds it into a `let` just before
+/// its statement, so that it becomes a loop wherever it is written:
+/// `xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>().sqrt()` as the function's value, or
+/// `s * xs.iter().copied().fold(0.0, f64::max)`. Only from places that the statement always
+/// evaluates, before anything it could skip: operands, receivers and arguments, the
+/// condition of an `if` and the scrutinee of a `match`, not an arm, the right side of `&&`
+/// or `||`, a loop's condition or a closure. A fold that stays (one whose closure reads only
+/// its argument is the sum rule) is left where it is.
+struct HoistFolds(usize);
+
+impl HoistFolds {
+    /// Hoists the folds of `e` into `lets`; `top` is the value of a `let`, which
+    /// [`MapCollect`] sees as it is.
+    fn hoist(&mut self, e: &mut Expr, lets: &mut Vec<Stmt>, top: bool) {
+        if !top && let Expr::MethodCall(m) = &*e {
+            let kind = m.method.to_string();
+            if matches!(kind.as_str(), "sum" | "product" | "collect" | "fold") {
+                let name = Ident::new(
+                    &format!("__ad_fold_value{}", self.0 + 1),
+                    Span::mixed_site(),
+                );
+                let local: Stmt = syn::parse_quote!(let #name = #e;);
+                if let Stmt::Local(l) = &local
+                    && MapCollect(0).rewrite(l).is_some()
+                {
+                    self.0 += 1;
+                    lets.push(local);
+                    *e = syn::parse_quote!(#name);
+                    return;
+                }
+            }
+        }
+        match e {
+            Expr::Binary(b) => {
+                self.hoist(&mut b.left, lets, false);
+                if !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                    self.hoist(&mut b.right, lets, false);
+                }
+            }
+            Expr::Unary(u) => self.hoist(&mut u.expr, lets, false),
+            Expr::Paren(p) => self.hoist(&mut p.expr, lets, false),
+            Expr::Cast(c) => self.hoist(&mut c.expr, lets, false),
+            Expr::Reference(r) => self.hoist(&mut r.expr, lets, false),
+            Expr::Field(f) => self.hoist(&mut f.base, lets, false),
+            Expr::Index(i) => {
+                self.hoist(&mut i.expr, lets, false);
+                self.hoist(&mut i.index, lets, false);
+            }
+            Expr::MethodCall(m) => {
+                self.hoist(&mut m.receiver, lets, false);
+                for a in &mut m.args {
+                    self.hoist(a, lets, false);
+                }
+            }
+            Expr::Call(c) => {
+                for a in &mut c.args {
+                    self.hoist(a, lets, false);
+                }
+            }
+            Expr::Tuple(t) => {
+                for a in &mut t.elems {
+                    self.hoist(a, lets, false);
+                }
+            }
+            Expr::Array(a) => {
+                for x in &mut a.elems {
+                    self.hoist(x, lets, false);
+                }
+            }
+            Expr::Assign(a) => self.hoist(&mut a.right, lets, false),
+            Expr::If(i) => self.hoist(&mut i.cond, lets, false),
+            Expr::Match(m) => self.hoist(&mut m.expr, lets, false),
+            _ => {}
+        }
+    }
+}
+
+impl syn::visit_mut::VisitMut for HoistFolds {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let stmts = std::mem::take(&mut block.stmts);
+        for mut stmt in stmts {
+            let mut lets = Vec::new();
+            match &mut stmt {
+                Stmt::Local(l) => {
+                    if let Some(init) = &mut l.init
+                        && init.diverge.is_none()
+                    {
+                        self.hoist(&mut init.expr, &mut lets, true);
+                    }
+                }
+                Stmt::Expr(e, _) => self.hoist(e, &mut lets, false),
+                _ => {}
+            }
+            block.stmts.extend(lets);
+            block.stmts.push(stmt);
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // Closures and nested items keep their own code.
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// Whether a closure's body reads a variable that is neither its parameter nor bound in the

@@ -201,7 +201,7 @@ pub fn unsupported_method(name: &str) -> Option<&'static str> {
             "of the iterators over differentiated values, `xs.iter().sum()`, `xs.iter().map(|x| ..).sum()` and `for x in xs.iter()` are supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
         }
         "fold" => {
-            "a `fold` over `xs.iter()` is supported as the whole value of a `let` (`let m = xs.iter().fold(init, |acc, x| ..);`, or `fold(init, f64::max)`); bind it to a variable first, or write the loop"
+            "a `fold` is supported over the iterators a `for` loop takes (`xs.iter()` with `.rev()`, `.skip(n)`, `.take(n)`, `.copied()`, `.zip(..)`, `.enumerate()`, or a range), with a closure `|acc, x| ..` or a function such as `f64::max`, outside closures and loop conditions; write the loop over indices"
         }
         "zip_map" | "for_each" | "map_with_location" | "zip_apply" => {
             "closures and iterators over differentiated values are not supported; loop over indices (`for i in 0..N`) or use `map(|x| ...)`"
